@@ -1,0 +1,218 @@
+/**
+ * The socket contract: one map per direction, `domain:verb` names. The server's `Server` and the
+ * client's socket are both typed with these maps, so a renamed event or a changed payload breaks
+ * the build on both sides at once. Every client-to-server event takes a payload and an ack.
+ */
+import type { z } from 'zod';
+import type { Ack } from './errors.ts';
+import type { PresenceStatus, SettableStatus } from './limits.ts';
+import type * as S from './schemas.ts';
+
+export interface PublicUser {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+}
+
+export interface AuthResult {
+  token: string;
+  user: PublicUser;
+}
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface SessionReady {
+  user: PublicUser;
+  status: SettableStatus;
+  iceServers: IceServer[];
+  groupMembersMax: number;
+}
+
+export type SessionEndReason = 'elsewhere' | 'blocked' | 'logout' | 'replaced';
+
+export interface FriendInfo {
+  username: string;
+  status: PresenceStatus;
+  publicKey: string | null;
+}
+
+export interface FriendsList {
+  friends: FriendInfo[];
+  /** Usernames who asked me. */
+  incoming: string[];
+  /** Usernames I asked. */
+  outgoing: string[];
+}
+
+export type GroupRole = 'owner' | 'admin' | 'member';
+
+export interface GroupInfo {
+  id: number;
+  /** The spec's local number: 1-based position in this user's list, ordered by group id. */
+  number: number;
+  name: string;
+  creator: string;
+  owner: string;
+  role: GroupRole;
+  online: number;
+  total: number;
+  blocked: boolean;
+}
+
+export interface GroupMember {
+  username: string;
+  role: GroupRole;
+  status: PresenceStatus;
+  publicKey: string | null;
+}
+
+export interface OfflineMessage {
+  /** The sender's message id (dedupe key). */
+  id: string;
+  from: string;
+  kind: 'private' | 'group' | 'system';
+  group: { id: number; name: string; creator: string } | null;
+  payload: string;
+  /** When the server stored it, ms since the epoch. */
+  at: number;
+}
+
+export interface SystemMessage {
+  id: string;
+  text: string;
+  at: number;
+  from: string;
+  group: { id: number; name: string; creator: string } | null;
+  broadcast: boolean;
+}
+
+export interface AdminUser {
+  id: number;
+  username: string;
+  isAdmin: boolean;
+  blocked: boolean;
+  status: PresenceStatus;
+  createdAt: number;
+}
+
+export interface AdminGroup {
+  id: number;
+  name: string;
+  creator: string;
+  owner: string;
+  online: number;
+  total: number;
+  blocked: boolean;
+}
+
+export interface AdminAction {
+  id: number;
+  admin: string;
+  action: string;
+  target: string;
+  at: number;
+}
+
+type In<T extends z.ZodType> = z.input<T>;
+type Handler<P, R> = (payload: P, ack: (res: Ack<R>) => void) => void;
+type Empty = Record<string, never> | undefined;
+
+export interface ClientToServer {
+  'presence:set': Handler<In<typeof S.presenceSet>, { status: SettableStatus }>;
+
+  'friends:list': Handler<Empty, FriendsList>;
+  'friends:request': Handler<
+    In<typeof S.userTarget>,
+    { username: string; state: 'pending' | 'friends' }
+  >;
+  'friends:respond': Handler<
+    In<typeof S.friendRespond>,
+    { username: string; state: 'friends' | 'declined' }
+  >;
+  'friends:remove': Handler<In<typeof S.userTarget>, { username: string }>;
+
+  'groups:list': Handler<Empty, GroupInfo[]>;
+  'groups:create': Handler<In<typeof S.groupCreate>, GroupInfo>;
+  'groups:delete': Handler<In<typeof S.groupTarget>, { groupId: number }>;
+  'groups:invite': Handler<In<typeof S.groupUserTarget>, { groupId: number; username: string }>;
+  'groups:kick': Handler<In<typeof S.groupUserTarget>, { groupId: number; username: string }>;
+  'groups:leave': Handler<
+    In<typeof S.groupTarget>,
+    { groupId: number; deleted: boolean; newOwner: string | null }
+  >;
+  'groups:setRole': Handler<
+    In<typeof S.groupSetRole>,
+    { groupId: number; username: string; role: GroupRole }
+  >;
+  'groups:members': Handler<In<typeof S.groupTarget>, GroupMember[]>;
+
+  'offline:store': Handler<In<typeof S.offlineStore>, { id: string; copies: number }>;
+  'offline:pull': Handler<In<typeof S.offlinePull>, { messages: OfflineMessage[]; more: boolean }>;
+  'offline:ack': Handler<In<typeof S.offlineAck>, { deleted: number }>;
+
+  'keys:publish': Handler<In<typeof S.keysPublish>, { publicKey: string | null }>;
+
+  'signal:send': Handler<In<typeof S.signalSend>, { to: string }>;
+
+  'admin:users': Handler<In<typeof S.adminUsers>, AdminUser[]>;
+  'admin:groups': Handler<Empty, AdminGroup[]>;
+  'admin:sendUser': Handler<In<typeof S.adminSendUser>, { delivered: 'live' | 'stored' }>;
+  'admin:sendGroup': Handler<In<typeof S.adminSendGroup>, { live: number; stored: number }>;
+  'admin:broadcast': Handler<In<typeof S.adminBroadcast>, { live: number }>;
+  'admin:blockUser': Handler<In<typeof S.userTarget>, { username: string; blocked: boolean }>;
+  'admin:unblockUser': Handler<In<typeof S.userTarget>, { username: string; blocked: boolean }>;
+  'admin:blockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
+  'admin:unblockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
+  'admin:log': Handler<In<typeof S.adminLog>, AdminAction[]>;
+}
+
+export type ClientEvent = keyof ClientToServer;
+
+export type RelationEndReason =
+  'unfriended' | 'removed-from-group' | 'group-deleted' | 'group-blocked' | 'user-blocked';
+
+export interface ServerToClient {
+  'session:ready': (data: SessionReady) => void;
+  'session:ended': (data: { reason: SessionEndReason; message: string }) => void;
+
+  'presence:changed': (data: { username: string; status: PresenceStatus }) => void;
+
+  'friends:requested': (data: { from: string }) => void;
+  'friends:added': (data: { friend: FriendInfo }) => void;
+  'friends:declined': (data: { username: string }) => void;
+  'friends:removed': (data: { username: string }) => void;
+
+  /** A group I am in was created, joined, or changed (owner, counts, blocked flag, my role). */
+  'groups:changed': (data: { group: Omit<GroupInfo, 'number'> }) => void;
+  'groups:removed': (data: { groupId: number; reason: 'deleted' | 'kicked' | 'left' }) => void;
+  'groups:memberChanged': (data: {
+    groupId: number;
+    username: string;
+    change: 'joined' | 'left' | 'role';
+    role: GroupRole | null;
+  }) => void;
+
+  /** Close any peer connection to this user: the server no longer lets the two of you talk. */
+  'relation:ended': (data: { username: string; reason: RelationEndReason }) => void;
+
+  signal: (data: { from: string; signal: Record<string, unknown> }) => void;
+
+  /** Messages are waiting in the offline store: pull them with `offline:pull`. */
+  'offline:available': (data: { count: number }) => void;
+
+  'system:message': (data: SystemMessage) => void;
+
+  /** Sent once, when a client emits an event the server does not know. */
+  'error:unknownEvent': (data: { event: string }) => void;
+}
+
+/** Per-socket data the server keeps (typed for `socket.data`). */
+export interface SocketData {
+  userId: number;
+  username: string;
+  isAdmin: boolean;
+}

@@ -1,0 +1,42 @@
+/**
+ * Sizes and counts every side agrees on. The server enforces them; clients use them to reject early
+ * and to render hints. Changing one here changes it everywhere.
+ */
+export const LIMITS = {
+  usernameMin: 2,
+  usernameMax: 32,
+  passwordMin: 8,
+  /** Argon2 hashes anything; the cap keeps a hostile client from making us hash megabytes. */
+  passwordMax: 256,
+  groupNameMin: 1,
+  groupNameMax: 64,
+  /** Text of one chat message, in UTF-16 code units (what JavaScript's `length` counts). */
+  messageTextMax: 8_000,
+  /** An opaque offline payload as stored by the server (characters; clients send base64/JSON). */
+  offlinePayloadMax: 64 * 1024,
+  /** A WebRTC signal (SDP offers run to a few KB; candidates are small). */
+  signalMax: 16 * 1024,
+  publicKeyMax: 4_096,
+  messageIdMax: 64,
+  /** Offline messages acknowledged in one `offline:ack`. */
+  ackBatchMax: 1_000,
+  /** Socket.IO frames: anything larger is refused by the transport before a handler runs. */
+  socketFrameMax: 256 * 1024,
+  /** HTTP JSON bodies. */
+  httpBodyMax: 16 * 1024,
+  groupsOwnedMax: 10,
+  groupMembersDefault: 50,
+  systemTextMax: 2_000,
+} as const;
+
+/**
+ * Usernames: letters of any script (Chinese users are half our users), digits, `_`, `-`, `.`.
+ * No spaces, so the command language can name a user without quoting.
+ */
+export const USERNAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
+
+export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'offline'] as const;
+export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
+/** What a user may set themselves to; `offline` is the server's to decide. */
+export const SETTABLE_STATUSES = ['online', 'away', 'busy'] as const;
+export type SettableStatus = (typeof SETTABLE_STATUSES)[number];

@@ -1,0 +1,112 @@
+/**
+ * One zod schema per payload. Every socket handler, HTTP route and data-channel frame parses its
+ * input with one of these before any rule runs; unknown keys are stripped (zod's default), sizes
+ * are capped from LIMITS.
+ */
+import { z } from 'zod';
+import { LIMITS, SETTABLE_STATUSES, USERNAME_PATTERN } from './limits.ts';
+
+export const username = z
+  .string()
+  .trim()
+  .min(LIMITS.usernameMin, `a username has at least ${LIMITS.usernameMin} characters`)
+  .max(LIMITS.usernameMax, `a username has at most ${LIMITS.usernameMax} characters`)
+  .regex(USERNAME_PATTERN, 'a username may contain letters, digits, "_", "-" and "." only')
+  .transform((s) => s.normalize('NFC'));
+
+/** A username to look up: looser than registration (no pattern), so a lookup says NOT_FOUND, not BAD_REQUEST. */
+export const usernameRef = z
+  .string()
+  .trim()
+  .min(1, 'name a user')
+  .max(LIMITS.usernameMax)
+  .transform((s) => s.normalize('NFC'));
+
+export const password = z
+  .string()
+  .min(LIMITS.passwordMin, `a password has at least ${LIMITS.passwordMin} characters`)
+  .max(LIMITS.passwordMax, `a password has at most ${LIMITS.passwordMax} characters`);
+
+export const groupName = z
+  .string()
+  .trim()
+  .min(LIMITS.groupNameMin, 'a group needs a name')
+  .max(LIMITS.groupNameMax, `a group name has at most ${LIMITS.groupNameMax} characters`)
+  .refine((s) => !/\p{Cc}/u.test(s), 'a group name may not contain control characters')
+  .transform((s) => s.normalize('NFC'));
+
+export const groupId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const messageId = z
+  .string()
+  .min(1)
+  .max(LIMITS.messageIdMax)
+  .regex(/^[A-Za-z0-9_-]+$/, 'a message id is letters, digits, "_" and "-"');
+export const systemText = z.string().trim().min(1, 'say something').max(LIMITS.systemTextMax);
+
+export const empty = z.object({}).optional();
+
+// --- auth (HTTP) ---
+export const credentials = z.object({ username, password });
+export const loginCredentials = z.object({
+  username: usernameRef,
+  // At login, any length up to the cap is allowed so an old short password still gets a clear
+  // INVALID_CREDENTIALS rather than a schema error.
+  password: z.string().min(1, 'enter a password').max(LIMITS.passwordMax),
+});
+
+// --- presence ---
+export const presenceSet = z.object({ status: z.enum(SETTABLE_STATUSES) });
+
+// --- friends ---
+export const userTarget = z.object({ username: usernameRef });
+export const friendRespond = z.object({ username: usernameRef, accept: z.boolean() });
+
+// --- groups ---
+export const groupCreate = z.object({ name: groupName });
+export const groupTarget = z.object({ groupId });
+export const groupUserTarget = z.object({ groupId, username: usernameRef });
+export const groupSetRole = z.object({
+  groupId,
+  username: usernameRef,
+  role: z.enum(['admin', 'member']),
+});
+/** How the spec's admin commands name a group: its name and its creator's username. */
+export const groupByName = z.object({ group: groupName, creator: usernameRef });
+
+// --- offline store ---
+export const offlineStore = z.object({
+  id: messageId,
+  to: z.union([z.object({ username: usernameRef }), z.object({ groupId })]),
+  payload: z.string().min(1).max(LIMITS.offlinePayloadMax),
+});
+export const offlinePull = z
+  .object({ limit: z.number().int().min(1).max(LIMITS.ackBatchMax).optional() })
+  .optional();
+export const offlineAck = z.object({ ids: z.array(messageId).min(1).max(LIMITS.ackBatchMax) });
+
+// --- keys ---
+export const keysPublish = z.object({
+  publicKey: z.string().min(1).max(LIMITS.publicKeyMax).nullable(),
+});
+
+// --- signaling relay ---
+/** simple-peer's signal objects: {type:'offer'|'answer', sdp}, {type:'candidate', candidate}, {renegotiate}, {transceiverRequest}. */
+export const signalData = z
+  .record(z.string(), z.unknown())
+  .refine((v) => JSON.stringify(v).length <= LIMITS.signalMax, 'signal too large');
+export const signalSend = z.object({ to: usernameRef, signal: signalData });
+
+// --- admin ---
+export const adminUsers = z
+  .object({ onlineOnly: z.boolean().default(false) })
+  .default({ onlineOnly: false });
+export const adminSendUser = z.object({ username: usernameRef, text: systemText });
+export const adminSendGroup = z.object({
+  group: groupName,
+  creator: usernameRef,
+  text: systemText,
+});
+export const adminBroadcast = z.object({ text: systemText });
+export const adminLog = z
+  .object({ limit: z.number().int().min(1).max(1_000).default(100) })
+  .default({ limit: 100 });

@@ -1,0 +1,216 @@
+/**
+ * Builds the whole server from its parts and never listens by itself: `main.ts` listens on the
+ * configured port, tests on port 0.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import sirv from 'sirv';
+import type { ClientToServer, ServerToClient, SocketData } from '../shared/events.ts';
+import { LIMITS } from '../shared/limits.ts';
+import type { Config } from './config.ts';
+import { apiHandler } from './http/api.ts';
+import { sendJson } from './http/json.ts';
+import type { ServiceDeps } from './services/deps.ts';
+import { createServices, type Services } from './services/index.ts';
+import { PresenceRegistry } from './services/presence.ts';
+import { Limiter } from './services/rate-limits.ts';
+import { socketBinder, type ChatSocket } from './socket/handlers.ts';
+import { socketNotifier, userRoom } from './socket/notifier.ts';
+import { openStore, type Store } from './storage/db.ts';
+
+export type IO = Server<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+
+export interface App {
+  http: HttpServer;
+  io: IO;
+  store: Store;
+  services: Services;
+  presence: PresenceRegistry;
+  listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  /** An already-open store; otherwise one is opened from config.databaseUrl. */
+  store?: Store;
+  now?: () => number;
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, logger } = options;
+  const store = options.store ?? (await openStore(config.databaseUrl));
+  const http = createServer();
+  const io: IO = new Server(http, {
+    maxHttpBufferSize: LIMITS.socketFrameMax,
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
+    // Compression costs memory per socket and CPU per frame; our frames are small.
+    perMessageDeflate: false,
+    httpCompression: false,
+    serveClient: false,
+  });
+
+  const presence = new PresenceRegistry();
+  const deps: ServiceDeps = {
+    store,
+    config,
+    logger,
+    notifier: socketNotifier(io),
+    presence,
+    now: options.now ?? Date.now,
+  };
+  const services = createServices(deps);
+
+  // --- HTTP: API first, then the built web client (single-page app), then 404. ---
+  const api = apiHandler({ services, config, logger, store });
+  const staticDir = config.staticDir ? resolve(config.staticDir) : null;
+  const files =
+    staticDir && existsSync(staticDir)
+      ? sirv(staticDir, { single: true, etag: true, gzip: true, brotli: true, immutable: true })
+      : null;
+  http.on('request', (req, res) => {
+    if (req.url?.startsWith('/socket.io/')) return; // Socket.IO answers these itself.
+    api(req, res)
+      .then((handled) => {
+        if (handled) return;
+        if (files) {
+          files(req, res, () =>
+            sendJson(res, 404, { ok: false, error: { code: 'NOT_FOUND', message: 'not found' } }),
+          );
+          return;
+        }
+        sendJson(res, 404, {
+          ok: false,
+          error: { code: 'NOT_FOUND', message: 'the web client is not built; run `npm run build`' },
+        });
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'http handler failed');
+        if (!res.headersSent)
+          sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+      });
+  });
+
+  // --- Socket.IO: authenticate in the handshake, then bind the handlers. ---
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (typeof token !== 'string') {
+      next(
+        Object.assign(new Error('UNAUTHENTICATED'), {
+          data: { code: 'UNAUTHENTICATED', message: 'sign in first' },
+        }),
+      );
+      return;
+    }
+    services.auth
+      .authenticate(token)
+      .then((user) => {
+        if (!user) {
+          next(
+            Object.assign(new Error('UNAUTHENTICATED'), {
+              data: { code: 'UNAUTHENTICATED', message: 'your session has ended; sign in again' },
+            }),
+          );
+          return;
+        }
+        socket.data = { userId: user.id, username: user.username, isAdmin: user.is_admin === 1 };
+        next();
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'socket authentication failed');
+        next(
+          Object.assign(new Error('INTERNAL'), {
+            data: { code: 'INTERNAL', message: 'server error' },
+          }),
+        );
+      });
+  });
+
+  const eventLimiter = new Limiter(
+    'requests on this connection',
+    config.rateLimits.eventsPerSocket,
+  );
+  const bindSocket = socketBinder(services, logger, eventLimiter);
+  io.on('connection', (socket: ChatSocket) => {
+    const { userId, username } = socket.data;
+    bindSocket(socket);
+    void socket.join(userRoom(userId));
+    // One live session per user: a second socket with the same token replaces the first.
+    deps.notifier.endSessions(userId, 'replaced', socket.id);
+    socket.on('disconnect', () => {
+      services.presence
+        .disconnected(userId, username, socket.id)
+        .catch((err: unknown) => logger.error({ err }, 'presence update failed'));
+    });
+    services.presence
+      .connected(userId, username, socket.id)
+      .then(() => {
+        if (!socket.connected) return;
+        socket.emit('session:ready', {
+          user: { id: userId, username, isAdmin: socket.data.isAdmin },
+          status: presence.settable(userId),
+          iceServers: config.iceServers,
+          groupMembersMax: config.groupMembersMax,
+        });
+      })
+      .catch((err: unknown) => logger.error({ err }, 'presence update failed'));
+  });
+
+  // --- Housekeeping: expire old offline messages, pick up blocks made by other processes. ---
+  const expiry = setInterval(() => {
+    services.offline
+      .expire()
+      .catch((err: unknown) => logger.error({ err }, 'offline expiry failed'));
+  }, 3600_000);
+  const sweep = setInterval(
+    () => {
+      services.moderation
+        .sweepBlocked()
+        .catch((err: unknown) => logger.error({ err }, 'block sweep failed'));
+    },
+    Math.max(100, config.sweepIntervalMs),
+  );
+  expiry.unref();
+  sweep.unref();
+  void services.offline
+    .expire()
+    .catch((err: unknown) => logger.error({ err }, 'offline expiry failed'));
+
+  let closed = false;
+  return {
+    http,
+    io,
+    store,
+    services,
+    presence,
+    listen(port = config.port, host = config.host) {
+      return new Promise((resolvePromise, reject) => {
+        http.once('error', reject);
+        http.listen(port, host, () => {
+          http.off('error', reject);
+          const addr = http.address() as AddressInfo;
+          const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+          resolvePromise({ port: addr.port, url: `http://${shown}:${addr.port}` });
+        });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(expiry);
+      clearInterval(sweep);
+      // io.close() disconnects every socket and closes the HTTP server.
+      await new Promise<void>((r) => {
+        io.close(() => r());
+      });
+      http.closeAllConnections?.();
+      await store.close();
+    },
+  };
+}

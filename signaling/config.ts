@@ -1,0 +1,97 @@
+/**
+ * Configuration from the environment, with defaults that make `npm start` work with nothing set.
+ */
+import { z } from 'zod';
+import type { IceServer } from '../shared/events.ts';
+import { LIMITS } from '../shared/limits.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string | null;
+  logLevel: string;
+  iceServers: IceServer[];
+  /** Trust X-Forwarded-For for client IPs (set behind a reverse proxy). */
+  trustProxy: boolean;
+  /** Built web client to serve; null serves no static files (tests of the API alone). */
+  staticDir: string | null;
+  groupMembersMax: number;
+  offlineMaxPerUser: number;
+  offlineMaxAgeMs: number;
+  /** Socket.IO heartbeat: a dropped socket is noticed within pingInterval + pingTimeout. */
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
+  /** How often the server re-reads blocks made by another process (the admin CLI, another node). */
+  sweepIntervalMs: number;
+  rateLimits: {
+    loginPerIp: { points: number; durationSec: number };
+    loginFailuresPerUser: { points: number; durationSec: number };
+    registerPerIp: { points: number; durationSec: number };
+    /** Socket events per connection (a flood guard, not a product rule). */
+    eventsPerSocket: { points: number; durationSec: number };
+  };
+}
+
+const iceServer = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
+/**
+ * ICE_SERVERS is either JSON (`[{"urls":"turn:turn.example.com","username":"u","credential":"p"}]`)
+ * or a comma-separated list of URLs (`stun:stun.example.com:3478,stun:other:3478`).
+ */
+export function parseIceServers(raw: string | undefined): IceServer[] {
+  if (!raw || !raw.trim()) return [];
+  const text = raw.trim();
+  if (text.startsWith('[')) {
+    const parsed = z.array(iceServer).safeParse(JSON.parse(text));
+    if (!parsed.success)
+      throw new Error(`ICE_SERVERS: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return parsed.data.map((s) => ({ ...s }));
+  }
+  return text
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((urls) => ({ urls }));
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: int(env, 'PORT', 8080),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || 'sqlite:./data/p2sp.db',
+    redisUrl: env.REDIS_URL || null,
+    logLevel: env.LOG_LEVEL || 'info',
+    iceServers: parseIceServers(env.ICE_SERVERS),
+    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    staticDir: env.STATIC_DIR === '' ? null : env.STATIC_DIR || 'dist',
+    groupMembersMax: int(env, 'GROUP_MEMBERS_MAX', LIMITS.groupMembersDefault),
+    offlineMaxPerUser: int(env, 'OFFLINE_MAX_PER_USER', 10_000),
+    offlineMaxAgeMs: int(env, 'OFFLINE_MAX_AGE_DAYS', 30) * 24 * 3600 * 1000,
+    pingIntervalMs: int(env, 'PING_INTERVAL_MS', 10_000),
+    pingTimeoutMs: int(env, 'PING_TIMEOUT_MS', 5_000),
+    sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 5_000),
+    rateLimits: {
+      loginPerIp: { points: int(env, 'RATE_LOGIN_PER_IP', 30), durationSec: 60 },
+      loginFailuresPerUser: {
+        points: int(env, 'RATE_LOGIN_FAILURES_PER_USER', 10),
+        durationSec: 300,
+      },
+      registerPerIp: { points: int(env, 'RATE_REGISTER_PER_IP', 20), durationSec: 600 },
+      eventsPerSocket: { points: int(env, 'RATE_EVENTS_PER_SOCKET', 200), durationSec: 10 },
+    },
+  };
+}

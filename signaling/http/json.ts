@@ -1,0 +1,74 @@
+/**
+ * The small amount of HTTP plumbing the API needs: capped JSON bodies, JSON replies in the same
+ * `{ ok, data | error }` shape as socket acks, bearer tokens and the client's address.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppError, HTTP_STATUS, type WireError } from '../../shared/errors.ts';
+import { LIMITS } from '../../shared/limits.ts';
+
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!type.startsWith('application/json')) {
+    throw new AppError('BAD_REQUEST', 'send a JSON body with Content-Type: application/json');
+  }
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > LIMITS.httpBodyMax)
+    throw new AppError('BAD_REQUEST', `body larger than ${LIMITS.httpBodyMax} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > LIMITS.httpBodyMax)
+      throw new AppError('BAD_REQUEST', `body larger than ${LIMITS.httpBodyMax} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return {};
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new AppError('BAD_REQUEST', 'body is not valid JSON');
+  }
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendOk(res: ServerResponse, data: unknown, status = 200): void {
+  sendJson(res, status, { ok: true, data });
+}
+
+export function sendError(res: ServerResponse, error: WireError): void {
+  const headers: Record<string, string> = {};
+  const retry = error.details?.retryAfterMs;
+  if (error.code === 'RATE_LIMITED' && typeof retry === 'number')
+    headers['retry-after'] = String(Math.ceil(retry / 1000));
+  sendJson(res, HTTP_STATUS[error.code], { ok: false, error }, headers);
+}
+
+export function bearerToken(req: IncomingMessage): string | null {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}

@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.ts';
+import type { Store } from '../storage/db.ts';
+import type { Notifier } from './notifier.ts';
+import type { PresenceRegistry } from './presence.ts';
+
+/** What every service is built from. Tests and the CLI build the same services with their own parts. */
+export interface ServiceDeps {
+  store: Store;
+  config: Config;
+  logger: Logger;
+  notifier: Notifier;
+  presence: PresenceRegistry;
+  now: () => number;
+}

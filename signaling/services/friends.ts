@@ -1,0 +1,178 @@
+/**
+ * Friend requests and friendships. A request to someone who already asked you is an acceptance.
+ */
+import { AppError } from '../../shared/errors.ts';
+import type { FriendInfo, FriendsList } from '../../shared/events.ts';
+import type { UserRow } from '../storage/schema.ts';
+import type { ServiceDeps } from './deps.ts';
+import { Relations } from './relations.ts';
+import { Users } from './users.ts';
+
+export class FriendsService {
+  readonly #users;
+  readonly #relations;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.#users = new Users(deps);
+    this.#relations = new Relations(deps);
+  }
+
+  #info(row: Pick<UserRow, 'id' | 'username' | 'public_key'>): FriendInfo {
+    return {
+      username: row.username,
+      status: this.deps.presence.status(row.id),
+      publicKey: row.public_key,
+    };
+  }
+
+  async list(userId: number): Promise<FriendsList> {
+    const { db } = this.deps.store;
+    const [friends, incoming, outgoing] = await Promise.all([
+      db
+        .selectFrom('friendships')
+        .innerJoin('users', 'users.id', 'friendships.friend_id')
+        .select(['users.id', 'users.username', 'users.public_key'])
+        .where('friendships.user_id', '=', userId)
+        .orderBy('users.username_key')
+        .execute(),
+      db
+        .selectFrom('friend_requests')
+        .innerJoin('users', 'users.id', 'friend_requests.from_id')
+        .select('users.username')
+        .where('friend_requests.to_id', '=', userId)
+        .orderBy('friend_requests.created_at')
+        .execute(),
+      db
+        .selectFrom('friend_requests')
+        .innerJoin('users', 'users.id', 'friend_requests.to_id')
+        .select('users.username')
+        .where('friend_requests.from_id', '=', userId)
+        .orderBy('friend_requests.created_at')
+        .execute(),
+    ]);
+    return {
+      friends: friends.map((f) => this.#info(f)),
+      incoming: incoming.map((r) => r.username),
+      outgoing: outgoing.map((r) => r.username),
+    };
+  }
+
+  async request(
+    userId: number,
+    username: string,
+  ): Promise<{ username: string; state: 'pending' | 'friends' }> {
+    const me = await this.#users.requireId(userId);
+    const other = await this.#users.require(username);
+    if (other.id === userId) throw new AppError('SELF', 'you cannot befriend yourself');
+    if (await this.#relations.areFriends(userId, other.id)) {
+      throw new AppError('ALREADY_FRIENDS', `you and ${other.username} are already friends`);
+    }
+    const { db } = this.deps.store;
+    const theirs = await db
+      .selectFrom('friend_requests')
+      .select('from_id')
+      .where('from_id', '=', other.id)
+      .where('to_id', '=', userId)
+      .executeTakeFirst();
+    if (theirs) {
+      await this.#befriend(me, other);
+      return { username: other.username, state: 'friends' };
+    }
+    const inserted = await db
+      .insertInto('friend_requests')
+      .values({ from_id: userId, to_id: other.id, created_at: this.deps.now() })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+      throw new AppError(
+        'REQUEST_PENDING',
+        `you already asked ${other.username}; waiting for an answer`,
+      );
+    }
+    this.deps.notifier.toUser(other.id, 'friends:requested', { from: me.username });
+    return { username: other.username, state: 'pending' };
+  }
+
+  async respond(userId: number, username: string, accept: boolean) {
+    const me = await this.#users.requireId(userId);
+    const other = await this.#users.require(username);
+    const deleted = await this.deps.store.db
+      .deleteFrom('friend_requests')
+      .where('from_id', '=', other.id)
+      .where('to_id', '=', userId)
+      .executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) {
+      throw new AppError('NOT_FOUND', `${other.username} has not asked to be your friend`);
+    }
+    if (!accept) {
+      this.deps.notifier.toUser(other.id, 'friends:declined', { username: me.username });
+      return { username: other.username, state: 'declined' as const };
+    }
+    await this.#befriend(me, other);
+    return { username: other.username, state: 'friends' as const };
+  }
+
+  async #befriend(me: UserRow, other: UserRow): Promise<void> {
+    const now = this.deps.now();
+    await this.deps.store.db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom('friend_requests')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('from_id', '=', me.id), eb('to_id', '=', other.id)]),
+            eb.and([eb('from_id', '=', other.id), eb('to_id', '=', me.id)]),
+          ]),
+        )
+        .execute();
+      await tx
+        .insertInto('friendships')
+        .values([
+          { user_id: me.id, friend_id: other.id, created_at: now },
+          { user_id: other.id, friend_id: me.id, created_at: now },
+        ])
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    });
+    this.deps.notifier.toUser(me.id, 'friends:added', { friend: this.#info(other) });
+    this.deps.notifier.toUser(other.id, 'friends:added', { friend: this.#info(me) });
+  }
+
+  async remove(userId: number, username: string): Promise<{ username: string }> {
+    const me = await this.#users.requireId(userId);
+    const other = await this.#users.require(username);
+    const { db } = this.deps.store;
+    const removed = await db.transaction().execute(async (tx) => {
+      const res = await tx
+        .deleteFrom('friendships')
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('user_id', '=', me.id), eb('friend_id', '=', other.id)]),
+            eb.and([eb('user_id', '=', other.id), eb('friend_id', '=', me.id)]),
+          ]),
+        )
+        .executeTakeFirst();
+      // Withdrawing a pending request is also "remove".
+      const req = await tx
+        .deleteFrom('friend_requests')
+        .where('from_id', '=', me.id)
+        .where('to_id', '=', other.id)
+        .executeTakeFirst();
+      return Number(res.numDeletedRows) + Number(req.numDeletedRows);
+    });
+    if (removed === 0)
+      throw new AppError('NOT_FRIENDS', `you and ${other.username} are not friends`);
+    this.deps.notifier.toUser(me.id, 'friends:removed', { username: other.username });
+    this.deps.notifier.toUser(other.id, 'friends:removed', { username: me.username });
+    if ((await this.#relations.lostContact(me.id, [other.id])).length > 0) {
+      this.deps.notifier.toUser(me.id, 'relation:ended', {
+        username: other.username,
+        reason: 'unfriended',
+      });
+      this.deps.notifier.toUser(other.id, 'relation:ended', {
+        username: me.username,
+        reason: 'unfriended',
+      });
+    }
+    return { username: other.username };
+  }
+}

@@ -1,0 +1,415 @@
+/**
+ * Groups, their owners and roles.
+ *
+ * Rules: the creator becomes the owner; a name is unique per creator; one user owns at most
+ * LIMITS.groupsOwnedMax groups; a group holds at most config.groupMembersMax members. The owner and
+ * admins invite and remove members (an admin cannot remove the owner or another admin); only the owner
+ * deletes the group or changes roles. When the owner leaves, ownership passes to the longest-standing
+ * admin, else the longest-standing member; a group left empty is deleted. Ownership passed on this way
+ * may take the new owner past the ownership cap: the cap limits creating, not inheriting.
+ */
+import { AppError } from '../../shared/errors.ts';
+import type { GroupInfo, GroupMember, GroupRole } from '../../shared/events.ts';
+import { LIMITS } from '../../shared/limits.ts';
+import type { GroupsTable } from '../storage/schema.ts';
+import type { ServiceDeps } from './deps.ts';
+import { Relations } from './relations.ts';
+import { Users, usernameKey } from './users.ts';
+
+type GroupRow = Omit<GroupsTable, 'id'> & { id: number; creator: string; owner: string };
+
+export class GroupsService {
+  readonly #users;
+  readonly #relations;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.#users = new Users(deps);
+    this.#relations = new Relations(deps);
+  }
+
+  #groups() {
+    return this.deps.store.db
+      .selectFrom('groups')
+      .innerJoin('users as c', 'c.id', 'groups.creator_id')
+      .innerJoin('users as o', 'o.id', 'groups.owner_id')
+      .selectAll('groups')
+      .select(['c.username as creator', 'o.username as owner']);
+  }
+
+  async byId(groupId: number): Promise<GroupRow> {
+    const group = await this.#groups().where('groups.id', '=', groupId).executeTakeFirst();
+    if (!group) throw new AppError('NOT_FOUND', 'no such group', { groupId });
+    return group;
+  }
+
+  /** How the spec's admin commands name a group: its name and its creator. */
+  async byName(name: string, creator: string): Promise<GroupRow> {
+    const group = await this.#groups()
+      .where('groups.name_key', '=', usernameKey(name))
+      .where('c.username_key', '=', usernameKey(creator))
+      .executeTakeFirst();
+    if (!group) throw new AppError('NOT_FOUND', `no group "${name}" created by ${creator}`);
+    return group;
+  }
+
+  async memberIds(groupId: number): Promise<number[]> {
+    const rows = await this.deps.store.db
+      .selectFrom('group_members')
+      .select('user_id')
+      .where('group_id', '=', groupId)
+      .orderBy('joined_at')
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  async #role(groupId: number, userId: number): Promise<GroupRole | undefined> {
+    const row = await this.deps.store.db
+      .selectFrom('group_members')
+      .select('role')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.role;
+  }
+
+  async #requireRole(
+    groupId: number,
+    userId: number,
+    allowed: GroupRole[],
+    what: string,
+  ): Promise<GroupRole> {
+    const role = await this.#role(groupId, userId);
+    if (!role) throw new AppError('NOT_MEMBER', 'you are not a member of this group', { groupId });
+    if (!allowed.includes(role))
+      throw new AppError('FORBIDDEN', `only the group's ${what}`, { groupId });
+    return role;
+  }
+
+  #info(group: GroupRow, role: GroupRole, memberIds: number[]): Omit<GroupInfo, 'number'> {
+    return {
+      id: group.id,
+      name: group.name,
+      creator: group.creator,
+      owner: group.owner,
+      role,
+      online: memberIds.filter((id) => this.deps.presence.isOnline(id)).length,
+      total: memberIds.length,
+      blocked: group.blocked === 1,
+    };
+  }
+
+  /** The user's groups in the spec's format; `number` is what `sendgroup <n>` uses. */
+  async list(userId: number): Promise<GroupInfo[]> {
+    const { db } = this.deps.store;
+    const mine = await this.#groups()
+      .innerJoin('group_members as me', 'me.group_id', 'groups.id')
+      .select('me.role as myRole')
+      .where('me.user_id', '=', userId)
+      .orderBy('groups.id')
+      .execute();
+    if (mine.length === 0) return [];
+    const members = await db
+      .selectFrom('group_members')
+      .select(['group_id', 'user_id'])
+      .where(
+        'group_id',
+        'in',
+        mine.map((g) => g.id),
+      )
+      .execute();
+    const byGroup = new Map<number, number[]>();
+    for (const m of members) {
+      const list = byGroup.get(m.group_id) ?? [];
+      list.push(m.user_id);
+      byGroup.set(m.group_id, list);
+    }
+    return mine.map((g, i) => ({
+      number: i + 1,
+      ...this.#info(g, g.myRole, byGroup.get(g.id) ?? []),
+    }));
+  }
+
+  async #tellMember(group: GroupRow, userId: number): Promise<void> {
+    const role = await this.#role(group.id, userId);
+    if (!role) return;
+    this.deps.notifier.toUser(userId, 'groups:changed', {
+      group: this.#info(group, role, await this.memberIds(group.id)),
+    });
+  }
+
+  async create(userId: number, name: string): Promise<GroupInfo> {
+    const { db } = this.deps.store;
+    const owned = await db
+      .selectFrom('groups')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    if (Number(owned.n) >= LIMITS.groupsOwnedMax) {
+      throw new AppError(
+        'GROUP_LIMIT',
+        `you already own ${LIMITS.groupsOwnedMax} groups, the most one person may own`,
+      );
+    }
+    const now = this.deps.now();
+    const id = await db.transaction().execute(async (tx) => {
+      const exists = await tx
+        .selectFrom('groups')
+        .select('id')
+        .where('creator_id', '=', userId)
+        .where('name_key', '=', usernameKey(name))
+        .executeTakeFirst();
+      if (exists) throw new AppError('GROUP_EXISTS', `you already created a group named "${name}"`);
+      const row = await tx
+        .insertInto('groups')
+        .values({
+          name,
+          name_key: usernameKey(name),
+          creator_id: userId,
+          owner_id: userId,
+          blocked: 0,
+          created_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await tx
+        .insertInto('group_members')
+        .values({ group_id: row.id, user_id: userId, role: 'owner', joined_at: now })
+        .execute();
+      return row.id;
+    });
+    const group = await this.byId(id);
+    await this.#tellMember(group, userId);
+    const list = await this.list(userId);
+    return list.find((g) => g.id === id)!;
+  }
+
+  async members(userId: number, groupId: number, asAdmin = false): Promise<GroupMember[]> {
+    await this.byId(groupId);
+    if (!asAdmin && !(await this.#role(groupId, userId))) {
+      throw new AppError('NOT_MEMBER', 'you are not a member of this group', { groupId });
+    }
+    const rows = await this.deps.store.db
+      .selectFrom('group_members')
+      .innerJoin('users', 'users.id', 'group_members.user_id')
+      .select(['users.id', 'users.username', 'users.public_key', 'group_members.role'])
+      .where('group_members.group_id', '=', groupId)
+      .orderBy('group_members.joined_at')
+      .execute();
+    return rows.map((r) => ({
+      username: r.username,
+      role: r.role,
+      status: this.deps.presence.status(r.id),
+      publicKey: r.public_key,
+    }));
+  }
+
+  async invite(userId: number, groupId: number, username: string) {
+    const group = await this.byId(groupId);
+    await this.#requireRole(groupId, userId, ['owner', 'admin'], 'owner and admins can invite');
+    if (group.blocked)
+      throw new AppError('GROUP_BLOCKED', 'this group is blocked by an administrator');
+    const invitee = await this.#users.require(username);
+    if (invitee.status === 'blocked')
+      throw new AppError('USER_BLOCKED', `${invitee.username} is blocked`);
+    const before = await this.memberIds(groupId);
+    if (before.includes(invitee.id))
+      throw new AppError('ALREADY_MEMBER', `${invitee.username} is already in this group`);
+    if (before.length >= this.deps.config.groupMembersMax) {
+      throw new AppError(
+        'GROUP_FULL',
+        `a group holds at most ${this.deps.config.groupMembersMax} members`,
+      );
+    }
+    await this.deps.store.db
+      .insertInto('group_members')
+      .values({
+        group_id: groupId,
+        user_id: invitee.id,
+        role: 'member',
+        joined_at: this.deps.now(),
+      })
+      .execute();
+    this.deps.notifier.toUsers(before, 'groups:memberChanged', {
+      groupId,
+      username: invitee.username,
+      change: 'joined',
+      role: 'member',
+    });
+    await this.#tellMember(group, invitee.id);
+    return { groupId, username: invitee.username };
+  }
+
+  async kick(userId: number, groupId: number, username: string) {
+    await this.byId(groupId);
+    const myRole = await this.#requireRole(
+      groupId,
+      userId,
+      ['owner', 'admin'],
+      'owner and admins can remove members',
+    );
+    const target = await this.#users.require(username);
+    if (target.id === userId) throw new AppError('SELF', 'to leave a group, use leave');
+    const theirRole = await this.#role(groupId, target.id);
+    if (!theirRole) throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
+    if (theirRole === 'owner' || (theirRole === 'admin' && myRole !== 'owner')) {
+      throw new AppError(
+        'FORBIDDEN',
+        'only the owner can remove an admin, and nobody can remove the owner',
+      );
+    }
+    await this.#removeMember(groupId, target.id, target.username, 'kicked');
+    return { groupId, username: target.username };
+  }
+
+  async leave(userId: number, groupId: number) {
+    const group = await this.byId(groupId);
+    const me = await this.#users.requireId(userId);
+    const role = await this.#role(groupId, userId);
+    if (!role) throw new AppError('NOT_MEMBER', 'you are not a member of this group', { groupId });
+    const { db } = this.deps.store;
+    let newOwner: string | null = null;
+    if (role === 'owner') {
+      const heir = await db
+        .selectFrom('group_members')
+        .innerJoin('users', 'users.id', 'group_members.user_id')
+        .select(['users.id', 'users.username'])
+        .where('group_id', '=', groupId)
+        .where('user_id', '!=', userId)
+        // admins first, then by seniority
+        .orderBy((eb) => eb.case().when('role', '=', 'admin').then(0).else(1).end())
+        .orderBy('joined_at')
+        .executeTakeFirst();
+      if (!heir) {
+        await this.#deleteGroup(group, 'left');
+        return { groupId, deleted: true, newOwner: null };
+      }
+      await db.transaction().execute(async (tx) => {
+        await tx
+          .updateTable('groups')
+          .set({ owner_id: heir.id })
+          .where('id', '=', groupId)
+          .execute();
+        await tx
+          .updateTable('group_members')
+          .set({ role: 'owner' })
+          .where('group_id', '=', groupId)
+          .where('user_id', '=', heir.id)
+          .execute();
+      });
+      newOwner = heir.username;
+    }
+    await this.#removeMember(groupId, userId, me.username, 'left');
+    if (newOwner) {
+      const members = await this.memberIds(groupId);
+      this.deps.notifier.toUsers(members, 'groups:memberChanged', {
+        groupId,
+        username: newOwner,
+        change: 'role',
+        role: 'owner',
+      });
+      const updated = await this.byId(groupId);
+      for (const id of members) await this.#tellMember(updated, id);
+    }
+    return { groupId, deleted: false, newOwner };
+  }
+
+  async #removeMember(
+    groupId: number,
+    userId: number,
+    username: string,
+    reason: 'kicked' | 'left',
+  ): Promise<void> {
+    await this.deps.store.db
+      .deleteFrom('group_members')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .execute();
+    const rest = await this.memberIds(groupId);
+    this.deps.notifier.toUser(userId, 'groups:removed', { groupId, reason });
+    this.deps.notifier.toUsers(rest, 'groups:memberChanged', {
+      groupId,
+      username,
+      change: 'left',
+      role: null,
+    });
+    await this.#endLostRelations(userId, rest, 'removed-from-group');
+  }
+
+  async setRole(userId: number, groupId: number, username: string, role: 'admin' | 'member') {
+    const group = await this.byId(groupId);
+    await this.#requireRole(groupId, userId, ['owner'], 'owner can change roles');
+    const target = await this.#users.require(username);
+    const theirRole = await this.#role(groupId, target.id);
+    if (!theirRole) throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
+    if (theirRole === 'owner') throw new AppError('FORBIDDEN', 'the owner keeps the owner role');
+    await this.deps.store.db
+      .updateTable('group_members')
+      .set({ role })
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', target.id)
+      .execute();
+    this.deps.notifier.toUsers(await this.memberIds(groupId), 'groups:memberChanged', {
+      groupId,
+      username: target.username,
+      change: 'role',
+      role,
+    });
+    await this.#tellMember(group, target.id);
+    return { groupId, username: target.username, role };
+  }
+
+  async delete(userId: number, groupId: number) {
+    const group = await this.byId(groupId);
+    await this.#requireRole(groupId, userId, ['owner'], 'owner can delete it');
+    await this.#deleteGroup(group, 'deleted');
+    return { groupId };
+  }
+
+  async #deleteGroup(group: GroupRow, reason: 'deleted' | 'left'): Promise<void> {
+    const members = await this.memberIds(group.id);
+    await this.deps.store.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('group_members').where('group_id', '=', group.id).execute();
+      await tx.deleteFrom('groups').where('id', '=', group.id).execute();
+    });
+    this.deps.notifier.toUsers(members, 'groups:removed', {
+      groupId: group.id,
+      reason: reason === 'left' ? 'left' : 'deleted',
+    });
+    await this.#endLostPairs(members, 'group-deleted');
+  }
+
+  /** Admin moderation: a blocked group cannot be relayed for, stored for, or sent to. */
+  async setBlocked(groupId: number, blocked: boolean): Promise<void> {
+    await this.deps.store.db
+      .updateTable('groups')
+      .set({ blocked: blocked ? 1 : 0 })
+      .where('id', '=', groupId)
+      .execute();
+    const group = await this.byId(groupId);
+    const members = await this.memberIds(groupId);
+    for (const id of members) await this.#tellMember(group, id);
+    if (blocked) await this.#endLostPairs(members, 'group-blocked');
+  }
+
+  async #endLostRelations(
+    userId: number,
+    others: number[],
+    reason: 'removed-from-group' | 'group-deleted' | 'group-blocked',
+  ) {
+    const lost = await this.#relations.lostContact(userId, others);
+    if (lost.length === 0) return;
+    const me = await this.#users.requireId(userId);
+    for (const otherId of lost) {
+      const other = await this.#users.byId(otherId);
+      if (!other) continue;
+      this.deps.notifier.toUser(userId, 'relation:ended', { username: other.username, reason });
+      this.deps.notifier.toUser(otherId, 'relation:ended', { username: me.username, reason });
+    }
+  }
+
+  async #endLostPairs(members: number[], reason: 'group-deleted' | 'group-blocked') {
+    for (let i = 0; i < members.length; i++) {
+      await this.#endLostRelations(members[i]!, members.slice(i + 1), reason);
+    }
+  }
+}

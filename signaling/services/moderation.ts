@@ -1,0 +1,244 @@
+/**
+ * The spec's admin commands. The socket handlers (an admin's session), the REST admin API and the
+ * admin CLI all call these methods; each records who did what, and when, in the admin log.
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../shared/errors.ts';
+import type { AdminAction, AdminGroup, AdminUser } from '../../shared/events.ts';
+import type { ServiceDeps } from './deps.ts';
+import type { GroupsService } from './groups.ts';
+import type { OfflineService } from './offline.ts';
+import { Relations } from './relations.ts';
+import { Users } from './users.ts';
+
+export interface Actor {
+  id: number;
+  username: string;
+}
+
+export class ModerationService {
+  readonly #users;
+  readonly #relations;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly groups: GroupsService,
+    private readonly offline: OfflineService,
+  ) {
+    this.#users = new Users(deps);
+    this.#relations = new Relations(deps);
+  }
+
+  async #record(admin: string, action: string, target: string): Promise<void> {
+    await this.deps.store.db
+      .insertInto('admin_log')
+      .values({ admin, action, target, at: this.deps.now() })
+      .execute();
+  }
+
+  async log(limit: number): Promise<AdminAction[]> {
+    const rows = await this.deps.store.db
+      .selectFrom('admin_log')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      admin: r.admin,
+      action: r.action,
+      target: r.target,
+      at: r.at,
+    }));
+  }
+
+  async users(onlineOnly: boolean): Promise<AdminUser[]> {
+    let q = this.deps.store.db
+      .selectFrom('users')
+      .select(['id', 'username', 'is_admin', 'status', 'created_at'])
+      .orderBy('id');
+    if (onlineOnly) {
+      const online = [...this.deps.presence.onlineIds()];
+      if (online.length === 0) return [];
+      q = q.where('id', 'in', online);
+    }
+    const rows = await q.execute();
+    return rows.map((r) => ({
+      id: r.id,
+      username: r.username,
+      isAdmin: r.is_admin === 1,
+      blocked: r.status === 'blocked',
+      status: this.deps.presence.status(r.id),
+      createdAt: r.created_at,
+    }));
+  }
+
+  async allGroups(): Promise<AdminGroup[]> {
+    const { db } = this.deps.store;
+    const rows = await db
+      .selectFrom('groups')
+      .innerJoin('users as c', 'c.id', 'groups.creator_id')
+      .innerJoin('users as o', 'o.id', 'groups.owner_id')
+      .select([
+        'groups.id',
+        'groups.name',
+        'groups.blocked',
+        'c.username as creator',
+        'o.username as owner',
+      ])
+      .orderBy('groups.id')
+      .execute();
+    const members = await db.selectFrom('group_members').select(['group_id', 'user_id']).execute();
+    const byGroup = new Map<number, number[]>();
+    for (const m of members)
+      byGroup.set(m.group_id, [...(byGroup.get(m.group_id) ?? []), m.user_id]);
+    return rows.map((g) => {
+      const ids = byGroup.get(g.id) ?? [];
+      return {
+        id: g.id,
+        name: g.name,
+        creator: g.creator,
+        owner: g.owner,
+        online: ids.filter((id) => this.deps.presence.isOnline(id)).length,
+        total: ids.length,
+        blocked: g.blocked === 1,
+      };
+    });
+  }
+
+  async sendUser(
+    admin: Actor,
+    username: string,
+    text: string,
+  ): Promise<{ delivered: 'live' | 'stored' }> {
+    const user = await this.#users.require(username);
+    const id = randomUUID();
+    await this.#record(admin.username, 'adminsend', user.username);
+    if (this.deps.presence.isOnline(user.id)) {
+      this.deps.notifier.toUser(user.id, 'system:message', {
+        id,
+        text,
+        at: this.deps.now(),
+        from: admin.username,
+        group: null,
+        broadcast: false,
+      });
+      return { delivered: 'live' };
+    }
+    await this.offline.storeSystem(admin.id, user.id, id, text, null);
+    return { delivered: 'stored' };
+  }
+
+  async sendGroup(
+    admin: Actor,
+    groupName: string,
+    creator: string,
+    text: string,
+  ): Promise<{ live: number; stored: number }> {
+    const group = await this.groups.byName(groupName, creator);
+    const ref = { id: group.id, name: group.name, creator: group.creator };
+    const id = randomUUID();
+    let live = 0;
+    let stored = 0;
+    for (const memberId of await this.groups.memberIds(group.id)) {
+      if (this.deps.presence.isOnline(memberId)) {
+        this.deps.notifier.toUser(memberId, 'system:message', {
+          id,
+          text,
+          at: this.deps.now(),
+          from: admin.username,
+          group: ref,
+          broadcast: false,
+        });
+        live++;
+      } else {
+        await this.offline.storeSystem(admin.id, memberId, id, text, ref);
+        stored++;
+      }
+    }
+    await this.#record(admin.username, 'adminsendgroup', `${group.name} (${group.creator})`);
+    return { live, stored };
+  }
+
+  async broadcast(admin: Actor, text: string): Promise<{ live: number }> {
+    const id = randomUUID();
+    this.deps.notifier.toAll('system:message', {
+      id,
+      text,
+      at: this.deps.now(),
+      from: admin.username,
+      group: null,
+      broadcast: true,
+    });
+    await this.#record(admin.username, 'broadcast', text.slice(0, 80));
+    return { live: this.deps.presence.size };
+  }
+
+  async setUserBlocked(
+    admin: Pick<Actor, 'username'>,
+    username: string,
+    blocked: boolean,
+  ): Promise<{ username: string; blocked: boolean }> {
+    const user = await this.#users.require(username);
+    if (blocked && user.is_admin === 1 && user.username === admin.username) {
+      throw new AppError('SELF', 'you cannot block yourself');
+    }
+    await this.deps.store.db
+      .updateTable('users')
+      .set({ status: blocked ? 'blocked' : 'active' })
+      .where('id', '=', user.id)
+      .execute();
+    if (blocked) {
+      await this.deps.store.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+      this.deps.notifier.endSessions(user.id, 'blocked');
+      await this.#tellContacts(user.id, user.username);
+    }
+    await this.#record(admin.username, blocked ? 'blockuser' : 'unblockuser', user.username);
+    return { username: user.username, blocked };
+  }
+
+  /** Everyone connected to a blocked user closes their channels to them. */
+  async #tellContacts(userId: number, username: string): Promise<void> {
+    const audience = await this.#relations.audience(userId);
+    this.deps.notifier.toUsers(audience, 'relation:ended', { username, reason: 'user-blocked' });
+    this.deps.notifier.toUsers(audience, 'presence:changed', { username, status: 'offline' });
+  }
+
+  async setGroupBlocked(
+    admin: Pick<Actor, 'username'>,
+    groupName: string,
+    creator: string,
+    blocked: boolean,
+  ) {
+    const group = await this.groups.byName(groupName, creator);
+    await this.groups.setBlocked(group.id, blocked);
+    await this.#record(
+      admin.username,
+      blocked ? 'blockgroup' : 'unblockgroup',
+      `${group.name} (${group.creator})`,
+    );
+    return { groupId: group.id, blocked };
+  }
+
+  /**
+   * Blocks made elsewhere (the admin CLI, another node) reach this node's sockets here: any user
+   * online on this node whose account is blocked has their session ended.
+   */
+  async sweepBlocked(): Promise<number> {
+    const online = new Set(this.deps.presence.onlineIds());
+    if (online.size === 0) return 0;
+    const blocked = await this.deps.store.db
+      .selectFrom('users')
+      .select(['id', 'username'])
+      .where('status', '=', 'blocked')
+      .execute();
+    let ended = 0;
+    for (const u of blocked) {
+      if (!online.has(u.id)) continue;
+      this.deps.notifier.endSessions(u.id, 'blocked');
+      await this.#tellContacts(u.id, u.username);
+      ended++;
+    }
+    return ended;
+  }
+}

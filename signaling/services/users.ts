@@ -1,0 +1,43 @@
+/**
+ * Looking people up. Usernames are matched case-insensitively on their NFC form.
+ */
+import { AppError } from '../../shared/errors.ts';
+import type { UserRow } from '../storage/schema.ts';
+import type { ServiceDeps } from './deps.ts';
+
+export function usernameKey(username: string): string {
+  return username.normalize('NFC').toLowerCase();
+}
+
+export class Users {
+  constructor(private readonly deps: Pick<ServiceDeps, 'store'>) {}
+
+  async byName(username: string): Promise<UserRow | undefined> {
+    return this.deps.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username_key', '=', usernameKey(username))
+      .executeTakeFirst();
+  }
+
+  async byId(id: number): Promise<UserRow | undefined> {
+    return this.deps.store.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
+  /** The user, or NOT_FOUND naming them. */
+  async require(username: string): Promise<UserRow> {
+    const user = await this.byName(username);
+    if (!user) throw new AppError('NOT_FOUND', `no user named "${username}"`, { username });
+    return user;
+  }
+
+  async requireId(id: number): Promise<UserRow> {
+    const user = await this.byId(id);
+    if (!user) throw new AppError('NOT_FOUND', 'no such user');
+    return user;
+  }
+}

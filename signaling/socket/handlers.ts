@@ -1,0 +1,173 @@
+/**
+ * Socket bindings: thin. Each event names its schema and the service call it makes; `bind` parses
+ * the payload, runs the call, and answers the ack with data or a catalogued error. Nothing here holds
+ * a rule.
+ */
+import type { Logger } from 'pino';
+import type { Socket } from 'socket.io';
+import type { z } from 'zod';
+import { AppError, type Ack } from '../../shared/errors.ts';
+import type {
+  ClientEvent,
+  ClientToServer,
+  ServerToClient,
+  SocketData,
+} from '../../shared/events.ts';
+import { LIMITS } from '../../shared/limits.ts';
+import * as S from '../../shared/schemas.ts';
+import { badRequest, toWire } from '../errors.ts';
+import type { Services } from '../services/index.ts';
+import type { Limiter } from '../services/rate-limits.ts';
+
+export type ChatSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
+type AckData<E extends ClientEvent> =
+  Parameters<Parameters<ClientToServer[E]>[1]>[0] extends Ack<infer T> ? T : never;
+
+interface Binding<E extends ClientEvent = ClientEvent> {
+  schema: z.ZodType;
+  admin?: boolean;
+  run: (input: never, me: SocketData) => Promise<AckData<E>>;
+}
+
+function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
+  const { presence, friends, groups, offline, relay, moderation, auth } = services;
+  // `define` ties each schema's output type to its run() argument.
+  const define = <E extends ClientEvent, T extends z.ZodType>(
+    schema: T,
+    run: (input: z.output<T>, me: SocketData) => Promise<AckData<E>>,
+    admin = false,
+  ): Binding<E> => ({ schema, run: run as Binding<E>['run'], admin });
+  const actor = (me: SocketData) => ({ id: me.userId, username: me.username });
+
+  return {
+    'presence:set': define(S.presenceSet, (p, me) =>
+      presence.set(me.userId, me.username, p.status),
+    ),
+
+    'friends:list': define(S.empty, (_p, me) => friends.list(me.userId)),
+    'friends:request': define(S.userTarget, (p, me) => friends.request(me.userId, p.username)),
+    'friends:respond': define(S.friendRespond, (p, me) =>
+      friends.respond(me.userId, p.username, p.accept),
+    ),
+    'friends:remove': define(S.userTarget, (p, me) => friends.remove(me.userId, p.username)),
+
+    'groups:list': define(S.empty, (_p, me) => groups.list(me.userId)),
+    'groups:create': define(S.groupCreate, (p, me) => groups.create(me.userId, p.name)),
+    'groups:delete': define(S.groupTarget, (p, me) => groups.delete(me.userId, p.groupId)),
+    'groups:invite': define(S.groupUserTarget, (p, me) =>
+      groups.invite(me.userId, p.groupId, p.username),
+    ),
+    'groups:kick': define(S.groupUserTarget, (p, me) =>
+      groups.kick(me.userId, p.groupId, p.username),
+    ),
+    'groups:leave': define(S.groupTarget, (p, me) => groups.leave(me.userId, p.groupId)),
+    'groups:setRole': define(S.groupSetRole, (p, me) =>
+      groups.setRole(me.userId, p.groupId, p.username, p.role),
+    ),
+    'groups:members': define(S.groupTarget, (p, me) => groups.members(me.userId, p.groupId)),
+
+    'offline:store': define(S.offlineStore, async (p, me) => {
+      const { id, copies } = await offline.store(me.userId, p.id, p.to, p.payload);
+      return { id, copies };
+    }),
+    'offline:pull': define(S.offlinePull, (p, me) => offline.pull(me.userId, p?.limit)),
+    'offline:ack': define(S.offlineAck, (p, me) => offline.ack(me.userId, p.ids)),
+
+    'keys:publish': define(S.keysPublish, (p, me) => auth.publishKey(me.userId, p.publicKey)),
+
+    'signal:send': define(S.signalSend, (p, me) =>
+      relay.send({ id: me.userId, username: me.username }, p.to, p.signal),
+    ),
+
+    'admin:users': define(S.adminUsers, (p) => moderation.users(p.onlineOnly), true),
+    'admin:groups': define(S.empty, () => moderation.allGroups(), true),
+    'admin:sendUser': define(
+      S.adminSendUser,
+      (p, me) => moderation.sendUser(actor(me), p.username, p.text),
+      true,
+    ),
+    'admin:sendGroup': define(
+      S.adminSendGroup,
+      (p, me) => moderation.sendGroup(actor(me), p.group, p.creator, p.text),
+      true,
+    ),
+    'admin:broadcast': define(
+      S.adminBroadcast,
+      (p, me) => moderation.broadcast(actor(me), p.text),
+      true,
+    ),
+    'admin:blockUser': define(
+      S.userTarget,
+      (p, me) => moderation.setUserBlocked(actor(me), p.username, true),
+      true,
+    ),
+    'admin:unblockUser': define(
+      S.userTarget,
+      (p, me) => moderation.setUserBlocked(actor(me), p.username, false),
+      true,
+    ),
+    'admin:blockGroup': define(
+      S.groupByName,
+      (p, me) => moderation.setGroupBlocked(actor(me), p.group, p.creator, true),
+      true,
+    ),
+    'admin:unblockGroup': define(
+      S.groupByName,
+      (p, me) => moderation.setGroupBlocked(actor(me), p.group, p.creator, false),
+      true,
+    ),
+    'admin:log': define(S.adminLog, (p) => moderation.log(p.limit), true),
+  };
+}
+
+export function socketBinder(services: Services, logger: Logger, eventLimiter: Limiter) {
+  const handlers = handlersFor(services);
+  const known = new Set<string>(Object.keys(handlers));
+
+  return function bindSocket(socket: ChatSocket): void {
+    const me = socket.data;
+    for (const [event, binding] of Object.entries(handlers) as [ClientEvent, Binding][]) {
+      // Registered without the typed overloads: arguments are `unknown` until parsed.
+      (socket.on as (ev: string, fn: (...args: unknown[]) => void) => void)(
+        event,
+        (...args: unknown[]) => {
+          const ack = args[args.length - 1];
+          if (typeof ack !== 'function') {
+            logger.debug({ event, user: me.username }, 'event without ack ignored');
+            return;
+          }
+          const reply = ack as (res: Ack<unknown>) => void;
+          const payload = args.length > 1 ? args[0] : undefined;
+          void (async () => {
+            try {
+              await eventLimiter.consume(socket.id);
+              if (binding.admin && !(await services.auth.isAdmin(me.userId))) {
+                throw new AppError('FORBIDDEN', 'only administrators can do that');
+              }
+              const parsed = binding.schema.safeParse(payload);
+              if (!parsed.success) throw badRequest(parsed.error);
+              const data = await binding.run(parsed.data as never, me);
+              reply({ ok: true, data });
+            } catch (err) {
+              reply({ ok: false, error: toWire(err, logger, { event, user: me.username }) });
+            }
+          })();
+        },
+      );
+    }
+
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && known.has(event)) return;
+      const name = String(event).slice(0, LIMITS.usernameMax * 2);
+      logger.warn({ event: name, user: me.username }, 'unknown event');
+      socket.emit('error:unknownEvent', { event: name });
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') {
+        (ack as (res: Ack<never>) => void)({
+          ok: false,
+          error: { code: 'UNKNOWN_EVENT', message: `unknown event "${name}"` },
+        });
+      }
+    });
+  };
+}

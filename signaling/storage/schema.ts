@@ -1,0 +1,101 @@
+/**
+ * Row types as Kysely sees them. Times are milliseconds since the epoch (bigint in PostgreSQL,
+ * parsed to number; integer in SQLite). Flags are 0/1 integers so both dialects read the same.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  /** Lower-cased, NFC-normalised username: the uniqueness key, so "Bob" and "bob" are one user. */
+  username_key: string;
+  password_hash: string;
+  status: 'active' | 'blocked';
+  is_admin: number;
+  public_key: string | null;
+  created_at: number;
+}
+
+/** One row per user: a user has at most one live session, and a login replaces it. */
+export interface SessionsTable {
+  user_id: number;
+  /** SHA-256 of the token; the token itself is never stored. */
+  token_hash: string;
+  created_at: number;
+  ip: string;
+}
+
+export interface LoginLogTable {
+  id: Generated<number>;
+  user_id: number;
+  at: number;
+  ip: string;
+}
+
+export interface FriendRequestsTable {
+  from_id: number;
+  to_id: number;
+  created_at: number;
+}
+
+/** Stored in both directions (two rows per friendship) so "my friends" is one indexed lookup. */
+export interface FriendshipsTable {
+  user_id: number;
+  friend_id: number;
+  created_at: number;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  creator_id: number;
+  owner_id: number;
+  blocked: number;
+  created_at: number;
+}
+
+export interface GroupMembersTable {
+  group_id: number;
+  user_id: number;
+  role: 'owner' | 'admin' | 'member';
+  joined_at: number;
+}
+
+export interface OfflineMessagesTable {
+  /** Store order: delivery follows it. */
+  seq: Generated<number>;
+  recipient_id: number;
+  msg_id: string;
+  sender_id: number;
+  kind: 'private' | 'group' | 'system';
+  group_id: number | null;
+  /** Denormalised so a message still says where it came from after its group is deleted. */
+  group_name: string | null;
+  group_creator: string | null;
+  payload: string;
+  created_at: number;
+}
+
+export interface AdminLogTable {
+  id: Generated<number>;
+  admin: string;
+  action: string;
+  target: string;
+  at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  login_log: LoginLogTable;
+  friend_requests: FriendRequestsTable;
+  friendships: FriendshipsTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  offline_messages: OfflineMessagesTable;
+  admin_log: AdminLogTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewOfflineMessage = Insertable<OfflineMessagesTable>;

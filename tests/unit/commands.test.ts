@@ -1,0 +1,725 @@
+import { describe, it, expect } from 'vitest';
+import {
+  COMMANDS,
+  MAX_COMMAND_LENGTH,
+  findCommand,
+  helpFor,
+  isAdminCommand,
+  parseCommand,
+  tokenize,
+  type CommandError,
+  type Intent,
+  type ParseResult,
+} from '../../shared/commands.ts';
+
+function intentOf(line: string): Intent {
+  const r = parseCommand(line);
+  if (!r.ok) throw new Error(`expected ${JSON.stringify(line)} to parse, got ${r.error.message}`);
+  return r.intent;
+}
+
+function errorOf(line: string): CommandError {
+  const r = parseCommand(line);
+  if (r.ok) throw new Error(`expected ${JSON.stringify(line)} to fail, got ${JSON.stringify(r)}`);
+  return r.error;
+}
+
+const ALL_KINDS: Intent['kind'][] = [
+  'reg',
+  'login',
+  'logout',
+  'add',
+  'accept',
+  'decline',
+  'unfriend',
+  'friends',
+  'newgroup',
+  'delgroup',
+  'addgroupuser',
+  'delgroupuser',
+  'leavegroup',
+  'groups',
+  'send',
+  'sendgroup',
+  'status',
+  'help',
+  'allusers',
+  'allgroup',
+  'adminsend',
+  'adminsendgroup',
+  'broadcast',
+  'blockuser',
+  'unblockuser',
+  'blockgroup',
+  'unblockgroup',
+];
+
+const ADMIN_KINDS: Intent['kind'][] = [
+  'allusers',
+  'allgroup',
+  'adminsend',
+  'adminsendgroup',
+  'broadcast',
+  'blockuser',
+  'unblockuser',
+  'blockgroup',
+  'unblockgroup',
+];
+
+describe('parseCommand: every command with correct arguments', () => {
+  const cases: [string, Intent][] = [
+    ['reg alice s3cret!pw', { kind: 'reg', username: 'alice', password: 's3cret!pw' }],
+    ['login alice "pass word"', { kind: 'login', username: 'alice', password: 'pass word' }],
+    ['logout', { kind: 'logout' }],
+    ['add bob', { kind: 'add', username: 'bob' }],
+    ['accept bob', { kind: 'accept', username: 'bob' }],
+    ['decline bob', { kind: 'decline', username: 'bob' }],
+    ['unfriend bob', { kind: 'unfriend', username: 'bob' }],
+    ['delfriend bob', { kind: 'unfriend', username: 'bob' }],
+    ['friends', { kind: 'friends' }],
+    ['newgroup study', { kind: 'newgroup', name: 'study' }],
+    ['newgroup "study group"', { kind: 'newgroup', name: 'study group' }],
+    ['delgroup 2', { kind: 'delgroup', group: 2 }],
+    ['addgroupuser 1 carol', { kind: 'addgroupuser', group: 1, username: 'carol' }],
+    ['delgroupuser 3 carol', { kind: 'delgroupuser', group: 3, username: 'carol' }],
+    ['leavegroup 4', { kind: 'leavegroup', group: 4 }],
+    ['groups', { kind: 'groups' }],
+    ['send bob hi', { kind: 'send', username: 'bob', text: 'hi' }],
+    ['.send bob hi there', { kind: 'send', username: 'bob', text: 'hi there' }],
+    ['sendgroup 2 hello all', { kind: 'sendgroup', group: 2, text: 'hello all' }],
+    ['status online', { kind: 'status', status: 'online' }],
+    ['status away', { kind: 'status', status: 'away' }],
+    ['status BUSY', { kind: 'status', status: 'busy' }],
+    ['help', { kind: 'help' }],
+    ['help add', { kind: 'help', command: 'add' }],
+    ['help /DelFriend', { kind: 'help', command: 'unfriend' }],
+    ['help .send', { kind: 'help', command: 'send' }],
+    ['allusers', { kind: 'allusers', onlineOnly: false }],
+    ['allusers --online', { kind: 'allusers', onlineOnly: true }],
+    ['allusers --ONLINE', { kind: 'allusers', onlineOnly: true }],
+    ['allgroup', { kind: 'allgroup' }],
+    ['adminsend bob be nice', { kind: 'adminsend', username: 'bob', text: 'be nice' }],
+    [
+      'adminsendgroup "study group" alice meeting at 5',
+      { kind: 'adminsendgroup', group: 'study group', creator: 'alice', text: 'meeting at 5' },
+    ],
+    ['broadcast server restarts  soon', { kind: 'broadcast', text: 'server restarts  soon' }],
+    ['blockuser mallory', { kind: 'blockuser', username: 'mallory' }],
+    ['unblockuser mallory', { kind: 'unblockuser', username: 'mallory' }],
+    ['blockgroup spam mallory', { kind: 'blockgroup', group: 'spam', creator: 'mallory' }],
+    ['unblockgroup spam mallory', { kind: 'unblockgroup', group: 'spam', creator: 'mallory' }],
+  ];
+
+  it.each(cases)('%s', (line, expected) => {
+    expect(parseCommand(line)).toStrictEqual({ ok: true, intent: expected });
+  });
+
+  it('covers every intent kind', () => {
+    expect(new Set(cases.map(([, i]) => i.kind))).toStrictEqual(new Set(ALL_KINDS));
+  });
+});
+
+describe('parseCommand: wrong arity', () => {
+  const tooMany = (n: number) =>
+    `too many arguments (expected ${n}, got ${n + 1}); put quotes around values that contain spaces`;
+  const cases: [string, string, string][] = [
+    // [line, command, problem]
+    ['reg', 'reg', 'missing <username>'],
+    ['reg alice', 'reg', 'missing <password>'],
+    ['reg alice pw extra', 'reg', tooMany(2)],
+    ['login', 'login', 'missing <username>'],
+    ['login alice', 'login', 'missing <password>'],
+    ['login alice pw extra', 'login', tooMany(2)],
+    ['logout now', 'logout', 'takes no arguments'],
+    ['add', 'add', 'missing <username>'],
+    ['add bob carol', 'add', tooMany(1)],
+    ['accept', 'accept', 'missing <username>'],
+    ['accept bob carol', 'accept', tooMany(1)],
+    ['decline', 'decline', 'missing <username>'],
+    ['decline bob carol', 'decline', tooMany(1)],
+    ['unfriend', 'unfriend', 'missing <username>'],
+    ['delfriend bob carol', 'unfriend', tooMany(1)],
+    ['friends all', 'friends', 'takes no arguments'],
+    ['newgroup', 'newgroup', 'missing <name>'],
+    ['newgroup study group', 'newgroup', tooMany(1)],
+    ['delgroup', 'delgroup', 'missing <group-number>'],
+    ['delgroup 1 2', 'delgroup', tooMany(1)],
+    ['addgroupuser', 'addgroupuser', 'missing <group-number>'],
+    ['addgroupuser 1', 'addgroupuser', 'missing <username>'],
+    ['addgroupuser 1 bob carol', 'addgroupuser', tooMany(2)],
+    ['delgroupuser', 'delgroupuser', 'missing <group-number>'],
+    ['delgroupuser 1', 'delgroupuser', 'missing <username>'],
+    ['delgroupuser 1 bob carol', 'delgroupuser', tooMany(2)],
+    ['leavegroup', 'leavegroup', 'missing <group-number>'],
+    ['leavegroup 1 2', 'leavegroup', tooMany(1)],
+    ['groups mine', 'groups', 'takes no arguments'],
+    ['send', 'send', 'missing <username>'],
+    ['send bob', 'send', 'missing <message...>'],
+    ['.send bob   ', 'send', 'missing <message...>'],
+    ['sendgroup', 'sendgroup', 'missing <group-number>'],
+    ['sendgroup 1', 'sendgroup', 'missing <message...>'],
+    ['status', 'status', 'missing <online|away|busy>'],
+    ['status away busy', 'status', tooMany(1)],
+    ['help add send', 'help', 'expected at most one command name'],
+    ['allusers --online extra', 'allusers', 'unexpected argument "extra"'],
+    ['allusers --online --online', 'allusers', '--online given twice'],
+    ['allgroup x', 'allgroup', 'takes no arguments'],
+    ['adminsend', 'adminsend', 'missing <username>'],
+    ['adminsend bob', 'adminsend', 'missing <message...>'],
+    ['adminsendgroup', 'adminsendgroup', 'missing <group-name>'],
+    ['adminsendgroup g', 'adminsendgroup', 'missing <creator>'],
+    ['adminsendgroup g alice', 'adminsendgroup', 'missing <message...>'],
+    ['broadcast', 'broadcast', 'missing <message...>'],
+    ['blockuser', 'blockuser', 'missing <username>'],
+    ['blockuser a b', 'blockuser', tooMany(1)],
+    ['unblockuser', 'unblockuser', 'missing <username>'],
+    ['unblockuser a b', 'unblockuser', tooMany(1)],
+    ['blockgroup', 'blockgroup', 'missing <group-name>'],
+    ['blockgroup g', 'blockgroup', 'missing <creator>'],
+    ['blockgroup g alice x', 'blockgroup', tooMany(2)],
+    ['unblockgroup', 'unblockgroup', 'missing <group-name>'],
+    ['unblockgroup g', 'unblockgroup', 'missing <creator>'],
+    ['unblockgroup g alice x', 'unblockgroup', tooMany(2)],
+  ];
+
+  it.each(cases)('%s', (line, command, problem) => {
+    const usage = findCommand(command)?.usage;
+    expect(usage).toBeDefined();
+    expect(errorOf(line)).toStrictEqual({
+      code: 'USAGE',
+      command,
+      usage,
+      message: `${command}: ${problem}. usage: ${usage}`,
+    });
+  });
+
+  it('has an arity case for every command', () => {
+    expect(new Set(cases.map(([, c]) => c))).toStrictEqual(new Set(ALL_KINDS));
+  });
+
+  it('spells out the usage line, e.g. for add', () => {
+    expect(errorOf('add').message).toBe('add: missing <username>. usage: add <username>');
+  });
+
+  it('rejects empty usernames, names and passwords', () => {
+    expect(errorOf('add ""').message).toBe(
+      'add: <username> must not be empty. usage: add <username>',
+    );
+    expect(errorOf("add '  '").message).toBe(
+      'add: <username> must not be empty. usage: add <username>',
+    );
+    expect(errorOf('newgroup ""').message).toBe(
+      'newgroup: <name> must not be empty. usage: newgroup <name>',
+    );
+    expect(errorOf('reg bob ""').message).toBe(
+      'reg: <password> must not be empty. usage: reg <username> <password>',
+    );
+    expect(errorOf('blockgroup "" alice').message).toBe(
+      'blockgroup: <group-name> must not be empty. usage: blockgroup <group-name> <creator>',
+    );
+    // Passwords are otherwise verbatim, including spaces only.
+    expect(intentOf('reg bob "   "')).toStrictEqual({
+      kind: 'reg',
+      username: 'bob',
+      password: '   ',
+    });
+  });
+
+  it('rejects bad status values and unknown allusers flags', () => {
+    expect(errorOf('status sleeping').message).toBe(
+      'status: expected one of online, away, busy, got "sleeping". usage: status <online|away|busy>',
+    );
+    expect(errorOf('allusers --offline').message).toBe(
+      'allusers: unknown option "--offline". usage: allusers [--online]',
+    );
+    expect(errorOf('allusers -o').message).toBe(
+      'allusers: unknown option "-o". usage: allusers [--online]',
+    );
+    expect(errorOf('allusers online').message).toBe(
+      'allusers: unexpected argument "online". usage: allusers [--online]',
+    );
+  });
+});
+
+describe('group numbers', () => {
+  const cases: [string, string][] = [
+    ['0', 'group number must be 1 or greater, got "0"'],
+    ['000', 'group number must be 1 or greater, got "000"'],
+    ['-1', 'group number must be positive, got "-1"'],
+    ['1.5', 'group number must be a whole number, got "1.5"'],
+    ['abc', 'group number must be a positive integer (1, 2, 3, ...), got "abc"'],
+    ['1e3', 'group number must be a positive integer (1, 2, 3, ...), got "1e3"'],
+    ['0x10', 'group number must be a positive integer (1, 2, 3, ...), got "0x10"'],
+    ['Infinity', 'group number must be a positive integer (1, 2, 3, ...), got "Infinity"'],
+    ['99999999999999999999', 'group number must be a reasonable size, got "99999999999999999999"'],
+  ];
+
+  it.each(cases)('delgroup %s', (arg, problem) => {
+    expect(errorOf(`delgroup ${arg}`)).toStrictEqual({
+      code: 'USAGE',
+      command: 'delgroup',
+      usage: 'delgroup <group-number>',
+      message: `delgroup: ${problem}. usage: delgroup <group-number>`,
+    });
+  });
+
+  it('checks the group number of every numbered command', () => {
+    expect(errorOf('sendgroup 0 hi').message).toMatch(/^sendgroup: group number must be 1/);
+    expect(errorOf('addgroupuser x bob').message).toMatch(/^addgroupuser: group number must be/);
+    expect(errorOf('delgroupuser -2 bob').message).toMatch(/^delgroupuser: group number must be/);
+    expect(errorOf('leavegroup 2.0').message).toMatch(/^leavegroup: group number must be a whole/);
+  });
+
+  it('accepts leading zeros and full-width digits from a Chinese IME', () => {
+    expect(intentOf('delgroup 007')).toStrictEqual({ kind: 'delgroup', group: 7 });
+    expect(intentOf('delgroup １２')).toStrictEqual({ kind: 'delgroup', group: 12 });
+  });
+});
+
+describe('message text', () => {
+  it('preserves inner spacing and trims only the ends', () => {
+    expect(intentOf('send bob hello   there  ')).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: 'hello   there',
+    });
+    expect(intentOf('  sendgroup   1    a \t b   ')).toStrictEqual({
+      kind: 'sendgroup',
+      group: 1,
+      text: 'a \t b',
+    });
+  });
+
+  it('uses a single quoted token verbatim', () => {
+    expect(intentOf('send bob "  padded  "')).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: '  padded  ',
+    });
+    expect(intentOf("send bob 'say \\'hi\\''")).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: "say 'hi'",
+    });
+  });
+
+  it('keeps quotes literally when the text is more than one token', () => {
+    expect(intentOf('send bob "a"  "b"')).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: '"a"  "b"',
+    });
+    expect(intentOf('send bob he said "hi there" twice')).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: 'he said "hi there" twice',
+    });
+  });
+
+  it('treats apostrophes inside words as text', () => {
+    expect(intentOf("send bob don't   panic, it's fine")).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: "don't   panic, it's fine",
+    });
+  });
+
+  it('handles Chinese, emoji and newlines', () => {
+    expect(intentOf('send 小明 你好 世界')).toStrictEqual({
+      kind: 'send',
+      username: '小明',
+      text: '你好 世界',
+    });
+    expect(intentOf('send bob 🎉  party 🎉')).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: '🎉  party 🎉',
+    });
+    expect(intentOf('send bob line one\nline two\n')).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: 'line one\nline two',
+    });
+  });
+
+  it('splits on the full-width space U+3000 but keeps it inside the text', () => {
+    expect(intentOf('send\u3000小明\u3000你好\u3000\u3000世界\u3000')).toStrictEqual({
+      kind: 'send',
+      username: '小明',
+      text: '你好\u3000\u3000世界',
+    });
+    expect(intentOf('add\u3000小红')).toStrictEqual({ kind: 'add', username: '小红' });
+  });
+
+  it('takes the rest of the line after every fixed argument, for every text command', () => {
+    expect(intentOf('adminsend bob  a  b ')).toStrictEqual({
+      kind: 'adminsend',
+      username: 'bob',
+      text: 'a  b',
+    });
+    expect(intentOf('adminsendgroup g alice  a  b ')).toStrictEqual({
+      kind: 'adminsendgroup',
+      group: 'g',
+      creator: 'alice',
+      text: 'a  b',
+    });
+    expect(intentOf('broadcast "  x  "')).toStrictEqual({ kind: 'broadcast', text: '  x  ' });
+  });
+
+  it('rejects empty text', () => {
+    expect(errorOf('send bob ""').message).toBe(
+      'send: <message...> must not be empty. usage: send <username> <message...>',
+    );
+    expect(errorOf("broadcast '   '").message).toBe(
+      'broadcast: <message...> must not be empty. usage: broadcast <message...>',
+    );
+  });
+});
+
+describe('tokenize', () => {
+  it('splits on any Unicode whitespace', () => {
+    expect(tokenize(' a\tb\u3000c\u00a0d\ne ')).toStrictEqual({
+      ok: true,
+      tokens: ['a', 'b', 'c', 'd', 'e'],
+    });
+    expect(tokenize('')).toStrictEqual({ ok: true, tokens: [] });
+  });
+
+  it('groups with double and single quotes and handles escapes', () => {
+    expect(tokenize('send bob "hello   world"')).toStrictEqual({
+      ok: true,
+      tokens: ['send', 'bob', 'hello   world'],
+    });
+    expect(tokenize(`'a b' "c 'd'" 'e "f"'`)).toStrictEqual({
+      ok: true,
+      tokens: ['a b', "c 'd'", 'e "f"'],
+    });
+    expect(tokenize('"say \\"hi\\"" \'it\\\'s\'')).toStrictEqual({
+      ok: true,
+      tokens: ['say "hi"', "it's"],
+    });
+    // \\ is a backslash; any other backslash is literal, inside quotes or out.
+    expect(tokenize('"C:\\\\" "a\\nb" c\\"d')).toStrictEqual({
+      ok: true,
+      tokens: ['C:\\', 'a\\nb', 'c\\"d'],
+    });
+    expect(tokenize('"" \'\'')).toStrictEqual({ ok: true, tokens: ['', ''] });
+  });
+
+  it('only opens a quote at the start of a word', () => {
+    expect(tokenize(`don't "x"y`)).toStrictEqual({ ok: true, tokens: ["don't", 'xy'] });
+  });
+
+  it('reports unterminated quotes with a column', () => {
+    expect(tokenize('send bob "hello')).toStrictEqual({
+      ok: false,
+      message:
+        'unterminated double quote (") at column 10: add a closing ", or wrap the text in single quotes',
+    });
+    expect(tokenize("'abc\\'")).toStrictEqual({
+      ok: false,
+      message:
+        "unterminated single quote (') at column 1: add a closing ', or wrap the text in double quotes",
+    });
+  });
+});
+
+describe('unterminated quotes in parseCommand', () => {
+  it('is a USAGE error naming the command when it is known', () => {
+    expect(errorOf('send bob "hello')).toStrictEqual({
+      code: 'USAGE',
+      command: 'send',
+      usage: 'send <username> <message...>',
+      message:
+        'send: unterminated double quote (") at column 10: add a closing ", or wrap the text in single quotes',
+    });
+    expect(errorOf("add 'bob").code).toBe('USAGE');
+  });
+
+  it('counts emoji as one column', () => {
+    expect(errorOf('send 🎉 "x').message).toMatch(/at column 8:/);
+  });
+
+  it('is a USAGE error without a command when the name itself is unterminated', () => {
+    expect(errorOf('"send bob hi')).toStrictEqual({
+      code: 'USAGE',
+      message:
+        'unterminated double quote (") at column 1: add a closing ", or wrap the text in single quotes',
+    });
+  });
+});
+
+describe('command names', () => {
+  it('accepts an optional leading slash', () => {
+    expect(intentOf('/add bob')).toStrictEqual({ kind: 'add', username: 'bob' });
+    expect(intentOf('/.send bob hi')).toStrictEqual({ kind: 'send', username: 'bob', text: 'hi' });
+    expect(intentOf('/groups')).toStrictEqual({ kind: 'groups' });
+  });
+
+  it('treats .send as send', () => {
+    expect(parseCommand('.send bob  hi')).toStrictEqual(parseCommand('send bob  hi'));
+  });
+
+  it('is case-insensitive', () => {
+    expect(intentOf('ADD bob')).toStrictEqual({ kind: 'add', username: 'bob' });
+    expect(intentOf('/SeNd Bob Hi')).toStrictEqual({ kind: 'send', username: 'Bob', text: 'Hi' });
+    expect(intentOf('.SEND bob x')).toStrictEqual({ kind: 'send', username: 'bob', text: 'x' });
+    expect(intentOf('AllUsers --Online')).toStrictEqual({ kind: 'allusers', onlineOnly: true });
+  });
+
+  it('folds full-width command names typed with an IME', () => {
+    expect(intentOf('／ａｄｄ bob')).toStrictEqual({ kind: 'add', username: 'bob' });
+  });
+
+  it('ignores surrounding whitespace', () => {
+    expect(intentOf(' \t\u3000 friends \n')).toStrictEqual({ kind: 'friends' });
+  });
+
+  it('reports empty lines', () => {
+    for (const line of ['', '   ', '\t\n', '\u3000', '/']) {
+      expect(parseCommand(line)).toStrictEqual({
+        ok: false,
+        error: { code: 'EMPTY', message: 'empty command' },
+      });
+    }
+  });
+
+  it('reports a slash without a name', () => {
+    expect(errorOf('/ add bob')).toStrictEqual({
+      code: 'UNKNOWN_COMMAND',
+      command: '',
+      message: 'missing command name after "/". Type "help" for a list of commands.',
+    });
+  });
+});
+
+describe('unknown commands', () => {
+  it('suggests the closest command within edit distance 2', () => {
+    expect(errorOf('snd bob hi')).toStrictEqual({
+      code: 'UNKNOWN_COMMAND',
+      command: 'snd',
+      message: 'unknown command "snd". Did you mean "send"? Type "help" for a list of commands.',
+    });
+    expect(errorOf('/frends').message).toBe(
+      'unknown command "/frends". Did you mean "friends"? Type "help" for a list of commands.',
+    );
+    expect(errorOf('lgoin a b').message).toContain('Did you mean "login"?');
+    expect(errorOf('DELFREIND bob').message).toContain('Did you mean "delfriend"?');
+    expect(errorOf('blockusr x').message).toContain('Did you mean "blockuser"?');
+    // Two edits away is still close enough.
+    expect(errorOf('frnds').message).toContain('Did you mean "friends"?');
+    expect(errorOf('sendgrp 1 hi').message).toContain('Did you mean "sendgroup"?');
+  });
+
+  it('does not suggest anything farther than 2 edits', () => {
+    expect(errorOf('xyzzy')).toStrictEqual({
+      code: 'UNKNOWN_COMMAND',
+      command: 'xyzzy',
+      message: 'unknown command "xyzzy". Type "help" for a list of commands.',
+    });
+    expect(errorOf('你好 世界').message).toBe(
+      'unknown command "你好". Type "help" for a list of commands.',
+    );
+  });
+
+  it('shortens and escapes long or odd names in the message', () => {
+    const err = errorOf('a'.repeat(500) + '\u0000');
+    expect(err.code).toBe('UNKNOWN_COMMAND');
+    expect(err.message).toBe(
+      `unknown command "${'a'.repeat(40)}…". Type "help" for a list of commands.`,
+    );
+    expect(errorOf('\u0007beep').message).toBe(
+      'unknown command "\\u0007beep". Type "help" for a list of commands.',
+    );
+  });
+
+  it('reports an unknown command named in help', () => {
+    expect(errorOf('help sendd')).toStrictEqual({
+      code: 'UNKNOWN_COMMAND',
+      command: 'sendd',
+      message:
+        'help: unknown command "sendd". Did you mean "send"? Type "help" for a list of commands.',
+    });
+  });
+});
+
+describe('hostile input', () => {
+  it('caps the line length', () => {
+    const long = 'send bob ' + 'x'.repeat(MAX_COMMAND_LENGTH);
+    expect(MAX_COMMAND_LENGTH).toBe(70_000);
+    expect(errorOf(long)).toStrictEqual({
+      code: 'USAGE',
+      message: 'command too long (at most 70000 characters)',
+    });
+    const fits = 'send bob ' + 'x'.repeat(MAX_COMMAND_LENGTH - 9);
+    expect(intentOf(fits)).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: 'x'.repeat(MAX_COMMAND_LENGTH - 9),
+    });
+  });
+
+  it('keeps control characters and lone surrogates without throwing', () => {
+    expect(intentOf('send bob a\u0000b\u001bc')).toStrictEqual({
+      kind: 'send',
+      username: 'bob',
+      text: 'a\u0000b\u001bc',
+    });
+    expect(intentOf('send \ud800 \udfff')).toStrictEqual({
+      kind: 'send',
+      username: '\ud800',
+      text: '\udfff',
+    });
+  });
+
+  it('survives non-string input from untyped callers', () => {
+    const untyped = parseCommand as (x: unknown) => ParseResult;
+    expect(untyped(undefined)).toStrictEqual({
+      ok: false,
+      error: { code: 'EMPTY', message: 'empty command' },
+    });
+    expect(untyped(42).ok).toBe(false);
+    expect((tokenize as (x: unknown) => unknown)(null)).toStrictEqual({
+      ok: false,
+      message: 'not a string',
+    });
+  });
+
+  it('never throws on 1,000 random lines and always returns a well-formed result', () => {
+    // Deterministic PRNG (mulberry32) so a failure is reproducible.
+    let seed = 0x5eed;
+    const rand = (): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = seed;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const names = COMMANDS.flatMap((c) => [c.name, ...c.aliases, '/' + c.name.toUpperCase()]);
+    const pieces = [
+      ...names,
+      ' ',
+      '  ',
+      '\t',
+      '\n',
+      '\u3000',
+      '"',
+      "'",
+      '\\',
+      '\\"',
+      '0',
+      '1',
+      '-1',
+      '1.5',
+      '--online',
+      '--',
+      '/',
+      '.',
+      'bob',
+      '小明',
+      '你好',
+      '🎉',
+      '\u0000',
+      '\u001b',
+      '\u200b',
+      '\ud800',
+      '\udfff',
+      '\ufeff',
+      'x'.repeat(100),
+    ];
+    const kinds = new Set(COMMANDS.map((c) => c.name));
+    const seen = new Set<string>();
+    for (let n = 0; n < 1000; n++) {
+      let line = '';
+      if (rand() < 0.7) line += pick(names) + ' ';
+      const parts = Math.floor(rand() * 12);
+      for (let p = 0; p < parts; p++) {
+        line += rand() < 0.2 ? String.fromCharCode(Math.floor(rand() * 0x10000)) : pick(pieces);
+      }
+      let result: ParseResult | undefined;
+      expect(() => {
+        result = parseCommand(line);
+      }, JSON.stringify(line)).not.toThrow();
+      expect(result).toBeDefined();
+      if (result === undefined) continue;
+      if (result.ok) {
+        seen.add('ok');
+        expect(kinds.has(result.intent.kind)).toBe(true);
+        const intent = result.intent as Record<string, unknown>;
+        if ('text' in intent) expect(String(intent.text).trim()).not.toBe('');
+        if ('username' in intent) expect(String(intent.username).trim()).not.toBe('');
+        if ('group' in intent && typeof intent.group === 'number') {
+          expect(Number.isSafeInteger(intent.group) && intent.group >= 1).toBe(true);
+        }
+      } else {
+        seen.add(result.error.code);
+        expect(['UNKNOWN_COMMAND', 'USAGE', 'EMPTY']).toContain(result.error.code);
+        expect(typeof result.error.message).toBe('string');
+        expect(result.error.message.length).toBeGreaterThan(0);
+        expect(result.error.message).not.toBe('could not parse that command');
+      }
+      expect(tokenize(line).ok).toBeTypeOf('boolean');
+    }
+    // The generator must actually reach every outcome, or the test proves little.
+    expect([...seen].sort()).toStrictEqual(['EMPTY', 'UNKNOWN_COMMAND', 'USAGE', 'ok']);
+  });
+});
+
+describe('COMMANDS, isAdminCommand and helpFor', () => {
+  it('lists every intent kind exactly once', () => {
+    const names = COMMANDS.map((c) => c.name);
+    expect(names).toHaveLength(ALL_KINDS.length);
+    expect(new Set(names)).toStrictEqual(new Set(ALL_KINDS));
+  });
+
+  it('starts every usage line with the command name', () => {
+    for (const c of COMMANDS) expect(c.usage.split(' ')[0]).toBe(c.name);
+  });
+
+  it('is frozen', () => {
+    expect(Object.isFrozen(COMMANDS)).toBe(true);
+    expect(COMMANDS.every((c) => Object.isFrozen(c) && Object.isFrozen(c.aliases))).toBe(true);
+  });
+
+  it('flags exactly the admin commands', () => {
+    for (const kind of ALL_KINDS) {
+      expect(isAdminCommand(kind), kind).toBe(ADMIN_KINDS.includes(kind));
+    }
+    expect(COMMANDS.filter((c) => c.admin).map((c) => c.name)).toStrictEqual(ADMIN_KINDS);
+    expect(isAdminCommand('send')).toBe(false);
+    expect(isAdminCommand('blockgroup')).toBe(true);
+  });
+
+  it('gives usage and description for every command, by name and by alias', () => {
+    for (const c of COMMANDS) {
+      const lines = [`usage: ${c.usage}`, c.description];
+      if (c.aliases.length > 0) lines.push(`aliases: ${c.aliases.join(', ')}`);
+      if (c.admin) lines.push('admin only');
+      expect(helpFor(c.name)).toBe(lines.join('\n'));
+      expect(helpFor('/' + c.name.toUpperCase())).toBe(lines.join('\n'));
+      for (const alias of c.aliases) expect(helpFor(alias)).toBe(lines.join('\n'));
+      expect(c.description).toMatch(/^[A-Z].*\.$/);
+    }
+  });
+
+  it('renders exact help text', () => {
+    expect(helpFor('add')).toBe('usage: add <username>\nSend a friend request to a user.');
+    expect(helpFor('delfriend')).toBe(
+      'usage: unfriend <username>\nRemove a user from your friends.\naliases: delfriend',
+    );
+    expect(helpFor('.send')).toBe(
+      'usage: send <username> <message...>\nSend a private message to a user.\naliases: .send',
+    );
+    expect(helpFor('allusers')).toBe(
+      'usage: allusers [--online]\nList all users, or only those online with --online.\nadmin only',
+    );
+    expect(helpFor('status')).toBe('usage: status <online|away|busy>\nSet your presence status.');
+  });
+
+  it('returns undefined for unknown names', () => {
+    expect(helpFor('nope')).toBeUndefined();
+    expect(helpFor('')).toBeUndefined();
+    expect(findCommand('nope')).toBeUndefined();
+  });
+});
