@@ -1,0 +1,151 @@
+/**
+ * The chat engine's public face: what the Svelte state modules (and tests) may use. The engine
+ * (web/src/core/engine.ts) implements `ChatEngine`; nothing outside web/src/core reaches past this file.
+ * No Svelte and no DOM rendering in web/src/core.
+ */
+import type { WireError } from '../../../shared/errors.ts';
+import type {
+  AdminAction,
+  AdminGroup,
+  AdminUser,
+  FriendInfo,
+  GroupInfo,
+  GroupMember,
+  PublicUser,
+  SessionEndReason,
+} from '../../../shared/events.ts';
+import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
+
+/** A conversation key: `u:<username>` for a private chat, `g:<groupId>` for a group. */
+export type ConversationId = `u:${string}` | `g:${number}`;
+
+export type DeliveryState =
+  | 'sending' // in the outbox, trying the data channel
+  | 'delivered' // acknowledged by the receiver over the data channel (direct, P2P)
+  | 'stored' // handed to the server's offline store; the receiver gets it when they sign in
+  | 'failed'; // neither worked; `error` says why
+
+export interface ChatMessage {
+  /** Sender-generated id (also the dedupe key on receipt and in the offline store). */
+  id: string;
+  conversation: ConversationId;
+  from: string;
+  text: string;
+  /** Sender's clock, ms since the epoch. */
+  sentAt: number;
+  /** Own messages only. */
+  state?: DeliveryState;
+  error?: string;
+  /** For group messages sent by me: how many members got it directly / stored. */
+  fanout?: { delivered: number; stored: number; total: number };
+  /** Admin system messages are shown differently. */
+  system?: boolean;
+  /** Received ones: true when it came from the server's offline store rather than a data channel. */
+  viaServer?: boolean;
+}
+
+export interface Conversation {
+  id: ConversationId;
+  /** Username, or the group's name. */
+  title: string;
+  lastMessage: ChatMessage | null;
+  unread: number;
+}
+
+/** Whether a conversation reaches its peer directly right now. */
+export type LinkState = 'direct' | 'connecting' | 'offline-store';
+
+export type SessionPhase = 'signed-out' | 'connecting' | 'ready' | 'reconnecting';
+
+export interface SessionState {
+  phase: SessionPhase;
+  user: PublicUser | null;
+  status: SettableStatus;
+  /** Why the last session ended, shown on the sign-in screen ("You signed in somewhere else..."). */
+  endedBecause: { reason: SessionEndReason | 'network'; message: string } | null;
+}
+
+export interface SocialState {
+  friends: FriendInfo[];
+  incoming: string[];
+  outgoing: string[];
+  /** The user's groups in the server's order; `number` is the spec's local number. */
+  groups: GroupInfo[];
+}
+
+/** What a typed command produced: lines to show in the conversation as a local notice. */
+export type CommandOutcome =
+  | { ok: true; lines: string[]; openConversation?: ConversationId }
+  | { ok: false; message: string; usage?: string };
+
+export type EngineEvent =
+  | { type: 'session'; session: SessionState }
+  | { type: 'social'; social: SocialState }
+  | { type: 'presence'; username: string; status: PresenceStatus }
+  /** A message was added or its state changed (mine or received). */
+  | { type: 'message'; message: ChatMessage }
+  | { type: 'conversations'; conversations: Conversation[] }
+  | { type: 'link'; username: string; link: LinkState }
+  | { type: 'notice'; text: string; level: 'info' | 'error' };
+
+export interface ChatEngine {
+  readonly session: SessionState;
+  readonly social: SocialState;
+
+  /** Subscribe; returns the unsubscribe function. */
+  on(listener: (event: EngineEvent) => void): () => void;
+
+  // --- session ---
+  register(username: string, password: string): Promise<void>;
+  login(username: string, password: string): Promise<void>;
+  logout(): Promise<void>;
+  /** Signs back in with a stored token, if there is one. Resolves false when there is none or it is dead. */
+  resume(): Promise<boolean>;
+  setStatus(status: SettableStatus): Promise<void>;
+
+  // --- social (each rejects with an Error whose `wire` property is the server's WireError) ---
+  addFriend(username: string): Promise<void>;
+  respondFriend(username: string, accept: boolean): Promise<void>;
+  removeFriend(username: string): Promise<void>;
+  createGroup(name: string): Promise<GroupInfo>;
+  deleteGroup(groupId: number): Promise<void>;
+  inviteToGroup(groupId: number, username: string): Promise<void>;
+  kickFromGroup(groupId: number, username: string): Promise<void>;
+  leaveGroup(groupId: number): Promise<void>;
+  groupMembers(groupId: number): Promise<GroupMember[]>;
+
+  // --- messages ---
+  sendPrivate(username: string, text: string): Promise<ChatMessage>;
+  sendGroup(groupId: number, text: string): Promise<ChatMessage>;
+  conversations(): Promise<Conversation[]>;
+  /** Newest last; `before` (a sentAt) pages backwards for scrolling up. */
+  history(conversation: ConversationId, options?: { before?: number; limit?: number }): Promise<ChatMessage[]>;
+  markRead(conversation: ConversationId): Promise<void>;
+  link(username: string): LinkState;
+
+  // --- the command language (shared/commands.ts), for the composer's `/` commands ---
+  runCommand(line: string): Promise<CommandOutcome>;
+
+  // --- admin (reject with FORBIDDEN for non-admins) ---
+  admin: {
+    users(onlineOnly?: boolean): Promise<AdminUser[]>;
+    groups(): Promise<AdminGroup[]>;
+    sendUser(username: string, text: string): Promise<void>;
+    sendGroup(group: string, creator: string, text: string): Promise<void>;
+    broadcast(text: string): Promise<void>;
+    setUserBlocked(username: string, blocked: boolean): Promise<void>;
+    setGroupBlocked(group: string, creator: string, blocked: boolean): Promise<void>;
+    log(): Promise<AdminAction[]>;
+  };
+
+  /** Close sockets, peers and the database (tests, page unload). */
+  destroy(): Promise<void>;
+}
+
+/** An Error carrying the server's catalogued error. */
+export class EngineError extends Error {
+  constructor(readonly wire: WireError) {
+    super(wire.message);
+    this.name = 'EngineError';
+  }
+}
