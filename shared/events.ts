@@ -151,14 +151,17 @@ export interface ClientToServer {
   'groups:members': Handler<In<typeof S.groupTarget>, GroupMember[]>;
 
   'offline:store': Handler<In<typeof S.offlineStore>, { id: string; copies: number }>;
-  'offline:pull': Handler<In<typeof S.offlinePull>, { messages: OfflineMessage[]; more: boolean }>;
+  'offline:pull': Handler<
+    { limit?: number } | undefined,
+    { messages: OfflineMessage[]; more: boolean }
+  >;
   'offline:ack': Handler<In<typeof S.offlineAck>, { deleted: number }>;
 
   'keys:publish': Handler<In<typeof S.keysPublish>, { publicKey: string | null }>;
 
   'signal:send': Handler<In<typeof S.signalSend>, { to: string }>;
 
-  'admin:users': Handler<In<typeof S.adminUsers>, AdminUser[]>;
+  'admin:users': Handler<{ onlineOnly?: boolean } | undefined, AdminUser[]>;
   'admin:groups': Handler<Empty, AdminGroup[]>;
   'admin:sendUser': Handler<In<typeof S.adminSendUser>, { delivered: 'live' | 'stored' }>;
   'admin:sendGroup': Handler<In<typeof S.adminSendGroup>, { live: number; stored: number }>;
@@ -167,7 +170,7 @@ export interface ClientToServer {
   'admin:unblockUser': Handler<In<typeof S.userTarget>, { username: string; blocked: boolean }>;
   'admin:blockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
   'admin:unblockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
-  'admin:log': Handler<In<typeof S.adminLog>, AdminAction[]>;
+  'admin:log': Handler<{ limit?: number } | undefined, AdminAction[]>;
 }
 
 export type ClientEvent = keyof ClientToServer;

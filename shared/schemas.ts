@@ -43,7 +43,15 @@ export const messageId = z
   .regex(/^[A-Za-z0-9_-]+$/, 'a message id is letters, digits, "_" and "-"');
 export const systemText = z.string().trim().min(1, 'say something').max(LIMITS.systemTextMax);
 
-export const empty = z.object({}).optional();
+/**
+ * A payload that may be left out. Socket.IO sends a left-out argument as `null`, so null and
+ * undefined both mean "use the defaults".
+ */
+function optional<T extends z.ZodType>(schema: T, fallback: z.input<T>) {
+  return z.preprocess((v) => v ?? fallback, schema);
+}
+
+export const empty = optional(z.object({}), {});
 
 // --- auth (HTTP) ---
 export const credentials = z.object({ username, password });
@@ -76,12 +84,19 @@ export const groupByName = z.object({ group: groupName, creator: usernameRef });
 // --- offline store ---
 export const offlineStore = z.object({
   id: messageId,
-  to: z.union([z.object({ username: usernameRef }), z.object({ groupId })]),
+  // Most specific first: zod's union takes the first match and strips unknown keys, so
+  // {groupId, username} (one unreachable member) would otherwise become a private {username}.
+  to: z.union([
+    z.object({ groupId, username: usernameRef }),
+    z.object({ username: usernameRef }),
+    z.object({ groupId }),
+  ]),
   payload: z.string().min(1).max(LIMITS.offlinePayloadMax),
 });
-export const offlinePull = z
-  .object({ limit: z.number().int().min(1).max(LIMITS.ackBatchMax).optional() })
-  .optional();
+export const offlinePull = optional(
+  z.object({ limit: z.number().int().min(1).max(LIMITS.ackBatchMax).optional() }),
+  {},
+);
 export const offlineAck = z.object({ ids: z.array(messageId).min(1).max(LIMITS.ackBatchMax) });
 
 // --- keys ---
@@ -97,9 +112,7 @@ export const signalData = z
 export const signalSend = z.object({ to: usernameRef, signal: signalData });
 
 // --- admin ---
-export const adminUsers = z
-  .object({ onlineOnly: z.boolean().default(false) })
-  .default({ onlineOnly: false });
+export const adminUsers = optional(z.object({ onlineOnly: z.boolean().default(false) }), {});
 export const adminSendUser = z.object({ username: usernameRef, text: systemText });
 export const adminSendGroup = z.object({
   group: groupName,
@@ -107,6 +120,7 @@ export const adminSendGroup = z.object({
   text: systemText,
 });
 export const adminBroadcast = z.object({ text: systemText });
-export const adminLog = z
-  .object({ limit: z.number().int().min(1).max(1_000).default(100) })
-  .default({ limit: 100 });
+export const adminLog = optional(
+  z.object({ limit: z.number().int().min(1).max(1_000).default(100) }),
+  {},
+);

@@ -4,6 +4,7 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -66,6 +67,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     now: options.now ?? Date.now,
   };
   const services = createServices(deps);
+  // With one node (no Redis), nobody can be connected before we listen.
+  if (!config.redisUrl) await services.presence.resetMirror();
 
   // --- HTTP: API first, then the built web client (single-page app), then 404. ---
   const api = apiHandler({ services, config, logger, store });
@@ -95,6 +98,14 @@ export async function createApp(options: AppOptions): Promise<App> {
         if (!res.headersSent)
           sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
       });
+  });
+
+  // Upgraded (websocket) connections leave the HTTP server's own bookkeeping, so closeAllConnections()
+  // cannot reach them; keep them here so shutdown can end one whose peer stopped reading.
+  const upgraded = new Set<Duplex>();
+  http.on('upgrade', (_req, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
   });
 
   // --- Socket.IO: authenticate in the handshake, then bind the handlers. ---
@@ -205,11 +216,19 @@ export async function createApp(options: AppOptions): Promise<App> {
       closed = true;
       clearInterval(expiry);
       clearInterval(sweep);
-      // io.close() disconnects every socket and closes the HTTP server.
-      await new Promise<void>((r) => {
+      // io.close() disconnects every socket and closes the HTTP server, which waits for open
+      // connections: idle keep-alive ones are closed now rather than when they time out.
+      const closing = new Promise<void>((r) => {
         io.close(() => r());
       });
-      http.closeAllConnections?.();
+      http.closeIdleConnections();
+      // A peer that stopped reading never completes the websocket close handshake; don't wait for it.
+      const force = setTimeout(() => {
+        http.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
+      }, 1_000);
+      await closing;
+      clearTimeout(force);
       await store.close();
     },
   };

@@ -138,20 +138,27 @@ export class GroupsService {
   }
 
   async create(userId: number, name: string): Promise<GroupInfo> {
-    const { db } = this.deps.store;
-    const owned = await db
-      .selectFrom('groups')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('owner_id', '=', userId)
-      .executeTakeFirstOrThrow();
-    if (Number(owned.n) >= LIMITS.groupsOwnedMax) {
-      throw new AppError(
-        'GROUP_LIMIT',
-        `you already own ${LIMITS.groupsOwnedMax} groups, the most one person may own`,
-      );
-    }
     const now = this.deps.now();
-    const id = await db.transaction().execute(async (tx) => {
+    // Counted and checked under a lock on the creator's row, so two creations at once can neither
+    // pass the ownership cap nor both take one name (a unique violation would surface as INTERNAL).
+    const id = await this.deps.store.db.transaction().execute(async (tx) => {
+      await tx
+        .selectFrom('users')
+        .select('id')
+        .where('id', '=', userId)
+        .$if(this.deps.store.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      const owned = await tx
+        .selectFrom('groups')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('owner_id', '=', userId)
+        .executeTakeFirstOrThrow();
+      if (Number(owned.n) >= LIMITS.groupsOwnedMax) {
+        throw new AppError(
+          'GROUP_LIMIT',
+          `you already own ${LIMITS.groupsOwnedMax} groups, the most one person may own`,
+        );
+      }
       const exists = await tx
         .selectFrom('groups')
         .select('id')
@@ -211,24 +218,41 @@ export class GroupsService {
     const invitee = await this.#users.require(username);
     if (invitee.status === 'blocked')
       throw new AppError('USER_BLOCKED', `${invitee.username} is blocked`);
-    const before = await this.memberIds(groupId);
-    if (before.includes(invitee.id))
-      throw new AppError('ALREADY_MEMBER', `${invitee.username} is already in this group`);
-    if (before.length >= this.deps.config.groupMembersMax) {
-      throw new AppError(
-        'GROUP_FULL',
-        `a group holds at most ${this.deps.config.groupMembersMax} members`,
-      );
-    }
-    await this.deps.store.db
-      .insertInto('group_members')
-      .values({
-        group_id: groupId,
-        user_id: invitee.id,
-        role: 'member',
-        joined_at: this.deps.now(),
-      })
-      .execute();
+    // Checked and inserted under a lock on the group's row, so two invitations at once can neither
+    // take the last place both nor add one person twice.
+    const before = await this.deps.store.db.transaction().execute(async (tx) => {
+      await tx
+        .selectFrom('groups')
+        .select('id')
+        .where('id', '=', groupId)
+        .$if(this.deps.store.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      const rows = await tx
+        .selectFrom('group_members')
+        .select('user_id')
+        .where('group_id', '=', groupId)
+        .orderBy('joined_at')
+        .execute();
+      const ids = rows.map((r) => r.user_id);
+      if (ids.includes(invitee.id))
+        throw new AppError('ALREADY_MEMBER', `${invitee.username} is already in this group`);
+      if (ids.length >= this.deps.config.groupMembersMax) {
+        throw new AppError(
+          'GROUP_FULL',
+          `a group holds at most ${this.deps.config.groupMembersMax} members`,
+        );
+      }
+      await tx
+        .insertInto('group_members')
+        .values({
+          group_id: groupId,
+          user_id: invitee.id,
+          role: 'member',
+          joined_at: this.deps.now(),
+        })
+        .execute();
+      return ids;
+    });
     this.deps.notifier.toUsers(before, 'groups:memberChanged', {
       groupId,
       username: invitee.username,

@@ -36,6 +36,16 @@ export class OfflineService {
     return Number(row.n);
   }
 
+  async #holds(recipientId: number, id: string): Promise<boolean> {
+    const row = await this.deps.store.db
+      .selectFrom('offline_messages')
+      .select('seq')
+      .where('recipient_id', '=', recipientId)
+      .where('msg_id', '=', id)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Inserts, skipping ids the recipient already has; returns how many rows were new. */
   async #insert(rows: NewOfflineMessage[]): Promise<number> {
     if (rows.length === 0) return 0;
@@ -67,7 +77,11 @@ export class OfflineService {
       if (!(await this.#relations.areFriends(senderId, recipient.id))) {
         throw new AppError('NOT_FRIENDS', `you and ${recipient.username} are not friends`);
       }
-      if ((await this.#count(recipient.id)) >= this.deps.config.offlineMaxPerUser) {
+      // A retry of a message already held is not a new one: a full mailbox must not refuse it.
+      if (
+        (await this.#count(recipient.id)) >= this.deps.config.offlineMaxPerUser &&
+        !(await this.#holds(recipient.id, id))
+      ) {
         throw new AppError(
           'QUOTA_EXCEEDED',
           `${recipient.username}'s mailbox is full; try again later`,

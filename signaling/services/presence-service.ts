@@ -22,14 +22,25 @@ export class PresenceService {
     );
   }
 
+  /** Keeps the stored mirror in step (read by the admin CLI, which has no sockets). */
+  async #mirror(userId: number, status: SettableStatus | null): Promise<void> {
+    await this.deps.store.db
+      .updateTable('sessions')
+      .set({ presence: status })
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
   async connected(userId: number, username: string, socketId: string): Promise<void> {
-    if (this.deps.presence.connect(userId, socketId))
-      await this.announce(userId, username, 'online');
+    if (!this.deps.presence.connect(userId, socketId)) return;
+    await this.#mirror(userId, 'online');
+    await this.announce(userId, username, 'online');
   }
 
   async disconnected(userId: number, username: string, socketId: string): Promise<void> {
-    if (this.deps.presence.disconnect(userId, socketId))
-      await this.announce(userId, username, 'offline');
+    if (!this.deps.presence.disconnect(userId, socketId)) return;
+    await this.#mirror(userId, null);
+    await this.announce(userId, username, 'offline');
   }
 
   async set(
@@ -37,7 +48,19 @@ export class PresenceService {
     username: string,
     status: SettableStatus,
   ): Promise<{ status: SettableStatus }> {
-    if (this.deps.presence.set(userId, status)) await this.announce(userId, username, status);
+    if (this.deps.presence.set(userId, status)) {
+      await this.#mirror(userId, status);
+      await this.announce(userId, username, status);
+    }
     return { status };
+  }
+
+  /** At the start of a single node nobody is connected yet, whatever a crash left in the mirror. */
+  async resetMirror(): Promise<void> {
+    await this.deps.store.db
+      .updateTable('sessions')
+      .set({ presence: null })
+      .where('presence', 'is not', null)
+      .execute();
   }
 }

@@ -39,6 +39,8 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .addColumn('token_hash', 'text', (c) => c.notNull().unique())
           .addColumn('created_at', time, (c) => c.notNull())
           .addColumn('ip', 'text', (c) => c.notNull())
+          // Mirror of the live presence, so the admin CLI (another process) can list who is online.
+          .addColumn('presence', 'text')
           .execute();
         await db.schema
           .createTable('login_log')

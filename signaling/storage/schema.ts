@@ -23,6 +23,8 @@ export interface SessionsTable {
   token_hash: string;
   created_at: number;
   ip: string;
+  /** The live status while connected (online / away / busy), null while offline. */
+  presence: 'online' | 'away' | 'busy' | null;
 }
 
 export interface LoginLogTable {

@@ -17,7 +17,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
 
 /** PostgreSQL admin URL for creating per-test databases (trust auth on this machine and in CI). */
-export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_ADMIN_URL =
+  process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TestDatabase {
   url: string;
@@ -28,7 +29,10 @@ export interface TestDatabase {
 export async function freshDatabase(dialect: Dialect): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'p2sp-test-'));
-    return { url: `sqlite:${join(dir, 'chat.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${join(dir, 'chat.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   const name = `p2sp_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -84,10 +88,13 @@ export async function startServer(
   dialect: Dialect,
   overrides: Partial<Config> = {},
   database?: TestDatabase,
+  /** The server's clock (offline expiry, timestamps); real time unless a test moves it. */
+  now?: () => number,
 ): Promise<TestServer & { database: TestDatabase }> {
   const db = database ?? (await freshDatabase(dialect));
   const config = testConfig(db.url, overrides);
-  const app = await createApp({ config, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const app = await createApp(now ? { config, logger, now } : { config, logger });
   const { url } = await app.listen(0, '127.0.0.1');
   let stopped = false;
   const stop = async () => {
@@ -116,26 +123,41 @@ export async function post<T = unknown>(
 ): Promise<{ status: number; body: Ack<T>; headers: Headers }> {
   const res = await fetch(url + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Ack<T>, headers: res.headers };
 }
 
 export async function get<T = unknown>(url: string, path: string, token?: string) {
-  const res = await fetch(url + path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const res = await fetch(url + path, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
   return { status: res.status, body: (await res.json()) as Ack<T> };
 }
 
-export async function register(url: string, username: string, password = 'correct horse battery'): Promise<AuthResult> {
+export async function register(
+  url: string,
+  username: string,
+  password = 'correct horse battery',
+): Promise<AuthResult> {
   const res = await post<AuthResult>(url, '/api/auth/register', { username, password });
-  if (!res.body.ok) throw new Error(`register ${username}: ${res.body.error.code} ${res.body.error.message}`);
+  if (!res.body.ok)
+    throw new Error(`register ${username}: ${res.body.error.code} ${res.body.error.message}`);
   return res.body.data;
 }
 
-export async function login(url: string, username: string, password = 'correct horse battery'): Promise<AuthResult> {
+export async function login(
+  url: string,
+  username: string,
+  password = 'correct horse battery',
+): Promise<AuthResult> {
   const res = await post<AuthResult>(url, '/api/auth/login', { username, password });
-  if (!res.body.ok) throw new Error(`login ${username}: ${res.body.error.code} ${res.body.error.message}`);
+  if (!res.body.ok)
+    throw new Error(`login ${username}: ${res.body.error.code} ${res.body.error.message}`);
   return res.body.data;
 }
 
@@ -144,7 +166,11 @@ export type ClientSocket = Socket<ServerToClient, ClientToServer>;
 const openSockets = new Set<ClientSocket>();
 
 /** A connected socket (resolves on `session:ready`), or rejects with the connect error. */
-export function connectSocket(url: string, token: string, options: { reconnection?: boolean } = {}): Promise<ClientSocket> {
+export function connectSocket(
+  url: string,
+  token: string,
+  options: { reconnection?: boolean } = {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = connect(url, {
     auth: { token },
     transports: ['websocket'],
@@ -179,10 +205,9 @@ export function call<E extends keyof ClientToServer>(
   event: E,
   payload: Parameters<ClientToServer[E]>[0],
 ): Promise<Parameters<Parameters<ClientToServer[E]>[1]>[0]> {
-  return (socket.timeout(10_000) as unknown as { emitWithAck: (e: string, p: unknown) => Promise<never> }).emitWithAck(
-    event,
-    payload,
-  );
+  return (
+    socket.timeout(10_000) as unknown as { emitWithAck: (e: string, p: unknown) => Promise<never> }
+  ).emitWithAck(event, payload);
 }
 
 /** Resolves with the next `event` on `socket`; rejects after `ms`. */
@@ -208,16 +233,25 @@ export function next<E extends keyof ServerToClient>(
 }
 
 /** Collects every `event` on `socket` into an array (for asserting that something did NOT arrive). */
-export function collect<E extends keyof ServerToClient>(socket: ClientSocket, event: E): Parameters<ServerToClient[E]>[0][] {
+export function collect<E extends keyof ServerToClient>(
+  socket: ClientSocket,
+  event: E,
+): Parameters<ServerToClient[E]>[0][] {
   const seen: Parameters<ServerToClient[E]>[0][] = [];
-  (socket.on as (e: string, fn: unknown) => void)(event, (d: Parameters<ServerToClient[E]>[0]) => seen.push(d));
+  (socket.on as (e: string, fn: unknown) => void)(event, (d: Parameters<ServerToClient[E]>[0]) =>
+    seen.push(d),
+  );
   return seen;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` returns true, or throws after `ms`. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 5_000,
+  what = 'condition',
+): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await check()) return;
