@@ -12,6 +12,7 @@ import { Server } from 'socket.io';
 import sirv from 'sirv';
 import type { ClientToServer, ServerToClient, SocketData } from '../shared/events.ts';
 import { LIMITS } from '../shared/limits.ts';
+import { joinCluster } from './cluster.ts';
 import type { Config } from './config.ts';
 import { apiHandler } from './http/api.ts';
 import { sendJson } from './http/json.ts';
@@ -69,6 +70,19 @@ export async function createApp(options: AppOptions): Promise<App> {
   const services = createServices(deps);
   // With one node (no Redis), nobody can be connected before we listen.
   if (!config.redisUrl) await services.presence.resetMirror();
+  const cluster = config.redisUrl
+    ? await joinCluster(io, presence, {
+        redisUrl: config.redisUrl,
+        prefix: config.redisPrefix,
+        heartbeatMs: config.clusterHeartbeatMs,
+        logger,
+        onUsersGone: (ids) => {
+          services.presence
+            .gone(ids)
+            .catch((err: unknown) => logger.error({ err }, 'presence update failed'));
+        },
+      })
+    : null;
 
   // --- HTTP: API first, then the built web client (single-page app), then 404. ---
   const api = apiHandler({ services, config, logger, store });
@@ -229,6 +243,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       }, 1_000);
       await closing;
       clearTimeout(force);
+      await cluster?.close();
       await store.close();
     },
   };

@@ -10,6 +10,10 @@ export interface Config {
   host: string;
   databaseUrl: string;
   redisUrl: string | null;
+  /** Channel prefix on Redis, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
+  /** Nodes tell each other they are alive this often; silence for 3 beats means a node is gone. */
+  clusterHeartbeatMs: number;
   logLevel: string;
   iceServers: IceServer[];
   /** Trust X-Forwarded-For for client IPs (set behind a reverse proxy). */
@@ -74,6 +78,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST || '0.0.0.0',
     databaseUrl: env.DATABASE_URL || 'sqlite:./data/p2sp.db',
     redisUrl: env.REDIS_URL || null,
+    redisPrefix: env.REDIS_PREFIX || 'p2sp',
+    clusterHeartbeatMs: int(env, 'CLUSTER_HEARTBEAT_MS', 2_000),
     logLevel: env.LOG_LEVEL || 'info',
     iceServers: parseIceServers(env.ICE_SERVERS),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',

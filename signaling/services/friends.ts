@@ -67,23 +67,35 @@ export class FriendsService {
     if (await this.#relations.areFriends(userId, other.id)) {
       throw new AppError('ALREADY_FRIENDS', `you and ${other.username} are already friends`);
     }
-    const { db } = this.deps.store;
-    const theirs = await db
-      .selectFrom('friend_requests')
-      .select('from_id')
-      .where('from_id', '=', other.id)
-      .where('to_id', '=', userId)
-      .executeTakeFirst();
-    if (theirs) {
+    // Both people's rows are locked (in id order, so no deadlock): two requests crossing each other
+    // run one after the other, and the second sees the first and becomes an acceptance.
+    const outcome = await this.deps.store.db.transaction().execute(async (tx) => {
+      await tx
+        .selectFrom('users')
+        .select('id')
+        .where('id', 'in', [userId, other.id])
+        .orderBy('id')
+        .$if(this.deps.store.dialect === 'postgres', (q) => q.forUpdate())
+        .execute();
+      const theirs = await tx
+        .selectFrom('friend_requests')
+        .select('from_id')
+        .where('from_id', '=', other.id)
+        .where('to_id', '=', userId)
+        .executeTakeFirst();
+      if (theirs) return 'accept' as const;
+      const inserted = await tx
+        .insertInto('friend_requests')
+        .values({ from_id: userId, to_id: other.id, created_at: this.deps.now() })
+        .onConflict((oc) => oc.doNothing())
+        .executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0 ? 'pending' : 'asked';
+    });
+    if (outcome === 'accept') {
       await this.#befriend(me, other);
       return { username: other.username, state: 'friends' };
     }
-    const inserted = await db
-      .insertInto('friend_requests')
-      .values({ from_id: userId, to_id: other.id, created_at: this.deps.now() })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    if (outcome === 'pending') {
       throw new AppError(
         'REQUEST_PENDING',
         `you already asked ${other.username}; waiting for an answer`,

@@ -299,9 +299,10 @@ export class GroupsService {
         .select(['users.id', 'users.username'])
         .where('group_id', '=', groupId)
         .where('user_id', '!=', userId)
-        // admins first, then by seniority
+        // admins first, then by seniority; the older account breaks a same-millisecond tie
         .orderBy((eb) => eb.case().when('role', '=', 'admin').then(0).else(1).end())
         .orderBy('joined_at')
+        .orderBy('user_id')
         .executeTakeFirst();
       if (!heir) {
         await this.#deleteGroup(group, 'left');

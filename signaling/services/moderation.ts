@@ -201,7 +201,6 @@ export class ModerationService {
   async #tellContacts(userId: number, username: string): Promise<void> {
     const audience = await this.#relations.audience(userId);
     this.deps.notifier.toUsers(audience, 'relation:ended', { username, reason: 'user-blocked' });
-    this.deps.notifier.toUsers(audience, 'presence:changed', { username, status: 'offline' });
   }
 
   async setGroupBlocked(
@@ -225,7 +224,8 @@ export class ModerationService {
    * online on this node whose account is blocked has their session ended.
    */
   async sweepBlocked(): Promise<number> {
-    const online = new Set(this.deps.presence.onlineIds());
+    // Only this node's own sockets: every node runs its own sweep.
+    const online = new Set(this.deps.presence.localEntries().map(([id]) => id));
     if (online.size === 0) return 0;
     const blocked = await this.deps.store.db
       .selectFrom('users')

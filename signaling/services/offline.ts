@@ -55,8 +55,14 @@ export class OfflineService {
       .onConflict((oc) => oc.columns(['recipient_id', 'msg_id']).doNothing())
       .executeTakeFirst();
     const inserted = Number(res.numInsertedOrUpdatedRows ?? 0);
-    for (const r of rows)
-      this.deps.notifier.toUser(r.recipient_id, 'offline:available', { count: 1 });
+    // Nothing new (every id was a duplicate): nobody needs to pull.
+    if (inserted > 0) {
+      this.deps.notifier.toUsers(
+        rows.map((r) => r.recipient_id),
+        'offline:available',
+        { count: 1 },
+      );
+    }
     return inserted;
   }
 

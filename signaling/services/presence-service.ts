@@ -55,6 +55,20 @@ export class PresenceService {
     return { status };
   }
 
+  /** Users whose node died (see cluster.ts): tell their contacts, clear the mirror. */
+  async gone(userIds: number[]): Promise<void> {
+    const users = await this.deps.store.db
+      .selectFrom('users')
+      .select(['id', 'username'])
+      .where('id', 'in', userIds)
+      .execute();
+    for (const u of users) {
+      if (this.deps.presence.isOnline(u.id)) continue;
+      await this.#mirror(u.id, null);
+      await this.announce(u.id, u.username, 'offline');
+    }
+  }
+
   /** At the start of a single node nobody is connected yet, whatever a crash left in the mirror. */
   async resetMirror(): Promise<void> {
     await this.deps.store.db

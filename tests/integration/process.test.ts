@@ -2,11 +2,12 @@
  * The real entrypoints as separate processes: `signaling/main.ts` (graceful shutdown, restart on
  * the same data file) and the admin CLI (`signaling/admin-cli.ts`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exited, startMain as startMainWith } from '../helpers/process.ts';
 import { connectSocket, closeAllSockets, login, next, post, register } from '../helpers/server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'p2sp-proc-'));
@@ -16,48 +17,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Running {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Starts `signaling/main.ts` on a free port and resolves once it says where it listens. */
-function startMain(env: Record<string, string> = {}): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signaling/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL,
-      STATIC_DIR: '',
-      LOG_LEVEL: 'info',
-      SWEEP_INTERVAL_MS: '200',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
-    const onData = () => {
-      const m = /listening on (http:\/\/\S+?)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        resolve({ child, url: m[1]!.replace('localhost', '127.0.0.1'), output: () => out });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => child.once('exit', (code) => r(code)));
-}
+const startMain = (env: Record<string, string> = {}) => startMainWith({ DATABASE_URL, ...env });
 
 function cli(
   args: string[],

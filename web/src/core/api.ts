@@ -50,6 +50,8 @@ export interface Conversation {
   title: string;
   lastMessage: ChatMessage | null;
   unread: number;
+  /** Admin system messages (to me alone, or broadcast) live in `u:<admin>`, marked system. */
+  system?: boolean;
 }
 
 /** Whether a conversation reaches its peer directly right now. */
@@ -119,7 +121,10 @@ export interface ChatEngine {
   sendGroup(groupId: number, text: string): Promise<ChatMessage>;
   conversations(): Promise<Conversation[]>;
   /** Newest last; `before` (a sentAt) pages backwards for scrolling up. */
-  history(conversation: ConversationId, options?: { before?: number; limit?: number }): Promise<ChatMessage[]>;
+  history(
+    conversation: ConversationId,
+    options?: { before?: number; limit?: number },
+  ): Promise<ChatMessage[]>;
   markRead(conversation: ConversationId): Promise<void>;
   link(username: string): LinkState;
 

@@ -1,0 +1,118 @@
+/**
+ * Steps the social and moderation suites share: acks read as values, friendships, groups and admins
+ * made in one call, going offline and coming back, and clocks a test controls.
+ */
+import { expect } from 'vitest';
+import type { Ack, ErrorCode } from '../../shared/errors.ts';
+import type { AuthResult, GroupInfo } from '../../shared/events.ts';
+import {
+  call,
+  connectSocket,
+  eventually,
+  login,
+  register,
+  type ClientSocket,
+  type TestServer,
+} from './server.ts';
+
+export interface Person extends AuthResult {
+  username: string;
+  socket: ClientSocket;
+}
+
+/** The data of a successful ack; a failed one throws with its code, so the test says why. */
+export function ok<T>(res: Ack<T>): T {
+  if (!res.ok) throw new Error(`expected ok, got ${res.error.code}: ${res.error.message}`);
+  return res.data;
+}
+
+/** Asserts a failed ack with exactly this code (and a message for people). */
+export function expectError(res: Ack<unknown>, code: ErrorCode): void {
+  expect(res.ok ? res : { ok: false, code: res.error.code }).toEqual({ ok: false, code });
+  if (!res.ok) expect(res.error.message.length).toBeGreaterThan(0);
+}
+
+let counter = 0;
+/** A username nobody in this file has used (each file runs in its own module instance). */
+export function uname(prefix: string): string {
+  counter += 1;
+  return `${prefix}${counter}`;
+}
+
+export async function befriend(a: Person, b: Person): Promise<void> {
+  ok(await call(a.socket, 'friends:request', { username: b.username }));
+  ok(await call(b.socket, 'friends:respond', { username: a.username, accept: true }));
+}
+
+/** A group owned by `owner` with `members` invited in order. */
+export async function makeGroup(owner: Person, name: string, members: Person[] = []) {
+  const group = ok(await call(owner.socket, 'groups:create', { name }));
+  for (const m of members) {
+    ok(await call(owner.socket, 'groups:invite', { groupId: group.id, username: m.username }));
+  }
+  return group;
+}
+
+export async function groupsOf(p: Person): Promise<GroupInfo[]> {
+  return ok(await call(p.socket, 'groups:list', {}));
+}
+
+/** Closes the person's socket and waits until the server counts them offline. */
+export async function goOffline(server: TestServer, p: Person): Promise<void> {
+  p.socket.close();
+  await eventually(() => !server.app.presence.isOnline(p.user.id), 5_000, `${p.username} offline`);
+}
+
+/** Logs in over HTTP and connects, as a returning user does. */
+export async function comeBack(url: string, username: string): Promise<Person> {
+  const auth = await login(url, username);
+  const socket = await connectSocket(url, auth.token);
+  return { ...auth, socket, username };
+}
+
+/** An account with no live socket. */
+export async function offlineUser(url: string, username: string) {
+  return { ...(await register(url, username)), username };
+}
+
+/** A registered user promoted to admin, then connected (so the session starts as an admin). */
+export async function adminUser(server: TestServer, username: string): Promise<Person> {
+  const auth = await register(server.url, username);
+  await server.app.services.auth.setAdmin(username, true);
+  const socket = await connectSocket(server.url, auth.token);
+  return { ...auth, user: { ...auth.user, isAdmin: true }, socket, username };
+}
+
+/** After closeAllSockets(): the server has noticed, so the next test starts with nobody online. */
+export async function nobodyOnline(server: TestServer | undefined): Promise<void> {
+  if (!server) return;
+  await eventually(() => server.app.presence.size === 0, 5_000, 'every socket gone');
+}
+
+/**
+ * A round trip on `socket`: anything the server emitted to it before this call has arrived when it
+ * resolves (one connection delivers in order), so a collect() read afterwards is complete.
+ */
+export async function settle(socket: ClientSocket): Promise<void> {
+  ok(await call(socket, 'friends:list', {}));
+}
+
+/** A clock that never returns the same millisecond twice, so "longest-standing" has one answer. */
+export function strictClock(): () => number {
+  let last = 0;
+  return () => {
+    last = Math.max(Date.now(), last + 1);
+    return last;
+  };
+}
+
+/** A clock the test moves by hand (starts at real time). */
+export function manualClock() {
+  let t = Date.now();
+  return {
+    now: () => t,
+    advance(ms: number) {
+      t += ms;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/** The command language through a real engine and server. */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { destroyEngines, signedIn, startEngine } from '../helpers/engine.ts';
+import {
+  closeAllSockets,
+  eventually,
+  register,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
+
+let server: TestServer;
+
+beforeEach(async () => {
+  server = await startServer('sqlite');
+});
+
+afterEach(async () => {
+  await destroyEngines();
+  closeAllSockets();
+  await server.close();
+});
+
+it('maps commands to engine calls and answers in readable lines', async () => {
+  const alice = startEngine(server.url);
+  expect(await alice.runCommand('reg alice "correct horse battery"')).toEqual({
+    ok: true,
+    lines: ['registered and signed in as alice'],
+  });
+  const bob = await signedIn(server.url, 'bob');
+  await register(server.url, 'carol');
+
+  expect(await alice.runCommand('add bob')).toEqual({
+    ok: true,
+    lines: ['friend request sent to bob'],
+  });
+  await eventually(() => bob.engine.social.incoming.includes('alice'));
+  expect((await bob.engine.runCommand('/accept alice')).ok).toBe(true);
+  await eventually(() => alice.social.friends.length === 1);
+  expect(await alice.runCommand('friends')).toEqual({ ok: true, lines: ['bob (online)'] });
+
+  expect((await alice.runCommand('newgroup crew')).ok).toBe(true);
+  expect((await alice.runCommand('addgroupuser 1 bob')).ok).toBe(true);
+  expect((await alice.runCommand('addgroupuser 1 carol')).ok).toBe(true);
+  expect(await alice.runCommand('groups')).toEqual({
+    ok: true,
+    lines: ['1. crew (creator alice) 2/3 online'],
+  });
+
+  const sent = await alice.runCommand('send bob hello   there');
+  expect(sent).toEqual({ ok: true, lines: ['delivered to bob'], openConversation: 'u:bob' });
+  expect((await bob.engine.history('u:alice')).map((m) => m.text)).toEqual(['hello   there']);
+
+  const group = await alice.runCommand('sendgroup 1 hi all');
+  expect(group).toMatchObject({
+    ok: true,
+    lines: [
+      'stored on the server for crew; delivered when they sign in (1 direct, 1 stored, of 2)',
+    ],
+  });
+
+  expect(await alice.runCommand('sendgroup 9 hi')).toEqual({
+    ok: false,
+    message: 'no group number 9; type "groups" to list yours',
+  });
+  expect(await alice.runCommand('add')).toMatchObject({ ok: false, usage: 'add <username>' });
+  expect(await alice.runCommand('frends')).toMatchObject({
+    ok: false,
+    message: expect.stringContaining('Did you mean "friends"'),
+  });
+  expect(await alice.runCommand('allusers')).toMatchObject({
+    ok: false,
+    message: 'only administrators can do that',
+  });
+  expect(await alice.runCommand('help add')).toEqual({
+    ok: true,
+    lines: ['usage: add <username>', 'Send a friend request to a user.'],
+  });
+  expect(await alice.runCommand('logout')).toEqual({ ok: true, lines: ['signed out'] });
+  expect(alice.session.phase).toBe('signed-out');
+});

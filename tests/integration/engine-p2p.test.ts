@@ -1,0 +1,154 @@
+/**
+ * The chat engine against a real server, with real WebRTC data channels between engines: private
+ * and group messages travel browser to browser, and the server relays only signals.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeFrame } from '../../shared/peer-wire.ts';
+import {
+  befriend,
+  destroyEngines,
+  findMessage,
+  signedIn,
+  spyOnServer,
+  startEngine,
+  waitForState,
+} from '../helpers/engine.ts';
+import {
+  closeAllSockets,
+  connectSocket,
+  call,
+  eventually,
+  register,
+  startServer,
+  type TestServer,
+} from '../helpers/server.ts';
+
+let server: TestServer;
+
+beforeEach(async () => {
+  server = await startServer('sqlite');
+});
+
+afterEach(async () => {
+  await destroyEngines();
+  closeAllSockets();
+  await server.close();
+});
+
+const offlineRows = () => server.app.store.db.selectFrom('offline_messages').selectAll().execute();
+
+describe('engine: direct messages', () => {
+  it('delivers a private message over a data channel; the server only relays signals', async () => {
+    const events = spyOnServer(server);
+    const alice = await signedIn(server.url, 'alice');
+    const bob = await signedIn(server.url, 'bob');
+    await befriend(alice.engine, bob.engine);
+
+    const mark = events.length;
+    const text = `over webrtc ${Math.random().toString(36).slice(2)}`;
+    const sent = await alice.engine.sendPrivate('bob', text);
+    expect(sent.state).toBe('sending');
+    const done = await waitForState(alice.engine, 'u:bob', sent.id, [
+      'delivered',
+      'stored',
+      'failed',
+    ]);
+
+    expect(done.state).toBe('delivered');
+    const got = await findMessage(bob.engine, 'u:alice', sent.id);
+    expect(got).toMatchObject({ from: 'alice', text, conversation: 'u:alice' });
+    expect(got?.viaServer).toBeUndefined();
+    expect(alice.engine.link('bob')).toBe('direct');
+    expect((await bob.engine.conversations())[0]).toMatchObject({ id: 'u:alice', unread: 1 });
+
+    // The proof: no stored copy, no event anywhere carrying the text, and between the two of them
+    // the server saw only signal:send in and relayed only signal out.
+    expect(await offlineRows()).toHaveLength(0);
+    expect(events.filter((e) => e.json.includes(text))).toEqual([]);
+    const after = events.slice(mark);
+    expect(new Set(after.filter((e) => e.direction === 'in').map((e) => e.event))).toEqual(
+      new Set(['signal:send']),
+    );
+    expect(new Set(after.filter((e) => e.direction === 'out').map((e) => e.event))).toEqual(
+      new Set(['signal']),
+    );
+
+    // The channel is reused: a reply from the other side needs no new signals.
+    const mark2 = events.length;
+    const reply = await bob.engine.sendPrivate('alice', 'right back at you');
+    expect(
+      (await waitForState(bob.engine, 'u:alice', reply.id, ['delivered', 'stored', 'failed']))
+        .state,
+    ).toBe('delivered');
+    expect(events.slice(mark2)).toEqual([]);
+  });
+
+  it('fans a group message out to online members directly and stores a copy for the offline one', async () => {
+    const alice = await signedIn(server.url, 'alice');
+    const bob = await signedIn(server.url, 'bob');
+    const carol = await signedIn(server.url, 'carol');
+    await register(server.url, 'dave'); // a member who is not online
+    const group = await alice.engine.createGroup('crew');
+    for (const name of ['bob', 'carol', 'dave']) await alice.engine.inviteToGroup(group.id, name);
+    const conv = `g:${group.id}` as const;
+
+    const sent = await alice.engine.sendGroup(group.id, 'hello crew');
+    const done = await waitForState(alice.engine, conv, sent.id, ['delivered', 'stored', 'failed']);
+    expect({ state: done.state, error: done.error, fanout: done.fanout }).toEqual({
+      state: 'stored',
+      error: undefined,
+      fanout: { delivered: 2, stored: 1, total: 3 },
+    });
+    for (const member of [bob, carol]) {
+      await eventually(async () => (await findMessage(member.engine, conv, sent.id)) !== undefined);
+      expect(await findMessage(member.engine, conv, sent.id)).toMatchObject({
+        from: 'alice',
+        text: 'hello crew',
+      });
+    }
+    expect((await offlineRows()).map((r) => r.msg_id)).toEqual([sent.id]);
+
+    const dave = startEngine(server.url);
+    await dave.login('dave', 'correct horse battery');
+    await eventually(async () => (await dave.history(conv)).length === 1, 10_000, 'dave receives');
+    expect((await dave.history(conv))[0]).toMatchObject({
+      id: sent.id,
+      from: 'alice',
+      viaServer: true,
+    });
+    await eventually(async () => (await offlineRows()).length === 0, 5_000, 'stored copy acked');
+  });
+
+  it('stores a re-sent id once and acks it', async () => {
+    const alice = await signedIn(server.url, 'alice');
+    const bob = await signedIn(server.url, 'bob');
+    await befriend(alice.engine, bob.engine);
+    const sent = await alice.engine.sendPrivate('bob', 'only once');
+    await waitForState(alice.engine, 'u:bob', sent.id, ['delivered']);
+    const seen: string[] = [];
+    bob.engine.on((e) => {
+      if (e.type === 'message' && e.message.id === sent.id) seen.push(e.message.id);
+    });
+
+    // Alice's browser closes before it heard... and the same message arrives again via the store.
+    const token = alice.profile.tokenStore.get()!;
+    await alice.engine.destroy();
+    const raw = await connectSocket(server.url, token);
+    const payload = encodeFrame({
+      v: 1,
+      type: 'msg',
+      id: sent.id,
+      conversation: 'private',
+      text: 'only once',
+      sentAt: sent.sentAt,
+    });
+    const res = await call(raw, 'offline:store', { id: sent.id, to: { username: 'bob' }, payload });
+    expect(res.ok).toBe(true);
+
+    await eventually(async () => (await offlineRows()).length === 0, 5_000, 'bob acks the copy');
+    const copies = (await bob.engine.history('u:alice')).filter((m) => m.id === sent.id);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]?.viaServer).toBeUndefined();
+    expect(seen).toEqual([]);
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * `createEngine`: wires the session, peers, delivery, inbox, social state and history into one
+ * `ChatEngine`. This file holds no rules of its own; it decides what happens on sign-in and sign-out.
+ */
+import type { SessionReady } from '../../../shared/events.ts';
+import type { ChatEngine, ChatMessage, ConversationId, EngineEvent } from './api.ts';
+import { EngineError } from './api.ts';
+import { runCommand } from './commands.ts';
+import { Delivery } from './delivery.ts';
+import { Emitter } from './emitter.ts';
+import { History } from './history.ts';
+import { Inbox } from './inbox.ts';
+import { resolveOptions, type EngineOptions } from './options.ts';
+import { Peers } from './peers.ts';
+import { Session } from './session.ts';
+import { Social } from './social.ts';
+
+export type { EngineOptions, TokenStore } from './options.ts';
+export { memoryTokenStore } from './options.ts';
+
+export function createEngine(engineOptions: EngineOptions): ChatEngine {
+  const options = resolveOptions(engineOptions);
+  const emitter = new Emitter();
+  const emit = (event: EngineEvent) => emitter.emit(event);
+  let history: History | null = null;
+  let destroyed = false;
+
+  const conversationsChanged = () => {
+    history
+      ?.conversations()
+      .then((conversations) => emit({ type: 'conversations', conversations }))
+      .catch(() => undefined);
+  };
+  const messageChanged = (message: ChatMessage) => {
+    emit({ type: 'message', message });
+    conversationsChanged();
+  };
+
+  const session: Session = new Session(options, {
+    ready: (data) => onReady(data),
+    changed: (state) => emit({ type: 'session', session: state }),
+    signedOut: () => {
+      peers.closeAll();
+      social.reset();
+      history?.close();
+      history = null;
+    },
+  });
+  const social = new Social(session, {
+    changed: (state) => emit({ type: 'social', social: state }),
+    presence: (username, status) => {
+      // A peer that went offline will not answer on its old channel; stop waiting on it.
+      if (status === 'offline') peers.close(username, `${username} went offline`);
+      emit({ type: 'presence', username, status });
+    },
+  });
+  const peers = new Peers({
+    wrtc: options.wrtc,
+    idleCloseMs: options.idleCloseMs,
+    connectTimeoutMs: Math.max(options.directTimeoutMs * 3, 15_000),
+    me: () => session.state.user?.username ?? '',
+    sendSignal: async (to, signal) => {
+      await session.request('signal:send', { to, signal });
+    },
+    onFrame: (from, frame) => inbox.onFrame(from, frame),
+    onLink: (username, link) => emit({ type: 'link', username, link }),
+  });
+  const delivery = new Delivery({
+    session,
+    peers,
+    social,
+    directTimeoutMs: options.directTimeoutMs,
+    history: () => history,
+    changed: messageChanged,
+  });
+  const inbox = new Inbox({
+    session,
+    peers,
+    social,
+    directTimeoutMs: options.directTimeoutMs,
+    history: () => history,
+    onAck: (from, id) => delivery.onAck(from, id),
+    received: messageChanged,
+  });
+
+  session.on('signal', ({ from, signal }) => peers.onSignal(from, signal));
+  session.on('relation:ended', ({ username }) => peers.close(username, 'relation ended'));
+  session.on('offline:available', () => void inbox.pullOffline());
+  session.on('system:message', (message) => {
+    inbox.onSystem(message).catch(() => undefined);
+  });
+
+  async function onReady(data: SessionReady): Promise<void> {
+    const me = data.user.username;
+    if (history?.user !== me) {
+      history?.close();
+      history = await History.open(me, options);
+    }
+    peers.setIceServers(data.iceServers);
+    await social.refresh();
+    conversationsChanged();
+    // Not awaited: the session is usable while old mail and the outbox drain in the background.
+    void inbox.pullOffline().then(() => delivery.flushOutbox());
+  }
+
+  const requireHistory = (): History => {
+    if (!history) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
+    return history;
+  };
+
+  const engine: ChatEngine = {
+    get session() {
+      return session.state;
+    },
+    get social() {
+      return social.state;
+    },
+    on: (listener) => emitter.on(listener),
+
+    register: (username, password) => session.register(username, password),
+    login: (username, password) => session.login(username, password),
+    logout: () => session.logout(),
+    resume: () => session.resume(),
+    setStatus: (status) => session.setStatus(status),
+
+    addFriend: (username) => social.addFriend(username),
+    respondFriend: (username, accept) => social.respondFriend(username, accept),
+    removeFriend: (username) => social.removeFriend(username),
+    createGroup: (name) => social.createGroup(name),
+    deleteGroup: (groupId) => social.deleteGroup(groupId),
+    inviteToGroup: (groupId, username) => social.inviteToGroup(groupId, username),
+    kickFromGroup: (groupId, username) => social.kickFromGroup(groupId, username),
+    leaveGroup: (groupId) => social.leaveGroup(groupId),
+    groupMembers: (groupId) => social.members(groupId, true),
+
+    sendPrivate: (username, text) => delivery.sendPrivate(username, text),
+    sendGroup: (groupId, text) => delivery.sendGroup(groupId, text),
+    conversations: async () => (history ? history.conversations() : []),
+    history: async (conversation, page) => requireHistory().page(conversation, page),
+    async markRead(conversation: ConversationId) {
+      await requireHistory().markRead(conversation);
+      conversationsChanged();
+    },
+    link: (username) => peers.link(username),
+
+    runCommand: (line) =>
+      runCommand(
+        {
+          engine,
+          refreshGroups: () => social.refreshGroups(),
+          settleMs: options.directTimeoutMs * 2 + 2_000,
+        },
+        line,
+      ),
+
+    admin: {
+      users: (onlineOnly = false) => session.request('admin:users', { onlineOnly }),
+      groups: () => session.request('admin:groups', {}),
+      sendUser: async (username, text) => {
+        await session.request('admin:sendUser', { username, text });
+      },
+      sendGroup: async (group, creator, text) => {
+        await session.request('admin:sendGroup', { group, creator, text });
+      },
+      broadcast: async (text) => {
+        await session.request('admin:broadcast', { text });
+      },
+      setUserBlocked: async (username, blocked) => {
+        await session.request(blocked ? 'admin:blockUser' : 'admin:unblockUser', { username });
+      },
+      setGroupBlocked: async (group, creator, blocked) => {
+        await session.request(blocked ? 'admin:blockGroup' : 'admin:unblockGroup', {
+          group,
+          creator,
+        });
+      },
+      log: () => session.request('admin:log', {}),
+    },
+
+    async destroy() {
+      if (destroyed) return;
+      destroyed = true;
+      // Stop delivery first so in-flight sends leave the outbox alone rather than fail it.
+      delivery.stop();
+      session.close();
+      peers.closeAll();
+      history?.close();
+      history = null;
+      emitter.clear();
+    },
+  };
+  return engine;
+}

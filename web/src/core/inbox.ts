@@ -1,0 +1,187 @@
+/**
+ * Messages arriving: frames from peers' data channels, pages from the server's offline store, and
+ * the administrators' system messages. Each is checked (sender allowed, frame valid), stored once
+ * (dedupe by sender + id), and only then acknowledged, so nothing is lost between ack and disk.
+ */
+import type { OfflineMessage, SystemMessage } from '../../../shared/events.ts';
+import { LIMITS } from '../../../shared/limits.ts';
+import {
+  encodeFrame,
+  parseFrame,
+  type MsgFrame,
+  type PeerFrame,
+} from '../../../shared/peer-wire.ts';
+import type { ChatMessage, ConversationId } from './api.ts';
+import type { History } from './history.ts';
+import { groupConversation, privateConversation } from './ids.ts';
+import type { Peers } from './peers.ts';
+import type { Session } from './session.ts';
+import type { Social } from './social.ts';
+
+export interface InboxDeps {
+  session: Session;
+  peers: Peers;
+  social: Social;
+  directTimeoutMs: number;
+  history(): History | null;
+  onAck(from: string, id: string): void;
+  received(message: ChatMessage): void;
+}
+
+const PULL_PAGE = 200;
+
+export class Inbox {
+  #pulling: Promise<void> | null = null;
+  #pullAgain = false;
+
+  constructor(private readonly deps: InboxDeps) {}
+
+  /** Every frame from a peer (already parsed; `from` is the connection's server-stamped name). */
+  onFrame(from: string, frame: PeerFrame): void {
+    if (frame.type === 'ack') this.deps.onAck(from, frame.id);
+    else if (frame.type === 'msg')
+      void this.#direct(from, frame).catch((err: unknown) => this.#log(err));
+    // 'typing' is accepted on the wire but not surfaced yet.
+  }
+
+  /** Drains the offline store page by page; concurrent calls coalesce into one more pass. */
+  pullOffline(): Promise<void> {
+    if (this.#pulling) {
+      this.#pullAgain = true;
+      return this.#pulling;
+    }
+    this.#pulling = (async () => {
+      do {
+        this.#pullAgain = false;
+        await this.#drain();
+      } while (this.#pullAgain);
+    })()
+      .catch((err: unknown) => this.#log(err))
+      .finally(() => {
+        this.#pulling = null;
+      });
+    return this.#pulling;
+  }
+
+  async onSystem(message: SystemMessage): Promise<void> {
+    const conversation = message.group
+      ? groupConversation(message.group.id)
+      : privateConversation(message.from);
+    await this.#store(
+      {
+        id: message.id,
+        conversation,
+        from: message.from,
+        text: message.text,
+        sentAt: message.at,
+        system: true,
+        viaServer: true,
+      },
+      message.group?.name ?? message.from,
+    );
+  }
+
+  async #direct(from: string, frame: MsgFrame): Promise<void> {
+    let conversation: ConversationId;
+    let title: string;
+    if (frame.conversation === 'group' && frame.groupId !== undefined) {
+      // Membership is the server's to decide: a sender it does not list is not in the group.
+      const me = this.deps.session.state.user?.username ?? '';
+      const [senderIn, meIn] = await Promise.all([
+        this.deps.social.isMember(frame.groupId, from),
+        this.deps.social.isMember(frame.groupId, me),
+      ]);
+      if (!senderIn || !meIn) return;
+      conversation = groupConversation(frame.groupId);
+      title = this.deps.social.group(frame.groupId)?.name ?? `group ${frame.groupId}`;
+    } else {
+      // Private messages are for friends, as the offline store also insists.
+      if (!this.deps.social.friend(from)) return;
+      conversation = privateConversation(from);
+      title = from;
+    }
+    const message: ChatMessage = {
+      id: frame.id,
+      conversation,
+      from,
+      text: frame.text,
+      sentAt: frame.sentAt,
+    };
+    // A duplicate is acked again too: the sender resent because our first ack was lost.
+    await this.#store(message, title);
+    const ack = encodeFrame({ v: 1, type: 'ack', id: frame.id });
+    await this.deps.peers
+      .send(from, ack, Date.now() + this.deps.directTimeoutMs)
+      .catch(() => undefined);
+  }
+
+  async #drain(): Promise<void> {
+    for (;;) {
+      if (!this.deps.session.connected) return;
+      const { messages, more } = await this.deps.session.request('offline:pull', {
+        limit: PULL_PAGE,
+      });
+      if (messages.length === 0) return;
+      for (const stored of messages) await this.#fromStore(stored);
+      // Acked only after it is on disk; an invalid payload is acked too, or it would come back forever.
+      await this.deps.session.request('offline:ack', {
+        ids: [...new Set(messages.map((m) => m.id))],
+      });
+      if (!more) return;
+    }
+  }
+
+  async #fromStore(stored: OfflineMessage): Promise<void> {
+    if (stored.kind === 'system') {
+      await this.onSystem({
+        id: stored.id,
+        text: stored.payload.slice(0, LIMITS.systemTextMax),
+        at: stored.at,
+        from: stored.from,
+        group: stored.group,
+        broadcast: false,
+      });
+      return;
+    }
+    const parsed = parseFrame(stored.payload);
+    if (!parsed.ok || parsed.frame.type !== 'msg' || parsed.frame.id !== stored.id) return;
+    const frame = parsed.frame;
+    let conversation: ConversationId;
+    let title: string;
+    if (stored.kind === 'group') {
+      // The server checked membership when it accepted the copy; the frame must name the same group.
+      if (!stored.group || frame.conversation !== 'group' || frame.groupId !== stored.group.id)
+        return;
+      conversation = groupConversation(stored.group.id);
+      title = stored.group.name;
+    } else {
+      if (frame.conversation !== 'private') return;
+      conversation = privateConversation(stored.from);
+      title = stored.from;
+    }
+    await this.#store(
+      {
+        id: frame.id,
+        conversation,
+        from: stored.from,
+        text: frame.text,
+        sentAt: frame.sentAt,
+        viaServer: true,
+      },
+      title,
+    );
+  }
+
+  /** Stores and announces a received message; false when it was a duplicate. */
+  async #store(message: ChatMessage, title: string): Promise<boolean> {
+    const history = this.deps.history();
+    if (!history) return false;
+    const added = await history.addReceived(message, title);
+    if (added) this.deps.received(message);
+    return added;
+  }
+
+  #log(err: unknown): void {
+    if (this.deps.history()?.isOpen) console.error('receiving failed', err);
+  }
+}

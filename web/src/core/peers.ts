@@ -1,0 +1,241 @@
+/**
+ * One simple-peer connection per remote user: opened on demand when there is something to send,
+ * reused while traffic flows, closed when idle or when the server says the relationship ended.
+ *
+ * Glare: only the lexicographically smaller username initiates. The other side, when it wants a
+ * channel, sends a `knock` signal asking to be called. Each connection has an id (`sid`) carried on
+ * its signals, so a late answer or candidate for a replaced connection is recognised and dropped.
+ */
+import Peer, { type Instance, type Options as PeerOptions, type SignalData } from 'simple-peer';
+import type { IceServer } from '../../../shared/events.ts';
+import {
+  encodeFrame,
+  parseFrame,
+  peerSignal,
+  type PeerFrame,
+  type PeerSignal,
+} from '../../../shared/peer-wire.ts';
+import type { LinkState } from './api.ts';
+import { newMessageId } from './ids.ts';
+
+export interface PeersDeps {
+  wrtc: PeerOptions['wrtc'];
+  idleCloseMs: number;
+  /** A connection that has not opened after this long is given up (the other side vanished). */
+  connectTimeoutMs: number;
+  me(): string;
+  sendSignal(to: string, signal: PeerSignal): Promise<void>;
+  onFrame(from: string, frame: PeerFrame): void;
+  onLink(username: string, link: LinkState): void;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+interface Link {
+  readonly username: string;
+  sid: string;
+  /** Null while we wait for the other side to answer our knock with an offer. */
+  peer: Instance | null;
+  open: boolean;
+  closed: boolean;
+  readonly startedAt: number;
+  readonly waiters: Set<Waiter>;
+  idle: ReturnType<typeof setTimeout> | null;
+  giveUp: ReturnType<typeof setTimeout> | null;
+}
+
+export class Peers {
+  readonly #links = new Map<string, Link>();
+  #iceServers: IceServer[] = [];
+
+  constructor(private readonly deps: PeersDeps) {}
+
+  setIceServers(servers: IceServer[]): void {
+    this.#iceServers = servers;
+  }
+
+  link(username: string): LinkState {
+    const link = this.#links.get(username);
+    if (!link) return 'offline-store';
+    return link.open ? 'direct' : 'connecting';
+  }
+
+  /** Sends one encoded frame, opening a channel first if needed; rejects if none is open by `deadline`. */
+  async send(username: string, data: string, deadline: number): Promise<void> {
+    const link = await this.#ready(username, deadline);
+    if (!link.peer || link.closed) throw new Error('channel closed');
+    link.peer.send(data);
+    this.#touch(link);
+  }
+
+  /** A signal the server relayed from `from` (the server stamped the name; the payload is theirs). */
+  onSignal(from: string, raw: Record<string, unknown>): void {
+    const parsed = peerSignal.safeParse(raw);
+    if (!parsed.success) return;
+    const signal = parsed.data;
+    const current = this.#links.get(from);
+    const iInitiate = this.deps.me() < from;
+    if (signal.knock) {
+      if (!iInitiate) return;
+      // A young attempt of ours is already under way; its offer answers the knock.
+      if (current && !current.open && Date.now() - current.startedAt < this.deps.connectTimeoutMs)
+        return;
+      const waiters = current ? this.#detach(current) : new Set<Waiter>();
+      this.#start(from, waiters);
+      return;
+    }
+    if (!signal.data) return;
+    const data = signal.data as unknown as SignalData;
+    if (data.type === 'offer' && !iInitiate && current?.sid !== signal.sid) {
+      // A new connection from the initiator replaces whatever we had (they restarted, or answer a knock).
+      const waiters = current ? this.#detach(current) : new Set<Waiter>();
+      const link = this.#newLink(from, signal.sid, waiters);
+      link.peer = this.#createPeer(link, false);
+      link.peer.signal(data);
+      return;
+    }
+    if (current && current.sid === signal.sid && current.peer) current.peer.signal(data);
+  }
+
+  /** The server no longer lets us talk, or the user went offline. */
+  close(username: string, reason = 'connection closed'): void {
+    const link = this.#links.get(username);
+    if (link) this.#drop(link, new Error(reason));
+  }
+
+  closeAll(): void {
+    for (const link of [...this.#links.values()]) this.#drop(link, new Error('engine closed'));
+  }
+
+  #ready(username: string, deadline: number): Promise<Link> {
+    const existing = this.#links.get(username);
+    if (existing?.open) return Promise.resolve(existing);
+    const link = existing ?? this.#start(username, new Set());
+    return new Promise<Link>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          clearTimeout(timer);
+          const now = this.#links.get(username);
+          if (now?.open) resolve(now);
+          else reject(new Error('channel closed'));
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      const timer = setTimeout(
+        () => {
+          const now = this.#links.get(username);
+          now?.waiters.delete(waiter);
+          reject(new Error(`no direct channel to ${username} in time`));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      (this.#links.get(username) ?? link).waiters.add(waiter);
+    });
+  }
+
+  #start(username: string, waiters: Set<Waiter>): Link {
+    const link = this.#newLink(username, newMessageId(), waiters);
+    if (this.deps.me() < username) link.peer = this.#createPeer(link, true);
+    else this.#signal(link, { v: 1, sid: link.sid, knock: true });
+    return link;
+  }
+
+  #newLink(username: string, sid: string, waiters: Set<Waiter>): Link {
+    const link: Link = {
+      username,
+      sid,
+      peer: null,
+      open: false,
+      closed: false,
+      startedAt: Date.now(),
+      waiters,
+      idle: null,
+      giveUp: null,
+    };
+    link.giveUp = setTimeout(() => {
+      if (!link.open) this.#drop(link, new Error(`no direct channel to ${username}`));
+    }, this.deps.connectTimeoutMs);
+    this.#links.set(username, link);
+    this.deps.onLink(username, 'connecting');
+    return link;
+  }
+
+  #createPeer(link: Link, initiator: boolean): Instance {
+    const peer = new Peer({
+      initiator,
+      trickle: true,
+      config: { iceServers: this.#iceServers },
+      ...(this.deps.wrtc ? { wrtc: this.deps.wrtc } : {}),
+    });
+    const current = () => !link.closed && link.peer === peer;
+    peer.on('signal', (data: SignalData) => {
+      if (current()) this.#signal(link, { v: 1, sid: link.sid, data: { ...data } });
+    });
+    peer.on('connect', () => {
+      if (!current()) return;
+      link.open = true;
+      if (link.giveUp) clearTimeout(link.giveUp);
+      peer.send(encodeFrame({ v: 1, type: 'hello', username: this.deps.me() }));
+      this.#touch(link);
+      this.deps.onLink(link.username, 'direct');
+      for (const waiter of [...link.waiters]) waiter.resolve();
+      link.waiters.clear();
+    });
+    peer.on('data', (chunk: unknown) => {
+      if (!current()) return;
+      const parsed = parseFrame(chunk);
+      if (!parsed.ok) return; // A malformed frame is dropped; the sender's retry logic copes.
+      this.#touch(link);
+      const { frame } = parsed;
+      if (frame.type === 'hello') {
+        // Identity comes from the server-stamped signal; a peer claiming otherwise is not trusted.
+        if (frame.username !== link.username) this.#drop(link, new Error('peer identity mismatch'));
+        return;
+      }
+      this.deps.onFrame(link.username, frame);
+    });
+    peer.on('close', () => this.#drop(link, new Error('channel closed')));
+    peer.on('error', (err: Error) => this.#drop(link, err));
+    return peer;
+  }
+
+  #signal(link: Link, signal: PeerSignal): void {
+    this.deps.sendSignal(link.username, signal).catch((err: unknown) => {
+      // OFFLINE or NOT_FRIENDS: fail now so the message goes to the offline store without waiting.
+      if (!link.closed) this.#drop(link, err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  #touch(link: Link): void {
+    if (link.idle) clearTimeout(link.idle);
+    link.idle = setTimeout(() => this.#drop(link, new Error('idle')), this.deps.idleCloseMs);
+  }
+
+  /** Closes the connection but hands its waiters to a replacement. */
+  #detach(link: Link): Set<Waiter> {
+    const waiters = new Set(link.waiters);
+    link.waiters.clear();
+    this.#drop(link, new Error('replaced'));
+    return waiters;
+  }
+
+  #drop(link: Link, err: Error): void {
+    if (link.closed) return;
+    link.closed = true;
+    if (link.idle) clearTimeout(link.idle);
+    if (link.giveUp) clearTimeout(link.giveUp);
+    link.peer?.destroy();
+    for (const waiter of [...link.waiters]) waiter.reject(err);
+    link.waiters.clear();
+    if (this.#links.get(link.username) === link) {
+      this.#links.delete(link.username);
+      this.deps.onLink(link.username, 'offline-store');
+    }
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Friends and groups as the server tells them: loaded on every sign-in, kept in step by the
+ * server's notices, and the server calls that change them. Group member lists are cached briefly
+ * because every received group message is checked against them.
+ */
+import type { FriendInfo, GroupInfo, GroupMember } from '../../../shared/events.ts';
+import type { PresenceStatus } from '../../../shared/limits.ts';
+import type { SocialState } from './api.ts';
+import { sameUser } from './ids.ts';
+import type { Session } from './session.ts';
+
+const MEMBERS_TTL_MS = 30_000;
+
+export interface SocialHooks {
+  changed(social: SocialState): void;
+  presence(username: string, status: PresenceStatus): void;
+}
+
+export class Social {
+  state: SocialState = { friends: [], incoming: [], outgoing: [], groups: [] };
+  readonly #members = new Map<number, { at: number; members: GroupMember[] }>();
+  #groupsTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly session: Session,
+    private readonly hooks: SocialHooks,
+  ) {
+    session.on('presence:changed', ({ username, status }) => {
+      this.#patchFriend(username, (f) => ({ ...f, status }));
+      for (const entry of this.#members.values()) {
+        entry.members = entry.members.map((m) => (m.username === username ? { ...m, status } : m));
+      }
+      hooks.presence(username, status);
+      this.#refreshGroupsSoon(); // online counts in the groups list
+    });
+    session.on('friends:requested', ({ from }) => {
+      this.#set({ incoming: [...this.state.incoming.filter((u) => u !== from), from] });
+    });
+    session.on('friends:added', ({ friend }) => {
+      this.#set({
+        friends: [...this.state.friends.filter((f) => f.username !== friend.username), friend],
+        incoming: this.state.incoming.filter((u) => u !== friend.username),
+        outgoing: this.state.outgoing.filter((u) => u !== friend.username),
+      });
+    });
+    session.on('friends:declined', ({ username }) => {
+      this.#set({ outgoing: this.state.outgoing.filter((u) => u !== username) });
+    });
+    session.on('friends:removed', ({ username }) => {
+      this.#set({ friends: this.state.friends.filter((f) => f.username !== username) });
+    });
+    const groupsChanged = (groupId: number) => {
+      this.#members.delete(groupId);
+      this.#refreshGroupsSoon();
+    };
+    session.on('groups:changed', ({ group }) => groupsChanged(group.id));
+    session.on('groups:removed', ({ groupId }) => groupsChanged(groupId));
+    session.on('groups:memberChanged', ({ groupId }) => groupsChanged(groupId));
+  }
+
+  friend(username: string): FriendInfo | undefined {
+    return this.state.friends.find((f) => sameUser(f.username, username));
+  }
+
+  group(groupId: number): GroupInfo | undefined {
+    return this.state.groups.find((g) => g.id === groupId);
+  }
+
+  /** The server's list, loaded now; `number` is the spec's 1-based local number. */
+  async refresh(): Promise<void> {
+    const [friends, groups] = await Promise.all([
+      this.session.request('friends:list', {}),
+      this.session.request('groups:list', {}),
+    ]);
+    this.#members.clear();
+    this.#set({ ...friends, groups });
+  }
+
+  async refreshGroups(): Promise<GroupInfo[]> {
+    const groups = await this.session.request('groups:list', {});
+    this.#set({ groups });
+    return groups;
+  }
+
+  /** Members with presence; `fresh` skips the cache (sending wants current presence). */
+  async members(groupId: number, fresh = false): Promise<GroupMember[]> {
+    const cached = this.#members.get(groupId);
+    if (!fresh && cached && Date.now() - cached.at < MEMBERS_TTL_MS) return cached.members;
+    const members = await this.session.request('groups:members', { groupId });
+    this.#members.set(groupId, { at: Date.now(), members });
+    return members;
+  }
+
+  /** Whether the server currently counts `username` as a member (false if we cannot tell). */
+  async isMember(groupId: number, username: string): Promise<boolean> {
+    try {
+      return (await this.members(groupId)).some((m) => m.username === username);
+    } catch {
+      return false;
+    }
+  }
+
+  reset(): void {
+    if (this.#groupsTimer) clearTimeout(this.#groupsTimer);
+    this.#groupsTimer = null;
+    this.#members.clear();
+    this.#set({ friends: [], incoming: [], outgoing: [], groups: [] });
+  }
+
+  async addFriend(username: string): Promise<void> {
+    const res = await this.session.request('friends:request', { username });
+    // Asking someone who already asked us makes us friends; 'friends:added' brings the details.
+    if (res.state === 'pending') {
+      this.#set({
+        outgoing: [...this.state.outgoing.filter((u) => u !== res.username), res.username],
+      });
+    }
+  }
+
+  async respondFriend(username: string, accept: boolean): Promise<void> {
+    const res = await this.session.request('friends:respond', { username, accept });
+    this.#set({ incoming: this.state.incoming.filter((u) => !sameUser(u, res.username)) });
+  }
+
+  async removeFriend(username: string): Promise<void> {
+    const res = await this.session.request('friends:remove', { username });
+    this.#set({ friends: this.state.friends.filter((f) => f.username !== res.username) });
+  }
+
+  async createGroup(name: string): Promise<GroupInfo> {
+    const group = await this.session.request('groups:create', { name });
+    await this.refreshGroups();
+    return this.group(group.id) ?? group;
+  }
+
+  async deleteGroup(groupId: number): Promise<void> {
+    await this.session.request('groups:delete', { groupId });
+    await this.refreshGroups();
+  }
+
+  async inviteToGroup(groupId: number, username: string): Promise<void> {
+    await this.session.request('groups:invite', { groupId, username });
+    this.#members.delete(groupId);
+    await this.refreshGroups();
+  }
+
+  async kickFromGroup(groupId: number, username: string): Promise<void> {
+    await this.session.request('groups:kick', { groupId, username });
+    this.#members.delete(groupId);
+    await this.refreshGroups();
+  }
+
+  async leaveGroup(groupId: number): Promise<void> {
+    await this.session.request('groups:leave', { groupId });
+    this.#members.delete(groupId);
+    await this.refreshGroups();
+  }
+
+  #refreshGroupsSoon(): void {
+    if (this.#groupsTimer) return;
+    // Presence changes come in bursts (a server restart); one list request covers a burst.
+    this.#groupsTimer = setTimeout(() => {
+      this.#groupsTimer = null;
+      if (this.session.connected) this.refreshGroups().catch(() => undefined);
+    }, 150);
+  }
+
+  #patchFriend(username: string, patch: (f: FriendInfo) => FriendInfo): void {
+    if (!this.state.friends.some((f) => f.username === username)) return;
+    this.#set({ friends: this.state.friends.map((f) => (f.username === username ? patch(f) : f)) });
+  }
+
+  #set(patch: Partial<SocialState>): void {
+    this.state = { ...this.state, ...patch };
+    this.hooks.changed(this.state);
+  }
+}
