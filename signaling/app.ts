@@ -59,17 +59,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
 
   const presence = new PresenceRegistry();
-  const deps: ServiceDeps = {
-    store,
-    config,
-    logger,
-    notifier: socketNotifier(io),
-    presence,
-    now: options.now ?? Date.now,
-  };
-  const services = createServices(deps);
-  // With one node (no Redis), nobody can be connected before we listen.
-  if (!config.redisUrl) await services.presence.resetMirror();
+  // Joined before the services are built: they keep their rate-limit counters on its Redis.
+  // Its callback runs only later, once a node dies, when `services` exists.
   const cluster = config.redisUrl
     ? await joinCluster(io, presence, {
         redisUrl: config.redisUrl,
@@ -83,6 +74,18 @@ export async function createApp(options: AppOptions): Promise<App> {
         },
       })
     : null;
+  const deps: ServiceDeps = {
+    store,
+    config,
+    logger,
+    notifier: socketNotifier(io),
+    presence,
+    now: options.now ?? Date.now,
+    limiterStore: cluster ? { client: cluster.redis, prefix: config.redisPrefix } : null,
+  };
+  const services = createServices(deps);
+  // With one node (no Redis), nobody can be connected before we listen.
+  if (!config.redisUrl) await services.presence.resetMirror();
 
   // --- HTTP: API first, then the built web client (single-page app), then 404. ---
   const api = apiHandler({ services, config, logger, store });

@@ -23,6 +23,8 @@ type Snapshot = { node: string; entries: [number, SettableStatus][] };
 
 export interface Cluster {
   nodeId: string;
+  /** A connected client for other shared state (rate-limit counters). */
+  redis: unknown;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ export async function joinCluster(
 
   return {
     nodeId,
+    redis: pub,
     async close() {
       clearInterval(beat);
       await Promise.allSettled([pub.quit(), sub.quit()]);

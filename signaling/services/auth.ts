@@ -26,7 +26,7 @@ export class AuthService {
   readonly #users;
 
   constructor(private readonly deps: ServiceDeps) {
-    this.#limits = authLimiters(deps.config);
+    this.#limits = authLimiters(deps.config, deps.limiterStore);
     this.#users = new Users(deps);
   }
 

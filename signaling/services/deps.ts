@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Store } from '../storage/db.ts';
 import type { Notifier } from './notifier.ts';
 import type { PresenceRegistry } from './presence.ts';
+import type { LimiterStore } from './rate-limits.ts';
 
 /** What every service is built from. Tests and the CLI build the same services with their own parts. */
 export interface ServiceDeps {
@@ -12,4 +13,6 @@ export interface ServiceDeps {
   notifier: Notifier;
   presence: PresenceRegistry;
   now: () => number;
+  /** Shared rate-limit counters when several nodes run (Redis); null keeps them in memory. */
+  limiterStore?: LimiterStore | null;
 }

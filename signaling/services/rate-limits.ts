@@ -1,20 +1,41 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { AppError } from '../../shared/errors.ts';
 import type { Config } from '../config.ts';
 
 type Limit = { points: number; durationSec: number };
 
+/**
+ * Where counters live: this process's memory on a single node; Redis when there are several, so a
+ * guesser cannot multiply their attempts by the number of nodes.
+ */
+export interface LimiterStore {
+  /** A connected node-redis client. */
+  client: unknown;
+  prefix: string;
+}
+
 /** A named limiter that throws RATE_LIMITED with the wait in ms when spent. */
 export class Limiter {
-  readonly #limiter: RateLimiterMemory;
+  readonly #limiter: RateLimiterAbstract;
   constructor(
     private readonly what: string,
     limit: Limit,
+    store?: LimiterStore | null,
   ) {
-    this.#limiter = new RateLimiterMemory({
-      points: Math.max(1, limit.points),
-      duration: limit.durationSec,
-    });
+    const options = { points: Math.max(1, limit.points), duration: limit.durationSec };
+    this.#limiter = store
+      ? new RateLimiterRedis({
+          ...options,
+          storeClient: store.client,
+          useRedisPackage: true,
+          keyPrefix: `${store.prefix}:rl:${what.replace(/\W+/g, '-')}`,
+        })
+      : new RateLimiterMemory(options);
   }
 
   async consume(key: string): Promise<void> {
@@ -44,13 +65,22 @@ function tooMany(what: string, ms: number): AppError {
   });
 }
 
-export function authLimiters(config: Config) {
+export function authLimiters(config: Config, store?: LimiterStore | null) {
   return {
-    loginPerIp: new Limiter('login attempts from this address', config.rateLimits.loginPerIp),
+    loginPerIp: new Limiter(
+      'login attempts from this address',
+      config.rateLimits.loginPerIp,
+      store,
+    ),
     loginFailuresPerUser: new Limiter(
       'failed logins for this user',
       config.rateLimits.loginFailuresPerUser,
+      store,
     ),
-    registerPerIp: new Limiter('registrations from this address', config.rateLimits.registerPerIp),
+    registerPerIp: new Limiter(
+      'registrations from this address',
+      config.rateLimits.registerPerIp,
+      store,
+    ),
   };
 }

@@ -13,6 +13,7 @@ import {
   freshDatabase,
   login,
   next,
+  post,
   register,
   type ClientSocket,
   type TestDatabase,
@@ -34,6 +35,7 @@ describe('two nodes on PostgreSQL and Redis', () => {
       // Our own channels on the shared Redis, so parallel test runs do not hear each other.
       REDIS_PREFIX: `p2sp-test-${randomUUID()}`,
       CLUSTER_HEARTBEAT_MS: '300',
+      RATE_LOGIN_FAILURES_PER_USER: '4',
       PING_INTERVAL_MS: '1000',
       PING_TIMEOUT_MS: '1000',
     };
@@ -207,6 +209,23 @@ describe('two nodes on PostgreSQL and Redis', () => {
       if (extra.child.exitCode === null && extra.child.signalCode === null)
         await extra.stop('SIGKILL');
     }
+  });
+
+  it('failed-login limits are counted across nodes (on Redis), not per node', async () => {
+    await register(node1.url, 'guessed');
+    for (const node of [node1, node1, node2, node2]) {
+      const res = await post(node.url, '/api/auth/login', {
+        username: 'guessed',
+        password: 'wrong guess',
+      });
+      expect(res.body).toMatchObject({ ok: false, error: { code: 'INVALID_CREDENTIALS' } });
+    }
+    const limited = await post(node1.url, '/api/auth/login', {
+      username: 'guessed',
+      password: 'correct horse battery',
+    });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
   });
 
   it('health checks answer on both nodes', async () => {
