@@ -1,0 +1,107 @@
+/**
+ * Benchmarks are not tests, and nothing here asserts a timing. This runs every benchmark once at
+ * its smallest size (`--quick`) so the suite cannot rot: each one must finish and produce its
+ * figures, with every connection made and every message delivered.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseArgs } from '../../bench/run.ts';
+
+interface Result {
+  name: string;
+  rows: string[][];
+  data: Record<string, unknown>;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'p2sp-bench-smoke-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bench', () => {
+  it('parses its command line', () => {
+    const a = parseArgs(['relay', '--quick', '--rate', '300', '--connections', '400']);
+    expect(a.suites).toEqual(['relay']);
+    expect(a.options).toMatchObject({ quick: true, rate: 300, connections: 400 });
+    expect(parseArgs([]).suites).toEqual(['connections', 'relay', 'offline', 'logins']);
+    expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
+  });
+
+  it('runs every benchmark in quick mode and reports its figures', { timeout: 240_000 }, () => {
+    const out = join(dir, 'bench.json');
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', 'all', '--quick', '--json', out],
+      { encoding: 'utf8', timeout: 220_000, killSignal: 'SIGINT' },
+    );
+    expect(run.status, run.stderr + run.stdout).toBe(0);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Result[] };
+    const byName = new Map(report.results.map((r) => [r.name, r.data]));
+    expect([...byName.keys()]).toEqual(['connections', 'relay', 'offline', 'logins']);
+
+    type ConnRow = {
+      server: string;
+      target: number;
+      connected: number;
+      stillOpen: number;
+      rssPerConn: number;
+    };
+    const conns = (byName.get('connections') as { rows: ConnRow[] }).rows;
+    expect(conns.map((r) => r.server)).toEqual(['ours', 'plain', 'peerjs']);
+    for (const r of conns) {
+      expect(r.connected).toBe(r.target);
+      expect(r.stillOpen).toBe(r.target);
+      expect(r.rssPerConn).toBeGreaterThan(0);
+    }
+
+    type Run = {
+      sent: number;
+      received: number;
+      ackFailed: number;
+      latency: { p50: number; p99: number };
+    };
+    const relays = (byName.get('relay') as { rows: { server: string; fixed: Run; steps: Run[] }[] })
+      .rows;
+    expect(relays.map((r) => r.server)).toEqual(['ours', 'plain', 'peerjs']);
+    for (const r of relays) {
+      expect(r.fixed.sent).toBeGreaterThan(0);
+      expect(r.fixed.received).toBe(r.fixed.sent);
+      expect(r.fixed.ackFailed).toBe(0);
+      expect(r.fixed.latency.p99).toBeGreaterThan(0);
+      expect(r.steps.length).toBeGreaterThan(0);
+    }
+
+    type OfflineRow = {
+      dialect: string;
+      stored: number;
+      failed: number;
+      storedPerSec: number;
+      rowsInDb: number;
+      delivered: number;
+      acked: number;
+      left: number;
+    };
+    const offline = byName.get('offline') as { rows: OfflineRow[]; total: number; inbox: number };
+    expect(offline.rows.map((r) => r.dialect)).toEqual(['sqlite', 'postgres']);
+    for (const r of offline.rows) {
+      expect(r.failed).toBe(0);
+      expect(r.stored).toBeGreaterThanOrEqual(offline.total);
+      expect(r.rowsInDb).toBe(r.stored);
+      expect(r.storedPerSec).toBeGreaterThan(0);
+      expect(r.delivered).toBe(offline.inbox);
+      expect(r.acked).toBe(offline.inbox);
+      expect(r.left).toBe(0);
+    }
+
+    const logins = byName.get('logins') as {
+      hashesPerSec1: number;
+      issued: number;
+      ok: number;
+      burstLag: { p99: number };
+    };
+    expect(logins.hashesPerSec1).toBeGreaterThan(0);
+    expect(logins.issued).toBeGreaterThan(0);
+    expect(logins.ok).toBe(logins.issued);
+  });
+});
