@@ -1,13 +1,41 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * simple-peer (and readable-stream under it) is a CommonJS package written for Node: it requires
+ * `buffer` and `events` and uses the free globals `process` (process.nextTick) and `global`.
+ * Rather than patch globals on `window` from a shim module that must run before anything else, the
+ * bundler resolves those names to the npm browser ports and injects an import wherever a module
+ * uses the free `process`/`Buffer` identifier; `global` is rewritten to `globalThis`. Only modules
+ * that mention them pay for them, and app code cannot come to rely on Node globals by accident.
+ */
+const nodeInject = {
+  process: 'process',
+  Buffer: ['buffer', 'Buffer'],
+} satisfies Record<string, string | [string, string]>;
 
 export default defineConfig({
   root: 'web',
-  plugins: [svelte()],
+  // The Svelte config sits at the repository root (svelte-check reads it there), not in `root`.
+  plugins: [svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) })],
+  resolve: {
+    // Exact matches; the trailing slash makes Node's resolution pick the npm package over the
+    // built-in module of the same name.
+    alias: [
+      { find: /^buffer$/, replacement: 'buffer/' },
+      { find: /^events$/, replacement: 'events/' },
+      { find: /^process$/, replacement: 'process/browser.js' },
+    ],
+  },
+  define: { global: 'globalThis' },
+  // The dev server pre-bundles dependencies separately; give it the same injections.
+  optimizeDeps: { rolldownOptions: { transform: { inject: nodeInject } } },
   build: {
     outDir: '../dist',
     emptyOutDir: true,
     target: 'es2022',
+    rolldownOptions: { transform: { inject: nodeInject } },
   },
   server: {
     // `npm run dev` for the client proxies the API and sockets to a local signaling server.
@@ -19,6 +47,9 @@ export default defineConfig({
   },
   test: {
     root: '.',
+    // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: 'test-results/vitest.json' },
     projects: [
       {
         extends: true,
@@ -43,6 +74,8 @@ export default defineConfig({
           testTimeout: 90_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          // A browser, a WebRTC handshake and a server sit between an action and what it shows.
+          expect: { poll: { timeout: 15_000, interval: 50 } },
         },
       },
     ],

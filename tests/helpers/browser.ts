@@ -1,0 +1,238 @@
+/**
+ * End-to-end harness: the built web client served by a real signaling server, driven through real
+ * Chromium. Each person is a separate browser context (own storage, own IndexedDB, own WebRTC).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+} from 'playwright-core';
+import { startServer, type TestServer } from './server.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DIST = join(ROOT, 'dist');
+export const PASSWORD = 'correct horse battery';
+
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** Builds the client unless dist/ is newer than every source that goes into it. */
+export function buildClientIfStale(): void {
+  const built = existsSync(join(DIST, 'index.html'))
+    ? statSync(join(DIST, 'index.html')).mtimeMs
+    : 0;
+  const sources = Math.max(
+    newestMtime(join(ROOT, 'web')),
+    newestMtime(join(ROOT, 'shared')),
+    newestMtime(join(ROOT, 'vite.config.ts')),
+    newestMtime(join(ROOT, 'svelte.config.js')),
+  );
+  if (built > sources) return;
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+}
+
+/**
+ * Polls `read` until it returns `expected`; the error names what was awaited and what was last
+ * seen. (Not vitest's expect.poll, so the harness also drives the screenshot script.)
+ */
+export async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  expected: T,
+  timeout = 15_000,
+): Promise<void> {
+  const end = Date.now() + timeout;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await read().catch(() => undefined);
+    if (last === expected) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(
+    `${what}: expected ${JSON.stringify(expected)}, last saw ${JSON.stringify(last)}`,
+  );
+}
+
+export interface Harness {
+  server: TestServer;
+  browser: Browser;
+  url: string;
+  /** A new person: a fresh browser context and page, on the sign-in screen. */
+  person(name: string, options?: PersonOptions): Promise<Person>;
+  close(): Promise<void>;
+}
+
+export interface PersonOptions {
+  viewport?: { width: number; height: number };
+  colorScheme?: 'light' | 'dark';
+}
+
+export async function startHarness(): Promise<Harness> {
+  buildClientIfStale();
+  const server = await startServer('sqlite', { staticDir: DIST });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+  const contexts = new Set<BrowserContext>();
+  return {
+    server,
+    browser,
+    url: server.url,
+    async person(name, options = {}) {
+      const context = await browser.newContext({
+        viewport: options.viewport ?? { width: 1280, height: 800 },
+        colorScheme: options.colorScheme ?? 'light',
+      });
+      contexts.add(context);
+      const page = await context.newPage();
+      await page.goto(server.url);
+      return new Person(name, context, page, server.url);
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      await server.close();
+    },
+  };
+}
+
+/** One person using the app: the UI steps tests repeat, named for what the person does. */
+export class Person {
+  constructor(
+    readonly name: string,
+    readonly context: BrowserContext,
+    public page: Page,
+    readonly url: string,
+  ) {}
+
+  byTestId(id: string): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  async fillAuth(mode: 'login' | 'register', password = PASSWORD): Promise<void> {
+    const submit = this.byTestId('auth-submit');
+    await submit.waitFor();
+    const wanted = mode === 'login' ? 'Sign in' : 'Create account';
+    if ((await submit.textContent())?.trim() !== wanted) await this.byTestId('auth-switch').click();
+    await this.byTestId('auth-username').fill(this.name);
+    await this.byTestId('auth-password').fill(password);
+    await submit.click();
+  }
+
+  async register(): Promise<void> {
+    await this.fillAuth('register');
+    await this.signedIn();
+  }
+
+  async login(): Promise<void> {
+    await this.fillAuth('login');
+    await this.signedIn();
+  }
+
+  async signedIn(): Promise<void> {
+    await until(`${this.name} signed in`, () => this.byTestId('me-name').textContent(), this.name);
+  }
+
+  /** Closes the page (the person goes offline) and opens a new one in the same context. */
+  async reopen(): Promise<void> {
+    await this.page.close();
+    this.page = await this.context.newPage();
+    await this.page.goto(this.url);
+  }
+
+  async reload(): Promise<void> {
+    await this.page.reload();
+  }
+
+  async addFriend(username: string): Promise<void> {
+    await this.page.locator('#add-friend-input').fill(username);
+    await this.page.locator('#add-friend-input').press('Enter');
+    await this.byTestId(`outgoing-${username}`).waitFor();
+  }
+
+  async accept(username: string): Promise<void> {
+    await this.page
+      .locator(`[data-testid="incoming-request"][data-username="${username}"]`)
+      .getByTestId('accept-request')
+      .click();
+    await this.friendRow(username).waitFor();
+  }
+
+  friendRow(username: string): Locator {
+    return this.byTestId(`friend-${username}`);
+  }
+
+  groupRow(name: string): Locator {
+    return this.byTestId(`group-${name}`);
+  }
+
+  async openFriend(username: string): Promise<void> {
+    await this.friendRow(username).click();
+    await until(
+      'open conversation',
+      () => this.byTestId('conversation-title').textContent(),
+      username,
+    );
+  }
+
+  async openGroup(name: string): Promise<void> {
+    await this.groupRow(name).click();
+    await until('open conversation', () => this.byTestId('conversation-title').textContent(), name);
+  }
+
+  /** Types into the composer and presses Enter (a message, or a / command). */
+  async type(line: string): Promise<void> {
+    const input = this.byTestId('composer-input');
+    await input.fill(line);
+    await input.press('Enter');
+  }
+
+  /** The message bubble with exactly this text in the open conversation. */
+  message(text: string): Locator {
+    return this.page
+      .getByTestId('message')
+      .filter({ has: this.page.getByTestId('message-text').getByText(text, { exact: true }) });
+  }
+
+  async expectMessage(text: string, state?: string, timeout = 20_000): Promise<void> {
+    const message = this.message(text);
+    await message.waitFor({ timeout });
+    if (state) {
+      await until(`state of "${text}"`, () => message.getAttribute('data-state'), state, timeout);
+    }
+  }
+
+  lastNotice(): Locator {
+    return this.page.getByTestId('notice-text').last();
+  }
+}

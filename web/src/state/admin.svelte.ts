@@ -1,0 +1,90 @@
+/**
+ * The admin view's data: users, groups and the admin log, fetched on demand (the server pushes no
+ * admin events), and refreshed after every action so the tables show what the server now holds.
+ */
+import { SvelteSet } from 'svelte/reactivity';
+import type { ChatEngine } from '../core/api.ts';
+import type { AdminAction, AdminGroup, AdminUser } from '../../../shared/events.ts';
+import { errorText } from './format.ts';
+
+export type AdminTarget = 'user' | 'group' | 'broadcast';
+
+export class AdminState {
+  users = $state.raw<AdminUser[]>([]);
+  groups = $state.raw<AdminGroup[]>([]);
+  log = $state.raw<AdminAction[]>([]);
+  onlineOnly = $state(false);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  /** Row keys with an action in flight, so their buttons can show it. */
+  readonly busy = new SvelteSet<string>();
+
+  readonly onlineCount = $derived(this.users.filter((u) => u.status !== 'offline').length);
+
+  constructor(private readonly engine: ChatEngine) {}
+
+  async refresh(): Promise<void> {
+    this.loading = true;
+    try {
+      const [users, groups, log] = await Promise.all([
+        this.engine.admin.users(this.onlineOnly),
+        this.engine.admin.groups(),
+        this.engine.admin.log(),
+      ]);
+      this.users = users;
+      this.groups = groups;
+      this.log = log;
+      this.error = null;
+    } catch (e) {
+      this.error = errorText(e);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  async setOnlineOnly(value: boolean): Promise<void> {
+    this.onlineOnly = value;
+    await this.refresh();
+  }
+
+  setUserBlocked(username: string, blocked: boolean): Promise<void> {
+    return this.#act(`user:${username}`, () => this.engine.admin.setUserBlocked(username, blocked));
+  }
+
+  setGroupBlocked(group: AdminGroup, blocked: boolean): Promise<void> {
+    return this.#act(`group:${group.id}`, () =>
+      this.engine.admin.setGroupBlocked(group.name, group.creator, blocked),
+    );
+  }
+
+  /** Sends a system message; resolves to an error text, or null when it went out. */
+  async send(
+    target: AdminTarget,
+    text: string,
+    to: { username?: string; group?: string; creator?: string },
+  ): Promise<string | null> {
+    try {
+      if (target === 'user') await this.engine.admin.sendUser(to.username ?? '', text);
+      else if (target === 'group')
+        await this.engine.admin.sendGroup(to.group ?? '', to.creator ?? '', text);
+      else await this.engine.admin.broadcast(text);
+      void this.refresh();
+      return null;
+    } catch (e) {
+      return errorText(e);
+    }
+  }
+
+  async #act(key: string, action: () => Promise<void>): Promise<void> {
+    this.busy.add(key);
+    try {
+      await action();
+      this.error = null;
+    } catch (e) {
+      this.error = errorText(e);
+    } finally {
+      this.busy.delete(key);
+    }
+    await this.refresh();
+  }
+}

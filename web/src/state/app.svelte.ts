@@ -1,0 +1,209 @@
+/**
+ * The app's state: one object that mirrors the engine (session, friends and groups, conversation
+ * list, link states) through `engine.on(...)`, plus what only the UI cares about (which pane is
+ * showing, the open conversation, toasts). Components read it; they change it by calling methods.
+ */
+import { SvelteMap } from 'svelte/reactivity';
+import type {
+  ChatEngine,
+  Conversation,
+  ConversationId,
+  EngineEvent,
+  LinkState,
+  SessionState,
+  SocialState,
+} from '../core/api.ts';
+import type { GroupInfo } from '../../../shared/events.ts';
+import { ConversationView } from './conversation.svelte.ts';
+import { errorText } from './format.ts';
+import { NoticeLog } from './notices.svelte.ts';
+
+export type Route = { kind: 'home' } | { kind: 'chat'; id: ConversationId } | { kind: 'admin' };
+
+export interface Toast {
+  id: number;
+  text: string;
+  level: 'info' | 'error';
+}
+
+const TOAST_MS = 6_000;
+
+export class AppState {
+  session: SessionState;
+  social: SocialState;
+  conversations = $state.raw<Conversation[]>([]);
+  readonly links = new SvelteMap<string, LinkState>();
+  toasts = $state.raw<Toast[]>([]);
+  /** True until the stored token has been tried. */
+  booting = $state(true);
+
+  route = $state.raw<Route>({ kind: 'home' });
+  /** On a phone only one pane shows at a time: the lists, or what the route points at. */
+  pane = $state<'list' | 'main'>('list');
+  active = $state.raw<ConversationView | null>(null);
+  /** Command output typed on the home pane, where no conversation is open. */
+  readonly console = new NoticeLog();
+
+  #toastId = 0;
+  readonly #off: () => void;
+
+  constructor(readonly engine: ChatEngine) {
+    this.session = $state.raw(engine.session);
+    this.social = $state.raw(engine.social);
+    this.#off = engine.on((event) => this.#apply(event));
+  }
+
+  get user() {
+    return this.session.user;
+  }
+
+  get isAdmin(): boolean {
+    return this.session.user?.isAdmin === true;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.engine.resume();
+    } catch {
+      // A dead token lands on the sign-in screen, which shows session.endedBecause.
+    } finally {
+      this.booting = false;
+    }
+  }
+
+  dispose(): void {
+    this.#off();
+  }
+
+  #apply(event: EngineEvent): void {
+    switch (event.type) {
+      case 'session': {
+        const wasIn = this.session.user !== null;
+        this.session = event.session;
+        if (event.session.phase === 'signed-out') this.#reset();
+        else if (event.session.phase === 'ready' && !wasIn) void this.refreshConversations();
+        else if (event.session.phase === 'ready') void this.active?.load();
+        break;
+      }
+      case 'social':
+        this.social = event.social;
+        void this.active?.refreshMembers();
+        break;
+      case 'presence':
+        this.social = {
+          ...this.social,
+          friends: this.social.friends.map((f) =>
+            f.username === event.username ? { ...f, status: event.status } : f,
+          ),
+        };
+        if (this.active?.members?.some((m) => m.username === event.username)) {
+          void this.active.refreshMembers();
+        }
+        break;
+      case 'message':
+        if (this.active?.id === event.message.conversation) {
+          this.active.upsert(event.message);
+          if (event.message.from !== this.user?.username && !document.hidden) {
+            void this.active.markRead();
+          }
+        }
+        break;
+      case 'conversations':
+        this.conversations = event.conversations;
+        break;
+      case 'link':
+        this.links.set(event.username, event.link);
+        break;
+      case 'notice':
+        this.toast(event.text, event.level);
+        break;
+    }
+  }
+
+  #reset(): void {
+    this.route = { kind: 'home' };
+    this.pane = 'list';
+    this.active = null;
+    this.conversations = [];
+    this.links.clear();
+    this.console.clear();
+  }
+
+  async refreshConversations(): Promise<void> {
+    try {
+      this.conversations = await this.engine.conversations();
+    } catch (e) {
+      this.toast(`Could not load conversations: ${errorText(e)}`, 'error');
+    }
+  }
+
+  toast(text: string, level: Toast['level'] = 'info'): void {
+    const id = ++this.#toastId;
+    this.toasts = [...this.toasts, { id, text, level }].slice(-4);
+    setTimeout(() => this.dismiss(id), TOAST_MS);
+  }
+
+  dismiss(id: number): void {
+    this.toasts = this.toasts.filter((t) => t.id !== id);
+  }
+
+  // --- navigation ---
+
+  open(id: ConversationId): void {
+    this.route = { kind: 'chat', id };
+    this.pane = 'main';
+    if (this.active?.id === id) return;
+    this.active = new ConversationView(this.engine, id);
+    void this.active.load();
+  }
+
+  openAdmin(): void {
+    this.route = { kind: 'admin' };
+    this.pane = 'main';
+  }
+
+  openHome(): void {
+    this.route = { kind: 'home' };
+    this.pane = 'main';
+    this.active = null;
+  }
+
+  back(): void {
+    this.pane = 'list';
+  }
+
+  // --- lookups for views ---
+
+  link(username: string): LinkState {
+    return this.links.get(username) ?? this.engine.link(username);
+  }
+
+  conversation(id: ConversationId): Conversation | undefined {
+    return this.conversations.find((c) => c.id === id);
+  }
+
+  group(groupId: number): GroupInfo | undefined {
+    return this.social.groups.find((g) => g.id === groupId);
+  }
+
+  // --- the command bar ---
+
+  /** Runs a `/` command; its outcome lands in `log` as a local notice. */
+  async runCommand(line: string, log: NoticeLog): Promise<void> {
+    try {
+      const outcome = await this.engine.runCommand(line);
+      if (outcome.ok) {
+        log.add({ command: line, lines: outcome.lines, level: 'info' });
+        if (outcome.openConversation) this.open(outcome.openConversation);
+      } else {
+        const lines = [outcome.message];
+        if (outcome.usage && !outcome.message.includes(outcome.usage)) {
+          lines.push(`usage: ${outcome.usage}`);
+        }
+        log.add({ command: line, lines, level: 'error' });
+      }
+    } catch (e) {
+      log.add({ command: line, lines: [errorText(e)], level: 'error' });
+    }
+  }
+}
