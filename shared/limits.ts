@@ -35,6 +35,9 @@ export const LIMITS = {
  */
 export const USERNAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
 
+/** Message ids: client-generated, used to dedupe; safe in URLs, logs and SQL without quoting worries. */
+export const MESSAGE_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
+
 export const PRESENCE_STATUSES = ['online', 'away', 'busy', 'offline'] as const;
 export type PresenceStatus = (typeof PRESENCE_STATUSES)[number];
 /** What a user may set themselves to; `offline` is the server's to decide. */

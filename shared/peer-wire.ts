@@ -6,9 +6,26 @@
  * checked against a schema. A frame never says who sent it: the sender is the peer connection's
  * username, which the server stamped on the signals that opened it.
  */
-import { z } from 'zod';
-import { LIMITS } from './limits.ts';
-import { groupId, messageId, username } from './schemas.ts';
+// zod/mini, not zod: this module is in the browser's first load, and the tree-shakable build is a
+// fraction of the size. The server's own schemas (schemas.ts) use the classic API.
+import * as z from 'zod/mini';
+import { LIMITS, MESSAGE_ID_PATTERN, USERNAME_PATTERN } from './limits.ts';
+
+const username = z
+  .string()
+  .check(
+    z.minLength(LIMITS.usernameMin),
+    z.maxLength(LIMITS.usernameMax),
+    z.regex(USERNAME_PATTERN, 'not a username'),
+  );
+const messageId = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(LIMITS.messageIdMax),
+    z.regex(MESSAGE_ID_PATTERN, 'not a message id'),
+  );
+const groupId = z.number().check(z.int(), z.positive(), z.maximum(Number.MAX_SAFE_INTEGER));
 
 export const PEER_WIRE_VERSION = 1;
 
@@ -26,15 +43,15 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 /** One chat message's text, as a user typed it. Rendered as text, never as HTML. */
-export const messageText = z
-  .string()
-  .max(LIMITS.messageTextMax, `a message has at most ${LIMITS.messageTextMax} characters`)
-  .refine((s) => s.trim() !== '', 'say something')
-  .refine((s) => !LONE_SURROGATE.test(s), 'the text is not valid Unicode')
-  .refine((s) => !CONTROL.test(s), 'the text contains control characters');
+export const messageText = z.string().check(
+  z.maxLength(LIMITS.messageTextMax, `a message has at most ${LIMITS.messageTextMax} characters`),
+  z.refine((s) => s.trim() !== '', 'say something'),
+  z.refine((s) => !LONE_SURROGATE.test(s), 'the text is not valid Unicode'),
+  z.refine((s) => !CONTROL.test(s), 'the text contains control characters'),
+);
 
 /** Milliseconds since the epoch; bounded so a hostile clock cannot produce an invalid Date. */
-const timestamp = z.number().int().min(0).max(8.64e15);
+const timestamp = z.number().check(z.int(), z.minimum(0), z.maximum(8.64e15));
 
 const v = z.literal(PEER_WIRE_VERSION);
 
@@ -46,13 +63,15 @@ export const msgFrame = z
     type: z.literal('msg'),
     id: messageId,
     conversation: z.enum(['private', 'group']),
-    groupId: groupId.optional(),
+    groupId: z.optional(groupId),
     text: messageText,
     sentAt: timestamp,
   })
-  .refine(
-    (f) => (f.conversation === 'group') === (f.groupId !== undefined),
-    'a group message names its group, a private one does not',
+  .check(
+    z.refine(
+      (f) => (f.conversation === 'group') === (f.groupId !== undefined),
+      'a group message names its group, a private one does not',
+    ),
   );
 
 export const ackFrame = z.object({ v, type: z.literal('ack'), id: messageId });
@@ -61,7 +80,7 @@ export const typingFrame = z.object({
   v,
   type: z.literal('typing'),
   conversation: z.enum(['private', 'group']),
-  groupId: groupId.optional(),
+  groupId: z.optional(groupId),
   active: z.boolean(),
 });
 
@@ -143,8 +162,8 @@ export function encodeFrame(frame: PeerFrame): string {
  */
 export const peerSignal = z.object({
   v,
-  sid: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  knock: z.literal(true).optional(),
-  data: z.record(z.string(), z.unknown()).optional(),
+  sid: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
+  knock: z.optional(z.literal(true)),
+  data: z.optional(z.record(z.string(), z.unknown())),
 });
 export type PeerSignal = z.output<typeof peerSignal>;

@@ -4,7 +4,7 @@
  * are capped from LIMITS.
  */
 import { z } from 'zod';
-import { LIMITS, SETTABLE_STATUSES, USERNAME_PATTERN } from './limits.ts';
+import { LIMITS, MESSAGE_ID_PATTERN, SETTABLE_STATUSES, USERNAME_PATTERN } from './limits.ts';
 
 export const username = z
   .string()
@@ -40,7 +40,7 @@ export const messageId = z
   .string()
   .min(1)
   .max(LIMITS.messageIdMax)
-  .regex(/^[A-Za-z0-9_-]+$/, 'a message id is letters, digits, "_" and "-"');
+  .regex(MESSAGE_ID_PATTERN, 'a message id is letters, digits, "_" and "-"');
 export const systemText = z.string().trim().min(1, 'say something').max(LIMITS.systemTextMax);
 
 /**
