@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|all] [--quick] [--connections N] [--rate N]
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|all] [--quick] [--connections N] [--rate N]
  *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--json FILE]`
  *
  * Each server under test and each load generator runs in its own process; this one only drives
@@ -9,16 +9,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Options, ServerKind, SuiteResult } from './lib/harness.ts';
 import { table } from './lib/stats.ts';
+import { browser } from './suites/browser.ts';
 import { connections } from './suites/connections.ts';
 import { logins } from './suites/logins.ts';
+import { nodes } from './suites/nodes.ts';
 import { offline } from './suites/offline.ts';
 import { relay } from './suites/relay.ts';
 
-const SUITES = { connections, relay, offline, logins } as const;
+const SUITES = { connections, relay, offline, logins, browser, nodes } as const;
 type SuiteName = keyof typeof SUITES;
 
 const USAGE =
-  'usage: npm run bench -- [connections|relay|offline|logins|all] [--quick] [--connections N] ' +
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|all] [--quick] [--connections N] ' +
   '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--json FILE]';
 
 export interface Args {

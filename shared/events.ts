@@ -4,7 +4,7 @@
  * the build on both sides at once. Every client-to-server event takes a payload and an ack.
  */
 import type { z } from 'zod';
-import type { Ack } from './errors.ts';
+import type { Ack, WireError } from './errors.ts';
 import type { PresenceStatus, SettableStatus } from './limits.ts';
 import type * as S from './schemas.ts';
 
@@ -81,6 +81,10 @@ export interface OfflineMessage {
   at: number;
 }
 
+/** One item of `offline:storeMany`: stored (as `offline:store` would answer), or refused. */
+export type OfflineStoreResult =
+  { id: string; ok: true; copies: number } | { id: string; ok: false; error: WireError };
+
 export interface SystemMessage {
   id: string;
   text: string;
@@ -151,6 +155,8 @@ export interface ClientToServer {
   'groups:members': Handler<In<typeof S.groupTarget>, GroupMember[]>;
 
   'offline:store': Handler<In<typeof S.offlineStore>, { id: string; copies: number }>;
+  /** Up to LIMITS.ackBatchMax stores in one event; one result per item, in order. */
+  'offline:storeMany': Handler<In<typeof S.offlineStoreMany>, { results: OfflineStoreResult[] }>;
   'offline:pull': Handler<
     { limit?: number } | undefined,
     { messages: OfflineMessage[]; more: boolean }

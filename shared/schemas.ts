@@ -93,6 +93,10 @@ export const offlineStore = z.object({
   ]),
   payload: z.string().min(1).max(LIMITS.offlinePayloadMax),
 });
+/** Several stores in one event (an outbox flushed at once), each answered on its own. */
+export const offlineStoreMany = z.object({
+  items: z.array(offlineStore).min(1).max(LIMITS.ackBatchMax),
+});
 export const offlinePull = optional(
   z.object({ limit: z.number().int().min(1).max(LIMITS.ackBatchMax).optional() }),
   {},

@@ -59,23 +59,37 @@ export interface Server {
   child: Child;
   port: number;
   dbVersion?: string;
+  /** Ours: the database it uses (a second node can join it). */
+  databaseUrl?: string;
   stats(gc?: boolean): Promise<ServerStats>;
   resetLag(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Extra settings for our server (`servers/ours.ts` `start`); the others ignore them. */
+export interface OursStart {
+  /** Join an existing database (another node's) instead of creating a fresh one. */
+  databaseUrl?: string;
+  /** Run as one node of several: Socket.IO Redis adapter, presence over Redis. */
+  redisUrl?: string;
+  redisPrefix?: string;
+  /** Serve these built files (the browser benchmark's page), same origin as the API. */
+  staticDir?: string;
 }
 
 export async function startServer(
   kind: ServerKind,
   opts: Options,
   dialect: 'sqlite' | 'postgres' = 'sqlite',
+  extra: OursStart = {},
 ): Promise<Server> {
   const child = await Child.start(`${kind} server`, `../servers/${kind}.ts`, [
     '--max-old-space-size=4096',
   ]);
   try {
-    const started = await child.call<{ port: number; dbVersion?: string }>(
+    const started = await child.call<{ port: number; dbVersion?: string; databaseUrl?: string }>(
       'start',
-      { dialect, pgAdminUrl: opts.pgAdminUrl },
+      { dialect, pgAdminUrl: opts.pgAdminUrl, ...extra },
       60_000,
     );
     return {
@@ -83,6 +97,7 @@ export async function startServer(
       child,
       port: started.port,
       dbVersion: started.dbVersion,
+      databaseUrl: started.databaseUrl,
       stats: (gc = false) => child.call<ServerStats>('stats', { gc }, 60_000),
       resetLag: async () => {
         await child.call('resetLag');
@@ -131,6 +146,8 @@ export class Workers {
     count: number,
     opts: Options,
     tokenPrefix: string,
+    /** Several nodes: connection i goes to ports[i % ports.length]. */
+    ports?: number[],
   ): Promise<{ connected: number; failed: number; errors: string[]; ms: number }> {
     const t0 = performance.now();
     const timeoutMs = Math.max(60_000, count * 20);
@@ -141,6 +158,7 @@ export class Workers {
           {
             kind,
             port,
+            ports,
             from: r.from,
             count: r.count,
             addresses: loopbackAddresses(opts.addresses),

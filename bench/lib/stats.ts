@@ -4,6 +4,7 @@ export interface Summary {
   count: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   max: number;
 }
@@ -18,6 +19,7 @@ export function summarize(values: ArrayLike<number>): Summary {
     count: sorted.length,
     p50: at(0.5),
     p90: at(0.9),
+    p95: at(0.95),
     p99: at(0.99),
     max: sorted.length === 0 ? 0 : (sorted[sorted.length - 1] ?? 0),
   };

@@ -26,6 +26,8 @@ interface Conn {
 
 let kind: Kind = 'ours';
 let port = 0;
+/** Several nodes: connection `index` goes to `ports[index % ports.length]` (pairs split across). */
+let ports: number[] = [];
 let conns: Conn[] = [];
 let heartbeat: NodeJS.Timeout | undefined;
 
@@ -59,7 +61,7 @@ function openOne(
   tokenPrefix: string,
   timeoutMs: number,
 ): Promise<Conn> {
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${ports.length > 0 ? ports[index % ports.length] : port}`;
   if (kind === 'peerjs') {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(
@@ -157,10 +159,14 @@ function openOne(
 }
 
 serve({
-  /** Opens connections `from`..`from+count-1`, `concurrency` at a time. */
+  /**
+   * Opens connections `from`..`from+count-1`, `concurrency` at a time. With `ports` (several nodes
+   * of our server), connection `index` goes to `ports[index % ports.length]`.
+   */
   async connect(args: {
     kind: Kind;
     port: number;
+    ports?: number[];
     from: number;
     count: number;
     addresses: string[];
@@ -170,6 +176,7 @@ serve({
   }) {
     kind = args.kind;
     port = args.port;
+    ports = args.ports ?? [];
     const t0 = performance.now();
     let next = 0;
     let failed = 0;
@@ -326,6 +333,67 @@ serve({
   },
 
   /**
+   * The same load through `offline:storeMany`: each sender keeps `window` batches of `batch`
+   * messages in flight until `total` messages are acknowledged.
+   */
+  async offlineStoreMany(args: {
+    total: number;
+    window: number;
+    batch: number;
+    recipients: string[];
+    payloadBytes: number;
+    timeoutMs: number;
+  }) {
+    const senders = conns.filter(Boolean).map((c) => c.socket as Socket);
+    const payload = 'p'.repeat(args.payloadBytes);
+    let issued = 0;
+    let stored = 0;
+    let failed = 0;
+    const errors: string[] = [];
+    const t0 = performance.now();
+    const deadline = Date.now() + args.timeoutMs;
+    await Promise.all(
+      senders.flatMap((socket, s) =>
+        Array.from({ length: args.window }, async () => {
+          while (issued < args.total && Date.now() < deadline) {
+            const first = issued;
+            const n = Math.min(args.batch, args.total - first);
+            issued += n;
+            const items = Array.from({ length: n }, (_, j) => ({
+              id: `b${process.pid}x${s}x${first + j}`,
+              to: { username: args.recipients[(first + j) % args.recipients.length] as string },
+              payload,
+            }));
+            const res = (await socket
+              .timeout(60_000)
+              .emitWithAck('offline:storeMany', { items })
+              .catch((e: Error) => ({
+                ok: false,
+                error: { code: 'TIMEOUT', message: e.message },
+              }))) as Ack<{
+              results: { ok: boolean; error?: { code: string; message: string } }[];
+            }>;
+            if (!res.ok) {
+              failed += n;
+              if (errors.length < 5) errors.push(`${res.error.code}: ${res.error.message}`);
+              continue;
+            }
+            for (const r of res.data.results) {
+              if (r.ok) stored++;
+              else {
+                failed++;
+                if (errors.length < 5 && r.error)
+                  errors.push(`${r.error.code}: ${r.error.message}`);
+              }
+            }
+          }
+        }),
+      ),
+    );
+    return { stored, failed, errors, ms: performance.now() - t0 };
+  },
+
+  /**
    * One user logs in (socket connect with its token) and drains the offline store the way a client
    * does: pull a batch, ack its ids, until nothing is left.
    */
@@ -339,6 +407,7 @@ serve({
   }) {
     kind = 'ours';
     port = args.port;
+    ports = [];
     const t0 = performance.now();
     const conn = await openOne(args.index, '127.0.0.1', args.tokenPrefix, args.timeoutMs);
     const socket = conn.socket as Socket;

@@ -62,15 +62,27 @@ async function insertChunks<T>(rows: T[], chunk: number, insert: (part: T[]) => 
 serve({
   ...monitorHandlers,
 
-  async start(args: { dialect: 'sqlite' | 'postgres'; pgAdminUrl: string }) {
-    const db = await freshDatabase(args.dialect, args.pgAdminUrl);
+  async start(args: {
+    dialect: 'sqlite' | 'postgres';
+    pgAdminUrl: string;
+    /** Another node's database: use it as it is, and leave dropping it to that node. */
+    databaseUrl?: string;
+    redisUrl?: string;
+    redisPrefix?: string;
+    staticDir?: string;
+  }) {
+    const db = args.databaseUrl
+      ? { url: args.databaseUrl, drop: async () => {} }
+      : await freshDatabase(args.dialect, args.pgAdminUrl);
     const generous = { points: 1_000_000, durationSec: 1 };
     const config = {
       ...loadConfig({}),
       databaseUrl: db.url,
+      redisUrl: args.redisUrl ?? null,
+      redisPrefix: args.redisPrefix ?? 'p2sp-bench',
       host: '127.0.0.1',
       port: 0,
-      staticDir: null,
+      staticDir: args.staticDir ?? null,
       logLevel: 'silent',
       rateLimits: {
         loginPerIp: generous,
@@ -97,7 +109,7 @@ serve({
         : sql<{ v: string }>`select 'SQLite ' || sqlite_version() as v`
     ).execute(app.store.db);
     const dbVersion = rows[0]?.v ?? args.dialect;
-    return { port, dbVersion };
+    return { port, dbVersion, databaseUrl: db.url };
   },
 
   /**

@@ -21,6 +21,10 @@ interface OfflineRow {
   failed: number;
   storeMs: number;
   storedPerSec: number;
+  /** The same load through `offline:storeMany`, BATCH messages an event. */
+  batchStored: number;
+  batchFailed: number;
+  batchPerSec: number;
   floorPerSec: number;
   servicePerSec: number;
   rowsInDb: number;
@@ -33,11 +37,14 @@ interface OfflineRow {
 }
 
 const PAYLOAD_BYTES = 256;
+/** Messages per `offline:storeMany` (250 x ~300 bytes stays well inside the 256 KiB frame). */
+const BATCH = 250;
 
 export async function offline(opts: Options): Promise<SuiteResult> {
   const t0 = performance.now();
   const total = opts.quick ? 2_000 : 20_000;
   const inbox = opts.quick ? 2_000 : 10_000;
+  const batchTotal = opts.quick ? 10_000 : 100_000;
   const senders = opts.quick ? 4 : 40;
   const recipients = 50;
   const window = 8;
@@ -86,6 +93,28 @@ export async function offline(opts: Options): Promise<SuiteResult> {
       const errors = parts.flatMap((p) => p.errors);
       if (errors.length) notes.push(`${dialect} store errors: ${errors.slice(0, 3).join('; ')}`);
       const rowsInDb = await server.child.call<number>('countOffline', {});
+      const batchParts = await Promise.all(
+        workers.all.map((w: Child) =>
+          w.call<{ stored: number; failed: number; errors: string[]; ms: number }>(
+            'offlineStoreMany',
+            {
+              total: Math.ceil(batchTotal / workers.all.length),
+              window: 1,
+              batch: BATCH,
+              recipients: names,
+              payloadBytes: PAYLOAD_BYTES,
+              timeoutMs: 120_000,
+            },
+            180_000,
+          ),
+        ),
+      );
+      const batchStored = batchParts.reduce((n, p) => n + p.stored, 0);
+      const batchFailed = batchParts.reduce((n, p) => n + p.failed, 0);
+      const batchMs = Math.max(...batchParts.map((p) => p.ms));
+      const batchErrors = batchParts.flatMap((p) => p.errors);
+      if (batchErrors.length)
+        notes.push(`${dialect} storeMany errors: ${batchErrors.slice(0, 3).join('; ')}`);
       await workers.closeAll();
       const floor = await server.child.call<{ perSec: number }>(
         'offlineFloor',
@@ -142,6 +171,9 @@ export async function offline(opts: Options): Promise<SuiteResult> {
         failed,
         storeMs: round(storeMs),
         storedPerSec: round((stored / storeMs) * 1000, 0),
+        batchStored,
+        batchFailed,
+        batchPerSec: round((batchStored / batchMs) * 1000, 0),
         floorPerSec: round(floor.perSec, 0),
         servicePerSec: round(service.perSec, 0),
         rowsInDb,
@@ -163,7 +195,9 @@ export async function offline(opts: Options): Promise<SuiteResult> {
   const sqlite = rows.find((r) => r.dialect === 'sqlite');
   if (sqlite)
     notes.push(
-      `Goal 50,000 stored/s on SQLite: ${fmtInt(sqlite.storedPerSec)}/s (${sqlite.storedPerSec >= 50_000 ? 'met' : 'NOT met'}); ` +
+      `Goal 50,000 stored/s on SQLite: ${fmtInt(sqlite.storedPerSec)}/s one per event, ` +
+        `${fmtInt(sqlite.batchPerSec)}/s through offline:storeMany ` +
+        `(${Math.max(sqlite.storedPerSec, sqlite.batchPerSec) >= 50_000 ? 'met' : 'NOT met'}); ` +
         `${fmtInt(inbox)} delivered in < 1 s: ${fmtMs(sqlite.deliverMs)} (${sqlite.deliverMs < 1000 ? 'met' : 'NOT met'})`,
     );
   notes.push(
@@ -180,12 +214,14 @@ export async function offline(opts: Options): Promise<SuiteResult> {
     conditions: [
       `machine: ${[...loads, loadNote()].join(' -> ')}`,
       `${fmtInt(total)} offline:store calls (payload ${PAYLOAD_BYTES} chars) from ${senders} sender sockets, ${window} in flight each, to ${recipients} offline friends`,
+      `then ${fmtInt(batchTotal)} more through offline:storeMany, ${BATCH} a batch, one batch in flight per sender`,
       `delivery: ${fmtInt(inbox)} messages waiting for one user, pulled ${fmtInt(batch)} per offline:pull`,
     ],
     header: [
       'database',
       'stored',
       'stored/s (sockets)',
+      'stored/s (storeMany)',
       'stored/s (service, no sockets)',
       'floor/s (batched insert)',
       'rows in DB',
@@ -199,6 +235,7 @@ export async function offline(opts: Options): Promise<SuiteResult> {
       r.dbVersion,
       `${fmtInt(r.stored)}/${fmtInt(r.stored + r.failed)}`,
       fmtInt(r.storedPerSec),
+      `${fmtInt(r.batchPerSec)} (${fmtInt(r.batchStored)}/${fmtInt(r.batchStored + r.batchFailed)})`,
       fmtInt(r.servicePerSec),
       fmtInt(r.floorPerSec),
       fmtInt(r.rowsInDb),

@@ -8,23 +8,47 @@ import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import type { NewOfflineMessage } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
+import { GroupCommit, type Outcome } from './group-commit.ts';
 import type { GroupsService } from './groups.ts';
-import { Relations } from './relations.ts';
-import { Users } from './users.ts';
+import { Users, usernameKey } from './users.ts';
 
 export type OfflineTarget =
   { username: string } | { groupId: number } | { groupId: number; username: string };
 
+export interface StoreResult {
+  id: string;
+  copies: number;
+  skipped: string[];
+}
+
+/** One item of `storeMany`: its own result, or the catalogued error that refused it. */
+export type StoreItemResult =
+  { id: string; ok: true; copies: number } | { id: string; ok: false; error: AppError };
+
+/** A private message waiting for the next group commit. */
+interface PrivateStore {
+  senderId: number;
+  id: string;
+  to: string;
+  payload: string;
+  at: number;
+}
+
+type Db = ServiceDeps['store']['db'];
+
 export class OfflineService {
   readonly #users;
-  readonly #relations;
+  /** Private stores from every socket, written one transaction per event-loop turn. */
+  readonly #privateStores = new GroupCommit<PrivateStore, StoreResult>(
+    (items) => this.#storePrivate(items),
+    LIMITS.ackBatchMax,
+  );
 
   constructor(
     private readonly deps: ServiceDeps,
     private readonly groups: GroupsService,
   ) {
     this.#users = new Users(deps);
-    this.#relations = new Relations(deps);
   }
 
   async #count(recipientId: number): Promise<number> {
@@ -36,8 +60,24 @@ export class OfflineService {
     return Number(row.n);
   }
 
-  async #holds(recipientId: number, id: string): Promise<boolean> {
-    const row = await this.deps.store.db
+  /**
+   * Whether the mailbox holds at least `n` messages: a probe at offset n-1 of the recipient's index
+   * range, which stops after n entries, unlike a COUNT(*) of the whole mailbox.
+   */
+  async #atLeast(db: Db, recipientId: number, n: number): Promise<boolean> {
+    if (n <= 0) return true;
+    const row = await db
+      .selectFrom('offline_messages')
+      .select('seq')
+      .where('recipient_id', '=', recipientId)
+      .limit(1)
+      .offset(n - 1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async #holds(recipientId: number, id: string, db: Db = this.deps.store.db): Promise<boolean> {
+    const row = await db
       .selectFrom('offline_messages')
       .select('seq')
       .where('recipient_id', '=', recipientId)
@@ -71,42 +111,18 @@ export class OfflineService {
     id: string,
     to: OfflineTarget,
     payload: string,
-  ): Promise<{ id: string; copies: number; skipped: string[] }> {
+  ): Promise<StoreResult> {
     if (payload.length > LIMITS.offlinePayloadMax)
       throw new AppError('BAD_REQUEST', 'payload too large');
     const now = this.deps.now();
     if (!('groupId' in to)) {
-      const recipient = await this.#users.require(to.username);
-      if (recipient.id === senderId) throw new AppError('SELF', 'you cannot send to yourself');
-      if (recipient.status === 'blocked')
-        throw new AppError('USER_BLOCKED', `${recipient.username} is blocked`);
-      if (!(await this.#relations.areFriends(senderId, recipient.id))) {
-        throw new AppError('NOT_FRIENDS', `you and ${recipient.username} are not friends`);
-      }
-      // A retry of a message already held is not a new one: a full mailbox must not refuse it.
-      if (
-        (await this.#count(recipient.id)) >= this.deps.config.offlineMaxPerUser &&
-        !(await this.#holds(recipient.id, id))
-      ) {
-        throw new AppError(
-          'QUOTA_EXCEEDED',
-          `${recipient.username}'s mailbox is full; try again later`,
-        );
-      }
-      await this.#insert([
-        {
-          recipient_id: recipient.id,
-          msg_id: id,
-          sender_id: senderId,
-          kind: 'private',
-          group_id: null,
-          group_name: null,
-          group_creator: null,
-          payload,
-          created_at: now,
-        },
-      ]);
-      return { id, copies: 1, skipped: [] };
+      return this.#privateStores.submit({
+        senderId,
+        id,
+        to: to.username,
+        payload,
+        at: now,
+      });
     }
 
     const group = await this.groups.byId(to.groupId);
@@ -128,7 +144,9 @@ export class OfflineService {
     const rows: NewOfflineMessage[] = [];
     const skipped: string[] = [];
     for (const recipientId of targets) {
-      if ((await this.#count(recipientId)) >= this.deps.config.offlineMaxPerUser) {
+      if (
+        await this.#atLeast(this.deps.store.db, recipientId, this.deps.config.offlineMaxPerUser)
+      ) {
         skipped.push((await this.#users.requireId(recipientId)).username);
         continue;
       }
@@ -149,6 +167,188 @@ export class OfflineService {
     }
     await this.#insert(rows);
     return { id, copies: rows.length, skipped };
+  }
+
+  /**
+   * Several messages in one call, each answered on its own (a refused item does not stop the
+   * others). Private ones go into the same group commit; group ones are stored one by one.
+   */
+  async storeMany(
+    senderId: number,
+    items: { id: string; to: OfflineTarget; payload: string }[],
+  ): Promise<StoreItemResult[]> {
+    const settled = await Promise.allSettled(
+      items.map((item) => this.store(senderId, item.id, item.to, item.payload)),
+    );
+    return settled.map((s, i) => {
+      const id = items[i]?.id ?? '';
+      if (s.status === 'fulfilled') return { id, ok: true, copies: s.value.copies };
+      // Only a catalogued refusal is an item's answer; anything else fails the whole call.
+      if (s.reason instanceof AppError) return { id, ok: false, error: s.reason };
+      throw s.reason;
+    });
+  }
+
+  /**
+   * One group commit of private messages: the recipients, the friendships and the mailbox sizes
+   * are read once for the batch, then every accepted message goes in one multi-row insert, all in
+   * one transaction. Per item, the same checks and errors as one message at a time, in the same
+   * order; messages to one recipient keep their order.
+   */
+  async #storePrivate(items: PrivateStore[]): Promise<Outcome<StoreResult>[]> {
+    const max = this.deps.config.offlineMaxPerUser;
+    const { outcomes, added } = await this.deps.store.db.transaction().execute(async (tx) => {
+      const outcomes: Outcome<StoreResult>[] = new Array(items.length);
+      const refuse = (i: number, error: AppError) => (outcomes[i] = { ok: false, error });
+      const keys = [...new Set(items.map((it) => usernameKey(it.to)))];
+      const users = await tx
+        .selectFrom('users')
+        .select(['id', 'username', 'username_key', 'status'])
+        .where('username_key', 'in', keys)
+        .execute();
+      const byKey = new Map(users.map((u) => [u.username_key, u]));
+      const senders = [...new Set(items.map((it) => it.senderId))];
+      const friendRows = users.length
+        ? await tx
+            .selectFrom('friendships')
+            .select(['user_id', 'friend_id'])
+            .where('user_id', 'in', senders)
+            .where(
+              'friend_id',
+              'in',
+              users.map((u) => u.id),
+            )
+            .execute()
+        : [];
+      const friends = new Set(friendRows.map((f) => `${f.user_id}:${f.friend_id}`));
+
+      // Who may receive what; then, per recipient, the accepted items in submission order.
+      const perRecipient = new Map<number, { name: string; idx: number[] }>();
+      items.forEach((it, i) => {
+        const recipient = byKey.get(usernameKey(it.to));
+        if (!recipient)
+          return refuse(
+            i,
+            new AppError('NOT_FOUND', `no user named "${it.to}"`, { username: it.to }),
+          );
+        if (recipient.id === it.senderId)
+          return refuse(i, new AppError('SELF', 'you cannot send to yourself'));
+        if (recipient.status === 'blocked')
+          return refuse(i, new AppError('USER_BLOCKED', `${recipient.username} is blocked`));
+        if (!friends.has(`${it.senderId}:${recipient.id}`))
+          return refuse(
+            i,
+            new AppError('NOT_FRIENDS', `you and ${recipient.username} are not friends`),
+          );
+        const entry = perRecipient.get(recipient.id) ?? { name: recipient.username, idx: [] };
+        entry.idx.push(i);
+        perRecipient.set(recipient.id, entry);
+      });
+
+      const row = (i: number, recipientId: number): NewOfflineMessage => {
+        const it = items[i] as PrivateStore;
+        return {
+          recipient_id: recipientId,
+          msg_id: it.id,
+          sender_id: it.senderId,
+          kind: 'private',
+          group_id: null,
+          group_name: null,
+          group_creator: null,
+          payload: it.payload,
+          created_at: it.at,
+        };
+      };
+      const accept = (i: number) =>
+        (outcomes[i] = {
+          ok: true,
+          value: { id: (items[i] as PrivateStore).id, copies: 1, skipped: [] },
+        });
+
+      const rows: NewOfflineMessage[] = [];
+      const added = new Map<number, number>();
+      const crowded = await this.#crowded(tx, perRecipient, max);
+      for (const [recipientId, { name, idx }] of perRecipient) {
+        // Room for all of them (the usual case): they join the multi-row insert.
+        if (!crowded.has(recipientId)) {
+          for (const i of idx) {
+            rows.push(row(i, recipientId));
+            accept(i);
+          }
+          continue;
+        }
+        // Near full: one at a time, as before. A retry of a message already held is not a new
+        // one, so a full mailbox must not refuse it.
+        for (const i of idx) {
+          const it = items[i] as PrivateStore;
+          if (
+            (await this.#atLeast(tx, recipientId, max)) &&
+            !(await this.#holds(recipientId, it.id, tx))
+          ) {
+            refuse(i, new AppError('QUOTA_EXCEEDED', `${name}'s mailbox is full; try again later`));
+            continue;
+          }
+          const inserted = await this.#insertRows(tx, [row(i, recipientId)]);
+          for (const r of inserted) added.set(r, (added.get(r) ?? 0) + 1);
+          accept(i);
+        }
+      }
+      for (const r of await this.#insertRows(tx, rows)) added.set(r, (added.get(r) ?? 0) + 1);
+      return { outcomes, added };
+    });
+    // After the commit: only recipients with something new need to pull.
+    for (const [recipientId, count] of added)
+      this.deps.notifier.toUser(recipientId, 'offline:available', { count });
+    return outcomes;
+  }
+
+  /**
+   * The recipients whose mailbox might not take all of this batch's messages for them, in one
+   * query for the whole batch: each mailbox is probed at offset `max - k` (k = the most messages any
+   * one recipient gets in this batch), so the probe reads at most that many index entries whatever
+   * the mailbox size, and a mailbox it flags is then checked message by message.
+   */
+  async #crowded(
+    db: Db,
+    perRecipient: Map<number, { idx: number[] }>,
+    max: number,
+  ): Promise<Set<number>> {
+    const ids = [...perRecipient.keys()];
+    if (ids.length === 0) return new Set();
+    const k = Math.max(...[...perRecipient.values()].map((r) => r.idx.length));
+    if (k > max) return new Set(ids);
+    const rows = await db
+      .selectFrom('users as u')
+      .select('u.id')
+      .where('u.id', 'in', ids)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('offline_messages as o')
+            .select('o.seq')
+            .whereRef('o.recipient_id', '=', 'u.id')
+            .limit(1)
+            .offset(max - k),
+        ),
+      )
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Inserts, skipping ids the recipient already has; returns the recipient of each new row. */
+  async #insertRows(db: Db, rows: NewOfflineMessage[]): Promise<number[]> {
+    const recipients: number[] = [];
+    // Nine parameters a row: 500 rows stay far below either dialect's parameter limit.
+    for (let i = 0; i < rows.length; i += 500) {
+      const inserted = await db
+        .insertInto('offline_messages')
+        .values(rows.slice(i, i + 500))
+        .onConflict((oc) => oc.columns(['recipient_id', 'msg_id']).doNothing())
+        .returning('recipient_id')
+        .execute();
+      for (const r of inserted) recipients.push(r.recipient_id);
+    }
+    return recipients;
   }
 
   /** A system message from an admin, stored like any other (sender = the admin). */

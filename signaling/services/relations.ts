@@ -2,10 +2,65 @@
  * Who may see and reach whom. Two users are related when they are friends or share a group; they
  * may talk (relay signals, store messages) when they are friends or share a group that is not blocked.
  */
+import type { Kysely } from 'kysely';
+import type { Database, UserRow } from '../storage/schema.ts';
+import { prepared } from '../storage/prepared.ts';
 import type { ServiceDeps } from './deps.ts';
+import { usernameKey } from './users.ts';
+
+/**
+ * The user with this username key as seen by `fromId`, and whether the two may talk, in one indexed
+ * query (users by username_key, friendships by primary key, shared groups through
+ * group_members_user and the group_members primary key). The relay's hot path, so it is built and
+ * compiled once.
+ */
+function reachQuery(db: Kysely<Database>) {
+  return prepared(
+    db,
+    (fromId: number, key: string) =>
+      db
+        .selectFrom('users as u')
+        .select(['u.id', 'u.username', 'u.status'])
+        .select((eb) =>
+          eb
+            .case()
+            .when(
+              eb.or([
+                eb.exists(
+                  eb
+                    .selectFrom('friendships as f')
+                    .select('f.user_id')
+                    .where('f.user_id', '=', fromId)
+                    .whereRef('f.friend_id', '=', 'u.id'),
+                ),
+                eb.exists(
+                  eb
+                    .selectFrom('group_members as m1')
+                    .innerJoin('group_members as m2', 'm2.group_id', 'm1.group_id')
+                    .innerJoin('groups as g', 'g.id', 'm1.group_id')
+                    .select('m1.group_id')
+                    .where('m1.user_id', '=', fromId)
+                    .whereRef('m2.user_id', '=', 'u.id')
+                    .where('g.blocked', '=', 0),
+                ),
+              ]),
+            )
+            .then(1)
+            .else(0)
+            .end()
+            .as('may_talk'),
+        )
+        .where('u.username_key', '=', key),
+    [0, ''],
+  );
+}
 
 export class Relations {
-  constructor(private readonly deps: Pick<ServiceDeps, 'store'>) {}
+  readonly #reach;
+
+  constructor(private readonly deps: Pick<ServiceDeps, 'store'>) {
+    this.#reach = reachQuery(deps.store.db);
+  }
 
   async areFriends(a: number, b: number): Promise<boolean> {
     const row = await this.deps.store.db
@@ -28,6 +83,18 @@ export class Relations {
       .where('g.blocked', '=', 0)
       .executeTakeFirst();
     return row !== undefined;
+  }
+
+  /** The user named `username` as `fromId` sees them: who, their status, and may the two talk. */
+  async reach(
+    fromId: number,
+    username: string,
+  ): Promise<
+    { id: number; username: string; status: UserRow['status']; mayTalk: boolean } | undefined
+  > {
+    const [row] = await this.#reach(fromId, usernameKey(username));
+    if (!row) return undefined;
+    return { id: row.id, username: row.username, status: row.status, mayTalk: row.may_talk === 1 };
   }
 
   async mayTalk(a: number, b: number): Promise<boolean> {

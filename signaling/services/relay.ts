@@ -5,14 +5,11 @@
 import { AppError } from '../../shared/errors.ts';
 import type { ServiceDeps } from './deps.ts';
 import { Relations } from './relations.ts';
-import { Users } from './users.ts';
 
 export class RelayService {
-  readonly #users;
   readonly #relations;
 
   constructor(private readonly deps: ServiceDeps) {
-    this.#users = new Users(deps);
     this.#relations = new Relations(deps);
   }
 
@@ -21,11 +18,14 @@ export class RelayService {
     to: string,
     signal: Record<string, unknown>,
   ): Promise<{ to: string }> {
-    const recipient = await this.#users.require(to);
+    // One query answers who the recipient is and whether the two may talk; the checks below keep
+    // the order (and so the error) they had as separate lookups.
+    const recipient = await this.#relations.reach(from.id, to);
+    if (!recipient) throw new AppError('NOT_FOUND', `no user named "${to}"`, { username: to });
     if (recipient.id === from.id) throw new AppError('SELF', 'you cannot signal yourself');
     if (recipient.status === 'blocked')
       throw new AppError('USER_BLOCKED', `${recipient.username} is blocked`);
-    if (!(await this.#relations.mayTalk(from.id, recipient.id))) {
+    if (!recipient.mayTalk) {
       throw new AppError(
         'NOT_FRIENDS',
         `you and ${recipient.username} are neither friends nor in an unblocked group together`,

@@ -1,7 +1,7 @@
 /**
- * Socket bindings: thin. Each event names its schema and the service call it makes; `bind` parses
- * the payload, runs the call, and answers the ack with data or a catalogued error. Nothing here holds
- * a rule.
+ * Socket bindings: thin. Each event names its schema and the service call it makes; one dispatcher
+ * rate-limits, checks admin rights, parses the payload, runs the call, and answers the ack with data
+ * or a catalogued error. Nothing here holds a rule.
  */
 import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
@@ -17,7 +17,7 @@ import { LIMITS } from '../../shared/limits.ts';
 import * as S from '../../shared/schemas.ts';
 import { badRequest, toWire } from '../errors.ts';
 import type { Services } from '../services/index.ts';
-import type { Limiter } from '../services/rate-limits.ts';
+import type { WindowLimiter } from '../services/rate-limits.ts';
 
 export type ChatSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
 type AckData<E extends ClientEvent> =
@@ -70,6 +70,16 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
       const { id, copies } = await offline.store(me.userId, p.id, p.to, p.payload);
       return { id, copies };
     }),
+    'offline:storeMany': define(S.offlineStoreMany, async (p, me) => {
+      const results = await offline.storeMany(me.userId, p.items);
+      return {
+        results: results.map((r) =>
+          r.ok
+            ? { id: r.id, ok: true as const, copies: r.copies }
+            : { id: r.id, ok: false as const, error: r.error.toWire() },
+        ),
+      };
+    }),
     'offline:pull': define(S.offlinePull, (p, me) => offline.pull(me.userId, p?.limit)),
     'offline:ack': define(S.offlineAck, (p, me) => offline.ack(me.userId, p.ids)),
 
@@ -120,54 +130,67 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
   };
 }
 
-export function socketBinder(services: Services, logger: Logger, eventLimiter: Limiter) {
-  const handlers = handlersFor(services);
-  const known = new Set<string>(Object.keys(handlers));
+/**
+ * One listener for every socket, built once: `onAny` hands it each incoming event with `this` bound
+ * to the socket, and it looks the binding up in a Map. Registering a closure per event per socket
+ * (about 30 of them, plus Socket.IO's listener table) cost a few KB for every connection held.
+ */
+export function socketBinder(services: Services, logger: Logger, eventLimiter: WindowLimiter) {
+  const handlers = new Map<string, Binding>(
+    Object.entries(handlersFor(services)) as [ClientEvent, Binding][],
+  );
+
+  async function handle(
+    socket: ChatSocket,
+    event: string,
+    binding: Binding,
+    payload: unknown,
+    reply: (res: Ack<unknown>) => void,
+  ): Promise<void> {
+    const me = socket.data;
+    try {
+      eventLimiter.consume(socket.id);
+      if (binding.admin && !(await services.auth.isAdmin(me.userId))) {
+        throw new AppError('FORBIDDEN', 'only administrators can do that');
+      }
+      const parsed = binding.schema.safeParse(payload);
+      if (!parsed.success) throw badRequest(parsed.error);
+      const data = await binding.run(parsed.data as never, me);
+      reply({ ok: true, data });
+    } catch (err) {
+      reply({ ok: false, error: toWire(err, logger, { event, user: me.username }) });
+    }
+  }
+
+  function unknownEvent(socket: ChatSocket, event: unknown, ack: unknown): void {
+    const name = String(event).slice(0, LIMITS.usernameMax * 2);
+    logger.warn({ event: name, user: socket.data.username }, 'unknown event');
+    socket.emit('error:unknownEvent', { event: name });
+    if (typeof ack === 'function') {
+      (ack as (res: Ack<never>) => void)({
+        ok: false,
+        error: { code: 'UNKNOWN_EVENT', message: `unknown event "${name}"` },
+      });
+    }
+  }
+
+  // Socket.IO calls any-listeners with `this` = the socket and the ack (if any) as the last argument.
+  function dispatch(this: ChatSocket, event: unknown, ...args: unknown[]): void {
+    const ack = args[args.length - 1];
+    const binding = typeof event === 'string' ? handlers.get(event) : undefined;
+    if (!binding) {
+      unknownEvent(this, event, ack);
+      return;
+    }
+    if (typeof ack !== 'function') {
+      logger.debug({ event, user: this.data.username }, 'event without ack ignored');
+      return;
+    }
+    const payload = args.length > 1 ? args[0] : undefined;
+    void handle(this, event as string, binding, payload, ack as (res: Ack<unknown>) => void);
+  }
 
   return function bindSocket(socket: ChatSocket): void {
-    const me = socket.data;
-    for (const [event, binding] of Object.entries(handlers) as [ClientEvent, Binding][]) {
-      // Registered without the typed overloads: arguments are `unknown` until parsed.
-      (socket.on as (ev: string, fn: (...args: unknown[]) => void) => void)(
-        event,
-        (...args: unknown[]) => {
-          const ack = args[args.length - 1];
-          if (typeof ack !== 'function') {
-            logger.debug({ event, user: me.username }, 'event without ack ignored');
-            return;
-          }
-          const reply = ack as (res: Ack<unknown>) => void;
-          const payload = args.length > 1 ? args[0] : undefined;
-          void (async () => {
-            try {
-              await eventLimiter.consume(socket.id);
-              if (binding.admin && !(await services.auth.isAdmin(me.userId))) {
-                throw new AppError('FORBIDDEN', 'only administrators can do that');
-              }
-              const parsed = binding.schema.safeParse(payload);
-              if (!parsed.success) throw badRequest(parsed.error);
-              const data = await binding.run(parsed.data as never, me);
-              reply({ ok: true, data });
-            } catch (err) {
-              reply({ ok: false, error: toWire(err, logger, { event, user: me.username }) });
-            }
-          })();
-        },
-      );
-    }
-
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && known.has(event)) return;
-      const name = String(event).slice(0, LIMITS.usernameMax * 2);
-      logger.warn({ event: name, user: me.username }, 'unknown event');
-      socket.emit('error:unknownEvent', { event: name });
-      const ack = args[args.length - 1];
-      if (typeof ack === 'function') {
-        (ack as (res: Ack<never>) => void)({
-          ok: false,
-          error: { code: 'UNKNOWN_EVENT', message: `unknown event "${name}"` },
-        });
-      }
-    });
+    socket.onAny(dispatch);
   };
 }

@@ -46,6 +46,24 @@ const BAD_PAYLOADS: Record<ClientEvent, unknown[]> = {
     { id: 'a', to: { username: 'b' }, payload: 'x'.repeat(LIMITS.offlinePayloadMax + 1) },
     { id: 'a', to: {}, payload: 'x' },
   ],
+  'offline:storeMany': [
+    {},
+    { items: [] },
+    { items: 'a' },
+    {
+      items: [
+        { id: 'a', to: { username: 'b' }, payload: 'x' },
+        { id: 'b', to: {}, payload: 'x' },
+      ],
+    },
+    {
+      items: Array.from({ length: LIMITS.ackBatchMax + 1 }, (_, i) => ({
+        id: `m${i}`,
+        to: { username: 'b' },
+        payload: 'x',
+      })),
+    },
+  ],
   'offline:pull': [{ limit: 0 }, { limit: 'all' }, { limit: 100_000 }],
   'offline:ack': [
     {},

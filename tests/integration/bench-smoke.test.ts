@@ -1,7 +1,8 @@
 /**
  * Benchmarks are not tests, and nothing here asserts a timing. This runs every benchmark once at
  * its smallest size (`--quick`) so the suite cannot rot: each one must finish and produce its
- * figures, with every connection made and every message delivered.
+ * figures, with every connection made and every message delivered. The quick browser (Chromium)
+ * and two-node (PostgreSQL + Redis) runs take about 20 s each.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,21 +25,35 @@ describe('bench', () => {
     const a = parseArgs(['relay', '--quick', '--rate', '300', '--connections', '400']);
     expect(a.suites).toEqual(['relay']);
     expect(a.options).toMatchObject({ quick: true, rate: 300, connections: 400 });
-    expect(parseArgs([]).suites).toEqual(['connections', 'relay', 'offline', 'logins']);
+    expect(parseArgs([]).suites).toEqual([
+      'connections',
+      'relay',
+      'offline',
+      'logins',
+      'browser',
+      'nodes',
+    ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
   });
 
-  it('runs every benchmark in quick mode and reports its figures', { timeout: 240_000 }, () => {
+  it('runs every benchmark in quick mode and reports its figures', { timeout: 330_000 }, () => {
     const out = join(dir, 'bench.json');
     const run = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'bench/run.ts', 'all', '--quick', '--json', out],
-      { encoding: 'utf8', timeout: 220_000, killSignal: 'SIGINT' },
+      { encoding: 'utf8', timeout: 310_000, killSignal: 'SIGINT' },
     );
     expect(run.status, run.stderr + run.stdout).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Result[] };
     const byName = new Map(report.results.map((r) => [r.name, r.data]));
-    expect([...byName.keys()]).toEqual(['connections', 'relay', 'offline', 'logins']);
+    expect([...byName.keys()]).toEqual([
+      'connections',
+      'relay',
+      'offline',
+      'logins',
+      'browser',
+      'nodes',
+    ]);
 
     type ConnRow = {
       server: string;
@@ -103,5 +118,48 @@ describe('bench', () => {
     expect(logins.hashesPerSec1).toBeGreaterThan(0);
     expect(logins.issued).toBeGreaterThan(0);
     expect(logins.ok).toBe(logins.issued);
+
+    // 5. Chromium: every message to a new peer delivered directly; every throughput message too.
+    type Tp = { sent: number; delivered: number; notDirect: number };
+    const browser = byName.get('browser') as {
+      measured: number;
+      samples: { state: string; deliveredMs: number }[];
+      setup: { p95: number };
+      engine: Tp[];
+      raw: Tp[];
+      bulk: Tp[];
+      ratio: number;
+      parts: { historySenderPerSec: number; codecUsPerMessage: number };
+    };
+    expect(browser.samples).toHaveLength(browser.measured);
+    for (const s of browser.samples) expect(s.state).toBe('delivered');
+    expect(browser.setup.p95).toBeGreaterThan(0);
+    for (const t of [...browser.engine, ...browser.raw, ...browser.bulk]) {
+      expect(t.sent).toBeGreaterThan(0);
+      expect(t.delivered).toBe(t.sent);
+      expect(t.notDirect).toBe(0);
+    }
+    expect(browser.ratio).toBeGreaterThan(0);
+    expect(browser.parts.historySenderPerSec).toBeGreaterThan(0);
+
+    // 6. Two nodes: single node, split pairs across two nodes, one node with Redis; all delivered.
+    const nodes = byName.get('nodes') as {
+      runs: (Run & { layout: string; nodes: number; connected: number })[];
+      target: number;
+      p99Ratio: number;
+    };
+    expect(nodes.runs.map((r) => [r.layout, r.nodes])).toEqual([
+      ['single', 1],
+      ['two-nodes', 2],
+      ['single-redis', 1],
+    ]);
+    for (const r of nodes.runs) {
+      expect(r.connected).toBe(nodes.target);
+      expect(r.sent).toBeGreaterThan(0);
+      expect(r.received).toBe(r.sent);
+      expect(r.ackFailed).toBe(0);
+      expect(r.latency.p99).toBeGreaterThan(0);
+    }
+    expect(nodes.p99Ratio).toBeGreaterThan(0);
   });
 });

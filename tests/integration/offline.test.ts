@@ -246,6 +246,142 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
     expectError(await store(a, 'q5', b.username), 'QUOTA_EXCEEDED');
   });
 
+  it('stores a batch in one event with one result per item, in order', async () => {
+    const { a, b } = await friendGoneOffline(server, 'many');
+    const stranger = await offlineUser(url, uname('str'));
+    const off = await offlineUser(url, uname('off'));
+    const group = await makeGroup(a, 'batch');
+    ok(await call(a.socket, 'groups:invite', { groupId: group.id, username: off.username }));
+    const res = ok(
+      await call(a.socket, 'offline:storeMany', {
+        items: [
+          { id: 'n1', to: { username: b.username }, payload: 'one' },
+          { id: 'n2', to: { username: stranger.username }, payload: 'no' },
+          { id: 'n3', to: { username: b.username }, payload: 'three' },
+          { id: 'n1', to: { username: b.username }, payload: 'retry of one' },
+          { id: 'n4', to: { username: 'nobody-home' }, payload: 'no' },
+          { id: 'n5', to: { username: a.username }, payload: 'no' },
+          { id: 'n6', to: { groupId: group.id }, payload: 'to the group' },
+        ],
+      }),
+    );
+    expect(res.results).toEqual([
+      { id: 'n1', ok: true, copies: 1 },
+      { id: 'n2', ok: false, error: expect.objectContaining({ code: 'NOT_FRIENDS' }) },
+      { id: 'n3', ok: true, copies: 1 },
+      { id: 'n1', ok: true, copies: 1 },
+      { id: 'n4', ok: false, error: expect.objectContaining({ code: 'NOT_FOUND' }) },
+      { id: 'n5', ok: false, error: expect.objectContaining({ code: 'SELF' }) },
+      { id: 'n6', ok: true, copies: 1 },
+    ]);
+    expect(await server.app.services.offline.waiting(stranger.user.id)).toBe(0);
+    const back = await comeBack(url, b.username);
+    expect((await pull(back.socket)).messages.map((m) => [m.id, m.payload])).toEqual([
+      ['n1', 'one'],
+      ['n3', 'three'],
+    ]);
+    const offBack = await comeBack(url, off.username);
+    expect(ids((await pull(offBack.socket)).messages)).toEqual(['n6']);
+  });
+
+  it('refuses a whole batch with one bad item, or too many items, and stores nothing', async () => {
+    const { a, b } = await friendGoneOffline(server, 'bad');
+    const good = (i: number) => ({ id: `g${i}`, to: { username: b.username }, payload: 'x' });
+    expectError(
+      await call(a.socket, 'offline:storeMany', {
+        items: [good(1), { id: 'bad id!', to: { username: b.username }, payload: 'x' }, good(2)],
+      }),
+      'BAD_REQUEST',
+    );
+    expectError(
+      await call(a.socket, 'offline:storeMany', {
+        items: [good(3), { ...good(4), payload: 'x'.repeat(LIMITS.offlinePayloadMax + 1) }],
+      }),
+      'BAD_REQUEST',
+    );
+    expectError(
+      await call(a.socket, 'offline:storeMany', {
+        items: Array.from({ length: LIMITS.ackBatchMax + 1 }, (_, i) => good(i)),
+      }),
+      'BAD_REQUEST',
+    );
+    expectError(await call(a.socket, 'offline:storeMany', { items: [] }), 'BAD_REQUEST');
+    expect(await server.app.services.offline.waiting(b.user.id)).toBe(0);
+    // The largest batch is accepted.
+    const all = ok(
+      await call(a.socket, 'offline:storeMany', {
+        items: Array.from({ length: LIMITS.ackBatchMax }, (_, i) => good(i)),
+      }),
+    );
+    expect(all.results.every((r) => r.ok)).toBe(true);
+    expect(await server.app.services.offline.waiting(b.user.id)).toBe(LIMITS.ackBatchMax);
+  });
+
+  it('applies the quota item by item within a batch and across concurrent stores', async () => {
+    extra = await startServer(dialect, { offlineMaxPerUser: 3 });
+    const { a, b } = await friendGoneOffline(extra, 'qb');
+    const item = (id: string) => ({ id, to: { username: b.username }, payload: id });
+    const res = ok(
+      await call(a.socket, 'offline:storeMany', {
+        items: [item('b1'), item('b2'), item('b1'), item('b3'), item('b4'), item('b3')],
+      }),
+    );
+    expect(res.results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'QUOTA_EXCEEDED',
+      'ok',
+    ]);
+    // Single stores sent at once go into one group commit: same answers, in the order sent.
+    const answers = await Promise.all(['b5', 'b2', 'b6'].map((id) => store(a, id, b.username)));
+    expect(answers.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'QUOTA_EXCEEDED',
+      'ok',
+      'QUOTA_EXCEEDED',
+    ]);
+    const back = await comeBack(extra.url, b.username);
+    expect(ids((await pull(back.socket)).messages)).toEqual(['b1', 'b2', 'b3']);
+  });
+
+  it('answers each of many concurrent stores once its message is committed', async () => {
+    const r1 = await user(url, uname('r1'));
+    const r2 = await user(url, uname('r2'));
+    const live = await Promise.all([1, 2, 3].map((k) => user(url, uname(`s${k}`))));
+    for (const s of live) for (const r of [r1, r2]) await befriend(s, r);
+    await goOffline(server, r1);
+    await goOffline(server, r2);
+    const { db } = server.app.store;
+    const committed = async (recipientId: number, id: string) =>
+      (await db
+        .selectFrom('offline_messages')
+        .select('seq')
+        .where('recipient_id', '=', recipientId)
+        .where('msg_id', '=', id)
+        .executeTakeFirst()) !== undefined;
+    const checks: Promise<boolean>[] = [];
+    await Promise.all(
+      live.flatMap((s, k) =>
+        Array.from({ length: 40 }, async (_, i) => {
+          // Every fifth one is a retry of the one before: stored once.
+          const n = i % 5 === 4 ? i - 1 : i;
+          const to = n % 2 ? r1 : r2;
+          const id = `c${k}-${n}`;
+          const res = await store(s, id, to.username);
+          expect(res).toEqual({ ok: true, data: { id, copies: 1 } });
+          // A separate read (another connection on PostgreSQL) sees it at once.
+          checks.push(committed(to.user.id, id));
+        }),
+      ),
+    );
+    expect((await Promise.all(checks)).every(Boolean)).toBe(true);
+    const total =
+      (await server.app.services.offline.waiting(r1.user.id)) +
+      (await server.app.services.offline.waiting(r2.user.id));
+    expect(total).toBe(3 * 32);
+  });
+
   it('expires messages older than offlineMaxAgeMs', async () => {
     const clock = manualClock();
     const maxAge = 7 * 24 * 3600 * 1000;

@@ -1,0 +1,494 @@
+/**
+ * 5. Data channels in Chromium, through our stack: the real chat engine (web/src/core) in two
+ * browser contexts, against our signaling server in its own process.
+ *
+ * (a) time from `sendPrivate` to a user we have no channel with yet, to the message reported
+ *     delivered (the peer's ack over the new data channel received and recorded); one fresh user
+ *     pair per sample, so every sample opens a new RTCPeerConnection;
+ * (b) messages/s over an established channel through the engine (~1 KB text, acked, a window of
+ *     messages awaiting their ack);
+ * (c) the ceiling: a raw RTCDataChannel between the same two contexts carrying the same JSON frames
+ *     with the same acks and window (plus an unacked bulk run), signaled through this process;
+ * (d) the engine's parts alone in the page (its IndexedDB history work per message, zod frames).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BenchPage, Rate, Throughput, TimedSend } from '../browser/api.ts';
+import {
+  loadNote,
+  sleep,
+  startServer,
+  type Options,
+  type Server,
+  type SuiteResult,
+} from '../lib/harness.ts';
+import { fmtInt, fmtMs, round, summarize, type Summary } from '../lib/stats.ts';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const PAGE_DIR = fileURLToPath(new URL('../browser/', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PASSWORD = 'bench browser password';
+const MESSAGE_BYTES = 1_000;
+const WINDOW = 32;
+
+/**
+ * Builds bench/browser/page.ts (which imports the engine) into `outDir` with the app's own Vite
+ * settings for simple-peer's Node shims (aliases, `global`, injected `process`/`Buffer`), read from
+ * vite.config.ts so the two cannot drift apart. Not minified, so profiles show names.
+ */
+async function buildPage(outDir: string): Promise<number> {
+  const t0 = performance.now();
+  const { build } = await import('vite');
+  const app = (await import('../../vite.config.ts')).default as {
+    resolve?: { alias?: unknown };
+    define?: Record<string, string>;
+    build?: { rolldownOptions?: unknown };
+  };
+  await build({
+    configFile: false,
+    root: PAGE_DIR,
+    base: '/',
+    logLevel: 'warn',
+    cacheDir: join(outDir, '.vite-cache'),
+    envDir: REPO_ROOT,
+    resolve: { alias: app.resolve?.alias as never },
+    define: app.define,
+    build: {
+      outDir,
+      emptyOutDir: false,
+      target: 'es2022',
+      minify: false,
+      reportCompressedSize: false,
+      rolldownOptions: app.build?.rolldownOptions as never,
+    },
+  });
+  return performance.now() - t0;
+}
+
+type Call = <T>(
+  page: Page,
+  fn: (b: BenchPage, arg: never) => T | Promise<T>,
+  arg?: unknown,
+) => Promise<T>;
+
+/** Runs `fn(window.bench, arg)` in the page. */
+const call: Call = (page, fn, arg) =>
+  page.evaluate(
+    ([src, a]) => {
+      // The function is ours (a literal in this file), sent as source with its argument.
+      const f = new Function(`return (${src})`)() as (b: BenchPage, x: unknown) => unknown;
+      return f(window.bench, a);
+    },
+    [fn.toString(), arg ?? null] as const,
+  ) as never;
+
+interface SetupSample {
+  path: 'initiator' | 'knock';
+  state: string;
+  /** send -> delivered (ack received and recorded) */
+  deliveredMs: number;
+  /** send -> the engine reports the channel open */
+  openMs: number | null;
+  /** send -> the receiving engine reports the message (after storing it) */
+  atReceiverMs: number | null;
+  /** send -> sendPrivate resolved (stored locally, attempt started) */
+  queuedMs: number;
+}
+
+const mbps = (t: Throughput) =>
+  (t.delivered * t.bytesPerMessage) / 1e6 / Math.max(0.001, t.ms / 1000);
+const perSec = (t: { delivered: number; ms: number } | Rate) =>
+  ('count' in t ? t.count : t.delivered) / Math.max(0.001, t.ms / 1000);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? 0
+    : s.length % 2
+      ? (s[(s.length - 1) / 2] as number)
+      : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+export async function browser(opts: Options): Promise<SuiteResult> {
+  const t0 = performance.now();
+  const measured = opts.connections ?? (opts.quick ? 6 : 40);
+  const warmPairs = opts.quick ? 1 : 2;
+  const seconds = opts.seconds ?? (opts.quick ? 1 : 5);
+  const warmSeconds = opts.quick ? 0.5 : 2;
+  const rounds = opts.quick ? 1 : 2;
+  const cap = 500_000;
+  const drainMs = 10_000;
+  const loads = [loadNote()];
+  const notes: string[] = [];
+  const pageErrors: string[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'p2sp-bench-page-'));
+  let server: Server | undefined;
+  let chromium: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  try {
+    const buildMs = await buildPage(dir);
+    opts.log(`browser: page built in ${(buildMs / 1000).toFixed(1)} s`);
+    server = await startServer('ours', opts, 'sqlite', { staticDir: dir });
+    const url = `http://127.0.0.1:${server.port}/`;
+    const { chromium: launcher } = await import('playwright-core');
+    chromium = await launcher.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const version = chromium.version();
+    const pages: Page[] = [];
+    for (let i = 0; i < 2; i++) {
+      const context = await chromium.newContext();
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (err) => pageErrors.length < 5 && pageErrors.push(err.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && pageErrors.length < 5) pageErrors.push(m.text());
+      });
+      await page.goto(url);
+      await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 });
+      pages.push(page);
+    }
+    const [A, B] = pages as [Page, Page];
+
+    // --- (a) a message to a new peer ---
+    const tag = Math.random().toString(36).slice(2, 6);
+    const total = warmPairs + measured;
+    // Only the name that sorts first initiates: alternate which side that is.
+    const senders = Array.from({ length: total }, (_, i) => `${i % 2 === 0 ? 'a' : 'z'}${tag}${i}`);
+    const receivers = Array.from({ length: total }, (_, i) => `m${tag}${i}`);
+    const tpSender = `a${tag}t`;
+    const tpReceiver = `m${tag}t`;
+    const tReg = performance.now();
+    await Promise.all([
+      call(A, (b, [n, p]: [string[], string]) => b.register(n, p, 4), [
+        [...senders, tpSender],
+        PASSWORD,
+      ]),
+      call(B, (b, [n, p]: [string[], string]) => b.register(n, p, 4), [
+        [...receivers, tpReceiver],
+        PASSWORD,
+      ]),
+    ]);
+    opts.log(
+      `  ${(total + 1) * 2} users registered over HTTP in ${((performance.now() - tReg) / 1000).toFixed(1)} s`,
+    );
+    for (const [s, r] of [
+      ...senders.map((s, i) => [s, receivers[i] as string]),
+      [tpSender, tpReceiver],
+    ]) {
+      await call(A, (b, [me, o]: [string, string]) => b.addFriend(me, o), [s, r]);
+      await call(B, (b, [me, o]: [string, string]) => b.acceptFriend(me, o), [r, s]);
+      await call(A, (b, [me, o]: [string, string]) => b.waitFriendOnline(me, o, 10_000), [s, r]);
+      await call(B, (b, [me, o]: [string, string]) => b.waitFriendOnline(me, o, 10_000), [r, s]);
+    }
+    opts.log(`  ${total + 1} friendships made`);
+
+    const samples: SetupSample[] = [];
+    for (let i = 0; i < total; i++) {
+      const s = senders[i] as string;
+      const r = receivers[i] as string;
+      const res = await call<TimedSend>(
+        A,
+        (b, [from, to, text]: [string, string, string]) => b.timedSend(from, to, text, 20_000),
+        [s, r, `hello ${i}`],
+      );
+      let at: number | null = null;
+      for (let k = 0; k < 50 && at === null; k++) {
+        at = await call<number | null>(B, (b, [me, id]: [string, string]) => b.receivedAt(me, id), [
+          r,
+          res.id,
+        ]);
+        if (at === null) await sleep(20);
+      }
+      if (i >= warmPairs) {
+        samples.push({
+          path: i % 2 === 0 ? 'initiator' : 'knock',
+          state: res.state,
+          deliveredMs: res.doneAt - res.t0,
+          openMs: res.directAt === null ? null : res.directAt - res.t0,
+          atReceiverMs: at === null ? null : at - res.t0,
+          queuedMs: res.queuedAt - res.t0,
+        });
+      }
+      await call(A, (b, n: string[]) => b.destroy(n), [s]);
+      await call(B, (b, n: string[]) => b.destroy(n), [r]);
+      await sleep(100);
+    }
+    const ok = samples.filter((x) => x.state === 'delivered');
+    const sum = (xs: (number | null)[]) => summarize(xs.filter((v): v is number => v !== null));
+    const setup = {
+      all: sum(ok.map((x) => x.deliveredMs)),
+      initiator: sum(ok.filter((x) => x.path === 'initiator').map((x) => x.deliveredMs)),
+      knock: sum(ok.filter((x) => x.path === 'knock').map((x) => x.deliveredMs)),
+      open: sum(ok.map((x) => x.openMs)),
+      atReceiver: sum(ok.map((x) => x.atReceiverMs)),
+      queued: sum(ok.map((x) => x.queuedMs)),
+    };
+    const p95 = (s: Summary) => s.p95;
+    opts.log(
+      `  new peer: ${ok.length}/${samples.length} delivered, p50 ${fmtMs(setup.all.p50)} p95 ${fmtMs(p95(setup.all))}`,
+    );
+    loads.push(loadNote());
+
+    // --- (b) + (c) throughput over an established channel: engine vs raw ---
+    // The engine's channel: opened by a first message, then warmed up.
+    await call(A, (b, [from, to]: [string, string]) => b.timedSend(from, to, 'open', 20_000), [
+      tpSender,
+      tpReceiver,
+    ]);
+    const offer = await call<RTCSessionDescriptionInit>(A, (b) => b.rawOffer());
+    const answer = await call<RTCSessionDescriptionInit>(
+      B,
+      (b, o: RTCSessionDescriptionInit) => b.rawAnswer(o),
+      offer,
+    );
+    await call(A, (b, a: RTCSessionDescriptionInit) => b.rawConnect(a, 15_000), answer);
+    const run = {
+      engine: (secs: number) =>
+        call<Throughput>(
+          A,
+          (b, [from, to, o]: [string, string, Parameters<BenchPage['engineThroughput']>[2]]) =>
+            b.engineThroughput(from, to, o),
+          [
+            tpSender,
+            tpReceiver,
+            { seconds: secs, window: WINDOW, size: MESSAGE_BYTES, cap, drainMs },
+          ],
+        ),
+      raw: (secs: number) =>
+        call<Throughput>(A, (b, o: Parameters<BenchPage['rawAcked']>[0]) => b.rawAcked(o), {
+          seconds: secs,
+          window: WINDOW,
+          size: MESSAGE_BYTES,
+          cap,
+          drainMs,
+        }),
+      bulk: (secs: number) =>
+        call<Throughput>(A, (b, o: Parameters<BenchPage['rawBulk']>[0]) => b.rawBulk(o), {
+          seconds: secs,
+          size: MESSAGE_BYTES,
+          cap,
+          drainMs,
+        }),
+    };
+    await run.engine(warmSeconds);
+    await run.raw(warmSeconds);
+    await run.bulk(warmSeconds);
+    const engine: Throughput[] = [];
+    const raw: Throughput[] = [];
+    const bulk: Throughput[] = [];
+    for (let k = 0; k < rounds; k++) {
+      engine.push(await run.engine(seconds));
+      raw.push(await run.raw(seconds));
+      bulk.push(await run.bulk(seconds));
+      opts.log(
+        `  round ${k + 1}: engine ${fmtInt(perSec(engine[k] as Throughput))} msg/s, raw (acked) ${fmtInt(perSec(raw[k] as Throughput))} msg/s, raw (bulk) ${fmtInt(perSec(bulk[k] as Throughput))} msg/s`,
+      );
+    }
+    await call(A, (b) => b.rawClose());
+    await call(B, (b) => b.rawClose());
+    const engineRate = median(engine.map(perSec));
+    const rawRate = median(raw.map(perSec));
+    const ratio = engineRate / Math.max(0.001, rawRate);
+    loads.push(loadNote());
+
+    // --- (d) the engine's parts alone ---
+    const partOpts = { seconds: opts.quick ? 0.5 : 3, window: WINDOW, size: MESSAGE_BYTES, cap };
+    // A short first pass opens IndexedDB's backend paths and warms the code up.
+    await call<Rate>(A, (b, o: typeof partOpts) => b.historySender(o), {
+      ...partOpts,
+      seconds: 0.3,
+    });
+    const historySender = await call<Rate>(
+      A,
+      (b, o: typeof partOpts) => b.historySender(o),
+      partOpts,
+    );
+    const historyReceiver = await call<Rate>(
+      A,
+      (b, o: typeof partOpts) => b.historyReceiver(o),
+      partOpts,
+    );
+    const historyBatched = await call<Rate>(
+      A,
+      (b, o: typeof partOpts) => b.historyBatched(o),
+      partOpts,
+    );
+    const codecCount = opts.quick ? 500 : 5_000;
+    await call<Rate>(A, (b, o: { count: number; size: number }) => b.codec(o), {
+      count: 200,
+      size: MESSAGE_BYTES,
+    });
+    const codec = await call<Rate>(A, (b, o: { count: number; size: number }) => b.codec(o), {
+      count: codecCount,
+      size: MESSAGE_BYTES,
+    });
+    const codecUs = (codec.ms * 1000) / Math.max(1, codec.count);
+    loads.push(loadNote());
+
+    // --- report ---
+    const engineMs = 1000 / Math.max(0.001, engineRate);
+    const senderDbMs = 1000 / Math.max(0.001, perSec(historySender));
+    const receiverDbMs = 1000 / Math.max(0.001, perSec(historyReceiver));
+    notes.push(
+      `Goal p95 < 300 ms for a message to a new peer: ${fmtMs(p95(setup.all))} (${p95(setup.all) < 300 && ok.length === samples.length ? 'met' : 'NOT met'}); ` +
+        `${ok.length}/${samples.length} delivered directly` +
+        (ok.length < samples.length
+          ? ` (others: ${samples
+              .filter((x) => x.state !== 'delivered')
+              .map((x) => x.state)
+              .join(', ')})`
+          : ''),
+      `Goal engine throughput >= 0.8x the raw data channel (same frames, acks, window ${WINDOW}): ${ratio.toFixed(2)}x (${ratio >= 0.8 ? 'met' : 'NOT met'})`,
+      `Engine parts alone, same page, window ${WINDOW}: the sender's IndexedDB work per message (History.addOwn, settleOwn + 2 conversations() calls, group-committed across the window) ` +
+        `${fmtInt(perSec(historySender))}/s = ${senderDbMs.toFixed(2)} ms/msg at that concurrency; the receiver's (addReceived + conversations()) ` +
+        `${fmtInt(perSec(historyReceiver))}/s; both sides' rows written ${WINDOW} per transaction instead: ${fmtInt(perSec(historyBatched))}/s; ` +
+        `zod encode+parse of a msg and an ack frame ${codecUs.toFixed(0)} µs/msg. ` +
+        `The engine ran at ${engineMs.toFixed(2)} ms/msg; sender + receiver IndexedDB work in series (both pages share the browser's IndexedDB backend) ` +
+        `${(senderDbMs + receiverDbMs).toFixed(2)} ms/msg.`,
+      'Both pages are separate browser contexts of one Chromium; the raw connection is signaled by this process (non-trickle offer/answer passed between the pages through Playwright), host candidates only, no STUN/TURN.',
+    );
+    if (pageErrors.length)
+      notes.push(`page errors/console errors: ${pageErrors.slice(0, 3).join(' | ')}`);
+
+    const row = (
+      what: string,
+      n: number,
+      delivered: string,
+      s: Summary | null,
+      t: Throughput | null,
+      vs: string,
+    ) => [
+      what,
+      fmtInt(n),
+      delivered,
+      s ? fmtMs(s.p50) : '',
+      s ? fmtMs(p95(s)) : '',
+      s ? fmtMs(s.max) : '',
+      t ? fmtInt(perSec(t)) : '',
+      t ? mbps(t).toFixed(2) : '',
+      vs,
+    ];
+    const nPath = (p: string) => samples.filter((x) => x.path === p);
+    const rows: string[][] = [
+      row(
+        'new peer: send -> delivered (ack)',
+        samples.length,
+        `${ok.length}/${samples.length}`,
+        setup.all,
+        null,
+        '',
+      ),
+      row(
+        '  sender initiates (its name sorts first)',
+        nPath('initiator').length,
+        `${nPath('initiator').filter((x) => x.state === 'delivered').length}/${nPath('initiator').length}`,
+        setup.initiator,
+        null,
+        '',
+      ),
+      row(
+        '  sender knocks, receiver initiates',
+        nPath('knock').length,
+        `${nPath('knock').filter((x) => x.state === 'delivered').length}/${nPath('knock').length}`,
+        setup.knock,
+        null,
+        '',
+      ),
+      row('  send -> channel open', setup.open.count, '', setup.open, null, ''),
+      row('  send -> shown at receiver', setup.atReceiver.count, '', setup.atReceiver, null, ''),
+      row('  send -> sendPrivate resolved', setup.queued.count, '', setup.queued, null, ''),
+      ...engine.map((t, k) =>
+        row(
+          `engine, window ${WINDOW}, round ${k + 1}`,
+          t.sent,
+          `${fmtInt(t.delivered)}/${fmtInt(t.sent)}`,
+          null,
+          t,
+          `${(perSec(t) / Math.max(0.001, perSec(raw[k] as Throughput))).toFixed(2)}x`,
+        ),
+      ),
+      ...raw.map((t, k) =>
+        row(
+          `raw channel, acked, window ${WINDOW}, round ${k + 1}`,
+          t.sent,
+          `${fmtInt(t.delivered)}/${fmtInt(t.sent)}`,
+          null,
+          t,
+          '1.00x',
+        ),
+      ),
+      ...bulk.map((t, k) =>
+        row(
+          `raw channel, bulk (no acks), round ${k + 1}`,
+          t.sent,
+          `${fmtInt(t.delivered)}/${fmtInt(t.sent)}`,
+          null,
+          t,
+          '',
+        ),
+      ),
+    ];
+    return {
+      name: 'browser',
+      title: '5. Data channels in Chromium (engine vs raw RTCDataChannel)',
+      conditions: [
+        `machine: ${loads.join(' -> ')}`,
+        `Chromium ${version} (${CHROMIUM_PATH}), headless, two browser contexts (one page each); flags ${CHROMIUM_ARGS.join(' ')}`,
+        `page: bench/browser/page.ts (the engine from web/src/core) built with Vite (vite.config.ts's aliases/define/inject, not minified) in ${(buildMs / 1000).toFixed(1)} s, served by the server under test (same origin)`,
+        'server: createApp in its own process (bench/servers/ours.ts), fresh SQLite file, rate limits out of the way; users registered over HTTP, friends via engine calls (addFriend / respondFriend)',
+        `new peer: ${measured} samples after ${warmPairs} warm-up, each a fresh user pair (new RTCPeerConnection), engines destroyed after; half the senders' names sort first (they initiate), half sort last (they knock and the receiver initiates)`,
+        `throughput: ~${MESSAGE_BYTES} B text per message, ${WINDOW} awaiting their ack at a time, ${rounds} round(s) of ${seconds} s each after a ${warmSeconds} s warm-up of each; engine and raw alternate; MB/s counts text bytes`,
+      ],
+      header: [
+        'measurement',
+        'n',
+        'delivered',
+        'p50',
+        'p95',
+        'max',
+        'msg/s',
+        'MB/s',
+        'vs raw (acked)',
+      ],
+      rows,
+      notes,
+      data: {
+        chromium: version,
+        measured,
+        samples,
+        setup: { ...setup, p95: p95(setup.all) },
+        engine,
+        raw,
+        bulk,
+        engineRate: round(engineRate, 1),
+        rawRate: round(rawRate, 1),
+        ratio: round(ratio, 3),
+        parts: {
+          historySenderPerSec: round(perSec(historySender), 1),
+          historyReceiverPerSec: round(perSec(historyReceiver), 1),
+          historyBatchedPerSec: round(perSec(historyBatched), 1),
+          codecUsPerMessage: round(codecUs, 1),
+        },
+        pageErrors,
+      },
+      wallMs: performance.now() - t0,
+    };
+  } finally {
+    for (const c of contexts) await c.close().catch(() => undefined);
+    await chromium?.close().catch(() => undefined);
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
