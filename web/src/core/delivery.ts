@@ -109,8 +109,10 @@ export class Delivery {
           ? await this.#private(item, item.target.username)
           : await this.#group(item, item.target.groupId);
       if (patch === null || !history.isOpen) return; // stopped mid-way: the outbox keeps it
-      if (!patch.transient) await history.removeOutbox(item.id);
-      const updated = await history.updateOwn(item.id, patch.message);
+      // A final outcome drops the outbox entry in the same transaction as the state change.
+      const updated = patch.transient
+        ? await history.updateOwn(item.id, patch.message)
+        : await history.settleOwn(item.id, patch.message);
       if (updated) this.deps.changed(updated);
     } catch (err) {
       // Only a closed database lands here (engine destroyed mid-send); the outbox has the message.

@@ -25,11 +25,16 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
   let history: History | null = null;
   let destroyed = false;
 
+  // Coalesced: one 'conversations' event per burst of changes (a committed batch of messages
+  // announces each of them), built from History's in-memory list rather than read back from disk.
+  let conversationsTimer: ReturnType<typeof setTimeout> | null = null;
   const conversationsChanged = () => {
-    history
-      ?.conversations()
-      .then((conversations) => emit({ type: 'conversations', conversations }))
-      .catch(() => undefined);
+    if (conversationsTimer !== null) return;
+    conversationsTimer = setTimeout(() => {
+      conversationsTimer = null;
+      if (history?.isOpen)
+        emit({ type: 'conversations', conversations: history.conversationsNow() });
+    }, 0);
   };
   const messageChanged = (message: ChatMessage) => {
     emit({ type: 'message', message });
@@ -182,6 +187,8 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       destroyed = true;
       // Stop delivery first so in-flight sends leave the outbox alone rather than fail it.
       delivery.stop();
+      if (conversationsTimer !== null) clearTimeout(conversationsTimer);
+      conversationsTimer = null;
       session.close();
       peers.closeAll();
       history?.close();
