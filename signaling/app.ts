@@ -156,6 +156,8 @@ export async function createApp(options: AppOptions): Promise<App> {
           return;
         }
         socket.data = { userId: user.id, username: user.username, isAdmin: user.is_admin === 1 };
+        // The token has done its job: don't keep a live secret (and its bytes) on every socket.
+        socket.handshake.auth = {};
         next();
       })
       .catch((err: unknown) => {
@@ -173,18 +175,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     config.rateLimits.eventsPerSocket,
   );
   const bindSocket = socketBinder(services, logger, eventLimiter);
+  // One function for every socket, reading the socket from `this`: a closure per connection would
+  // be memory held for as long as the connection lives, times every idle connection.
+  function onDisconnect(this: ChatSocket) {
+    eventLimiter.forget(this.id);
+    services.presence
+      .disconnected(this.data.userId, this.data.username, this.id)
+      .catch((err: unknown) => logger.error({ err }, 'presence update failed'));
+  }
   io.on('connection', (socket: ChatSocket) => {
     const { userId, username } = socket.data;
     bindSocket(socket);
     void socket.join(userRoom(userId));
     // One live session per user: a second socket with the same token replaces the first.
     deps.notifier.endSessions(userId, 'replaced', socket.id);
-    socket.on('disconnect', () => {
-      eventLimiter.forget(socket.id);
-      services.presence
-        .disconnected(userId, username, socket.id)
-        .catch((err: unknown) => logger.error({ err }, 'presence update failed'));
-    });
+    socket.on('disconnect', onDisconnect);
     services.presence
       .connected(userId, username, socket.id)
       .then(() => {

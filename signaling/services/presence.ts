@@ -10,7 +10,8 @@ import type { PresenceStatus, SettableStatus } from '../../shared/limits.ts';
 
 interface Entry {
   status: SettableStatus;
-  sockets: Set<string>;
+  /** Almost always one socket; a small array costs a fraction of a Set, per connected user. */
+  sockets: string[];
 }
 
 /** A change in this node's own view of a user, for the cluster to pass on (null: gone from this node). */
@@ -31,12 +32,12 @@ export class PresenceRegistry {
   connect(userId: number, socketId: string): boolean {
     const entry = this.#local.get(userId);
     if (entry) {
-      entry.sockets.add(socketId);
+      if (!entry.sockets.includes(socketId)) entry.sockets.push(socketId);
       return false;
     }
     const wasOnline = this.#remote.has(userId);
     const status = this.#remote.get(userId)?.values().next().value ?? 'online';
-    this.#local.set(userId, { status, sockets: new Set([socketId]) });
+    this.#local.set(userId, { status, sockets: [socketId] });
     this.#listener?.({ userId, status });
     return !wasOnline;
   }
@@ -44,7 +45,10 @@ export class PresenceRegistry {
   /** Returns true when this socket was the user's last anywhere, so they are now offline. */
   disconnect(userId: number, socketId: string): boolean {
     const entry = this.#local.get(userId);
-    if (!entry || !entry.sockets.delete(socketId) || entry.sockets.size > 0) return false;
+    const at = entry ? entry.sockets.indexOf(socketId) : -1;
+    if (!entry || at < 0) return false;
+    entry.sockets.splice(at, 1);
+    if (entry.sockets.length > 0) return false;
     this.#local.delete(userId);
     this.#listener?.({ userId, status: null });
     return !this.#remote.has(userId);
