@@ -163,6 +163,12 @@ export function socketBinder(services: Services, logger: Logger, eventLimiter: W
   }
 
   function unknownEvent(socket: ChatSocket, event: unknown, ack: unknown): void {
+    // Counted like any event, so a flood of made-up names cannot flood the logs either.
+    try {
+      eventLimiter.consume(socket.id);
+    } catch {
+      return;
+    }
     const name = String(event).slice(0, LIMITS.usernameMax * 2);
     logger.warn({ event: name, user: socket.data.username }, 'unknown event');
     socket.emit('error:unknownEvent', { event: name });

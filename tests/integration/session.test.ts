@@ -9,6 +9,7 @@ import {
   next,
   post,
   register,
+  sleep,
   startServer,
   user,
   type TestServer,
@@ -182,6 +183,23 @@ describe.each(DIALECTS)('rate limits (%s)', (dialect) => {
     );
     expect(results.filter((r) => r.ok)).toHaveLength(20);
     expect(results.filter((r) => !r.ok && r.error.code === 'RATE_LIMITED')).toHaveLength(5);
+    expect(socket.connected).toBe(true);
+  });
+
+  it('counts unknown events too, so made-up names cannot flood the server', async () => {
+    const auth = await server.app.services.auth.createUser('rl_unknown', 'password five', false);
+    const { token } = await server.app.services.auth.login(
+      auth.username,
+      'password five',
+      '127.0.0.3',
+    );
+    const socket = await connectSocket(server.url, token);
+    const notices = collect(socket, 'error:unknownEvent');
+    const emit = socket.emit as (e: string, p: unknown) => void;
+    for (let i = 0; i < 25; i++) emit.call(socket, `made:up${i}`, {});
+    await eventually(() => notices.length === 20, 3_000, '20 notices');
+    await sleep(200);
+    expect(notices).toHaveLength(20);
     expect(socket.connected).toBe(true);
   });
 });
