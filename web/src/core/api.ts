@@ -114,6 +114,8 @@ export interface ChatEngine {
   inviteToGroup(groupId: number, username: string): Promise<void>;
   kickFromGroup(groupId: number, username: string): Promise<void>;
   leaveGroup(groupId: number): Promise<void>;
+  /** Owner only: make a member a group admin (may invite and remove plain members), or undo it. */
+  setGroupRole(groupId: number, username: string, role: 'admin' | 'member'): Promise<void>;
   groupMembers(groupId: number): Promise<GroupMember[]>;
 
   // --- messages ---

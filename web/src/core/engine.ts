@@ -136,6 +136,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     inviteToGroup: (groupId, username) => social.inviteToGroup(groupId, username),
     kickFromGroup: (groupId, username) => social.kickFromGroup(groupId, username),
     leaveGroup: (groupId) => social.leaveGroup(groupId),
+    setGroupRole: (groupId, username, role) => social.setGroupRole(groupId, username, role),
     groupMembers: (groupId) => social.members(groupId, true),
 
     sendPrivate: (username, text) => delivery.sendPrivate(username, text),

@@ -55,7 +55,14 @@ export class Social {
     };
     session.on('groups:changed', ({ group }) => groupsChanged(group.id));
     session.on('groups:removed', ({ groupId }) => groupsChanged(groupId));
-    session.on('groups:memberChanged', ({ groupId }) => groupsChanged(groupId));
+    session.on('groups:memberChanged', ({ groupId, username, change, role }) => {
+      // A role change keeps the cached list (only one member's badge moved); joins and leaves drop it.
+      const cached = this.#members.get(groupId);
+      if (change === 'role' && role && cached) {
+        cached.members = cached.members.map((m) => (m.username === username ? { ...m, role } : m));
+        this.#refreshGroupsSoon();
+      } else groupsChanged(groupId);
+    });
   }
 
   friend(username: string): FriendInfo | undefined {
@@ -152,6 +159,12 @@ export class Social {
 
   async leaveGroup(groupId: number): Promise<void> {
     await this.session.request('groups:leave', { groupId });
+    this.#members.delete(groupId);
+    await this.refreshGroups();
+  }
+
+  async setGroupRole(groupId: number, username: string, role: 'admin' | 'member'): Promise<void> {
+    await this.session.request('groups:setRole', { groupId, username, role });
     this.#members.delete(groupId);
     await this.refreshGroups();
   }

@@ -1,0 +1,40 @@
+/** Group roles through a real engine and server: the owner's call and what members see. */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { EngineError } from '../../web/src/core/api.ts';
+import { destroyEngines, signedIn } from '../helpers/engine.ts';
+import { closeAllSockets, eventually, startServer, type TestServer } from '../helpers/server.ts';
+
+let server: TestServer;
+
+beforeEach(async () => {
+  server = await startServer('sqlite');
+});
+
+afterEach(async () => {
+  await destroyEngines();
+  closeAllSockets();
+  await server.close();
+});
+
+it('the owner promotes and demotes; members see the role, others may not change it', async () => {
+  const alice = await signedIn(server.url, 'alice');
+  const bob = await signedIn(server.url, 'bob');
+  const carol = await signedIn(server.url, 'carol');
+  const group = await alice.engine.createGroup('crew');
+  await alice.engine.inviteToGroup(group.id, 'bob');
+  await alice.engine.inviteToGroup(group.id, 'carol');
+  const roleOf = async (username: string) =>
+    (await carol.engine.groupMembers(group.id)).find((m) => m.username === username)?.role;
+
+  await alice.engine.setGroupRole(group.id, 'bob', 'admin');
+  await eventually(() => bob.engine.social.groups[0]?.role === 'admin');
+  expect(await roleOf('bob')).toBe('admin');
+
+  const refused = await carol.engine.setGroupRole(group.id, 'bob', 'member').catch((e) => e);
+  expect(refused).toBeInstanceOf(EngineError);
+  expect((refused as EngineError).wire.code).toBe('FORBIDDEN');
+
+  await alice.engine.setGroupRole(group.id, 'bob', 'member');
+  await eventually(() => bob.engine.social.groups[0]?.role === 'member');
+  expect(await roleOf('bob')).toBe('member');
+});
