@@ -3,26 +3,9 @@
  * served by a real signaling server. Everything is done through the UI, as a person would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import { PASSWORD, befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
 
 let h: Harness;
-let serial = 0;
-/** Usernames unique per test, so the tests share one server without meeting each other. */
-const unique = (base: string): string => `${base}${++serial}`;
-
-async function people(...names: string[]): Promise<Person[]> {
-  const list = await Promise.all(names.map((n) => h.person(unique(n))));
-  for (const p of list) await p.register();
-  return list;
-}
-
-async function befriend(a: Person, b: Person): Promise<void> {
-  await a.addFriend(b.name);
-  await b.page.locator(`[data-testid="incoming-request"][data-username="${a.name}"]`).waitFor();
-  await b.accept(a.name);
-  await a.friendRow(b.name).waitFor();
-}
-
 const presenceOf = (viewer: Person, friend: string) => () =>
   viewer.friendRow(friend).getByTestId('presence').getAttribute('data-status');
 
@@ -36,7 +19,7 @@ afterAll(async () => {
 
 describe('signing in', () => {
   it('shows the server’s errors in place', async () => {
-    const [dana] = await people('dana');
+    const [dana] = await h.people('dana');
     await dana!.byTestId('sign-out').click();
     await dana!.fillAuth('login', 'not the password');
     await expect
@@ -51,7 +34,7 @@ describe('signing in', () => {
 
 describe('private chat', () => {
   it('befriends with request and accept, then chats directly with unread counts', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await h.people('alice', 'bob');
     await alice!.addFriend(bob!.name);
     const request = bob!.page.locator(
       `[data-testid="incoming-request"][data-username="${alice!.name}"]`,
@@ -82,7 +65,7 @@ describe('private chat', () => {
   });
 
   it('delivers what was sent while someone was away, and keeps history across reloads', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await h.people('alice', 'bob');
     await befriend(alice!, bob!);
     await alice!.openFriend(bob!.name);
     await alice!.type('before you left');
@@ -122,7 +105,7 @@ describe('private chat', () => {
 
 describe('history', () => {
   it('loads older pages when scrolling up', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await h.people('alice', 'bob');
     await befriend(alice!, bob!);
     await alice!.openFriend(bob!.name);
     // One more than a page (PAGE_SIZE = 50 in web/src/state/conversation.svelte.ts).
@@ -151,11 +134,11 @@ describe('history', () => {
 
 describe('groups', () => {
   it('creates a group, invites friends and chats with all of them', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await h.people('alice', 'bob', 'carol');
     await befriend(alice!, bob!);
     await befriend(alice!, carol!);
 
-    const group = unique('team');
+    const group = h.unique('team');
     await alice!.page.locator('#new-group-input').fill(group);
     await alice!.page.locator('#new-group-input').press('Enter');
     await expect.poll(() => alice!.byTestId('conversation-title').textContent()).toBe(group);
@@ -188,7 +171,7 @@ describe('groups', () => {
 
 describe('the command bar', () => {
   it('runs / commands and shows their output, or the usage when they are wrong', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await h.people('alice', 'bob');
     await befriend(alice!, bob!);
     await alice!.openFriend(bob!.name);
 
@@ -202,7 +185,7 @@ describe('the command bar', () => {
     await alice!.type('/friends');
     await expect.poll(() => alice!.lastNotice().textContent()).toContain(bob!.name);
 
-    const group = unique('cmd');
+    const group = h.unique('cmd');
     await alice!.type(`/newgroup ${group}`);
     await alice!.groupRow(group).waitFor();
     await alice!.type('/groups');
@@ -222,7 +205,7 @@ describe('the command bar', () => {
 
 describe('administration', () => {
   it('an admin sends a system message and blocks a user, who is signed out and stays out', async () => {
-    const [root, mallory] = await people('root', 'mallory');
+    const [root, mallory] = await h.people('root', 'mallory');
     await h.server.app.services.auth.setAdmin(root!.name, true);
     // The admin flag is read when a session starts: sign in again to get the admin tools.
     await root!.byTestId('sign-out').click();

@@ -3,25 +3,9 @@
  * friend, and the status a friend sees. Same harness as chat.test.ts: one browser context a person.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
 
 let h: Harness;
-let serial = 0;
-const unique = (base: string): string => `${base}${++serial}`;
-
-async function people(...names: string[]): Promise<Person[]> {
-  const list = await Promise.all(names.map((n) => h.person(unique(n))));
-  for (const p of list) await p.register();
-  return list;
-}
-
-async function befriend(a: Person, b: Person): Promise<void> {
-  await a.addFriend(b.name);
-  await b.page.locator(`[data-testid="incoming-request"][data-username="${a.name}"]`).waitFor();
-  await b.accept(a.name);
-  await a.friendRow(b.name).waitFor();
-}
-
 const member = (viewer: Person, username: string) =>
   viewer.page.locator(`[data-testid="member"][data-username="${username}"]`);
 
@@ -38,7 +22,7 @@ async function invite(p: Person, username: string): Promise<void> {
 
 /** `owner` creates a group (it opens) and invites `members`; returns its name. */
 async function makeGroup(owner: Person, ...members: Person[]): Promise<string> {
-  const group = unique('team');
+  const group = h.unique('team');
   await owner.page.locator('#new-group-input').fill(group);
   await owner.page.locator('#new-group-input').press('Enter');
   await expect.poll(() => owner.byTestId('conversation-title').textContent()).toBe(group);
@@ -57,7 +41,7 @@ afterAll(async () => {
 
 describe('group roles', () => {
   it('the owner promotes a member, who then invites; the owner demotes them again', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await h.people('alice', 'bob', 'carol');
     const group = await makeGroup(alice!, bob!);
 
     // A plain member is offered neither inviting nor removing.
@@ -85,7 +69,7 @@ describe('group roles', () => {
 
 describe('leaving and deleting groups', () => {
   it('a member leaves and the count drops; the owner deletes and it is gone for the rest', async () => {
-    const [alice, bob, carol] = await people('alice', 'bob', 'carol');
+    const [alice, bob, carol] = await h.people('alice', 'bob', 'carol');
     const group = await makeGroup(alice!, bob!, carol!);
     const total = () => alice!.groupRow(group).getByTestId('row-meta').textContent();
     await expect.poll(total).toBe('3/3 online');
@@ -107,7 +91,7 @@ describe('leaving and deleting groups', () => {
 
 describe('friends', () => {
   it('removing a friend asks first, then both sides see it', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await h.people('alice', 'bob');
     await befriend(alice!, bob!);
     await bob!.openFriend(alice!.name);
     await alice!.openFriend(bob!.name);
@@ -132,7 +116,7 @@ describe('friends', () => {
   });
 
   it('a status set to away shows as away to a friend', async () => {
-    const [alice, bob] = await people('alice', 'bob');
+    const [alice, bob] = await h.people('alice', 'bob');
     await befriend(alice!, bob!);
     const presence = () =>
       bob!.friendRow(alice!.name).getByTestId('presence').getAttribute('data-status');

@@ -88,7 +88,19 @@ export interface Harness {
   url: string;
   /** A new person: a fresh browser context and page, on the sign-in screen. */
   person(name: string, options?: PersonOptions): Promise<Person>;
+  /** A name unique to this harness, so tests share one server without meeting each other. */
+  unique(base: string): string;
+  /** New people with unique names, registered through the UI. */
+  people(...names: string[]): Promise<Person[]>;
   close(): Promise<void>;
+}
+
+/** Friends through the UI: a asks, b accepts, and a sees b in the friends list. */
+export async function befriend(a: Person, b: Person): Promise<void> {
+  await a.addFriend(b.name);
+  await b.page.locator(`[data-testid="incoming-request"][data-username="${a.name}"]`).waitFor();
+  await b.accept(a.name);
+  await a.friendRow(b.name).waitFor();
 }
 
 export interface PersonOptions {
@@ -104,10 +116,17 @@ export async function startHarness(): Promise<Harness> {
     args: CHROMIUM_ARGS,
   });
   const contexts = new Set<BrowserContext>();
-  return {
+  let serial = 0;
+  const harness: Harness = {
     server,
     browser,
     url: server.url,
+    unique: (base) => `${base}${++serial}`,
+    async people(...names) {
+      const list = await Promise.all(names.map((n) => harness.person(harness.unique(n))));
+      for (const p of list) await p.register();
+      return list;
+    },
     async person(name, options = {}) {
       const context = await browser.newContext({
         viewport: options.viewport ?? { width: 1280, height: 800 },
@@ -124,6 +143,7 @@ export async function startHarness(): Promise<Harness> {
       await server.close();
     },
   };
+  return harness;
 }
 
 /** One person using the app: the UI steps tests repeat, named for what the person does. */
