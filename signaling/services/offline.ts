@@ -3,6 +3,7 @@
  * that the sender may reach the recipient. Delivery is at-least-once: a message is deleted only when
  * its recipient acknowledges it, and the same id stored twice for one recipient is one message.
  */
+import type { CompiledQuery } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
@@ -36,8 +37,30 @@ interface PrivateStore {
 
 type Db = ServiceDeps['store']['db'];
 
+/** The columns of a stored message, in the order the multi-row insert takes its values. */
+const INSERT_COLUMNS = [
+  'recipient_id',
+  'msg_id',
+  'sender_id',
+  'kind',
+  'group_id',
+  'group_name',
+  'group_creator',
+  'payload',
+  'created_at',
+] as const satisfies readonly (keyof NewOfflineMessage)[];
+
+/**
+ * Rows per insert statement, largest first: a batch goes in as a few statements of these sizes, so
+ * only these few SQL texts are ever compiled and prepared (9 parameters a row: 256 rows stay far
+ * below either dialect's parameter limit).
+ */
+const INSERT_CHUNKS = [256, 64, 16, 4, 1];
+
 export class OfflineService {
   readonly #users;
+  /** The compiled multi-row insert, by rows per statement (see INSERT_CHUNKS). */
+  readonly #insertQueries = new Map<number, CompiledQuery>();
   /** Private stores from every socket, written one transaction per event-loop turn. */
   readonly #privateStores = new GroupCommit<PrivateStore, StoreResult>(
     (items) => this.#storePrivate(items),
@@ -177,8 +200,21 @@ export class OfflineService {
     senderId: number,
     items: { id: string; to: OfflineTarget; payload: string }[],
   ): Promise<StoreItemResult[]> {
+    const now = this.deps.now();
     const settled = await Promise.allSettled(
-      items.map((item) => this.store(senderId, item.id, item.to, item.payload)),
+      items.map((item) =>
+        // A private one goes straight into the group commit (what `store` does with it), without
+        // an extra async frame and promise per item.
+        'groupId' in item.to || item.payload.length > LIMITS.offlinePayloadMax
+          ? this.store(senderId, item.id, item.to, item.payload)
+          : this.#privateStores.submit({
+              senderId,
+              id: item.id,
+              to: item.to.username,
+              payload: item.payload,
+              at: now,
+            }),
+      ),
     );
     return settled.map((s, i) => {
       const id = items[i]?.id ?? '';
@@ -338,17 +374,52 @@ export class OfflineService {
   /** Inserts, skipping ids the recipient already has; returns the recipient of each new row. */
   async #insertRows(db: Db, rows: NewOfflineMessage[]): Promise<number[]> {
     const recipients: number[] = [];
-    // Nine parameters a row: 500 rows stay far below either dialect's parameter limit.
-    for (let i = 0; i < rows.length; i += 500) {
-      const inserted = await db
-        .insertInto('offline_messages')
-        .values(rows.slice(i, i + 500))
-        .onConflict((oc) => oc.columns(['recipient_id', 'msg_id']).doNothing())
-        .returning('recipient_id')
-        .execute();
-      for (const r of inserted) recipients.push(r.recipient_id);
+    let i = 0;
+    while (i < rows.length) {
+      // The largest fixed chunk that fits: a handful of SQL texts, each compiled once.
+      const n = INSERT_CHUNKS.find((c) => c <= rows.length - i) as number;
+      const compiled = this.#insertQuery(n);
+      const parameters: unknown[] = new Array(n * INSERT_COLUMNS.length);
+      let k = 0;
+      for (let r = i; r < i + n; r++) {
+        const row = rows[r] as NewOfflineMessage;
+        for (const col of INSERT_COLUMNS) parameters[k++] = row[col] ?? null;
+      }
+      const res = await db.executeQuery<{ recipient_id: number }>({ ...compiled, parameters });
+      for (const r of res.rows) recipients.push(r.recipient_id);
+      i += n;
     }
     return recipients;
+  }
+
+  /**
+   * The multi-row insert of `n` rows, built and compiled by Kysely once per chunk size: building
+   * and compiling 9 values a row (an operation node each) cost more CPU than SQLite took to insert
+   * them. Compiled with a distinct stand-in per value, so where each value goes is read off the
+   * compiled parameter list rather than assumed.
+   */
+  #insertQuery(n: number): CompiledQuery {
+    const hit = this.#insertQueries.get(n);
+    if (hit) return hit;
+    const stand = (r: number, c: number) => `\u0000offline-insert-${r}-${c}\u0000`;
+    const rows = Array.from({ length: n }, (_, r) =>
+      Object.fromEntries(INSERT_COLUMNS.map((col, c) => [col, stand(r, c)])),
+    ) as unknown as NewOfflineMessage[];
+    const compiled = this.deps.store.db
+      .insertInto('offline_messages')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['recipient_id', 'msg_id']).doNothing())
+      .returning('recipient_id')
+      .compile();
+    compiled.parameters.forEach((p, k) => {
+      const r = Math.floor(k / INSERT_COLUMNS.length);
+      if (p !== stand(r, k % INSERT_COLUMNS.length))
+        throw new Error('offline insert: unexpected parameter order');
+    });
+    if (compiled.parameters.length !== n * INSERT_COLUMNS.length)
+      throw new Error('offline insert: unexpected parameter count');
+    this.#insertQueries.set(n, compiled);
+    return compiled;
   }
 
   /** A system message from an admin, stored like any other (sender = the admin). */
