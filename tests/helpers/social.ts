@@ -2,16 +2,19 @@
  * Steps the social and moderation suites share: acks read as values, friendships, groups and admins
  * made in one call, going offline and coming back, and clocks a test controls.
  */
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Ack, ErrorCode } from '../../shared/errors.ts';
 import type { AuthResult, GroupInfo } from '../../shared/events.ts';
 import {
   call,
+  closeAllSockets,
   connectSocket,
   eventually,
   login,
   register,
+  startServer,
   type ClientSocket,
+  type Dialect,
   type TestServer,
 } from './server.ts';
 
@@ -87,6 +90,31 @@ export async function adminUser(server: TestServer, username: string): Promise<P
 export async function nobodyOnline(server: TestServer | undefined): Promise<void> {
   if (!server) return;
   await eventually(() => server.app.presence.size === 0, 5_000, 'every socket gone');
+}
+
+/**
+ * One server shared by a describe block's tests: started before them (`started` receives it),
+ * left with nobody online after each test, and closed after the last. Tests keep apart by using
+ * distinct usernames (uname).
+ */
+export function sharedServer(
+  dialect: Dialect,
+  started: (server: TestServer) => void,
+  now?: () => number,
+): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startServer(dialect, {}, undefined, now);
+    started(server);
+  });
+  afterEach(async () => {
+    closeAllSockets();
+    await nobodyOnline(server);
+  });
+  afterAll(async () => {
+    closeAllSockets();
+    await server?.close();
+  });
 }
 
 /**

@@ -2,20 +2,18 @@
  * Moderation: the spec's admin commands through an admin's socket and the REST admin API, what
  * each does to the people concerned, the admin log, and refusal of everyone who is not an admin.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/errors.ts';
 import type { AdminAction, AdminGroup, AdminUser, ClientToServer } from '../../shared/events.ts';
 import { SESSION_END_MESSAGES } from '../../signaling/services/notifier.ts';
 import {
   DIALECTS,
   call,
-  closeAllSockets,
   collect,
   connectSocket,
   get,
   next,
   post,
-  startServer,
   user,
   type TestServer,
 } from '../helpers/server.ts';
@@ -25,12 +23,12 @@ import {
   comeBack,
   expectError,
   makeGroup,
-  nobodyOnline,
   offlineUser,
   ok,
   settle,
   uname,
   type Person,
+  sharedServer,
 } from '../helpers/social.ts';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -40,17 +38,9 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
   let url: string;
   let root: Person;
 
-  beforeAll(async () => {
-    server = await startServer(dialect);
-    url = server.url;
-  });
-  afterEach(async () => {
-    closeAllSockets();
-    await nobodyOnline(server);
-  });
-  afterAll(async () => {
-    closeAllSockets();
-    await server?.close();
+  sharedServer(dialect, (s) => {
+    server = s;
+    url = s.url;
   });
 
   /** A fresh admin per test (tests read the log by admin name). */

@@ -2,46 +2,29 @@
  * Friends, presence and public keys over real sockets: requests and answers, the error catalogue,
  * removal ending the relation, and presence reaching friends and group peers only.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../shared/limits.ts';
-import {
-  DIALECTS,
-  call,
-  closeAllSockets,
-  collect,
-  next,
-  startServer,
-  user,
-  type TestServer,
-} from '../helpers/server.ts';
+import { DIALECTS, call, collect, next, user, type TestServer } from '../helpers/server.ts';
 import {
   befriend,
   comeBack,
   expectError,
   goOffline,
   makeGroup,
-  nobodyOnline,
   offlineUser,
   ok,
   settle,
   uname,
+  sharedServer,
 } from '../helpers/social.ts';
 
 describe.each(DIALECTS)('friends (%s)', (dialect) => {
   let server: TestServer;
   let url: string;
 
-  beforeAll(async () => {
-    server = await startServer(dialect);
-    url = server.url;
-  });
-  afterEach(async () => {
-    closeAllSockets();
-    await nobodyOnline(server);
-  });
-  afterAll(async () => {
-    closeAllSockets();
-    await server?.close();
+  sharedServer(dialect, (s) => {
+    server = s;
+    url = s.url;
   });
 
   it('a request is seen by the other side; accepting makes both friends', async () => {

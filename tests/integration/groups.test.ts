@@ -2,12 +2,11 @@
  * Groups over real sockets: creating, naming and owning limits, inviting and removing by role,
  * leaving and inheritance, deletion, the list format, members with presence, and the size cap.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../shared/limits.ts';
 import {
   DIALECTS,
   call,
-  closeAllSockets,
   collect,
   next,
   startServer,
@@ -19,12 +18,12 @@ import {
   goOffline,
   groupsOf,
   makeGroup,
-  nobodyOnline,
   ok,
   settle,
   strictClock,
   uname,
   type Person,
+  sharedServer,
 } from '../helpers/social.ts';
 
 describe.each(DIALECTS)('groups (%s)', (dialect) => {
@@ -32,20 +31,18 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
   let url: string;
   let small: TestServer | undefined;
 
-  beforeAll(async () => {
-    // Joins a millisecond apart at least, so seniority (who inherits a group) is never a tie.
-    server = await startServer(dialect, {}, undefined, strictClock());
-    url = server.url;
-  });
+  // Joins a millisecond apart at least, so seniority (who inherits a group) is never a tie.
+  sharedServer(
+    dialect,
+    (s) => {
+      server = s;
+      url = s.url;
+    },
+    strictClock(),
+  );
   afterEach(async () => {
-    closeAllSockets();
-    await nobodyOnline(server);
     await small?.close();
     small = undefined;
-  });
-  afterAll(async () => {
-    closeAllSockets();
-    await server?.close();
   });
 
   const promote = async (owner: Person, groupId: number, p: Person) =>

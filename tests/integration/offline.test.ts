@@ -2,7 +2,7 @@
  * The offline store: who may store for whom, delivery in store order until acknowledged, dedupe by
  * id, group fan-out to offline members only, quota, expiry, and nothing lost across a restart.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import {
@@ -24,12 +24,12 @@ import {
   goOffline,
   makeGroup,
   manualClock,
-  nobodyOnline,
   offlineUser,
   ok,
   settle,
   uname,
   type Person,
+  sharedServer,
 } from '../helpers/social.ts';
 
 const store = (from: Person, id: string, to: string, payload = `body of ${id}`) =>
@@ -54,19 +54,13 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
   let url: string;
   let extra: Awaited<ReturnType<typeof startServer>> | undefined;
 
-  beforeAll(async () => {
-    server = await startServer(dialect);
-    url = server.url;
+  sharedServer(dialect, (s) => {
+    server = s;
+    url = s.url;
   });
   afterEach(async () => {
-    closeAllSockets();
-    await nobodyOnline(server);
     await extra?.close();
     extra = undefined;
-  });
-  afterAll(async () => {
-    closeAllSockets();
-    await server?.close();
   });
 
   it('keeps private messages for an offline friend, in order, until they are acknowledged', async () => {

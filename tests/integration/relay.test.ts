@@ -2,30 +2,21 @@
  * The WebRTC signaling relay: only between people who may talk (friends, or members of a shared
  * unblocked group), only to someone online, stamped with the sender as the server knows them.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../shared/limits.ts';
-import {
-  DIALECTS,
-  call,
-  closeAllSockets,
-  collect,
-  next,
-  startServer,
-  user,
-  type TestServer,
-} from '../helpers/server.ts';
+import { DIALECTS, call, collect, next, user, type TestServer } from '../helpers/server.ts';
 import {
   adminUser,
   befriend,
   expectError,
   goOffline,
   makeGroup,
-  nobodyOnline,
   offlineUser,
   ok,
   settle,
   uname,
   type Person,
+  sharedServer,
 } from '../helpers/social.ts';
 
 const offer = { type: 'offer', sdp: 'v=0\r\no=- 42 2 IN IP4 127.0.0.1\r\n' };
@@ -34,17 +25,9 @@ describe.each(DIALECTS)('signal relay (%s)', (dialect) => {
   let server: TestServer;
   let url: string;
 
-  beforeAll(async () => {
-    server = await startServer(dialect);
-    url = server.url;
-  });
-  afterEach(async () => {
-    closeAllSockets();
-    await nobodyOnline(server);
-  });
-  afterAll(async () => {
-    closeAllSockets();
-    await server?.close();
+  sharedServer(dialect, (s) => {
+    server = s;
+    url = s.url;
   });
 
   const send = (from: Person, to: string, signal: Record<string, unknown> = offer) =>
