@@ -13,7 +13,6 @@
  * servers/ours.ts); the second node joins the first one's database. REDIS_PREFIX is unique per run.
  */
 import { randomBytes } from 'node:crypto';
-import type { Child } from '../lib/ipc.ts';
 import {
   Workers,
   loadNote,
@@ -24,10 +23,9 @@ import {
   type Server,
   type SuiteResult,
 } from '../lib/harness.ts';
-import type { ServerStats } from '../lib/monitor.ts';
-import { fmtInt, fmtMs, round, summarize, type Summary } from '../lib/stats.ts';
+import { fmtInt, fmtMs, round, type Summary } from '../lib/stats.ts';
+import { SDP_BYTES, relayLoad } from './relay.ts';
 
-const SDP_BYTES = 1_000;
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 type Layout = 'single' | 'two-nodes' | 'single-redis';
@@ -52,47 +50,6 @@ interface NodesRun {
   serverLagP99: number;
   /** CPU time of all nodes together per relayed message, µs. */
   serverCpuUsPerRelay: number;
-}
-
-async function relayOnce(
-  servers: Server[],
-  workers: Workers,
-  rate: number,
-  seconds: number,
-): Promise<Omit<NodesRun, 'layout' | 'nodes' | 'connected'>> {
-  await Promise.all(servers.map((s) => s.resetLag()));
-  const before = await Promise.all(servers.map((s) => s.stats(false)));
-  const per = rate / workers.all.length;
-  const parts = await Promise.all(
-    workers.all.map((w: Child) =>
-      w.call<{
-        sent: number;
-        received: number;
-        ackFailed: number;
-        ackErrors: string[];
-        sendMs: number;
-        latencies: number[];
-      }>(
-        'relay',
-        { rate: per, seconds, payloadBytes: SDP_BYTES, drainMs: 3_000 },
-        seconds * 2_000 + 30_000,
-      ),
-    ),
-  );
-  const after: ServerStats[] = await Promise.all(servers.map((s) => s.stats(false)));
-  const sent = parts.reduce((s, p) => s + p.sent, 0);
-  const sendMs = Math.max(...parts.map((p) => p.sendMs));
-  const cpuMs = after.reduce((s, a, i) => s + a.cpuMs - (before[i] as ServerStats).cpuMs, 0);
-  return {
-    sent,
-    received: parts.reduce((s, p) => s + p.received, 0),
-    ackFailed: parts.reduce((s, p) => s + p.ackFailed, 0),
-    ackErrors: parts.flatMap((p) => p.ackErrors).slice(0, 3),
-    achievedRate: round((sent / sendMs) * 1000, 0),
-    latency: summarize(parts.flatMap((p) => p.latencies)),
-    serverLagP99: round(Math.max(...after.map((a) => a.lag.p99)), 2),
-    serverCpuUsPerRelay: round((cpuMs * 1000) / Math.max(1, sent), 1),
-  };
 }
 
 export async function nodes(opts: Options): Promise<SuiteResult> {
@@ -153,8 +110,8 @@ export async function nodes(opts: Options): Promise<SuiteResult> {
         if (c.failed > 0)
           notes.push(`${LABEL[layout]}: ${c.failed} connections failed (${c.errors.join('; ')})`);
         await sleep(500);
-        await relayOnce(servers, workers, rate, warmSeconds); // warm-up (JIT, caches, pools)
-        const r = await relayOnce(servers, workers, rate, seconds);
+        await relayLoad(servers, workers, rate, warmSeconds); // warm-up (JIT, caches, pools)
+        const r = await relayLoad(servers, workers, rate, seconds);
         runs.push({ layout, nodes: servers.length, connected: c.connected, ...r });
         opts.log(
           `  ${fmtInt(r.received)}/${fmtInt(r.sent)} delivered, p50 ${fmtMs(r.latency.p50)} p99 ${fmtMs(r.latency.p99)}, ${r.serverCpuUsPerRelay.toFixed(0)} µs CPU/relay`,

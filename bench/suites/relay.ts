@@ -18,17 +18,8 @@ import {
 } from '../lib/harness.ts';
 import { fmtInt, fmtMs, round, summarize, type Summary } from '../lib/stats.ts';
 
-interface RelayRun {
+interface RelayRun extends RelayLoad {
   targetRate: number;
-  achievedRate: number;
-  sent: number;
-  received: number;
-  ackFailed: number;
-  ackErrors: string[];
-  latency: Summary;
-  serverLagP99: number;
-  /** Server CPU time per relayed message (user + system), in microseconds. */
-  serverCpuUsPerRelay: number;
 }
 
 interface RelayRow {
@@ -40,16 +31,35 @@ interface RelayRow {
   maxLimitedBy: string;
 }
 
-const SDP_BYTES = 1_000;
+/** An offer's SDP is about this size. */
+export const SDP_BYTES = 1_000;
 
-async function runAt(
-  server: Server,
+/** What one fixed-rate relay run measured, over however many nodes served it. */
+export interface RelayLoad {
+  achievedRate: number;
+  sent: number;
+  received: number;
+  ackFailed: number;
+  ackErrors: string[];
+  latency: Summary;
+  /** Worst node's event-loop lag p99. */
+  serverLagP99: number;
+  /** CPU time of all nodes together per relayed message (user + system), in microseconds. */
+  serverCpuUsPerRelay: number;
+}
+
+/**
+ * One fixed-rate run: every load generator relays its share of `rate` for `seconds`, and the
+ * figures are merged across generators and across the nodes serving them.
+ */
+export async function relayLoad(
+  servers: Server[],
   workers: Workers,
   rate: number,
   seconds: number,
-): Promise<RelayRun> {
-  await server.resetLag();
-  const before = await server.stats(false);
+): Promise<RelayLoad> {
+  await Promise.all(servers.map((s) => s.resetLag()));
+  const before = await Promise.all(servers.map((s) => s.stats(false)));
   const per = rate / workers.all.length;
   const parts = await Promise.all(
     workers.all.map((w: Child) =>
@@ -67,20 +77,29 @@ async function runAt(
       ),
     ),
   );
-  const stats = await server.stats(false);
+  const after = await Promise.all(servers.map((s) => s.stats(false)));
   const sent = parts.reduce((s, p) => s + p.sent, 0);
   const sendMs = Math.max(...parts.map((p) => p.sendMs));
+  const cpuMs = after.reduce((s, a, i) => s + a.cpuMs - (before[i]?.cpuMs ?? 0), 0);
   return {
-    targetRate: rate,
     achievedRate: round((sent / sendMs) * 1000, 0),
     sent,
     received: parts.reduce((s, p) => s + p.received, 0),
     ackFailed: parts.reduce((s, p) => s + p.ackFailed, 0),
     ackErrors: parts.flatMap((p) => p.ackErrors).slice(0, 3),
     latency: summarize(parts.flatMap((p) => p.latencies)),
-    serverLagP99: round(stats.lag.p99, 2),
-    serverCpuUsPerRelay: round(((stats.cpuMs - before.cpuMs) * 1000) / Math.max(1, sent), 1),
+    serverLagP99: round(Math.max(...after.map((a) => a.lag.p99)), 2),
+    serverCpuUsPerRelay: round((cpuMs * 1000) / Math.max(1, sent), 1),
   };
+}
+
+async function runAt(
+  server: Server,
+  workers: Workers,
+  rate: number,
+  seconds: number,
+): Promise<RelayRun> {
+  return { targetRate: rate, ...(await relayLoad([server], workers, rate, seconds)) };
 }
 
 const passes = (r: RelayRun) =>
