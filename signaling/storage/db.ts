@@ -5,9 +5,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations.ts';
+import { FifoSqliteDialect } from './sqlite-dialect.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -48,7 +49,7 @@ function openSqlite(url: string): Store {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    dialect: new FifoSqliteDialect({ database: cachingStatements(sqlite) }),
   });
   return {
     db,
