@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- [connections|relay|offline|logins|browser|nodes|all] [--quick] [--connections N] [--rate N]
- *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--json FILE]`
+ *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io]
+ *  [--steps N,N,...] [--step-seconds N] [--json FILE]`
  *
  * Each server under test and each load generator runs in its own process; this one only drives
  * them and prints the figures with the conditions they were measured under.
@@ -21,7 +22,8 @@ type SuiteName = keyof typeof SUITES;
 
 const USAGE =
   'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|all] [--quick] [--connections N] ' +
-  '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--json FILE]';
+  '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
+  '[--steps N,N,...] [--step-seconds N] [--json FILE]';
 
 export interface Args {
   suites: SuiteName[];
@@ -36,6 +38,7 @@ export function parseArgs(argv: string[]): Args {
     servers: ['ours', 'plain', 'peerjs'],
     workers: 4,
     addresses: 8,
+    client: 'raw',
     pgAdminUrl:
       process.env.BENCH_PG_ADMIN_URL ??
       process.env.TEST_PG_ADMIN_URL ??
@@ -57,7 +60,14 @@ export function parseArgs(argv: string[]): Args {
     else if (a === '--workers') options.workers = Math.round(num(a, argv[++i]));
     else if (a === '--addresses') options.addresses = Math.round(num(a, argv[++i]));
     else if (a === '--json') json = argv[++i] ?? null;
-    else if (a === '--servers') {
+    else if (a === '--steps') options.steps = (argv[++i] ?? '').split(',').map((v) => num(a, v));
+    else if (a === '--step-seconds') options.stepSeconds = num(a, argv[++i]);
+    else if (a === '--client') {
+      const c = argv[++i];
+      if (c !== 'raw' && c !== 'socket.io')
+        throw new Error(`--client takes raw or socket.io\n${USAGE}`);
+      options.client = c;
+    } else if (a === '--servers') {
       const list = (argv[++i] ?? '').split(',').filter(Boolean);
       if (list.length === 0 || list.some((k) => !['ours', 'plain', 'peerjs'].includes(k)))
         throw new Error(`--servers takes a list of ours,plain,peerjs\n${USAGE}`);

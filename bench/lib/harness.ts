@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { Child } from './ipc.ts';
+import type { ClientKind } from '../load/worker.ts';
 import type { ServerStats } from './monitor.ts';
 
 export type ServerKind = 'ours' | 'plain' | 'peerjs';
@@ -21,12 +22,20 @@ export interface Options {
   connections?: number;
   rate?: number;
   seconds?: number;
+  /** Relay max-rate search: the rates tried and how long each is held. */
+  steps?: number[];
+  stepSeconds?: number;
   /** Which servers the side-by-side suites run (default all three). */
   servers: ServerKind[];
   /** Load generator processes. */
   workers: number;
   /** Loopback source addresses, 127.0.0.1 .. 127.0.0.N. */
   addresses: number;
+  /**
+   * The Socket.IO client the relay-type loads use: `raw` (bench/load/sio-raw.ts, the same wire
+   * protocol for a fraction of the generator's CPU) or `socket.io` (socket.io-client).
+   */
+  client: ClientKind;
   pgAdminUrl: string;
   log: (line: string) => void;
 }
@@ -85,6 +94,8 @@ export async function startServer(
 ): Promise<Server> {
   const child = await Child.start(`${kind} server`, `../servers/${kind}.ts`, [
     '--max-old-space-size=4096',
+    // Experiments only (a profile, a GC flag): extra node flags for the server under test.
+    ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
   ]);
   try {
     const started = await child.call<{ port: number; dbVersion?: string; databaseUrl?: string }>(
@@ -148,6 +159,8 @@ export class Workers {
     tokenPrefix: string,
     /** Several nodes: connection i goes to ports[i % ports.length]. */
     ports?: number[],
+    /** socket.io-client unless asked: the offline loads need its acks API. */
+    client: ClientKind = 'socket.io',
   ): Promise<{ connected: number; failed: number; errors: string[]; ms: number }> {
     const t0 = performance.now();
     const timeoutMs = Math.max(60_000, count * 20);
@@ -165,6 +178,7 @@ export class Workers {
             concurrency: 64,
             tokenPrefix,
             timeoutMs,
+            client,
           },
           timeoutMs + 30_000,
         ),

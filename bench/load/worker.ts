@@ -11,16 +11,21 @@ import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import type { Ack } from '../../shared/errors.ts';
 import { serve } from '../lib/ipc.ts';
+import { RawSioClient } from './sio-raw.ts';
 
 export type Kind = 'ours' | 'plain' | 'peerjs';
+/** How Socket.IO connections are opened: socket.io-client, or the lighter wire-level client. */
+export type ClientKind = 'socket.io' | 'raw';
 
 interface Conn {
   index: number;
   /** Sends one relay message to `to` (a connection of this worker). */
   relay(to: Conn, seq: number, sdp: string): void;
   close(): void;
+  isOpen(): boolean;
   /** The plain server relays to socket ids. */
   sid?: string;
+  /** socket.io-client connections only (the offline and delivery loads use its acks). */
   socket?: Socket;
 }
 
@@ -28,6 +33,7 @@ let kind: Kind = 'ours';
 let port = 0;
 /** Several nodes: connection `index` goes to `ports[index % ports.length]` (pairs split across). */
 let ports: number[] = [];
+let client: ClientKind = 'socket.io';
 let conns: Conn[] = [];
 let heartbeat: NodeJS.Timeout | undefined;
 
@@ -84,6 +90,7 @@ function openOne(
           );
         },
         close: () => ws.terminate(),
+        isOpen: () => ws.readyState === WebSocket.OPEN,
       };
       (conn as Conn & { ws: WebSocket }).ws = ws;
       ws.on('message', (data) => {
@@ -106,6 +113,7 @@ function openOne(
       });
     });
   }
+  if (client === 'raw') return openRaw(index, url, localAddress, tokenPrefix, timeoutMs);
   return new Promise((resolve, reject) => {
     const socket: Socket = io(url, {
       transports: ['websocket'],
@@ -133,6 +141,7 @@ function openOne(
           : (to, seq, sdp) =>
               socket.emit('relay', { to: to.sid, data: { type: 'offer', sdp, seq } }, onAck),
       close: () => socket.close(),
+      isOpen: () => socket.connected,
     };
     const ready = () => {
       clearTimeout(timer);
@@ -158,6 +167,43 @@ function openOne(
   });
 }
 
+/** The same connection as `openOne`'s socket.io-client branch, over `RawSioClient`. */
+async function openRaw(
+  index: number,
+  url: string,
+  localAddress: string,
+  tokenPrefix: string,
+  timeoutMs: number,
+): Promise<Conn> {
+  const ours = kind === 'ours';
+  const socket = await RawSioClient.open(
+    url,
+    { localAddress, timeoutMs, ...(ours ? { auth: { token: `${tokenPrefix}${index}` } } : {}) },
+    ours ? 'session:ready' : undefined,
+  );
+  if (ours) socket.on('signal', (d) => onSignal((d as { signal?: { seq?: unknown } }).signal?.seq));
+  else socket.on('relay', (d) => onSignal((d as { data?: { seq?: unknown } }).data?.seq));
+  return {
+    index,
+    sid: socket.id,
+    relay: ours
+      ? (to, seq, sdp) =>
+          socket.emit(
+            'signal:send',
+            { to: `u${to.index}`, signal: { type: 'offer', sdp, seq } },
+            onAck as (res: unknown) => void,
+          )
+      : (to, seq, sdp) =>
+          socket.emit(
+            'relay',
+            { to: to.sid, data: { type: 'offer', sdp, seq } },
+            onAck as (res: unknown) => void,
+          ),
+    close: () => socket.close(),
+    isOpen: () => socket.connected,
+  };
+}
+
 serve({
   /**
    * Opens connections `from`..`from+count-1`, `concurrency` at a time. With `ports` (several nodes
@@ -173,10 +219,12 @@ serve({
     concurrency: number;
     tokenPrefix: string;
     timeoutMs: number;
+    client?: ClientKind;
   }) {
     kind = args.kind;
     port = args.port;
     ports = args.ports ?? [];
+    client = args.client ?? 'socket.io';
     const t0 = performance.now();
     let next = 0;
     let failed = 0;
@@ -224,11 +272,7 @@ serve({
   /** How many of this worker's connections are still open. */
   alive() {
     let n = 0;
-    for (const c of conns) {
-      if (!c) continue;
-      const ws = (c as Conn & { ws?: WebSocket }).ws;
-      if (ws ? ws.readyState === WebSocket.OPEN : c.socket?.connected) n++;
-    }
+    for (const c of conns) if (c?.isOpen()) n++;
     return n;
   },
 
@@ -406,6 +450,7 @@ serve({
     timeoutMs: number;
   }) {
     kind = 'ours';
+    client = 'socket.io';
     port = args.port;
     ports = [];
     const t0 = performance.now();

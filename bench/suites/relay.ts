@@ -113,8 +113,12 @@ export async function relay(opts: Options): Promise<SuiteResult> {
   const target = opts.connections ?? (opts.quick ? 200 : 10_000);
   const rate = opts.rate ?? (opts.quick ? 100 : 1_000);
   const seconds = opts.seconds ?? (opts.quick ? 2 : 10);
-  const steps = opts.quick ? [200, 400] : [2_000, 4_000, 6_000, 8_000, 11_000, 15_000, 20_000];
-  const stepSeconds = opts.quick ? 1 : 3;
+  const steps = opts.quick
+    ? [200, 400]
+    : (opts.steps ?? [2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 15_000, 20_000]);
+  // Long enough to take in the full garbage collections a big heap runs every several seconds:
+  // with 3 s steps a server can pass a rate between two collections that it cannot hold.
+  const stepSeconds = opts.stepSeconds ?? (opts.quick ? 1 : 20);
   const rows: RelayRow[] = [];
   const notes: string[] = [];
   const loads: string[] = [loadNote()];
@@ -138,7 +142,16 @@ export async function relay(opts: Options): Promise<SuiteResult> {
         ]);
         await server.child.call('seedFriends', { pairs }, 120_000);
       }
-      const c = await workers.connect(kind, server.port, 0, target, opts, prefix);
+      const c = await workers.connect(
+        kind,
+        server.port,
+        0,
+        target,
+        opts,
+        prefix,
+        undefined,
+        opts.client,
+      );
       opts.log(`  connected ${fmtInt(c.connected)} in ${(c.ms / 1000).toFixed(1)} s`);
       if (c.failed > 0)
         notes.push(
