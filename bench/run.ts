@@ -36,7 +36,7 @@ export function parseArgs(argv: string[]): Args {
   const options: Omit<Options, 'log'> = {
     quick: false,
     servers: ['ours', 'plain', 'peerjs'],
-    workers: 4,
+    workers: 2,
     addresses: 8,
     client: 'raw',
     pgAdminUrl:
