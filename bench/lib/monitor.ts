@@ -2,6 +2,8 @@
  * What a server under test reports about itself: memory (after a full GC, so the figure is live
  * data, not garbage) and event-loop lag (perf_hooks histogram, timer resolution subtracted).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const RESOLUTION_MS = 1;
@@ -27,6 +29,38 @@ function gc(): void {
     g();
     g();
   }
+}
+
+/**
+ * Profiling runs only: with BENCH_HEAP_PROFILE=<file>, the server samples every allocation site
+ * from its start, INCLUDING objects the garbage collector has already freed (what a load churns
+ * through, not only what it keeps), and writes a .heapprofile (Chrome DevTools format) at close.
+ */
+let heapProfile: { session: Session; file: string } | undefined;
+const heapProfileFile = process.env.BENCH_HEAP_PROFILE;
+if (heapProfileFile) {
+  const session = new Session();
+  session.connect();
+  session.post('HeapProfiler.startSampling', {
+    samplingInterval: 8192,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  heapProfile = { session, file: heapProfileFile };
+}
+
+/** Writes the heap profile (if one is being taken); called by each server's `close`. */
+export function writeHeapProfile(): Promise<void> {
+  const p = heapProfile;
+  if (!p) return Promise.resolve();
+  heapProfile = undefined;
+  return new Promise((resolve) => {
+    p.session.post('HeapProfiler.stopSampling', (err, res) => {
+      if (!err) writeFileSync(`${p.file}.${process.pid}.heapprofile`, JSON.stringify(res.profile));
+      p.session.disconnect();
+      resolve();
+    });
+  });
 }
 
 export const monitorHandlers = {

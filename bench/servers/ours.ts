@@ -17,7 +17,7 @@ import { hashToken } from '../../signaling/services/auth.ts';
 import { hashPassword } from '../../signaling/services/passwords.ts';
 import { BENCH_PASSWORD } from '../lib/constants.ts';
 import { serve } from '../lib/ipc.ts';
-import { monitorHandlers } from '../lib/monitor.ts';
+import { monitorHandlers, writeHeapProfile } from '../lib/monitor.ts';
 
 let app: App | undefined;
 let cleanup: () => Promise<void> = async () => {};
@@ -298,6 +298,7 @@ serve({
   },
 
   async close() {
+    await writeHeapProfile();
     await cleanup();
     return null;
   },

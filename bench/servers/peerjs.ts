@@ -6,7 +6,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PeerServer } from 'peer';
 import { serve } from '../lib/ipc.ts';
-import { monitorHandlers } from '../lib/monitor.ts';
+import { monitorHandlers, writeHeapProfile } from '../lib/monitor.ts';
 
 let server: HttpServer | undefined;
 
@@ -25,6 +25,7 @@ serve({
   },
 
   async close() {
+    await writeHeapProfile();
     // Upgraded sockets keep the HTTP server open; the process is ended right after this anyway.
     server?.close();
     return null;

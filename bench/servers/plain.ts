@@ -9,7 +9,7 @@ import { Server } from 'socket.io';
 import { LIMITS } from '../../shared/limits.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import { serve } from '../lib/ipc.ts';
-import { monitorHandlers } from '../lib/monitor.ts';
+import { monitorHandlers, writeHeapProfile } from '../lib/monitor.ts';
 
 let close: () => Promise<void> = async () => {};
 
@@ -40,6 +40,7 @@ serve({
   },
 
   async close() {
+    await writeHeapProfile();
     await close();
     return null;
   },
