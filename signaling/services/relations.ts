@@ -4,6 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, UserRow } from '../storage/schema.ts';
+import type { SyncReader } from '../storage/db.ts';
 import { prepared } from '../storage/prepared.ts';
 import type { ServiceDeps } from './deps.ts';
 import { usernameKey } from './users.ts';
@@ -14,7 +15,7 @@ import { usernameKey } from './users.ts';
  * group_members_user and the group_members primary key). The relay's hot path, so it is built and
  * compiled once.
  */
-function reachQuery(db: Kysely<Database>) {
+function reachQuery(db: Kysely<Database>, reader?: SyncReader) {
   return prepared(
     db,
     (fromId: number, key: string) =>
@@ -52,6 +53,7 @@ function reachQuery(db: Kysely<Database>) {
         )
         .where('u.username_key', '=', key),
     [0, ''],
+    reader,
   );
 }
 
@@ -59,7 +61,7 @@ export class Relations {
   readonly #reach;
 
   constructor(private readonly deps: Pick<ServiceDeps, 'store'>) {
-    this.#reach = reachQuery(deps.store.db);
+    this.#reach = reachQuery(deps.store.db, deps.store.reader);
   }
 
   async areFriends(a: number, b: number): Promise<boolean> {

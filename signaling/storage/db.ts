@@ -18,8 +18,19 @@ export interface Store {
   dialect: Dialect;
   /** Where it lives, for logs (no password). */
   describe: string;
+  /**
+   * SQLite files only: a second, read-only connection for hot single-statement reads, run
+   * synchronously. It sees committed data only (WAL), never another request's open transaction, and
+   * needs neither Kysely's connection lock nor a promise per query. Absent on PostgreSQL and in
+   * memory, where callers go through `db`.
+   */
+  reader?: SyncReader;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SyncReader {
+  all<Row>(sql: string, parameters: readonly unknown[]): Row[];
 }
 
 // bigint columns (ids, times) come back from pg as strings by default; our values fit in a double.
@@ -51,14 +62,28 @@ function openSqlite(url: string): Store {
   const db = new Kysely<Database>({
     dialect: new FifoSqliteDialect({ database: cachingStatements(sqlite) }),
   });
+  // Opened lazily: the file's tables exist only once the migrations (on `db`) have run.
+  let readConnection: SqliteDatabase | undefined;
+  const reader: SyncReader | undefined =
+    file === ':memory:'
+      ? undefined
+      : {
+          all<Row>(text: string, parameters: readonly unknown[]): Row[] {
+            readConnection ??= cachingStatements(new SQLite(file, { readonly: true }));
+            return readConnection.prepare(text).all(parameters) as Row[];
+          },
+        };
   return {
     db,
     dialect: 'sqlite',
     describe: `sqlite:${file}`,
+    ...(reader ? { reader } : {}),
     async ping() {
       await sql`select 1`.execute(db);
     },
     async close() {
+      readConnection?.close();
+      readConnection = undefined;
       await db.destroy();
     },
   };

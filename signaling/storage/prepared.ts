@@ -7,6 +7,7 @@
  * placeholders landed in the compiled parameter list are where the real values go.
  */
 import type { Compilable, Kysely } from 'kysely';
+import type { SyncReader } from './db.ts';
 
 type Arg = number | string;
 
@@ -19,6 +20,11 @@ export function prepared<DB, Row, A extends Arg[]>(
   build: (...args: A) => Compilable<Row>,
   /** An example of each argument's type (number or string). */
   example: A,
+  /**
+   * For a read-only query: run it on the store's synchronous read connection when there is one
+   * (SQLite files), which skips the connection lock and Kysely's per-query machinery.
+   */
+  reader?: SyncReader,
 ): (...args: A) => Promise<Row[]> {
   const stand = example.map((v, i) => placeholder(i, v)) as A;
   const compiled = build(...stand).compile();
@@ -26,12 +32,24 @@ export function prepared<DB, Row, A extends Arg[]>(
   stand.forEach((p, i) => {
     if (!slots.includes(i)) throw new Error(`prepared query: argument ${i} is not a parameter`);
   });
-  return async (...args: A) => {
-    const parameters = compiled.parameters.map((p, k) => {
+  const bind = (args: A) =>
+    compiled.parameters.map((p, k) => {
       const slot = slots[k] as number;
       return slot === -1 ? p : args[slot];
     });
-    const res = await db.executeQuery<Row>({ ...compiled, parameters });
+  if (reader) {
+    if (compiled.query.kind !== 'SelectQueryNode')
+      throw new Error('prepared query: only a select may run on the read connection');
+    return (...args: A) => {
+      try {
+        return Promise.resolve(reader.all<Row>(compiled.sql, bind(args)));
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    };
+  }
+  return async (...args: A) => {
+    const res = await db.executeQuery<Row>({ ...compiled, parameters: bind(args) });
     return res.rows;
   };
 }

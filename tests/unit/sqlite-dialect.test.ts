@@ -85,4 +85,32 @@ describe('the SQLite store under concurrent queries', () => {
     const { rows } = await sql<{ n: number }>`select n from counter`.execute(db);
     expect(rows[0]?.n).toBe(100);
   });
+
+  it('reads committed rows only on the synchronous read connection', async () => {
+    const db = (store as Store).db;
+    const reader = (store as Store).reader;
+    expect(reader).toBeDefined();
+    const count = () => reader?.all<{ n: number }>('select n from counter', [])[0]?.n;
+    const before = count();
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const trx = db.transaction().execute(async (t) => {
+      await sql`update counter set n = n + 1`.execute(t);
+      await held; // the write transaction stays open while we read
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(count()).toBe(before); // not the open transaction's update
+    release();
+    await trx;
+    expect(count()).toBe((before ?? 0) + 1);
+  });
+
+  it('has no read connection for an in-memory database', async () => {
+    const mem = await openStore(':memory:');
+    try {
+      expect(mem.reader).toBeUndefined();
+    } finally {
+      await mem.close();
+    }
+  });
 });
