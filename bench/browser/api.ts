@@ -30,6 +30,11 @@ export interface Throughput {
   bytesPerMessage: number;
   /** Bytes of the JSON frame on the channel (raw runs). */
   frameBytes?: number;
+  /**
+   * Engine runs: every 16th message (by number) timed: sendPrivate called (t0), resolved
+   * (queued), reported delivered (done).
+   */
+  samples?: { k: number; t0: number; queued: number; done: number }[];
   errors: string[];
 }
 
@@ -49,6 +54,12 @@ export interface BenchPage {
   timedSend(from: string, to: string, text: string, timeoutMs: number): Promise<TimedSend>;
   /** When the receiving engine reported message `id` (null: not seen). */
   receivedAt(me: string, id: string): number | null;
+  /**
+   * Throughput runs: when the receiving engine reported each sampled message (stored, by its
+   * number), since the last call; clears them. Also stops it recording every message it receives
+   * (receivedAt), so a long run keeps its memory flat.
+   */
+  receivedSamples(me: string): Record<number, number>;
   /** Messages through the engine, `window` awaiting delivery at a time, for `seconds`. */
   engineThroughput(
     from: string,
@@ -56,6 +67,11 @@ export interface BenchPage {
     o: { seconds: number; window: number; size: number; cap: number; drainMs: number },
   ): Promise<Throughput>;
   destroy(names: string[]): Promise<void>;
+  /**
+   * This page's IndexedDB read-write transactions (count, and summed ms from creation to complete)
+   * and write requests so far, by database.
+   */
+  idbWrites(): Record<string, { transactions: number; ms: number; requests: number }>;
 
   // --- the raw ceiling: one RTCPeerConnection per page, no engine, no simple-peer ---
   rawOffer(): Promise<RTCSessionDescriptionInit>;

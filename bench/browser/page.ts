@@ -11,11 +11,52 @@ import { Dexie, type Table } from 'dexie';
 import { encodeFrame, parseFrame } from '../../shared/peer-wire.ts';
 import type { ChatEngine, ChatMessage } from '../../web/src/core/api.ts';
 import { createEngine } from '../../web/src/core/engine.ts';
-import { History, type OutboxItem } from '../../web/src/core/history.ts';
+import { History } from '../../web/src/core/history.ts';
 import { newMessageId } from '../../web/src/core/ids.ts';
 import type { BenchPage, Throughput, TimedSend } from './api.ts';
 
 const now = () => performance.timeOrigin + performance.now();
+
+/**
+ * IndexedDB work per database, counted by wrapping the IDB prototypes (both engines of a page
+ * share them): read-write transactions, the ms from creating each to its `complete` (its commit
+ * latency as its callers see it), and write requests (put/add/delete). Read around the throughput
+ * runs to say how well the engine's group commit batches and how long its commits take.
+ */
+type IdbWrites = { transactions: number; ms: number; requests: number };
+const idbWrites = new Map<string, IdbWrites>();
+function idbCount(name: string): IdbWrites {
+  let c = idbWrites.get(name);
+  if (!c) idbWrites.set(name, (c = { transactions: 0, ms: 0, requests: 0 }));
+  return c;
+}
+{
+  const transaction = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (
+    this: IDBDatabase,
+    ...args: Parameters<IDBDatabase['transaction']>
+  ) {
+    const tx = transaction.apply(this, args);
+    if (args[1] === 'readwrite') {
+      const c = idbCount(this.name);
+      const t0 = performance.now();
+      c.transactions++;
+      tx.addEventListener('complete', () => (c.ms += performance.now() - t0));
+    }
+    return tx;
+  } as IDBDatabase['transaction'];
+  for (const method of ['put', 'add', 'delete'] as const) {
+    const original = IDBObjectStore.prototype[method] as (...a: unknown[]) => IDBRequest;
+    (IDBObjectStore.prototype as unknown as Record<string, unknown>)[method] = function (
+      this: IDBObjectStore,
+      ...args: unknown[]
+    ) {
+      idbCount(this.transaction.db.name).requests++;
+      return original.apply(this, args);
+    };
+  }
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -94,7 +135,14 @@ interface Entry {
   pending: Pending;
   /** Only while timing single sends (not during throughput runs, to keep memory flat). */
   keepReceived: boolean;
+  /** Throughput runs: when every SAMPLE_EVERY-th message (by its number) was stored and shown. */
+  recvSample: Map<number, number>;
 }
+
+/** Throughput runs time one message in this many through its stages. */
+const SAMPLE_EVERY = 16;
+/** The message number `textOf` put at the start of the text. */
+const numberOf = (text: string) => Number.parseInt(text, 10);
 
 const engines = new Map<string, Entry>();
 
@@ -112,6 +160,7 @@ function newEngine(name: string): Entry {
     recvAt: new Map(),
     pending: new Pending(),
     keepReceived: true,
+    recvSample: new Map(),
   };
   engine.on((ev) => {
     if (ev.type === 'link') {
@@ -120,7 +169,12 @@ function newEngine(name: string): Entry {
       const m: ChatMessage = ev.message;
       if (m.from === name) {
         if (m.state && m.state !== 'sending') e.pending.settle(m.id, m.state === 'delivered');
-      } else if (e.keepReceived && !e.recvAt.has(m.id)) e.recvAt.set(m.id, now());
+      } else if (e.keepReceived) {
+        if (!e.recvAt.has(m.id)) e.recvAt.set(m.id, now());
+      } else {
+        const k = numberOf(m.text);
+        if (k % SAMPLE_EVERY === 0 && !e.recvSample.has(k)) e.recvSample.set(k, now());
+      }
     }
   });
   engines.set(name, e);
@@ -227,15 +281,36 @@ const bench: BenchPage = {
     return entry(me).recvAt.get(id) ?? null;
   },
 
+  receivedSamples(me) {
+    const e = entry(me);
+    e.keepReceived = false;
+    const out = Object.fromEntries(e.recvSample);
+    e.recvSample.clear();
+    return out;
+  },
+
   async engineThroughput(from, to, o) {
     const e = entry(from);
     const receivers = [...engines.values()];
     for (const r of receivers) r.keepReceived = false;
+    const samples: NonNullable<Throughput['samples']> = [];
     const r = await windowed(o, e.pending, async (k) => {
+      if (k % SAMPLE_EVERY !== 0) {
+        const m = await e.engine.sendPrivate(to, textOf(o.size, k));
+        return e.pending.wait(m.id);
+      }
+      const t0 = now();
       const m = await e.engine.sendPrivate(to, textOf(o.size, k));
-      return e.pending.wait(m.id);
+      const queued = now();
+      const ok = await e.pending.wait(m.id);
+      if (ok) samples.push({ k, t0, queued, done: now() });
+      return ok;
     });
-    return { ...r, bytesPerMessage: o.size };
+    return { ...r, bytesPerMessage: o.size, samples };
+  },
+
+  idbWrites() {
+    return Object.fromEntries([...idbWrites].map(([k, v]) => [k, { ...v }]));
   },
 
   async destroy(names) {
@@ -373,28 +448,19 @@ const bench: BenchPage = {
     try {
       const r = await windowed({ ...o, drainMs: 10_000 }, null, async (k) => {
         const id = newMessageId();
-        const text = textOf(o.size, k);
-        const sentAt = Date.now();
-        const frame = encodeFrame({ v: 1, type: 'msg', id, conversation: 'private', text, sentAt });
         const message: ChatMessage = {
           id,
           conversation: `u:${peer}`,
           from: user,
-          text,
-          sentAt,
+          text: textOf(o.size, k),
+          sentAt: Date.now(),
           state: 'sending',
-        };
-        const item: OutboxItem = {
-          id,
-          target: { kind: 'private', username: peer },
-          frame,
-          queuedAt: sentAt,
         };
         // What Delivery does around one direct message (and the engine's conversations refresh
         // after each change; History group-commits concurrent writes and keeps the list in memory).
-        await h.addOwn(message, peer, item);
+        await h.addOwn(message, peer);
         await h.conversations();
-        await h.settleOwn(id, { state: 'delivered', error: undefined });
+        await h.settleOwn(message, { state: 'delivered', error: undefined });
         await h.conversations();
         return true;
       });
@@ -434,16 +500,15 @@ const bench: BenchPage = {
 
   async historyBatched(o) {
     const name = `p2sp-hb${newMessageId().slice(0, 8)}`;
+    type Row = ChatMessage & { outboxAt?: number };
     const db = new Dexie(name) as Dexie & {
-      messages: Table<ChatMessage, [string, string]>;
+      messages: Table<Row, [string, string]>;
       conversations: Table<{ id: string; updatedAt: number; unread: number }, string>;
-      outbox: Table<OutboxItem, string>;
     };
-    // History's schema (web/src/core/history.ts).
+    // History's schema (web/src/core/history.ts): the outbox is a sparse index on the message rows.
     db.version(1).stores({
-      messages: '[from+id], id, [conversation+sentAt]',
+      messages: '[from+id], [conversation+sentAt], outboxAt',
       conversations: 'id, updatedAt',
-      outbox: 'id, queuedAt',
     });
     await db.open();
     const me = 'me';
@@ -454,39 +519,36 @@ const bench: BenchPage = {
     try {
       while (now() < end && count < o.cap) {
         const sentAt = Date.now();
-        const own: ChatMessage[] = [];
-        const items: OutboxItem[] = [];
+        const own: Row[] = [];
         const received: ChatMessage[] = [];
         for (let j = 0; j < o.window; j++) {
           const id = newMessageId();
           const text = textOf(o.size, count + j);
-          const frame = encodeFrame({
-            v: 1,
-            type: 'msg',
+          own.push({
             id,
-            conversation: 'private',
+            conversation: `u:${peer}`,
+            from: me,
             text,
             sentAt,
+            state: 'sending',
+            outboxAt: sentAt,
           });
-          own.push({ id, conversation: `u:${peer}`, from: me, text, sentAt, state: 'sending' });
-          items.push({ id, target: { kind: 'private', username: peer }, frame, queuedAt: sentAt });
           received.push({ id, conversation: `u:${me}`, from: peer, text, sentAt });
         }
         const conv = (id: string) => ({ id, updatedAt: Date.now(), unread: 0 });
-        // Sender: queue the batch; then, acked, drop it from the outbox and mark it delivered.
-        await db.transaction('rw', [db.messages, db.outbox, db.conversations], async () => {
+        // Sender: queue the batch; receiver: store it; sender: mark it delivered (out of the outbox).
+        await db.transaction('rw', [db.messages, db.conversations], async () => {
           await db.messages.bulkPut(own);
-          await db.outbox.bulkPut(items);
           await db.conversations.put(conv(`u:${peer}`));
         });
-        // Receiver: store the batch.
         await db.transaction('rw', [db.messages, db.conversations], async () => {
           await db.messages.bulkPut(received);
           await db.conversations.put(conv(`u:${me}`));
         });
-        await db.transaction('rw', [db.messages, db.outbox, db.conversations], async () => {
-          await db.outbox.bulkDelete(items.map((i) => i.id));
-          await db.messages.bulkPut(own.map((m) => ({ ...m, state: 'delivered' as const })));
+        await db.transaction('rw', [db.messages, db.conversations], async () => {
+          await db.messages.bulkPut(
+            own.map(({ outboxAt: _outboxAt, ...m }) => ({ ...m, state: 'delivered' as const })),
+          );
           await db.conversations.put(conv(`u:${peer}`));
         });
         count += o.window;

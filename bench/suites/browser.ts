@@ -9,9 +9,13 @@
  *     messages awaiting their ack);
  * (c) the ceiling: a raw RTCDataChannel between the same two contexts carrying the same JSON frames
  *     with the same acks and window (plus an unacked bulk run), signaled through this process;
- * (d) the engine's parts alone in the page (its IndexedDB history work per message, zod frames).
+ * (d) the engine's parts alone in the page (its IndexedDB history work per message, zod frames);
+ * (e) where (b) and (c) spend: CPU per delivered message by process (from /proc: both pages, the
+ *     browser process that runs IndexedDB, the network service, the server) and each engine's
+ *     IndexedDB transactions and write requests per message. BENCH_PROFILE=<dir> also writes V8 CPU
+ *     profiles of both pages for the first engine and raw rounds.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +81,119 @@ async function buildPage(outDir: string): Promise<number> {
     },
   });
   return performance.now() - t0;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime/stime (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (ms) used so far by this process's descendants (Chromium's processes and the server),
+ * by kind, plus the whole machine's busy time, from /proc; empty on a system without it. Read around
+ * a throughput round, it says where each message's CPU goes (renderers = the two pages).
+ */
+function cpuSnapshot(): Map<string, number> {
+  const out = new Map<string, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return out;
+  }
+  const info = new Map<number, { ppid: number; ms: number; kind: string }>();
+  for (const p of pids) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      const type = /--type=([a-z-]+)/.exec(cmd)?.[1];
+      const sub = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1];
+      const kind = (cmd.split('\0')[0] ?? '').includes('chromium')
+        ? type === undefined
+          ? 'browser'
+          : type === 'utility'
+            ? `utility ${(sub ?? '').replace(/^.*\./, '')}`
+            : type
+        : 'server';
+      info.set(Number(p), {
+        ppid: Number(f[1]),
+        ms: ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ,
+        kind,
+      });
+    } catch {
+      // The process ended between readdir and read.
+    }
+  }
+  const mine = (pid: number): boolean => {
+    for (let p = info.get(pid)?.ppid, hops = 0; p !== undefined && hops < 20; hops++) {
+      if (p === process.pid) return true;
+      p = info.get(p)?.ppid;
+    }
+    return false;
+  };
+  for (const [pid, x] of info) {
+    if (mine(pid)) out.set(x.kind, (out.get(x.kind) ?? 0) + x.ms);
+  }
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1);
+    // user nice system (idle iowait excluded) irq softirq steal
+    const busy = [0, 1, 2, 5, 6, 7].reduce((a, i) => a + Number(cpu?.[i] ?? 0), 0);
+    out.set('machine', (busy * 1000) / USER_HZ);
+  } catch {
+    // No /proc/stat: no machine figure.
+  }
+  return out;
+}
+
+/** µs of CPU per delivered message by kind between two snapshots. */
+function cpuPerMessage(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  messages: number,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [kind, ms] of after) {
+    const d = ms - (before.get(kind) ?? 0);
+    if (d > 0) out[kind] = round((d * 1000) / Math.max(1, messages), 1);
+  }
+  return out;
+}
+
+const fmtCpu = (c: Record<string, number>): string => {
+  const ours = Object.entries(c).filter(([k]) => k !== 'machine');
+  const total = ours.reduce((a, [, v]) => a + v, 0);
+  return (
+    `${total.toFixed(0)} µs (` +
+    ours
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+      .join(', ') +
+    `; whole machine ${(c.machine ?? 0).toFixed(0)})`
+  );
+};
+
+/**
+ * Starts V8's sampling profiler in each page (over CDP); the returned function stops it and writes
+ * `<dir>/<label>-page<i>.cpuprofile` (open in Chrome DevTools' Performance panel).
+ */
+async function profile(pages: Page[]): Promise<(dir: string, label: string) => Promise<string[]>> {
+  const sessions = await Promise.all(pages.map((p) => p.context().newCDPSession(p)));
+  for (const s of sessions) {
+    await s.send('Profiler.enable');
+    await s.send('Profiler.setSamplingInterval', { interval: 200 });
+    await s.send('Profiler.start');
+  }
+  return async (dir, label) => {
+    mkdirSync(dir, { recursive: true });
+    const files: string[] = [];
+    for (const [i, s] of sessions.entries()) {
+      const { profile: p } = await s.send('Profiler.stop');
+      const file = join(dir, `${label}-page${i}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(p));
+      files.push(file);
+      await s.detach();
+    }
+    return files;
+  };
 }
 
 type Call = <T>(
@@ -254,26 +371,81 @@ export async function browser(opts: Options): Promise<SuiteResult> {
       offer,
     );
     await call(A, (b, a: RTCSessionDescriptionInit) => b.rawConnect(a, 15_000), answer);
+    const cpu = new Map<Throughput, Record<string, number>>();
+    const measuredCpu = async (round: () => Promise<Throughput>) => {
+      const before = cpuSnapshot();
+      const t = await round();
+      cpu.set(t, cpuPerMessage(before, cpuSnapshot(), t.delivered));
+      return t;
+    };
+    type Writes = Record<string, { transactions: number; ms: number; requests: number }>;
+    const idb = new Map<Throughput, { sender: Writes[string]; receiver: Writes[string] }>();
+    /** Sampled messages' stages, ms: send -> resolved, -> stored at the receiver, -> delivered. */
+    const stages = new Map<
+      Throughput,
+      { n: number; queued: Summary; atReceiver: Summary; back: Summary; total: Summary }
+    >();
+    /** The engine run, with each side's IndexedDB writes (its history database) counted. */
+    const engineRound = async (round: () => Promise<Throughput>) => {
+      const writes = () => Promise.all([A, B].map((p) => call<Writes>(p, (b) => b.idbWrites())));
+      const before = await writes();
+      const t = await round();
+      const after = await writes();
+      const side = (i: number, name: string) => {
+        const none = { transactions: 0, ms: 0, requests: 0 };
+        const a = after[i]?.[`p2sp-${name}`] ?? none;
+        const b = before[i]?.[`p2sp-${name}`] ?? none;
+        return {
+          transactions: a.transactions - b.transactions,
+          ms: a.ms - b.ms,
+          requests: a.requests - b.requests,
+        };
+      };
+      idb.set(t, { sender: side(0, tpSender), receiver: side(1, tpReceiver) });
+      const shown = await call<Record<number, number>>(
+        B,
+        (b, me: string) => b.receivedSamples(me),
+        tpReceiver,
+      );
+      const joined = (t.samples ?? []).flatMap((x) => {
+        const at = shown[x.k];
+        return at === undefined ? [] : [{ ...x, shown: at }];
+      });
+      stages.set(t, {
+        n: joined.length,
+        queued: summarize(joined.map((x) => x.queued - x.t0)),
+        atReceiver: summarize(joined.map((x) => x.shown - x.t0)),
+        back: summarize(joined.map((x) => x.done - x.shown)),
+        total: summarize(joined.map((x) => x.done - x.t0)),
+      });
+      return t;
+    };
     const run = {
       engine: (secs: number) =>
-        call<Throughput>(
-          A,
-          (b, [from, to, o]: [string, string, Parameters<BenchPage['engineThroughput']>[2]]) =>
-            b.engineThroughput(from, to, o),
-          [
-            tpSender,
-            tpReceiver,
-            { seconds: secs, window: WINDOW, size: MESSAGE_BYTES, cap, drainMs },
-          ],
+        engineRound(() =>
+          measuredCpu(() =>
+            call<Throughput>(
+              A,
+              (b, [from, to, o]: [string, string, Parameters<BenchPage['engineThroughput']>[2]]) =>
+                b.engineThroughput(from, to, o),
+              [
+                tpSender,
+                tpReceiver,
+                { seconds: secs, window: WINDOW, size: MESSAGE_BYTES, cap, drainMs },
+              ],
+            ),
+          ),
         ),
       raw: (secs: number) =>
-        call<Throughput>(A, (b, o: Parameters<BenchPage['rawAcked']>[0]) => b.rawAcked(o), {
-          seconds: secs,
-          window: WINDOW,
-          size: MESSAGE_BYTES,
-          cap,
-          drainMs,
-        }),
+        measuredCpu(() =>
+          call<Throughput>(A, (b, o: Parameters<BenchPage['rawAcked']>[0]) => b.rawAcked(o), {
+            seconds: secs,
+            window: WINDOW,
+            size: MESSAGE_BYTES,
+            cap,
+            drainMs,
+          }),
+        ),
       bulk: (secs: number) =>
         call<Throughput>(A, (b, o: Parameters<BenchPage['rawBulk']>[0]) => b.rawBulk(o), {
           seconds: secs,
@@ -282,6 +454,8 @@ export async function browser(opts: Options): Promise<SuiteResult> {
           drainMs,
         }),
     };
+    // The receiver samples from here on instead of recording every message.
+    await call(B, (b, me: string) => b.receivedSamples(me), tpReceiver);
     await run.engine(warmSeconds);
     await run.raw(warmSeconds);
     await run.bulk(warmSeconds);
@@ -289,8 +463,19 @@ export async function browser(opts: Options): Promise<SuiteResult> {
     const raw: Throughput[] = [];
     const bulk: Throughput[] = [];
     for (let k = 0; k < rounds; k++) {
+      // BENCH_PROFILE=<dir>: V8 CPU profiles of both pages during the first engine and raw rounds.
+      const profiling = k === 0 && process.env.BENCH_PROFILE ? await profile([A, B]) : null;
       engine.push(await run.engine(seconds));
+      if (profiling) {
+        const files = await profiling(process.env.BENCH_PROFILE as string, 'engine');
+        notes.push(`CPU profiles of the pages during engine round 1: ${files.join(', ')}`);
+      }
+      const profilingRaw = k === 0 && process.env.BENCH_PROFILE ? await profile([A, B]) : null;
       raw.push(await run.raw(seconds));
+      if (profilingRaw) {
+        const files = await profilingRaw(process.env.BENCH_PROFILE as string, 'raw');
+        notes.push(`CPU profiles of the pages during raw acked round 1: ${files.join(', ')}`);
+      }
       bulk.push(await run.bulk(seconds));
       opts.log(
         `  round ${k + 1}: engine ${fmtInt(perSec(engine[k] as Throughput))} msg/s, raw (acked) ${fmtInt(perSec(raw[k] as Throughput))} msg/s, raw (bulk) ${fmtInt(perSec(bulk[k] as Throughput))} msg/s`,
@@ -357,6 +542,37 @@ export async function browser(opts: Options): Promise<SuiteResult> {
         `zod encode+parse of a msg and an ack frame ${codecUs.toFixed(0)} µs/msg. ` +
         `The engine ran at ${engineMs.toFixed(2)} ms/msg; sender + receiver IndexedDB work in series (both pages share the browser's IndexedDB backend) ` +
         `${(senderDbMs + receiverDbMs).toFixed(2)} ms/msg.`,
+      `IndexedDB writes per delivered message (read-write transactions / write requests; counted in the pages) and commit latency (mean ms from creating a transaction to its complete; % of the run with one in flight): ` +
+        engine
+          .map((t, k) => {
+            const w = idb.get(t);
+            if (!w) return `round ${k + 1} not counted`;
+            const side = (x: { transactions: number; ms: number; requests: number }) => {
+              const per = (n: number) => (n / Math.max(1, t.delivered)).toFixed(2);
+              const mean = x.ms / Math.max(1, x.transactions);
+              const busy = (100 * x.ms) / Math.max(1, t.ms);
+              return `${per(x.transactions)} / ${per(x.requests)}, ${mean.toFixed(2)} ms, ${busy.toFixed(0)}%`;
+            };
+            return `round ${k + 1} sender ${side(w.sender)}; receiver ${side(w.receiver)}`;
+          })
+          .join('; ') +
+        '.',
+      `Where a message's time goes in the engine runs (p50 of every 16th message; window ${WINDOW}): ` +
+        engine
+          .map((t, k) => {
+            const x = stages.get(t);
+            return x && x.n > 0
+              ? `round ${k + 1} (n ${x.n}): sendPrivate resolved ${fmtMs(x.queued.p50)}, stored and shown at the receiver ${fmtMs(x.atReceiver.p50)}, then delivered at the sender ${fmtMs(x.back.p50)} later; send -> delivered ${fmtMs(x.total.p50)} (p95 ${fmtMs(x.total.p95)})`
+              : `round ${k + 1} no samples`;
+          })
+          .join('; ') +
+        '.',
+      `CPU per delivered message (from /proc; renderers = both pages, browser = Chromium's browser process, which runs IndexedDB; "whole machine" includes everything else running): ` +
+        [
+          ...engine.map((t, k) => `engine round ${k + 1} ${fmtCpu(cpu.get(t) ?? {})}`),
+          ...raw.map((t, k) => `raw acked round ${k + 1} ${fmtCpu(cpu.get(t) ?? {})}`),
+        ].join('; ') +
+        '.',
       'Both pages are separate browser contexts of one Chromium; the raw connection is signaled by this process (non-trickle offer/answer passed between the pages through Playwright), host candidates only, no STUN/TURN.',
     );
     if (pageErrors.length)
@@ -472,6 +688,12 @@ export async function browser(opts: Options): Promise<SuiteResult> {
         engine,
         raw,
         bulk,
+        idbWrites: engine.map((t) => idb.get(t) ?? null),
+        stages: engine.map((t) => stages.get(t) ?? null),
+        cpuUsPerMessage: {
+          engine: engine.map((t) => cpu.get(t) ?? {}),
+          raw: raw.map((t) => cpu.get(t) ?? {}),
+        },
         engineRate: round(engineRate, 1),
         rawRate: round(rawRate, 1),
         ratio: round(ratio, 3),

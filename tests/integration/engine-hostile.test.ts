@@ -5,7 +5,7 @@
 import wrtc from '@roamhq/wrtc';
 import Peer, { type Instance, type Options } from 'simple-peer';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { destroyEngines, findMessage, signedIn } from '../helpers/engine.ts';
+import { destroyEngines, findMessage, signedIn, waitForState } from '../helpers/engine.ts';
 import {
   call,
   closeAllSockets,
@@ -100,4 +100,28 @@ it('drops bad frames and group messages from non-members; stamps the sender from
   });
   expect(await bob.engine.history(`g:${group.id}`)).toEqual([]);
   expect(await bob.engine.history('u:carol')).toEqual([]);
+});
+
+it('stops waiting for an ack at the deadline and stores the messages for a peer that never acks', async () => {
+  const bob = await signedIn(server.url, 'bob', { directTimeoutMs: 1_000 });
+  const aaronAuth = await register(server.url, 'aaron');
+  const aaron = await connectSocket(server.url, aaronAuth.token);
+  await call(aaron, 'friends:request', { username: 'bob' });
+  await eventually(() => bob.engine.social.incoming.includes('aaron'));
+  await bob.engine.respondFriend('aaron', true);
+  const { frames } = await rawPeer(aaron, 'bob');
+  await eventually(() => bob.engine.link('aaron') === 'direct', 5_000, 'channel open');
+
+  const sent = await Promise.all(
+    ['one', 'two', 'three'].map((text) => bob.engine.sendPrivate('aaron', text)),
+  );
+  for (const m of sent) {
+    const done = await waitForState(bob.engine, 'u:aaron', m.id, ['delivered', 'stored', 'failed']);
+    expect(done.state).toBe('stored');
+  }
+  // They did go over the channel first; only the missing acks sent them to the store.
+  const msgIds = frames
+    .filter((f) => (f as { type?: string }).type === 'msg')
+    .map((f) => (f as { id: string }).id);
+  expect(msgIds.sort()).toEqual(sent.map((m) => m.id).sort());
 });

@@ -19,6 +19,7 @@ import {
   call,
   eventually,
   register,
+  sleep,
   startServer,
   type TestServer,
 } from '../helpers/server.ts';
@@ -150,5 +151,28 @@ describe('engine: direct messages', () => {
     expect(copies).toHaveLength(1);
     expect(copies[0]?.viaServer).toBeUndefined();
     expect(seen).toEqual([]);
+  });
+});
+
+describe('engine: idle channels', () => {
+  it('keeps a channel open while messages flow and closes it once it has been quiet', async () => {
+    const alice = await signedIn(server.url, 'alice', { idleCloseMs: 1_000 });
+    const bob = await signedIn(server.url, 'bob');
+    await befriend(alice.engine, bob.engine);
+    const links: string[] = [];
+    alice.engine.on((e) => {
+      if (e.type === 'link' && e.username === 'bob') links.push(e.link);
+    });
+
+    // Traffic for twice the idle time: the channel stays the same one, open throughout.
+    for (let i = 0; i < 20; i++) {
+      const sent = await alice.engine.sendPrivate('bob', `keep-alive ${i}`);
+      await waitForState(alice.engine, 'u:bob', sent.id, ['delivered']);
+      expect(alice.engine.link('bob')).toBe('direct');
+      await sleep(100);
+    }
+    expect(links).toEqual(['connecting', 'direct']);
+    await eventually(() => alice.engine.link('bob') === 'offline-store', 5_000, 'idle close');
+    expect(links).toEqual(['connecting', 'direct', 'offline-store']);
   });
 });

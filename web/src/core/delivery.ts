@@ -3,12 +3,18 @@
  * the data channel and wait for the peer's `ack`; when the peer is offline or unreachable within
  * the direct timeout, hand the frame to the server's offline store. Group messages fan out the same
  * way to each member. The outbox is resent on every sign-in, so a closed tab loses nothing.
+ *
+ * Latency: the frame goes out while the message's own row commits (`sendPrivate` still resolves
+ * only once it is in the outbox), and a "delivered" is reported as soon as the ack is in, with the
+ * settle (state + leaving the outbox) committing behind it. An outcome is never written before the
+ * row it changes. If the tab dies before the settle commits, the outbox resends on the next sign-in
+ * and the receiver, which dedupes by sender + id, acks again.
  */
 import { encodeFrame, messageText, type MsgFrame } from '../../../shared/peer-wire.ts';
 import type { GroupMember } from '../../../shared/events.ts';
 import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
-import type { History, OutboxItem, OutboxTarget } from './history.ts';
-import { groupConversation, newMessageId, privateConversation } from './ids.ts';
+import type { History, OwnPatch } from './history.ts';
+import { groupConversation, newMessageId, parseConversation, privateConversation } from './ids.ts';
 import type { Peers } from './peers.ts';
 import type { Session } from './session.ts';
 import type { Social } from './social.ts';
@@ -20,6 +26,23 @@ export interface DeliveryDeps {
   directTimeoutMs: number;
   history(): History | null;
   changed(message: ChatMessage): void;
+  /** History's committed conversation list changed without a message event (a settle committed). */
+  conversationsChanged(): void;
+}
+
+/** Where a message goes. */
+type Target = { kind: 'private'; username: string } | { kind: 'group'; groupId: number };
+
+/** One of my messages on its way: the frame is rebuilt from the message for a resend. */
+interface Outgoing {
+  message: ChatMessage;
+  target: Target;
+  /** The encoded `msg` frame, exactly as sent to peers and to the offline store. */
+  frame: string;
+  /** The message's own row committed (it is in history and the outbox). */
+  stored: Promise<void>;
+  /** The attempt's outcome, once known (it may be waiting for `stored`). */
+  outcome?: Outcome;
 }
 
 /** Errors worth another try on the next sign-in; the rest are final answers from the server. */
@@ -27,10 +50,98 @@ const TRANSIENT = new Set(['INTERNAL', 'RATE_LIMITED', 'UNAUTHENTICATED']);
 const isTransient = (err: unknown) => !(err instanceof EngineError) || TRANSIENT.has(err.wire.code);
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+function frameOf(message: ChatMessage, target: Target): string {
+  const frame: MsgFrame =
+    target.kind === 'private'
+      ? {
+          v: 1,
+          type: 'msg',
+          id: message.id,
+          conversation: 'private',
+          text: message.text,
+          sentAt: message.sentAt,
+        }
+      : {
+          v: 1,
+          type: 'msg',
+          id: message.id,
+          conversation: 'group',
+          groupId: target.groupId,
+          text: message.text,
+          sentAt: message.sentAt,
+        };
+  return encodeFrame(frame);
+}
+
+/** What applying a patch to a message gives (as History stores it). */
+function patched(message: ChatMessage, patch: OwnPatch): ChatMessage {
+  const next: ChatMessage = { ...message, ...patch };
+  if (next.error === undefined) delete next.error;
+  if (next.fanout === undefined) delete next.fanout;
+  return next;
+}
+
+/**
+ * Many deadlines on one timer. Direct attempts all wait the same time from their start, so they
+ * expire in about the order they began; a timer set and cleared per message costs more than the
+ * rest of the message's bookkeeping at thousands of messages a second.
+ */
+class Deadlines {
+  /** Sorted by `at` from `#head` on; a cancelled entry has no `fire` and waits to be dropped. */
+  #entries: { at: number; fire: (() => void) | null }[] = [];
+  #head = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timerAt = Infinity;
+
+  /** Calls `fire` at `at` (ms since the epoch) unless the returned function is called first. */
+  add(at: number, fire: () => void): () => void {
+    const entry: { at: number; fire: (() => void) | null } = { at, fire };
+    const q = this.#entries;
+    let i = q.length;
+    while (i > this.#head && (q[i - 1] as { at: number }).at > at) i--;
+    q.splice(i, 0, entry);
+    if (at < this.#timerAt) this.#arm(at);
+    return () => {
+      entry.fire = null;
+    };
+  }
+
+  #arm(at: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#expire(), Math.max(0, at - Date.now()));
+  }
+
+  #expire(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const now = Date.now();
+    // A callback may add entries (behind the head): read the array afresh on every step.
+    while (this.#head < this.#entries.length) {
+      const entry = this.#entries[this.#head] as { at: number; fire: (() => void) | null };
+      if (entry.fire !== null && entry.at > now) break;
+      this.#head++;
+      entry.fire?.();
+    }
+    if (this.#head >= this.#entries.length) {
+      this.#entries = [];
+      this.#head = 0;
+      return;
+    }
+    if (this.#head > 1024) {
+      this.#entries = this.#entries.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#arm((this.#entries[this.#head] as { at: number }).at);
+  }
+}
+
 export class Delivery {
   /** Ack waiters: message id -> username -> resolve. */
   readonly #acks = new Map<string, Map<string, () => void>>();
+  /** Ids being attempted, until their outcome is committed (so a flush does not send them twice). */
   readonly #inflight = new Set<string>();
+  readonly #deadlines = new Deadlines();
   #stopped = false;
 
   constructor(private readonly deps: DeliveryDeps) {}
@@ -59,13 +170,26 @@ export class Delivery {
   async flushOutbox(): Promise<void> {
     const history = this.deps.history();
     if (!history) return;
-    for (const item of await history.outbox()) {
-      if (!this.#inflight.has(item.id)) void this.#attempt(history, item);
+    for (const message of await history.outbox()) {
+      if (this.#inflight.has(message.id)) continue;
+      const target = parseConversation(message.conversation);
+      let frame: string;
+      try {
+        frame = frameOf(message, target);
+      } catch (err) {
+        // Nothing a resend could fix: settle it as failed rather than retry it forever.
+        history.settleOwn(message, { state: 'failed', error: reason(err) }).then(
+          (failed) => this.deps.changed(failed),
+          () => undefined, // closed meanwhile: it stays in the outbox
+        );
+        continue;
+      }
+      void this.#attempt(history, { message, target, frame, stored: Promise.resolve() });
     }
   }
 
   async #queue(
-    target: OutboxTarget,
+    target: Target,
     text: string,
     conversation: ChatMessage['conversation'],
     title: string,
@@ -81,59 +205,78 @@ export class Delivery {
         message: checked.error.issues[0]?.message ?? 'bad text',
       });
     }
-    const id = newMessageId();
-    const sentAt = Date.now();
-    const frame: MsgFrame =
-      target.kind === 'private'
-        ? { v: 1, type: 'msg', id, conversation: 'private', text, sentAt }
-        : { v: 1, type: 'msg', id, conversation: 'group', groupId: target.groupId, text, sentAt };
-    let encoded: string;
+    const message: ChatMessage = {
+      id: newMessageId(),
+      conversation,
+      from: me,
+      text,
+      sentAt: Date.now(),
+      state: 'sending',
+    };
+    let frame: string;
     try {
-      encoded = encodeFrame(frame);
+      frame = frameOf(message, target);
     } catch (err) {
       throw new EngineError({ code: 'BAD_REQUEST', message: reason(err) });
     }
-    const message: ChatMessage = { id, conversation, from: me, text, sentAt, state: 'sending' };
-    const item: OutboxItem = { id, target, frame: encoded, queuedAt: sentAt };
-    await history.addOwn(message, title, item);
+    const out: Outgoing = { message, target, frame, stored: history.addOwn(message, title) };
+    // The frame goes out while the row commits; the attempt applies no outcome before it has.
+    void this.#attempt(history, out);
+    await out.stored;
     this.deps.changed(message);
-    void this.#attempt(history, item);
-    return message;
+    // An ack that beat the row is announced right after this; resolve with the state the message
+    // is in by then, so a caller that applies the resolved value last does not undo the event.
+    const outcome = out.outcome;
+    return outcome && !outcome.transient && outcome.message.state === 'delivered'
+      ? patched(message, outcome.message)
+      : message;
   }
 
-  async #attempt(history: History, item: OutboxItem): Promise<void> {
-    this.#inflight.add(item.id);
+  async #attempt(history: History, out: Outgoing): Promise<void> {
+    const { id } = out.message;
+    this.#inflight.add(id);
     try {
       const patch =
-        item.target.kind === 'private'
-          ? await this.#private(item, item.target.username)
-          : await this.#group(item, item.target.groupId);
+        out.target.kind === 'private'
+          ? await this.#private(out, out.target.username)
+          : await this.#group(out, out.target.groupId);
+      out.outcome = patch ?? undefined;
+      await out.stored;
       if (patch === null || !history.isOpen) return; // stopped mid-way: the outbox keeps it
-      // A final outcome drops the outbox entry in the same transaction as the state change.
-      const updated = patch.transient
-        ? await history.updateOwn(item.id, patch.message)
-        : await history.settleOwn(item.id, patch.message);
-      if (updated) this.deps.changed(updated);
+      if (patch.transient) {
+        this.deps.changed(await history.updateOwn(out.message, patch.message));
+      } else if (patch.message.state === 'delivered') {
+        // Everyone has it: say so now. If the settle never commits, the outbox resends it and
+        // the receivers dedupe and ack again.
+        const settled = history.settleOwn(out.message, patch.message);
+        this.deps.changed(patched(out.message, patch.message));
+        await settled;
+        this.deps.conversationsChanged();
+      } else {
+        this.deps.changed(await history.settleOwn(out.message, patch.message));
+      }
     } catch (err) {
-      // Only a closed database lands here (engine destroyed mid-send); the outbox has the message.
+      // A failed own write (sendPrivate rejected with it) or a closed database (engine destroyed
+      // mid-send) lands here; in the latter case the outbox has the message.
       if (history.isOpen) console.error('delivery failed', err);
     } finally {
-      this.#inflight.delete(item.id);
+      this.#inflight.delete(id);
     }
   }
 
-  async #private(item: OutboxItem, username: string): Promise<Outcome | null> {
+  async #private(out: Outgoing, username: string): Promise<Outcome | null> {
     const friend = this.deps.social.friend(username);
     const deadline = Date.now() + this.deps.directTimeoutMs;
-    if (friend && friend.status !== 'offline' && (await this.#direct(item, username, deadline))) {
+    if (friend && friend.status !== 'offline' && (await this.#direct(out, username, deadline))) {
       return done('delivered');
     }
     if (this.#stopped) return null;
     try {
+      await out.stored;
       await this.deps.session.request('offline:store', {
-        id: item.id,
+        id: out.message.id,
         to: { username },
-        payload: item.frame,
+        payload: out.frame,
       });
       return done('stored');
     } catch (err) {
@@ -141,7 +284,7 @@ export class Delivery {
     }
   }
 
-  async #group(item: OutboxItem, groupId: number): Promise<Outcome | null> {
+  async #group(out: Outgoing, groupId: number): Promise<Outcome | null> {
     let members: GroupMember[];
     try {
       members = await this.deps.social.members(groupId, true);
@@ -153,15 +296,16 @@ export class Delivery {
     const deadline = Date.now() + this.deps.directTimeoutMs;
     const results = await Promise.all(
       others.map(async (member): Promise<'delivered' | 'stored' | Error | null> => {
-        if (member.status !== 'offline' && (await this.#direct(item, member.username, deadline))) {
+        if (member.status !== 'offline' && (await this.#direct(out, member.username, deadline))) {
           return 'delivered';
         }
         if (this.#stopped) return null;
         try {
+          await out.stored;
           await this.deps.session.request('offline:store', {
-            id: item.id,
+            id: out.message.id,
             to: { groupId, username: member.username },
-            payload: item.frame,
+            payload: out.frame,
           });
           return 'stored';
         } catch (err) {
@@ -187,23 +331,24 @@ export class Delivery {
   }
 
   /** Channel, send, ack: all before `deadline`, or false. */
-  async #direct(item: OutboxItem, username: string, deadline: number): Promise<boolean> {
-    let waiters = this.#acks.get(item.id);
-    if (!waiters) this.#acks.set(item.id, (waiters = new Map()));
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  async #direct(out: Outgoing, username: string, deadline: number): Promise<boolean> {
+    const { id } = out.message;
+    let waiters = this.#acks.get(id);
+    if (!waiters) this.#acks.set(id, (waiters = new Map()));
+    let cancel: (() => void) | undefined;
     const acked = new Promise<boolean>((resolve) => {
       waiters.set(username, () => resolve(true));
-      timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+      cancel = this.#deadlines.add(deadline, () => resolve(false));
     });
     try {
-      await this.deps.peers.send(username, item.frame, deadline);
+      await this.deps.peers.send(username, out.frame, deadline);
       return await acked;
     } catch {
       return false;
     } finally {
-      clearTimeout(timer);
+      cancel?.();
       waiters.delete(username);
-      if (waiters.size === 0) this.#acks.delete(item.id);
+      if (waiters.size === 0) this.#acks.delete(id);
     }
   }
 }

@@ -77,6 +77,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     directTimeoutMs: options.directTimeoutMs,
     history: () => history,
     changed: messageChanged,
+    conversationsChanged,
   });
   const inbox = new Inbox({
     session,

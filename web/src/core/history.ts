@@ -2,39 +2,50 @@
  * History in the browser (Dexie over IndexedDB), one database per signed-in user: messages,
  * conversations with unread counts, and the outbox of own messages not yet delivered or stored.
  *
+ * The outbox is not a table of its own: an own message awaiting a final outcome carries `outboxAt`
+ * (when it was queued), a sparse index lists exactly those rows, and the frame is rebuilt from the
+ * row when it is resent. Queuing a message and settling it are each one row written.
+ *
  * Writes are group-committed: every write asked for while the database is idle (within one
  * microtask burst) or while a transaction is in flight is queued and applied in ONE read-write
  * transaction; each caller's promise resolves only after that transaction commits (or rejects if it
- * fails), so "it is on disk" still means what it meant with one transaction per write.
+ * fails), so "it is on disk" still means what it meant with one transaction per write. The batch is
+ * written with plain IndexedDB requests, one per row and none to read: in Chromium each request
+ * costs ~0.1 ms of CPU between the page and the browser process, and Dexie adds its own per row,
+ * so rows per message are what a message costs (bench/suites/browser.ts measures it).
  *
  * The conversation list (unread counts, last message) is kept in memory, loaded once on open; each
  * batch computes its changes from it, writes the changed rows in the same transaction and updates
  * the memory copy only after the commit, so `conversations()` costs no IndexedDB read. This relies on
  * every write going through this one instance (one signed-in session per user at a time).
  */
-import { Dexie, type Table } from 'dexie';
+import { Dexie, type Table, type Transaction } from 'dexie';
+import { parseFrame } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, Conversation, ConversationId } from './api.ts';
+import { groupConversation, privateConversation } from './ids.ts';
 
-export type OutboxTarget =
-  { kind: 'private'; username: string } | { kind: 'group'; groupId: number };
-
-export interface OutboxItem {
-  id: string;
-  target: OutboxTarget;
-  /** The encoded `msg` frame, exactly as sent to peers and to the offline store. */
-  frame: string;
-  queuedAt: number;
+/** A message row as stored: own messages still in the outbox carry `outboxAt`. */
+interface StoredMessage extends ChatMessage {
+  /** When it was queued; present only while the message awaits a final outcome. */
+  outboxAt?: number;
 }
 
 interface StoredConversation extends Conversation {
   updatedAt: number;
 }
 
+/** The outbox table of schema version 1, read once by the upgrade to version 2. */
+interface V1OutboxItem {
+  id: string;
+  target: { kind: 'private'; username: string } | { kind: 'group'; groupId: number };
+  frame: string;
+  queuedAt: number;
+}
+
 type Db = Dexie & {
   /** Keyed by [from+id]: ids are the sender's, so a peer can only collide with its own. */
-  messages: Table<ChatMessage, [string, string]>;
+  messages: Table<StoredMessage, [string, string]>;
   conversations: Table<StoredConversation, ConversationId>;
-  outbox: Table<OutboxItem, string>;
 };
 
 export interface HistoryPlatform {
@@ -42,18 +53,21 @@ export interface HistoryPlatform {
   IDBKeyRange?: typeof IDBKeyRange;
 }
 
+/** What a settle or update may change on one of my messages. */
+export type OwnPatch = Pick<Partial<ChatMessage>, 'state' | 'error' | 'fanout'>;
+
 /** One queued write; applied in order with the rest of its batch. */
 type Op =
   | { kind: 'received'; message: ChatMessage; title: string; done: Settle<boolean> }
-  | { kind: 'own'; message: ChatMessage; title: string; outbox: OutboxItem; done: Settle<void> }
+  | { kind: 'own'; message: ChatMessage; title: string; done: Settle<void> }
   | {
       kind: 'update';
-      id: string;
-      patch: Partial<ChatMessage>;
-      removeOutbox: boolean;
-      done: Settle<ChatMessage | undefined>;
+      message: ChatMessage;
+      patch: OwnPatch;
+      /** A final outcome: the message leaves the outbox. */
+      settle: boolean;
+      done: Settle<ChatMessage>;
     }
-  | { kind: 'removeOutbox'; id: string; done: Settle<void> }
   | { kind: 'markRead'; conversation: ConversationId; done: Settle<void> };
 
 interface Settle<T> {
@@ -61,7 +75,17 @@ interface Settle<T> {
   reject(err: unknown): void;
 }
 
+const MESSAGES = 'messages';
+const CONVERSATIONS = 'conversations';
+
 const messageKey = (from: string, id: string) => `${from}\u0000${id}`;
+
+/** The message as callers see it: without the storage-only outbox mark. */
+function visible(row: StoredMessage): ChatMessage {
+  if (row.outboxAt === undefined) return row;
+  const { outboxAt: _outboxAt, ...message } = row;
+  return message;
+}
 
 /** Newest first; ties as IndexedDB's reversed `updatedAt` index orders them (by id, descending). */
 const newestFirst = (a: StoredConversation, b: StoredConversation) =>
@@ -89,13 +113,54 @@ export class History {
       ...(platform.indexedDB ? { indexedDB: platform.indexedDB } : {}),
       ...(platform.IDBKeyRange ? { IDBKeyRange: platform.IDBKeyRange } : {}),
     }) as Db;
+    History.schema(db, user);
+    await db.open();
+    return new History(user, db, await db.conversations.toArray());
+  }
+
+  /** Every schema version, oldest first; Dexie upgrades an older database in one step on open. */
+  private static schema(db: Dexie, user: string): void {
     db.version(1).stores({
       messages: '[from+id], id, [conversation+sentAt]',
       conversations: 'id, updatedAt',
       outbox: 'id, queuedAt',
     });
-    await db.open();
-    return new History(user, db, await db.conversations.toArray());
+    // The outbox moves onto the message rows (sparse index `outboxAt`); the unused `id` index goes.
+    db.version(2)
+      .stores({ messages: '[from+id], [conversation+sentAt], outboxAt' })
+      .upgrade(async (tx) => History.moveOutbox(tx, user));
+    db.version(3).stores({ outbox: null });
+  }
+
+  private static async moveOutbox(tx: Transaction, user: string): Promise<void> {
+    const messages = tx.table<StoredMessage, [string, string]>(MESSAGES);
+    const items = await tx.table<V1OutboxItem, string>('outbox').toArray();
+    if (items.length === 0) return;
+    const rows = await messages.bulkGet(items.map((item) => [user, item.id]));
+    const moved: StoredMessage[] = [];
+    items.forEach((item, i) => {
+      const row = rows[i] ?? History.fromFrame(user, item);
+      if (row) moved.push({ ...row, outboxAt: item.queuedAt });
+    });
+    await messages.bulkPut(moved);
+  }
+
+  /** Version 1 wrote the message and its outbox row together; rebuilt only if one went missing. */
+  private static fromFrame(user: string, item: V1OutboxItem): StoredMessage | undefined {
+    const parsed = parseFrame(item.frame);
+    if (!parsed.ok || parsed.frame.type !== 'msg' || parsed.frame.id !== item.id) return undefined;
+    const { frame } = parsed;
+    return {
+      id: item.id,
+      conversation:
+        item.target.kind === 'group'
+          ? groupConversation(item.target.groupId)
+          : privateConversation(item.target.username),
+      from: user,
+      text: frame.text,
+      sentAt: frame.sentAt,
+      state: 'sending',
+    };
   }
 
   get isOpen(): boolean {
@@ -111,33 +176,38 @@ export class History {
     return this.#enqueue<boolean>((done) => ({ kind: 'received', message, title, done }));
   }
 
-  /** An own message, with its outbox entry, in one transaction. */
-  addOwn(message: ChatMessage, title: string, outbox: OutboxItem): Promise<void> {
-    return this.#enqueue<void>((done) => ({ kind: 'own', message, title, outbox, done }));
+  /** An own message, in the outbox until `settleOwn`: one row. */
+  addOwn(message: ChatMessage, title: string): Promise<void> {
+    return this.#enqueue<void>((done) => ({ kind: 'own', message, title, done }));
   }
 
   async getOwn(id: string): Promise<ChatMessage | undefined> {
-    return this.db.messages.get([this.user, id]);
+    const row = await this.db.messages.get([this.user, id]);
+    return row && visible(row);
   }
 
-  /** Updates one of my messages (delivery state), keeping the conversation preview in step. */
-  updateOwn(id: string, patch: Partial<ChatMessage>): Promise<ChatMessage | undefined> {
-    return this.#enqueue<ChatMessage | undefined>((done) => ({
+  /**
+   * A transient outcome for one of my messages (it stays in the outbox), keeping the conversation
+   * preview in step. `message` is the message as the caller holds it (immutable but for the patched
+   * fields, so no read is needed); call only after its `addOwn` resolved.
+   */
+  updateOwn(message: ChatMessage, patch: OwnPatch): Promise<ChatMessage> {
+    return this.#enqueue<ChatMessage>((done) => ({
       kind: 'update',
-      id,
+      message,
       patch,
-      removeOutbox: false,
+      settle: false,
       done,
     }));
   }
 
-  /** A final outcome for one of my messages: its state and its outbox removal in one transaction. */
-  settleOwn(id: string, patch: Partial<ChatMessage>): Promise<ChatMessage | undefined> {
-    return this.#enqueue<ChatMessage | undefined>((done) => ({
+  /** A final outcome for one of my messages: its state, and it leaves the outbox, in one row. */
+  settleOwn(message: ChatMessage, patch: OwnPatch): Promise<ChatMessage> {
+    return this.#enqueue<ChatMessage>((done) => ({
       kind: 'update',
-      id,
+      message,
       patch,
-      removeOutbox: true,
+      settle: true,
       done,
     }));
   }
@@ -175,15 +245,13 @@ export class History {
       .reverse()
       .limit(limit)
       .toArray();
-    return rows.reverse();
+    return rows.reverse().map(visible);
   }
 
-  async outbox(): Promise<OutboxItem[]> {
-    return this.db.outbox.orderBy('queuedAt').toArray();
-  }
-
-  removeOutbox(id: string): Promise<void> {
-    return this.#enqueue<void>((done) => ({ kind: 'removeOutbox', id, done }));
+  /** My messages still awaiting a final outcome, oldest first. */
+  async outbox(): Promise<ChatMessage[]> {
+    const rows = await this.db.messages.orderBy('outboxAt').toArray();
+    return rows.filter((row) => row.from === this.user).map(visible);
   }
 
   // --- group commit ---
@@ -224,119 +292,132 @@ export class History {
     }
   }
 
-  /** Applies a batch in one transaction; the results are per op, in order. */
-  async #commit(batch: Op[]): Promise<{ results: unknown[]; conversations: StoredConversation[] }> {
-    const { messages, conversations, outbox } = this.db;
-    return this.db.transaction('rw', [messages, conversations, outbox], async () => {
-      // One read of the message rows the batch depends on: received ones (dedupe) and own ones
-      // being updated. Conversations come from memory: every write to them goes through here.
-      const keys: [string, string][] = [];
-      for (const op of batch) {
-        if (op.kind === 'received') keys.push([op.message.from, op.message.id]);
-        else if (op.kind === 'update') keys.push([this.user, op.id]);
+  /**
+   * Applies a batch in one transaction; the results are per op, in order. Received messages are
+   * `add`ed, so a duplicate of a stored one fails alone (its error is swallowed) instead of costing
+   * a read per message; the conversation rows follow once every add has answered.
+   */
+  #commit(batch: Op[]): Promise<{ results: unknown[]; conversations: StoredConversation[] }> {
+    return new Promise((resolve, reject) => {
+      let tx: IDBTransaction;
+      try {
+        const idb = this.db.backendDB() as IDBDatabase | null;
+        if (!idb) throw new Error('the history database is closed');
+        tx = idb.transaction([MESSAGES, CONVERSATIONS], 'readwrite');
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+        return;
       }
-      const rows = keys.length > 0 ? await messages.bulkGet(keys) : [];
-      const msgs = new Map<string, ChatMessage | undefined>();
-      keys.forEach(([from, id], i) => {
-        const key = messageKey(from, id);
-        if (!msgs.get(key)) msgs.set(key, rows[i]);
-      });
-      // This batch's conversation rows, over the committed ones in memory.
-      const convs = new Map<ConversationId, StoredConversation>();
-      const convOf = (id: ConversationId) => convs.get(id) ?? this.#conversations.get(id);
+      tx.onabort = () => reject(tx.error ?? new Error('history transaction aborted'));
+      const messages = tx.objectStore(MESSAGES);
 
-      const msgWrites = new Map<string, ChatMessage>();
-      const outboxWrites = new Map<string, OutboxItem | null>();
-      const convWrites = new Set<ConversationId>();
-      const touch = (message: ChatMessage, title: string, unread: number) => {
-        const conv = convOf(message.conversation);
-        const newer = !conv?.lastMessage || conv.lastMessage.sentAt <= message.sentAt;
-        convs.set(message.conversation, {
-          id: message.conversation,
-          title: conv?.title ?? title,
-          unread: (conv?.unread ?? 0) + unread,
-          lastMessage: newer ? message : (conv?.lastMessage ?? null),
-          updatedAt: Math.max(conv?.updatedAt ?? 0, Date.now()),
-          ...((message.system ?? conv?.system) ? { system: true } : {}),
-        });
-        convWrites.add(message.conversation);
-      };
-
-      const results: unknown[] = [];
+      // Pass 1: each message row once, as the batch's last op on it leaves it. Per op: a received
+      // message new so far (false: a duplicate within the batch), or an update's resulting message.
+      const rows = new Map<string, { row: StoredMessage; add: boolean }>();
+      const early: (boolean | ChatMessage | undefined)[] = [];
       for (const op of batch) {
-        switch (op.kind) {
-          case 'received': {
-            const key = messageKey(op.message.from, op.message.id);
-            if (msgs.get(key)) {
-              results.push(false);
-              break;
-            }
-            msgs.set(key, op.message);
-            msgWrites.set(key, op.message);
-            touch(op.message, op.title, 1);
-            results.push(true);
-            break;
-          }
-          case 'own': {
-            const key = messageKey(op.message.from, op.message.id);
-            msgs.set(key, op.message);
-            msgWrites.set(key, op.message);
-            outboxWrites.set(op.outbox.id, op.outbox);
-            touch(op.message, op.title, 0);
-            results.push(undefined);
-            break;
-          }
-          case 'update': {
-            if (op.removeOutbox) outboxWrites.set(op.id, null);
-            const key = messageKey(this.user, op.id);
-            const current = msgs.get(key);
-            if (!current) {
-              results.push(undefined);
-              break;
-            }
-            const next: ChatMessage = { ...current, ...op.patch };
-            // A retried message that got through no longer carries the old failure.
-            if (next.error === undefined) delete next.error;
-            msgs.set(key, next);
-            msgWrites.set(key, next);
-            const conv = convOf(current.conversation);
-            if (conv?.lastMessage?.id === op.id && conv.lastMessage.from === this.user) {
-              convs.set(conv.id, { ...conv, lastMessage: next });
-              convWrites.add(conv.id);
-            }
-            results.push(next);
-            break;
-          }
-          case 'removeOutbox':
-            outboxWrites.set(op.id, null);
-            results.push(undefined);
-            break;
-          case 'markRead': {
-            const conv = convOf(op.conversation);
-            if (conv) {
-              convs.set(conv.id, { ...conv, unread: 0 });
-              convWrites.add(conv.id);
-            }
-            results.push(undefined);
-            break;
-          }
+        if (op.kind === 'markRead') {
+          early.push(undefined);
+          continue;
+        }
+        const key = messageKey(op.message.from, op.message.id);
+        if (op.kind === 'received') {
+          const isNew = !rows.has(key);
+          if (isNew) rows.set(key, { row: op.message, add: true });
+          early.push(isNew);
+        } else if (op.kind === 'own') {
+          rows.set(key, { row: { ...op.message, outboxAt: op.message.sentAt }, add: false });
+          early.push(undefined);
+        } else {
+          const next: StoredMessage = { ...(rows.get(key)?.row ?? op.message), ...op.patch };
+          // A retried message that got through no longer carries the old failure.
+          if (next.error === undefined) delete next.error;
+          if (next.fanout === undefined) delete next.fanout;
+          if (op.settle) delete next.outboxAt;
+          else next.outboxAt ??= op.message.sentAt;
+          rows.set(key, { row: next, add: false });
+          early.push(visible(next));
         }
       }
 
-      const puts: OutboxItem[] = [];
-      const deletes: string[] = [];
-      for (const [id, item] of outboxWrites) {
-        if (item) puts.push(item);
-        else deletes.push(id);
+      // Keys of received messages already stored: their add failed and was forgiven.
+      const stored = new Set<string>();
+      let waiting = 0;
+      const finish = () => {
+        const { results, changed } = this.#apply(batch, early, stored);
+        const conversations = tx.objectStore(CONVERSATIONS);
+        for (const c of changed) conversations.put(c);
+        tx.oncomplete = () => resolve({ results, conversations: changed });
+      };
+      for (const [key, { row, add }] of rows) {
+        if (!add) {
+          messages.put(row);
+          continue;
+        }
+        waiting++;
+        const req = messages.add(row);
+        req.onsuccess = () => {
+          if (--waiting === 0) finish();
+        };
+        req.onerror = (ev) => {
+          if (req.error?.name !== 'ConstraintError') return; // anything else aborts the batch
+          ev.preventDefault();
+          ev.stopPropagation();
+          stored.add(key);
+          if (--waiting === 0) finish();
+        };
       }
-      const changed = [...convWrites].map((id) => convs.get(id) as StoredConversation);
-      await Promise.all([
-        msgWrites.size > 0 ? messages.bulkPut([...msgWrites.values()]) : undefined,
-        puts.length > 0 ? outbox.bulkPut(puts) : undefined,
-        deletes.length > 0 ? outbox.bulkDelete(deletes) : undefined,
-        changed.length > 0 ? conversations.bulkPut(changed) : undefined,
-      ]);
-      return { results, conversations: changed };
+      if (waiting === 0) finish();
     });
+  }
+
+  /** Pass 2, once duplicates are known: each op's result and the conversation rows that change. */
+  #apply(
+    batch: Op[],
+    early: (boolean | ChatMessage | undefined)[],
+    stored: Set<string>,
+  ): { results: unknown[]; changed: StoredConversation[] } {
+    const convs = new Map<ConversationId, StoredConversation>();
+    const convOf = (id: ConversationId) => convs.get(id) ?? this.#conversations.get(id);
+    const now = Date.now();
+    const touch = (message: ChatMessage, title: string, unread: number) => {
+      const conv = convOf(message.conversation);
+      const newer = !conv?.lastMessage || conv.lastMessage.sentAt <= message.sentAt;
+      convs.set(message.conversation, {
+        id: message.conversation,
+        title: conv?.title ?? title,
+        unread: (conv?.unread ?? 0) + unread,
+        lastMessage: newer ? message : (conv?.lastMessage ?? null),
+        updatedAt: Math.max(conv?.updatedAt ?? 0, now),
+        ...((message.system ?? conv?.system) ? { system: true } : {}),
+      });
+    };
+    const results = batch.map((op, i) => {
+      switch (op.kind) {
+        case 'received': {
+          const added =
+            early[i] === true && !stored.has(messageKey(op.message.from, op.message.id));
+          if (added) touch(op.message, op.title, 1);
+          return added;
+        }
+        case 'own':
+          touch(op.message, op.title, 0);
+          return undefined;
+        case 'update': {
+          const next = early[i] as ChatMessage;
+          const conv = convOf(op.message.conversation);
+          if (conv?.lastMessage?.id === op.message.id && conv.lastMessage.from === this.user) {
+            convs.set(conv.id, { ...conv, lastMessage: next });
+          }
+          return next;
+        }
+        case 'markRead': {
+          const conv = convOf(op.conversation);
+          if (conv) convs.set(conv.id, { ...conv, unread: 0 });
+          return undefined;
+        }
+      }
+    });
+    return { results, changed: [...convs.values()] };
   }
 }
