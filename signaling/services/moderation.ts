@@ -138,6 +138,8 @@ export class ModerationService {
     const group = await this.groups.byName(groupName, creator);
     const ref = { id: group.id, name: group.name, creator: group.creator };
     const id = randomUUID();
+    // One message, one time: every member sees the same `at`, however long the stores take.
+    const at = this.deps.now();
     let live = 0;
     let stored = 0;
     for (const memberId of await this.groups.memberIds(group.id)) {
@@ -145,7 +147,7 @@ export class ModerationService {
         this.deps.notifier.toUser(memberId, 'system:message', {
           id,
           text,
-          at: this.deps.now(),
+          at,
           from: admin.username,
           group: ref,
           broadcast: false,
