@@ -25,6 +25,13 @@ interface OfflineRow {
   batchStored: number;
   batchFailed: number;
   batchPerSec: number;
+  /** Server CPU (user + system) per message stored through `offline:storeMany`, in µs. */
+  batchCpuUs: number;
+  /** The server's event-loop lag during the storeMany phase (p99 and max, ms). */
+  batchLagP99: number;
+  batchLagMax: number;
+  /** The load generators' CPU per message of that phase, all of them together, in µs. */
+  batchGeneratorCpuUs: number;
   floorPerSec: number;
   servicePerSec: number;
   rowsInDb: number;
@@ -93,9 +100,11 @@ export async function offline(opts: Options): Promise<SuiteResult> {
       const errors = parts.flatMap((p) => p.errors);
       if (errors.length) notes.push(`${dialect} store errors: ${errors.slice(0, 3).join('; ')}`);
       const rowsInDb = await server.child.call<number>('countOffline', {});
+      await server.resetLag();
+      const cpuBefore = await server.stats(false);
       const batchParts = await Promise.all(
         workers.all.map((w: Child) =>
-          w.call<{ stored: number; failed: number; errors: string[]; ms: number }>(
+          w.call<{ stored: number; failed: number; errors: string[]; ms: number; cpuMs: number }>(
             'offlineStoreMany',
             {
               total: Math.ceil(batchTotal / workers.all.length),
@@ -109,6 +118,7 @@ export async function offline(opts: Options): Promise<SuiteResult> {
           ),
         ),
       );
+      const cpuAfter = await server.stats(false);
       const batchStored = batchParts.reduce((n, p) => n + p.stored, 0);
       const batchFailed = batchParts.reduce((n, p) => n + p.failed, 0);
       const batchMs = Math.max(...batchParts.map((p) => p.ms));
@@ -174,6 +184,16 @@ export async function offline(opts: Options): Promise<SuiteResult> {
         batchStored,
         batchFailed,
         batchPerSec: round((batchStored / batchMs) * 1000, 0),
+        batchCpuUs: round(
+          ((cpuAfter.cpuMs - cpuBefore.cpuMs) * 1000) / Math.max(1, batchStored),
+          1,
+        ),
+        batchLagP99: round(cpuAfter.lag.p99, 2),
+        batchLagMax: round(cpuAfter.lag.max, 2),
+        batchGeneratorCpuUs: round(
+          (batchParts.reduce((n, p) => n + p.cpuMs, 0) * 1000) / Math.max(1, batchStored),
+          1,
+        ),
         floorPerSec: round(floor.perSec, 0),
         servicePerSec: round(service.perSec, 0),
         rowsInDb,
@@ -201,6 +221,9 @@ export async function offline(opts: Options): Promise<SuiteResult> {
         `${fmtInt(inbox)} delivered in < 1 s: ${fmtMs(sqlite.deliverMs)} (${sqlite.deliverMs < 1000 ? 'met' : 'NOT met'})`,
     );
   notes.push(
+    '"server CPU/msg" = the server process\'s CPU time (user + system, all its threads) during the ' +
+      'storeMany phase divided by the messages stored: steadier than the rate, which moves with ' +
+      'the load generators sharing the cores.',
     '"service" = OfflineService.store called inside the server process with the same number in ' +
       'flight (all its checks and the insert, no socket or ack).',
     '"floor" = the same rows inserted 1,000 per transaction straight through the store, without ' +
@@ -222,6 +245,9 @@ export async function offline(opts: Options): Promise<SuiteResult> {
       'stored',
       'stored/s (sockets)',
       'stored/s (storeMany)',
+      'server CPU/msg (storeMany)',
+      'server lag p99 / max (storeMany)',
+      'generators CPU/msg (storeMany)',
       'stored/s (service, no sockets)',
       'floor/s (batched insert)',
       'rows in DB',
@@ -236,6 +262,9 @@ export async function offline(opts: Options): Promise<SuiteResult> {
       `${fmtInt(r.stored)}/${fmtInt(r.stored + r.failed)}`,
       fmtInt(r.storedPerSec),
       `${fmtInt(r.batchPerSec)} (${fmtInt(r.batchStored)}/${fmtInt(r.batchStored + r.batchFailed)})`,
+      `${r.batchCpuUs.toFixed(1)} µs`,
+      `${fmtMs(r.batchLagP99)} / ${fmtMs(r.batchLagMax)}`,
+      `${r.batchGeneratorCpuUs.toFixed(1)} µs`,
       fmtInt(r.servicePerSec),
       fmtInt(r.floorPerSec),
       fmtInt(r.rowsInDb),

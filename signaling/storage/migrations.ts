@@ -1,8 +1,15 @@
 /**
  * Schema migrations, run at start by every node (Kysely's Migrator takes a lock, so several nodes
- * starting at once on PostgreSQL apply each migration once). Only the id column differs by dialect.
+ * starting at once on PostgreSQL apply each migration once). Only the id column and the trigger
+ * language differ by dialect.
  */
-import type { CreateTableBuilder, Kysely, Migration, MigrationProvider } from 'kysely';
+import {
+  sql,
+  type CreateTableBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+} from 'kysely';
 import type { Dialect } from './db.ts';
 
 export function migrations(dialect: Dialect): MigrationProvider {
@@ -148,6 +155,116 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    '0004_mailboxes': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // How many messages each user has waiting, so the quota is a primary-key read rather than
+        // a walk of the mailbox's index. Kept by triggers on offline_messages, so every way rows
+        // come and go (store, ack, expiry, a user's deletion, anything done by hand) keeps it right.
+        await db.schema
+          .createTable('mailboxes')
+          .addColumn('user_id', ref, (c) =>
+            c.primaryKey().references('users.id').onDelete('cascade'),
+          )
+          .addColumn('count', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        for (const statement of dialect === 'postgres' ? postgresMailboxes : sqliteMailboxes)
+          await sql.raw(statement).execute(db);
+        // Creating the triggers locked offline_messages (PostgreSQL) until this migration commits,
+        // so the counts below cannot miss a row a running node inserts meanwhile.
+        await sql`
+          insert into mailboxes (user_id, count)
+          select u.id, (select count(*) from offline_messages o where o.recipient_id = u.id)
+          from users u
+        `.execute(db);
+      },
+    },
   };
   return { getMigrations: async () => all };
 }
+
+/**
+ * SQLite: row triggers. Every user gets a mailbox when created; a stored message adds one to its
+ * recipient's, a deleted one takes one off (ack, expiry, and the cascade when a user is deleted).
+ */
+const sqliteMailboxes = [
+  `create trigger users_mailbox after insert on users begin
+     insert into mailboxes (user_id, count) values (new.id, 0) on conflict (user_id) do nothing;
+   end`,
+  `create trigger offline_messages_count_insert after insert on offline_messages begin
+     insert into mailboxes (user_id, count) values (new.recipient_id, 1)
+     on conflict (user_id) do update set count = count + 1;
+   end`,
+  `create trigger offline_messages_count_delete after delete on offline_messages begin
+     update mailboxes set count = count - 1 where user_id = old.recipient_id;
+   end`,
+  `create trigger offline_messages_count_move after update of recipient_id on offline_messages
+   when old.recipient_id <> new.recipient_id begin
+     update mailboxes set count = count - 1 where user_id = old.recipient_id;
+     insert into mailboxes (user_id, count) values (new.recipient_id, 1)
+     on conflict (user_id) do update set count = count + 1;
+   end`,
+];
+
+/**
+ * PostgreSQL: statement triggers over the transition tables, so a multi-row insert or a sweep
+ * updates each mailbox once, not once per row. Each locks the mailboxes it touches in user id order
+ * before changing them, the order the offline service locks them in too, so two writers that
+ * touch the same mailboxes wait for each other instead of deadlocking.
+ */
+const postgresMailboxes = [
+  `create function users_mailbox() returns trigger language plpgsql as $$
+   begin
+     insert into mailboxes (user_id, count) select id, 0 from new_users order by id
+     on conflict (user_id) do nothing;
+     return null;
+   end $$`,
+  `create trigger users_mailbox after insert on users
+   referencing new table as new_users for each statement execute function users_mailbox()`,
+  `create function mailboxes_add() returns trigger language plpgsql as $$
+   begin
+     perform 1 from mailboxes where user_id in (select recipient_id from new_rows)
+       order by user_id for update;
+     insert into mailboxes (user_id, count)
+       select recipient_id, count(*) from new_rows group by recipient_id order by recipient_id
+     on conflict (user_id) do update set count = mailboxes.count + excluded.count;
+     return null;
+   end $$`,
+  `create function mailboxes_remove() returns trigger language plpgsql as $$
+   begin
+     perform 1 from mailboxes where user_id in (select recipient_id from old_rows)
+       order by user_id for update;
+     update mailboxes m set count = m.count - d.n
+       from (select recipient_id, count(*) as n from old_rows group by recipient_id) d
+       where m.user_id = d.recipient_id;
+     return null;
+   end $$`,
+  `create function mailboxes_move() returns trigger language plpgsql as $$
+   begin
+     perform 1 from mailboxes
+       where user_id in (select recipient_id from old_rows union select recipient_id from new_rows)
+       order by user_id for update;
+     insert into mailboxes (user_id, count)
+       select recipient_id, sum(n) from (
+         select recipient_id, -1 as n from old_rows
+         union all select recipient_id, 1 as n from new_rows
+       ) d group by recipient_id having sum(n) <> 0 order by recipient_id
+     on conflict (user_id) do update set count = mailboxes.count + excluded.count;
+     return null;
+   end $$`,
+  `create trigger offline_messages_count_insert after insert on offline_messages
+   referencing new table as new_rows for each statement execute function mailboxes_add()`,
+  `create trigger offline_messages_count_delete after delete on offline_messages
+   referencing old table as old_rows for each statement execute function mailboxes_remove()`,
+  `create trigger offline_messages_count_move after update on offline_messages
+   referencing old table as old_rows new table as new_rows
+   for each statement execute function mailboxes_move()`,
+  // TRUNCATE fires no delete trigger. (SQLite has none: its DELETE without WHERE fires the above.)
+  `create function mailboxes_empty() returns trigger language plpgsql as $$
+   begin
+     update mailboxes set count = 0 where count <> 0;
+     return null;
+   end $$`,
+  `create trigger offline_messages_count_truncate after truncate on offline_messages
+   for each statement execute function mailboxes_empty()`,
+];

@@ -79,6 +79,15 @@ export interface OfflineMessagesTable {
   created_at: number;
 }
 
+/**
+ * How many offline messages each user has waiting: the quota is checked here. Kept by triggers on
+ * offline_messages (migration 0004), never written by the application.
+ */
+export interface MailboxesTable {
+  user_id: number;
+  count: number;
+}
+
 export interface AdminLogTable {
   id: Generated<number>;
   admin: string;
@@ -96,6 +105,7 @@ export interface Database {
   groups: GroupsTable;
   group_members: GroupMembersTable;
   offline_messages: OfflineMessagesTable;
+  mailboxes: MailboxesTable;
   admin_log: AdminLogTable;
 }
 

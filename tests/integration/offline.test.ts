@@ -1,19 +1,32 @@
 /**
  * The offline store: who may store for whom, delivery in store order until acknowledged, dedupe by
- * id, group fan-out to offline members only, quota, expiry, and nothing lost across a restart.
+ * id, group fan-out to offline members only, quota, expiry, and nothing lost across a restart; the
+ * per-user mailbox counts the quota reads (kept by triggers), on a new database and on one migrated
+ * with messages already waiting; and the quota across two nodes on one PostgreSQL database.
  */
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
+import { hashPassword } from '../../signaling/services/passwords.ts';
+import { migrations } from '../../signaling/storage/migrations.ts';
 import {
   DIALECTS,
   call,
   closeAllSockets,
   collect,
+  connectSocket,
+  freshDatabase,
+  login,
   next,
+  register,
   startServer,
   user,
   type ClientSocket,
+  type Dialect,
+  type TestDatabase,
   type TestServer,
 } from '../helpers/server.ts';
 import {
@@ -39,6 +52,49 @@ const storeGroup = (from: Person, id: string, groupId: number, payload = `body o
 const pull = async (s: ClientSocket, limit?: number) =>
   ok(await call(s, 'offline:pull', limit === undefined ? {} : { limit }));
 const ids = (messages: OfflineMessage[]) => messages.map((m) => m.id);
+
+const storeMany = (from: Person, items: [id: string, to: string][]) =>
+  call(from.socket, 'offline:storeMany', {
+    items: items.map(([id, to]) => ({ id, to: { username: to }, payload: `body of ${id}` })),
+  });
+/** Each item's answer: 'ok' or its error code. */
+const answers = (res: Awaited<ReturnType<typeof storeMany>>) =>
+  ok(res).results.map((r) => (r.ok ? 'ok' : r.error.code));
+
+/**
+ * Every user's mailbox count next to the messages really waiting for them, by user id: the two
+ * must always be equal, and every user (and only users that exist) has a mailbox.
+ */
+async function mailboxesAgainstRows(server: TestServer) {
+  const { db } = server.app.store;
+  const kept = await db.selectFrom('mailboxes').select(['user_id', 'count']).execute();
+  const real = await db
+    .selectFrom('users')
+    .leftJoin('offline_messages', 'offline_messages.recipient_id', 'users.id')
+    .select(['users.id', (eb) => eb.fn.count<number>('offline_messages.seq').as('n')])
+    .groupBy('users.id')
+    .execute();
+  const byId = (rows: [number, number][]) => rows.sort((x, y) => x[0] - y[0]);
+  return {
+    kept: byId(kept.map((r) => [Number(r.user_id), Number(r.count)])),
+    real: byId(real.map((r) => [Number(r.id), Number(r.n)])),
+  };
+}
+async function expectMailboxesRight(server: TestServer) {
+  const { kept, real } = await mailboxesAgainstRows(server);
+  expect(kept).toEqual(real);
+}
+
+/** Kysely on a database that no server has opened, for building an old schema by hand. */
+function rawDb(dialect: Dialect, url: string) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a schema from the past, not today's types
+  return new Kysely<any>({
+    dialect:
+      dialect === 'sqlite'
+        ? new SqliteDialect({ database: new SQLite(url.replace(/^sqlite:/, '')) })
+        : new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+  });
+}
 
 /** Two friends, the second of whom has gone offline. */
 async function friendGoneOffline(server: TestServer, prefix = '') {
@@ -209,6 +265,67 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
     const outsider = await user(url, uname('out'));
     expectError(await storeGroup(outsider, 'g-2', group.id), 'NOT_MEMBER');
     expectError(await storeGroup(sender, 'g-3', 987_654), 'NOT_FOUND');
+  });
+
+  it('tells the three kinds of target apart, and answers a bad one field by field', async () => {
+    const sender = await user(url, uname('snd'));
+    const on = await user(url, uname('on'));
+    const off = await offlineUser(url, uname('off'));
+    await befriend(sender, on);
+    const group = await makeGroup(sender, 'targets', [on]);
+    ok(await call(sender.socket, 'groups:invite', { groupId: group.id, username: off.username }));
+    const to = (target: unknown, id: string) =>
+      call(sender.socket, 'offline:store', {
+        id,
+        to: target as { username: string },
+        payload: id,
+      });
+    // One member the sender could not reach (stored even though the server sees them online),
+    // the whole group (offline members only), and a friend.
+    expect(ok(await to({ groupId: group.id, username: on.username }, 't1')).copies).toBe(1);
+    expect(ok(await to({ groupId: group.id }, 't2')).copies).toBe(1);
+    expect(ok(await to({ username: on.username, extra: 'ignored' }, 't3')).copies).toBe(1);
+    expect(
+      (await pull(on.socket)).messages.map((m) => [m.id, m.kind, m.group?.id ?? null]),
+    ).toEqual([
+      ['t1', 'group', group.id],
+      ['t3', 'private', null],
+    ]);
+    const back = await comeBack(url, off.username);
+    expect(ids((await pull(back.socket)).messages)).toEqual(['t2']);
+
+    const refusal = async (target: unknown) => {
+      const res = await to(target, 'bad');
+      return res.ok
+        ? res
+        : { code: res.error.code, message: res.error.message, ...res.error.details };
+    };
+    expect(await refusal({})).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'to: Invalid input',
+      field: 'to',
+    });
+    expect(await refusal({ username: ' ' })).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'to.username: name a user',
+      field: 'to.username',
+    });
+    expect(await refusal({ groupId: 'one' })).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'to: Invalid input',
+      field: 'to',
+    });
+    expect(await refusal('bob')).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'to: Invalid input',
+      field: 'to',
+    });
+    // A member named badly is refused, never widened to the whole group.
+    for (const username of ['', ' '])
+      expect(await refusal({ groupId: group.id, username })).toMatchObject({
+        code: 'BAD_REQUEST',
+        field: 'to',
+      });
   });
 
   it('refuses group messages while the group is blocked', async () => {
@@ -416,5 +533,276 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
       deleted: 3,
     });
     expect(await pull(again.socket)).toEqual({ messages: [], more: false });
+  });
+
+  it('keeps every mailbox count equal to the messages waiting: stores, duplicates, acks, expiry, a deleted user', async () => {
+    const clock = manualClock();
+    const maxAge = 24 * 3600 * 1000;
+    extra = await startServer(dialect, { offlineMaxAgeMs: maxAge }, undefined, clock.now);
+    const root = await adminUser(extra, uname('root'));
+    const a = await user(extra.url, uname('ann'));
+    const b = await user(extra.url, uname('bob'));
+    const c = await user(extra.url, uname('cat'));
+    const d = await offlineUser(extra.url, uname('dan'));
+    const stranger = await offlineUser(extra.url, uname('str'));
+    for (const p of [b, c]) await befriend(a, p);
+    const group = await makeGroup(a, 'counted', [c]);
+    ok(await call(a.socket, 'groups:invite', { groupId: group.id, username: d.username }));
+    await goOffline(extra, b);
+    await goOffline(extra, c);
+    await expectMailboxesRight(extra);
+
+    ok(await store(a, 'k1', b.username));
+    ok(await store(a, 'k1', b.username));
+    expect(
+      answers(
+        await storeMany(a, [
+          ['k2', b.username],
+          ['k3', c.username],
+          ['k2', b.username],
+          ['k4', stranger.username],
+          ['k5', c.username],
+        ]),
+      ),
+    ).toEqual(['ok', 'ok', 'ok', 'NOT_FRIENDS', 'ok']);
+    expect(ok(await storeGroup(a, 'k6', group.id)).copies).toBe(2);
+    ok(await call(root.socket, 'admin:sendUser', { username: b.username, text: 'from the admin' }));
+    expect(await extra.app.services.offline.waiting(b.user.id)).toBe(3);
+    expect(await extra.app.services.offline.waiting(c.user.id)).toBe(3);
+    expect(await extra.app.services.offline.waiting(d.user.id)).toBe(1);
+    await expectMailboxesRight(extra);
+
+    clock.advance(maxAge / 2);
+    ok(await storeMany(a, [['k7', c.username]]));
+    const back = await comeBack(extra.url, b.username);
+    const waiting = ids((await pull(back.socket)).messages);
+    expect(waiting).toHaveLength(3);
+    expect(
+      ok(await call(back.socket, 'offline:ack', { ids: [waiting[0] ?? '', 'k2', 'never-stored'] })),
+    ).toEqual({ deleted: 2 });
+    await goOffline(extra, back);
+    expect(await extra.app.services.offline.waiting(b.user.id)).toBe(1);
+    await expectMailboxesRight(extra);
+
+    // Everything but k7 is now older than the maximum age.
+    clock.advance(maxAge / 2 + 1);
+    expect(await extra.app.services.offline.expire()).toBe(5);
+    expect(await extra.app.services.offline.waiting(b.user.id)).toBe(0);
+    expect(await extra.app.services.offline.waiting(c.user.id)).toBe(1);
+    expect(await extra.app.services.offline.waiting(d.user.id)).toBe(0);
+    await expectMailboxesRight(extra);
+
+    // A deleted user's messages go with them (the cascade), and so does their mailbox.
+    await extra.app.store.db.deleteFrom('users').where('id', '=', c.user.id).execute();
+    const { kept } = await mailboxesAgainstRows(extra);
+    expect(kept.some(([id]) => id === c.user.id)).toBe(false);
+    await expectMailboxesRight(extra);
+
+    // Emptied by hand, all at once.
+    ok(await storeMany(a, [['k8', b.username]]));
+    await sql
+      .raw(dialect === 'postgres' ? 'truncate offline_messages' : 'delete from offline_messages')
+      .execute(extra.app.store.db);
+    expect((await mailboxesAgainstRows(extra)).kept.every(([, n]) => n === 0)).toBe(true);
+    await expectMailboxesRight(extra);
+  });
+
+  it('enforces the quota exactly at the limit: in a batch, after acks, after expiry, for groups', async () => {
+    const clock = manualClock();
+    const maxAge = 3600 * 1000;
+    extra = await startServer(
+      dialect,
+      { offlineMaxPerUser: 3, offlineMaxAgeMs: maxAge },
+      undefined,
+      clock.now,
+    );
+    const { a, b } = await friendGoneOffline(extra, 'lim');
+    const to = b.username;
+    expect(
+      answers(
+        await storeMany(a, [
+          ['x1', to],
+          ['x2', to],
+        ]),
+      ),
+    ).toEqual(['ok', 'ok']);
+    // One short of the limit: the first new one fits, the next does not, a retry always does.
+    expect(
+      answers(
+        await storeMany(a, [
+          ['x3', to],
+          ['x4', to],
+          ['x2', to],
+        ]),
+      ),
+    ).toEqual(['ok', 'QUOTA_EXCEEDED', 'ok']);
+    expectError(await store(a, 'x4', to), 'QUOTA_EXCEEDED');
+    expect(await extra.app.services.offline.waiting(b.user.id)).toBe(3);
+
+    // An ack frees exactly one place.
+    const back = await comeBack(extra.url, to);
+    ok(await call(back.socket, 'offline:ack', { ids: ['x1'] }));
+    await goOffline(extra, back);
+    expect(answers(await storeMany(a, [['x5', to]]))).toEqual(['ok']);
+    expectError(await store(a, 'x6', to), 'QUOTA_EXCEEDED');
+
+    // Expiry frees them all: a batch of exactly the limit fits, one more does not.
+    clock.advance(maxAge + 1);
+    expect(await extra.app.services.offline.expire()).toBe(3);
+    expect(
+      answers(
+        await storeMany(a, [
+          ['y1', to],
+          ['y2', to],
+          ['y3', to],
+        ]),
+      ),
+    ).toEqual(['ok', 'ok', 'ok']);
+    expectError(await store(a, 'y4', to), 'QUOTA_EXCEEDED');
+
+    // A group message skips the full mailbox and still reaches a member with room.
+    const e = await offlineUser(extra.url, uname('eve'));
+    const group = await makeGroup(a, 'limits');
+    for (const m of [to, e.username])
+      ok(await call(a.socket, 'groups:invite', { groupId: group.id, username: m }));
+    expect(ok(await storeGroup(a, 'g1', group.id)).copies).toBe(1);
+    expectError(
+      await call(a.socket, 'offline:store', {
+        id: 'g2',
+        to: { groupId: group.id, username: to },
+        payload: 'one member',
+      }),
+      'QUOTA_EXCEEDED',
+    );
+    const again = await comeBack(extra.url, to);
+    expect(ids((await pull(again.socket)).messages)).toEqual(['y1', 'y2', 'y3']);
+    await expectMailboxesRight(extra);
+  });
+
+  it('counts the messages already waiting when an existing database is migrated', async () => {
+    // A database as migration 0003 left it, with users, friendships and messages in it.
+    const database: TestDatabase = await freshDatabase(dialect);
+    const old = rawDb(dialect, database.url);
+    const names = ['mig_ann', 'mig_bob', 'mig_cat', 'mig_dan'];
+    try {
+      const migrated = await new Migrator({
+        db: old,
+        provider: migrations(dialect),
+      }).migrateTo('0003_offline_and_audit');
+      expect(migrated.error).toBeUndefined();
+      const hash = await hashPassword('correct horse battery');
+      const now = Date.now();
+      const [ann, bob, cat, dan] = await Promise.all(
+        names.map(async (username) => {
+          const row = await old
+            .insertInto('users')
+            .values({ username, username_key: username, password_hash: hash, created_at: now })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          return Number(row.id);
+        }),
+      );
+      for (const friend of [bob, cat, dan])
+        await old
+          .insertInto('friendships')
+          .values([
+            { user_id: ann, friend_id: friend, created_at: now },
+            { user_id: friend, friend_id: ann, created_at: now },
+          ])
+          .execute();
+      const waiting = (recipient: number | undefined, n: number, prefix: string) =>
+        Array.from({ length: n }, (_, i) => ({
+          recipient_id: recipient,
+          msg_id: `${prefix}${i}`,
+          sender_id: ann,
+          kind: 'private',
+          payload: `old ${prefix}${i}`,
+          created_at: now + i,
+        }));
+      await old
+        .insertInto('offline_messages')
+        .values([...waiting(bob, 3, 'b'), ...waiting(cat, 1, 'c')])
+        .execute();
+    } finally {
+      await old.destroy();
+    }
+
+    extra = await startServer(dialect, { offlineMaxPerUser: 3 }, database);
+    await expectMailboxesRight(extra);
+    const userId = async (name: string) => (await login(extra!.url, name)).user.id;
+    const offline = extra.app.services.offline;
+    expect(await offline.waiting(await userId('mig_bob'))).toBe(3);
+    expect(await offline.waiting(await userId('mig_cat'))).toBe(1);
+    expect(await offline.waiting(await userId('mig_dan'))).toBe(0);
+
+    const ann = await comeBack(extra.url, 'mig_ann');
+    expectError(await store(ann, 'n1', 'mig_bob'), 'QUOTA_EXCEEDED');
+    expect(
+      answers(
+        await storeMany(ann, [
+          ['n2', 'mig_cat'],
+          ['n3', 'mig_cat'],
+          ['n4', 'mig_cat'],
+          ['n5', 'mig_dan'],
+        ]),
+      ),
+    ).toEqual(['ok', 'ok', 'QUOTA_EXCEEDED', 'ok']);
+    const bob = await comeBack(extra.url, 'mig_bob');
+    expect(ids((await pull(bob.socket)).messages)).toEqual(['b0', 'b1', 'b2']);
+    ok(await call(bob.socket, 'offline:ack', { ids: ['b0', 'b1'] }));
+    expect(await offline.waiting(bob.user.id)).toBe(1);
+    await expectMailboxesRight(extra);
+  });
+});
+
+describe('offline quota across two nodes on one PostgreSQL database', () => {
+  let nodes: TestServer[] = [];
+  afterEach(async () => {
+    closeAllSockets();
+    const [first, ...rest] = nodes;
+    for (const n of rest) await n.stop();
+    await first?.close();
+    nodes = [];
+  });
+
+  it('takes exactly the quota when two nodes store for one recipient at once', async () => {
+    const max = 50;
+    const node1 = await startServer('postgres', { offlineMaxPerUser: max });
+    nodes.push(node1);
+    const node2 = await startServer('postgres', { offlineMaxPerUser: max }, node1.database);
+    nodes.push(node2);
+    const bob = await user(node1.url, 'multi_bob');
+    const ann = await user(node1.url, 'multi_ann');
+    // Amy's session is on the second node.
+    const amyAuth = await register(node1.url, 'multi_amy');
+    const amy = {
+      ...amyAuth,
+      username: 'multi_amy',
+      socket: await connectSocket(node2.url, amyAuth.token),
+    };
+    await befriend(ann, bob);
+    await befriend(amy, bob);
+    await goOffline(node1, bob);
+
+    // Each round, both nodes get 40 new messages for bob at the same moment: 160 offered, and
+    // whatever the interleaving, exactly `max` may be taken.
+    const results: string[] = [];
+    for (const round of [1, 2])
+      for (const res of await Promise.all(
+        [ann, amy].map((p) =>
+          storeMany(
+            p,
+            Array.from({ length: 40 }, (_, i): [string, string] => [
+              `${p.username}-${round}-${i}`,
+              'multi_bob',
+            ]),
+          ),
+        ),
+      ))
+        results.push(...answers(res));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(max);
+    expect(results.filter((r) => r !== 'ok').every((r) => r === 'QUOTA_EXCEEDED')).toBe(true);
+    expect(await node2.app.services.offline.waiting(bob.user.id)).toBe(max);
+    await expectMailboxesRight(node1);
   });
 });
