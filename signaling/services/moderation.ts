@@ -3,6 +3,7 @@
  * admin CLI all call these methods; each records who did what, and when, in the admin log.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import type { AdminAction, AdminGroup, AdminUser } from '../../shared/events.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -226,17 +227,17 @@ export class ModerationService {
    * online on this node whose account is blocked has their session ended.
    */
   async sweepBlocked(): Promise<number> {
-    // Only this node's own sockets: every node runs its own sweep.
-    const online = new Set(this.deps.presence.localEntries().map(([id]) => id));
-    if (online.size === 0) return 0;
+    // Blocked accounts first (a few rows, through the partial index `users_blocked`, which only a
+    // literal 'blocked' lets the planner use), then which of them are on this node: every node runs
+    // its own sweep. Listing everyone online first cost a 10,000-entry copy every 5 s under load.
     const blocked = await this.deps.store.db
       .selectFrom('users')
       .select(['id', 'username'])
-      .where('status', '=', 'blocked')
+      .where('status', '=', sql.lit('blocked'))
       .execute();
     let ended = 0;
     for (const u of blocked) {
-      if (!online.has(u.id)) continue;
+      if (!this.deps.presence.isLocal(u.id)) continue;
       this.deps.notifier.endSessions(u.id, 'blocked');
       await this.#tellContacts(u.id, u.username);
       ended++;

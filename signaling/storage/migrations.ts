@@ -179,6 +179,19 @@ export function migrations(dialect: Dialect): MigrationProvider {
         `.execute(db);
       },
     },
+    '0005_users_blocked': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // Every node's block sweep (every SWEEP_INTERVAL_MS) asks for the blocked accounts; with
+        // this partial index that reads the few blocked rows, not the whole users table.
+        await db.schema
+          .createIndex('users_blocked')
+          .on('users')
+          .column('id')
+          .where(sql.ref('status'), '=', sql.lit('blocked'))
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }
