@@ -140,7 +140,37 @@ export const keysPublish = z.object({
 /** simple-peer's signal objects: {type:'offer'|'answer', sdp}, {type:'candidate', candidate}, {renegotiate}, {transceiverRequest}. */
 export const signalData = z
   .record(z.string(), z.unknown())
-  .refine((v) => JSON.stringify(v).length <= LIMITS.signalMax, 'signal too large');
+  .refine((v) => jsonLengthAtMost(v, LIMITS.signalMax), 'signal too large');
+
+/**
+ * Whether `JSON.stringify(value).length <= max`, without building the string when the answer is
+ * plain: the text of a string is at most 6 characters per character (`\u001f`) plus its quotes, so
+ * when even that bound fits, it fits. Only a value near the limit is serialised to decide. On the
+ * relay's hot path this saves serialising every signal (an SDP is ~1 KB) just to measure it.
+ */
+export function jsonLengthAtMost(value: unknown, max: number): boolean {
+  let bound = 0;
+  const walk = (v: unknown, depth: number): boolean => {
+    if (depth > 64) return false; // deeper than any signal: let JSON.stringify decide
+    if (typeof v === 'string') bound += v.length * 6 + 2;
+    else if (typeof v === 'number' || typeof v === 'boolean' || v === null) bound += 24;
+    else if (Array.isArray(v)) {
+      bound += 2;
+      for (const item of v) if (!walk(item, depth + 1)) return false;
+      bound += v.length;
+    } else if (typeof v === 'object') {
+      bound += 2;
+      for (const key in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+        bound += key.length * 6 + 4;
+        if (!walk((v as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+    } else return false; // undefined, functions, bigint...: JSON.stringify's own rules
+    return bound <= max;
+  };
+  if (walk(value, 0)) return true;
+  return (JSON.stringify(value)?.length ?? 0) <= max;
+}
 export const signalSend = z.object({ to: usernameRef, signal: signalData });
 
 // --- admin ---
