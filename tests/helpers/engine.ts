@@ -18,7 +18,8 @@ import {
   type EngineOptions,
   type TokenStore,
 } from '../../web/src/core/engine.ts';
-import { eventually, testConfig, type TestServer } from './server.ts';
+import { afterEach, beforeEach } from 'vitest';
+import { closeAllSockets, eventually, startServer, testConfig, type TestServer } from './server.ts';
 
 export interface TestBrowser {
   indexedDB: IDBFactory;
@@ -54,6 +55,22 @@ export function startEngine(
 export async function destroyEngines(): Promise<void> {
   await Promise.all([...engines].map((e) => e.destroy()));
   engines.clear();
+}
+
+/**
+ * A fresh SQLite server for each test, and every engine and socket closed after it: engine tests
+ * restart servers and leave engines half-way on purpose, so nothing is shared between tests.
+ * `get` returns the server to close (a test may have replaced it with a restarted one).
+ */
+export function serverPerTest(set: (server: TestServer) => void, get: () => TestServer): void {
+  beforeEach(async () => {
+    set(await startServer('sqlite'));
+  });
+  afterEach(async () => {
+    await destroyEngines();
+    closeAllSockets();
+    await get().close();
+  });
 }
 
 /** Registers a user in a fresh browser and waits for the session to be ready. */

@@ -1,25 +1,14 @@
 /** The command language through a real engine and server. */
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { destroyEngines, signedIn, startEngine } from '../helpers/engine.ts';
-import {
-  closeAllSockets,
-  eventually,
-  register,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { expect, it } from 'vitest';
+import { serverPerTest, signedIn, startEngine } from '../helpers/engine.ts';
+import { eventually, register, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 it('maps commands to engine calls and answers in readable lines', async () => {
   const alice = startEngine(server.url);

@@ -3,34 +3,23 @@
  * sender's own row commits, "delivered" is reported only after that row exists, and a settle lost
  * with the tab is made good by the outbox on the next sign-in (the receiver dedupes and acks again).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   befriend,
-  destroyEngines,
+  serverPerTest,
   signedIn,
   startEngine,
-  waitForState,
   type TestBrowser,
+  waitForState,
 } from '../helpers/engine.ts';
-import {
-  closeAllSockets,
-  eventually,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { eventually, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 const offlineRows = () => server.app.store.db.selectFrom('offline_messages').selectAll().execute();
 

@@ -1,20 +1,15 @@
 /** Group roles through a real engine and server: the owner's call and what members see. */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { EngineError } from '../../web/src/core/api.ts';
-import { destroyEngines, signedIn } from '../helpers/engine.ts';
-import { closeAllSockets, eventually, startServer, type TestServer } from '../helpers/server.ts';
+import { serverPerTest, signedIn } from '../helpers/engine.ts';
+import { eventually, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 it('the owner promotes and demotes; members see the role, others may not change it', async () => {
   const alice = await signedIn(server.url, 'alice');

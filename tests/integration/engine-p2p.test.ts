@@ -2,39 +2,32 @@
  * The chat engine against a real server, with real WebRTC data channels between engines: private
  * and group messages travel browser to browser, and the server relays only signals.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../shared/peer-wire.ts';
 import {
   befriend,
-  destroyEngines,
   findMessage,
+  serverPerTest,
   signedIn,
   spyOnServer,
   startEngine,
   waitForState,
 } from '../helpers/engine.ts';
 import {
-  closeAllSockets,
   connectSocket,
   call,
   eventually,
   register,
   sleep,
-  startServer,
   type TestServer,
 } from '../helpers/server.ts';
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 const offlineRows = () => server.app.store.db.selectFrom('offline_messages').selectAll().execute();
 
