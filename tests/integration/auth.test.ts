@@ -1,27 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuthResult, PublicUser } from '../../shared/events.ts';
 import {
   DIALECTS,
-  closeAllSockets,
   connectSocket,
   get,
   login,
   next,
   post,
   register,
-  startServer,
   type TestServer,
 } from '../helpers/server.ts';
+import { sharedServer } from '../helpers/social.ts';
 
 describe.each(DIALECTS)('accounts and sessions (%s)', (dialect) => {
   let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer(dialect);
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-  afterEach(() => closeAllSockets());
+  sharedServer(dialect, (s) => (server = s));
 
   it('registers a user and returns a token with the public user', async () => {
     const res = await post<AuthResult>(server.url, '/api/auth/register', {
@@ -191,13 +184,7 @@ describe.each(DIALECTS)('accounts and sessions (%s)', (dialect) => {
 
 describe.each(DIALECTS)('blocked users (%s)', (dialect) => {
   let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer(dialect);
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-  afterEach(() => closeAllSockets());
+  sharedServer(dialect, (s) => (server = s));
 
   it('blocking an online user ends their session; they cannot log in until unblocked', async () => {
     const auth = await register(server.url, 'mallory');

@@ -3,7 +3,7 @@
  * missing fields. Each gets its error code, nothing changes, the server stays up, and another
  * user's socket carries on.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/errors.ts';
 import type { ClientEvent } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
@@ -19,6 +19,7 @@ import {
   type ClientSocket,
   type TestServer,
 } from '../helpers/server.ts';
+import { sharedServer } from '../helpers/social.ts';
 
 /** Every client event with payloads that must fail their schema. */
 const BAD_PAYLOADS: Record<ClientEvent, unknown[]> = {
@@ -218,13 +219,7 @@ describe.each(DIALECTS)('bad input over the socket (%s)', (dialect) => {
 
 describe.each(DIALECTS)('bad input over HTTP (%s)', (dialect) => {
   let server: TestServer;
-  beforeAll(async () => {
-    server = await startServer(dialect);
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-  afterEach(() => closeAllSockets());
+  sharedServer(dialect, (s) => (server = s));
 
   const userCount = async () =>
     Number(
