@@ -157,11 +157,14 @@ export class Workers {
     count: number,
     opts: Options,
     tokenPrefix: string,
-    /** Several nodes: connection i goes to ports[i % ports.length]. */
-    ports?: number[],
-    /** socket.io-client unless asked: the offline loads need its acks API. */
-    client: ClientKind = 'socket.io',
+    extra: {
+      /** Several nodes: connection i goes to ports[i % ports.length]. */
+      ports?: number[];
+      /** Instead of `opts.client` (the offline loads need socket.io-client's acks API). */
+      client?: ClientKind;
+    } = {},
   ): Promise<{ connected: number; failed: number; errors: string[]; ms: number }> {
+    const { ports, client = opts.client } = extra;
     const t0 = performance.now();
     const timeoutMs = Math.max(60_000, count * 20);
     const parts = await Promise.all(

@@ -56,16 +56,7 @@ export async function connections(opts: Options): Promise<SuiteResult> {
       }
       await sleep(500);
       const base = await server.stats(true);
-      const c = await workers.connect(
-        kind,
-        server.port,
-        0,
-        target,
-        opts,
-        prefix,
-        undefined,
-        opts.client,
-      );
+      const c = await workers.connect(kind, server.port, 0, target, opts, prefix);
       opts.log(
         `  connected ${fmtInt(c.connected)}/${fmtInt(target)} in ${(c.ms / 1000).toFixed(1)} s` +
           (c.errors.length ? ` (errors: ${c.errors.join('; ')})` : ''),

@@ -105,16 +105,7 @@ export async function nodes(opts: Options): Promise<SuiteResult> {
         }
         const ports = servers.map((s) => s.port);
         // Pairs are (2k, 2k+1): with two ports, A goes to node 1 and B to node 2.
-        const c = await workers.connect(
-          'ours',
-          first.port,
-          0,
-          target,
-          opts,
-          prefix,
-          ports,
-          opts.client,
-        );
+        const c = await workers.connect('ours', first.port, 0, target, opts, prefix, { ports });
         opts.log(`  connected ${fmtInt(c.connected)} in ${(c.ms / 1000).toFixed(1)} s`);
         if (c.failed > 0)
           notes.push(`${LABEL[layout]}: ${c.failed} connections failed (${c.errors.join('; ')})`);

@@ -75,7 +75,9 @@ export async function offline(opts: Options): Promise<SuiteResult> {
       for (let s = 0; s < senders; s++)
         for (let r = 0; r < recipients; r++) pairs.push([s, senders + r]);
       await server.child.call('seedFriends', { pairs }, 120_000);
-      const c = await workers.connect('ours', server.port, 0, senders, opts, prefix);
+      const c = await workers.connect('ours', server.port, 0, senders, opts, prefix, {
+        client: 'socket.io',
+      });
       if (c.failed > 0) throw new Error(`senders failed to connect: ${c.errors.join('; ')}`);
       const names = Array.from({ length: recipients }, (_, r) => `u${senders + r}`);
       const per = Math.ceil(total / workers.all.length);

@@ -142,16 +142,7 @@ export async function relay(opts: Options): Promise<SuiteResult> {
         ]);
         await server.child.call('seedFriends', { pairs }, 120_000);
       }
-      const c = await workers.connect(
-        kind,
-        server.port,
-        0,
-        target,
-        opts,
-        prefix,
-        undefined,
-        opts.client,
-      );
+      const c = await workers.connect(kind, server.port, 0, target, opts, prefix);
       opts.log(`  connected ${fmtInt(c.connected)} in ${(c.ms / 1000).toFixed(1)} s`);
       if (c.failed > 0)
         notes.push(
