@@ -24,7 +24,7 @@ import {
   type SuiteResult,
 } from '../lib/harness.ts';
 import { fmtInt, fmtMs, round, type Summary } from '../lib/stats.ts';
-import { SDP_BYTES, relayLoad } from './relay.ts';
+import { SDP_BYTES, relayLoad, seedRelayPairs } from './relay.ts';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -82,16 +82,7 @@ export async function nodes(opts: Options): Promise<SuiteResult> {
         servers.push(first);
         dbVersion = first.dbVersion ?? dbVersion;
         const prefix = newTokenPrefix();
-        await first.child.call(
-          'seedUsers',
-          { from: 0, count: target, tokenPrefix: prefix },
-          120_000,
-        );
-        const pairs = Array.from({ length: Math.floor(target / 2) }, (_, k): [number, number] => [
-          2 * k,
-          2 * k + 1,
-        ]);
-        await first.child.call('seedFriends', { pairs }, 120_000);
+        await seedRelayPairs(first, target, prefix);
         if (layout === 'two-nodes') {
           // The second node joins the same database and the same Redis channels.
           servers.push(

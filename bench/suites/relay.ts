@@ -49,6 +49,19 @@ export interface RelayLoad {
 }
 
 /**
+ * Seeds users 0..count-1 with tokens `${prefix}${i}` straight into our server's store, and makes
+ * each relay pair (2k, 2k+1) friends, so the load generator's pairs may signal each other.
+ */
+export async function seedRelayPairs(server: Server, count: number, prefix: string): Promise<void> {
+  await server.child.call('seedUsers', { from: 0, count, tokenPrefix: prefix }, 120_000);
+  const pairs = Array.from({ length: Math.floor(count / 2) }, (_, k): [number, number] => [
+    2 * k,
+    2 * k + 1,
+  ]);
+  await server.child.call('seedFriends', { pairs }, 120_000);
+}
+
+/**
  * One fixed-rate run: every load generator relays its share of `rate` for `seconds`, and the
  * figures are merged across generators and across the nodes serving them.
  */
@@ -131,16 +144,7 @@ export async function relay(opts: Options): Promise<SuiteResult> {
     try {
       const prefix = newTokenPrefix();
       if (kind === 'ours') {
-        await server.child.call(
-          'seedUsers',
-          { from: 0, count: target, tokenPrefix: prefix },
-          120_000,
-        );
-        const pairs = Array.from({ length: Math.floor(target / 2) }, (_, k): [number, number] => [
-          2 * k,
-          2 * k + 1,
-        ]);
-        await server.child.call('seedFriends', { pairs }, 120_000);
+        await seedRelayPairs(server, target, prefix);
       }
       const c = await workers.connect(kind, server.port, 0, target, opts, prefix);
       opts.log(`  connected ${fmtInt(c.connected)} in ${(c.ms / 1000).toFixed(1)} s`);
