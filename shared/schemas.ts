@@ -87,14 +87,14 @@ export const groupByName = z.object({ group: groupName, creator: usernameRef });
  * unknown keys, so {groupId, username} (one unreachable member) would otherwise become a private
  * {username}.
  */
+const privateTarget = z.object({ username: usernameRef });
 const offlineTargets = z.union([
   z.object({ groupId, username: usernameRef }),
-  z.object({ username: usernameRef }),
+  privateTarget,
   // Strict: {groupId, username: ''} (a member named badly) must be refused, not widened to the
   // whole group by stripping the username the first branch could not take.
   z.strictObject({ groupId }),
 ]);
-const privateTarget = z.object({ username: usernameRef });
 /**
  * `offlineTargets`, parsed faster in the common case. Without a groupId the union's first branch
  * can only fail, and the second's answer is the union's; building that failure was about half the
