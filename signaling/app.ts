@@ -11,9 +11,8 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import sirv from 'sirv';
 import type { ClientToServer, ServerToClient, SocketData } from '../shared/events.ts';
-import { LIMITS } from '../shared/limits.ts';
 import { joinCluster } from './cluster.ts';
-import type { Config } from './config.ts';
+import { socketServerOptions, type Config } from './config.ts';
 import { apiHandler } from './http/api.ts';
 import { sendJson } from './http/json.ts';
 import type { ServiceDeps } from './services/deps.ts';
@@ -50,15 +49,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const store = options.store ?? (await openStore(config.databaseUrl));
   const http = createServer();
-  const io: IO = new Server(http, {
-    maxHttpBufferSize: LIMITS.socketFrameMax,
-    pingInterval: config.pingIntervalMs,
-    pingTimeout: config.pingTimeoutMs,
-    // Compression costs memory per socket and CPU per frame; our frames are small.
-    perMessageDeflate: false,
-    httpCompression: false,
-    serveClient: false,
-  });
+  const io: IO = new Server(http, socketServerOptions(config));
 
   // Each Engine.IO connection keeps the HTTP upgrade request (headers, socket, parser state) for its
   // whole life; we read only `handshake.auth`, which comes from the CONNECT packet, and no handler

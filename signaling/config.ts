@@ -101,3 +101,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
   };
 }
+
+/** Socket.IO's transport settings (also the bench's plain Socket.IO server, to compare like with like). */
+export function socketServerOptions(config: Config) {
+  return {
+    maxHttpBufferSize: LIMITS.socketFrameMax,
+    pingInterval: config.pingIntervalMs,
+    pingTimeout: config.pingTimeoutMs,
+    // Compression costs memory per socket and CPU per frame; our frames are small.
+    perMessageDeflate: false,
+    httpCompression: false,
+    serveClient: false,
+  };
+}

@@ -6,8 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
-import { LIMITS } from '../../shared/limits.ts';
-import { loadConfig } from '../../signaling/config.ts';
+import { loadConfig, socketServerOptions } from '../../signaling/config.ts';
 import { serve } from '../lib/ipc.ts';
 import { monitorHandlers, writeHeapProfile } from '../lib/monitor.ts';
 
@@ -19,14 +18,7 @@ serve({
   async start() {
     const config = loadConfig({});
     const http = createServer();
-    const io = new Server(http, {
-      maxHttpBufferSize: LIMITS.socketFrameMax,
-      pingInterval: config.pingIntervalMs,
-      pingTimeout: config.pingTimeoutMs,
-      perMessageDeflate: false,
-      httpCompression: false,
-      serveClient: false,
-    });
+    const io = new Server(http, socketServerOptions(config));
     io.on('connection', (socket) => {
       socket.on('relay', (msg: { to?: unknown; data?: unknown }, ack?: unknown) => {
         if (typeof msg?.to === 'string')
