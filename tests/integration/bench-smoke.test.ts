@@ -61,13 +61,18 @@ describe('bench', () => {
       connected: number;
       stillOpen: number;
       rssPerConn: number;
+      heapPerConn: number;
     };
     const conns = (byName.get('connections') as { rows: ConnRow[] }).rows;
     expect(conns.map((r) => r.server)).toEqual(['ours', 'plain', 'peerjs']);
     for (const r of conns) {
       expect(r.connected).toBe(r.target);
       expect(r.stillOpen).toBe(r.target);
-      expect(r.rssPerConn).toBeGreaterThan(0);
+      // Heap after a full GC grows with every connection held. RSS is only measured, not checked
+      // for sign: with the smoke run's 200 connections, pages V8 hands back after start-up can
+      // outweigh them (one CI run measured -9.4 KB per connection).
+      expect(r.heapPerConn).toBeGreaterThan(0);
+      expect(Number.isFinite(r.rssPerConn)).toBe(true);
     }
 
     type Run = {
