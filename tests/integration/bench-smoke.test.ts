@@ -32,6 +32,7 @@ describe('bench', () => {
       'logins',
       'browser',
       'nodes',
+      'soak',
     ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
   });
@@ -53,6 +54,7 @@ describe('bench', () => {
       'logins',
       'browser',
       'nodes',
+      'soak',
     ]);
 
     type ConnRow = {
@@ -166,5 +168,18 @@ describe('bench', () => {
       expect(r.latency.p99).toBeGreaterThan(0);
     }
     expect(nodes.p99Ratio).toBeGreaterThan(0);
+
+    const soak = byName.get('soak') as {
+      sent: number;
+      expected: number;
+      lost: number;
+      duplicates: number;
+      outOfOrder: number;
+      faults: Record<string, number>;
+    };
+    expect(soak.sent).toBeGreaterThan(0);
+    expect(soak.expected).toBeGreaterThanOrEqual(soak.sent);
+    expect(soak.faults).toEqual({ socketDrops: 2, reloads: 1, serverKills: 1 });
+    expect([soak.lost, soak.duplicates, soak.outOfOrder]).toEqual([0, 0, 0]);
   });
 });

@@ -1,0 +1,290 @@
+/**
+ * The chaos scenario: real engines in Node (real WebRTC over @roamhq/wrtc, their own fake
+ * IndexedDB) chatting privately and in a group through real server processes, while the network
+ * drops their sockets, their tabs reload, and a server is killed with SIGKILL and started again.
+ * Afterwards every message is looked for in every history it should reach, and the figures say how
+ * many were lost, shown twice, or shown out of order.
+ *
+ * Used by the bounded test in `npm test` (tests/integration/chaos.test.ts) and by the longer soak in
+ * `npm run bench -- soak` (bench/suites/soak.ts), which adds a second node.
+ */
+import type { ChatEngine, ConversationId } from '../../web/src/core/api.ts';
+import { browser, startEngine, type TestBrowser } from './engine.ts';
+import { startMain, type RunningServer } from './process.ts';
+import { eventually, sleep } from './server.ts';
+import { tcpProxy, type TcpProxy } from './tcp-proxy.ts';
+
+export interface ChaosOptions {
+  /** One environment per node (DATABASE_URL, REDIS_URL...); users are spread over the nodes. */
+  nodes: Record<string, string>[];
+  users: number;
+  messages: number;
+  /** Of the messages, how many go to the group rather than to a friend. */
+  groupShare: number;
+  /** Mean pause between two sends, ms. */
+  pauseMs: number;
+  /** How many of each fault, spread evenly over the run. */
+  socketDrops: number;
+  reloads: number;
+  serverKills: number;
+  /** How long everything may take to settle once the traffic stops. */
+  settleMs: number;
+  /** A deterministic run for a given seed. */
+  seed: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosResult {
+  sent: number;
+  /** (message, recipient) pairs expected. */
+  expected: number;
+  lost: number;
+  /** Messages that appear more than once in one history. */
+  duplicates: number;
+  /** Pairs of one sender's messages that a recipient's history shows in the other order. */
+  outOfOrder: number;
+  faults: { socketDrops: number; reloads: number; serverKills: number };
+  /** From the end of traffic until every message had arrived (or settleMs ran out). */
+  settleMs: number;
+  durationMs: number;
+}
+
+interface Person {
+  name: string;
+  profile: TestBrowser;
+  proxy: TcpProxy;
+  node: number;
+  engine: ChatEngine | null;
+}
+
+interface Expectation {
+  id: string;
+  from: string;
+  /** Where each recipient keeps it. */
+  to: { name: string; conversation: ConversationId }[];
+  seq: number;
+}
+
+/** mulberry32: small, seedable, good enough to pick faults and recipients. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PASSWORD = 'correct horse battery';
+const portOf = (server: RunningServer) => Number(new URL(server.url).port);
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
+  const started = Date.now();
+  const rand = random(options.seed);
+  const pick = <T>(list: T[]): T => list[Math.floor(rand() * list.length)]!;
+  const log = options.log ?? (() => {});
+  const tag = `c${options.seed.toString(36)}${Date.now().toString(36).slice(-4)}`;
+
+  const servers: RunningServer[] = [];
+  for (const env of options.nodes) servers.push(await startMain(env));
+  const people: Person[] = [];
+  try {
+    for (let i = 0; i < options.users; i++) {
+      const node = i % servers.length;
+      people.push({
+        name: `${tag}_${i}`,
+        profile: browser(),
+        proxy: await tcpProxy(portOf(servers[node]!)),
+        node,
+        engine: null,
+      });
+    }
+    const open = (p: Person) => startEngine(p.proxy.url, p.profile, { directTimeoutMs: 3_000 });
+    const ready = (p: Person) =>
+      eventually(() => p.engine?.session.phase === 'ready', 20_000, `${p.name} ready`);
+    for (const p of people) {
+      p.engine = open(p);
+      await p.engine.register(p.name, PASSWORD);
+      await ready(p);
+    }
+
+    // Friends in a ring; a group of the first half, owned by the first.
+    const friendsOf = new Map<string, string[]>(people.map((p) => [p.name, []]));
+    for (let i = 0; i < people.length; i++) {
+      const a = people[i]!;
+      const b = people[(i + 1) % people.length]!;
+      if (a === b || friendsOf.get(a.name)!.includes(b.name)) continue;
+      await a.engine!.addFriend(b.name);
+      await eventually(() => b.engine!.social.incoming.includes(a.name), 10_000, 'request');
+      await b.engine!.respondFriend(a.name, true);
+      friendsOf.get(a.name)!.push(b.name);
+      friendsOf.get(b.name)!.push(a.name);
+    }
+    const members = people.slice(0, Math.max(2, Math.ceil(people.length / 2)));
+    const owner = members[0]!;
+    const group = await owner.engine!.createGroup(`${tag}_g`);
+    for (const m of members.slice(1)) await joinGroup(owner.engine!, m.engine!, group.id, m.name);
+    const groupConversation: ConversationId = `g:${group.id}`;
+    log(`set up ${people.length} users on ${servers.length} node(s), group of ${members.length}`);
+
+    // Faults at evenly spaced message numbers, in a seeded order.
+    const faults: ('drop' | 'reload' | 'kill')[] = [
+      ...Array<'drop'>(options.socketDrops).fill('drop'),
+      ...Array<'reload'>(options.reloads).fill('reload'),
+      ...Array<'kill'>(options.serverKills).fill('kill'),
+    ].sort(() => rand() - 0.5);
+    const faultAt = new Map<number, (typeof faults)[number]>();
+    faults.forEach((f, i) =>
+      faultAt.set(Math.floor(((i + 1) * options.messages) / (faults.length + 1)), f),
+    );
+    const done = { socketDrops: 0, reloads: 0, serverKills: 0 };
+    const reloading = new Set<Person>();
+    const background: Promise<void>[] = [];
+
+    const reload = async (p: Person) => {
+      reloading.add(p);
+      const engine = p.engine!;
+      p.engine = null;
+      await engine.destroy();
+      await sleep(200 + rand() * 800);
+      p.engine = open(p);
+      if (!(await p.engine.resume())) throw new Error(`${p.name}: resume after reload failed`);
+      await ready(p);
+      reloading.delete(p);
+    };
+    const kill = async () => {
+      const node = Math.floor(rand() * servers.length);
+      const victim = servers[node]!;
+      await victim.stop('SIGKILL');
+      const survivor = servers.find((s, i) => i !== node);
+      // Its users' next connection goes to a survivor if there is one, as behind a load balancer.
+      if (survivor)
+        for (const p of people.filter((q) => q.node === node)) p.proxy.retarget(portOf(survivor));
+      await sleep(300);
+      const restarted = await startMain(options.nodes[node]!);
+      servers[node] = restarted;
+      for (const p of people.filter((q) => q.node === node)) p.proxy.retarget(portOf(restarted));
+    };
+
+    const expectations: Expectation[] = [];
+    const seqOf = new Map<string, number>();
+    const trafficStart = Date.now();
+    for (let n = 0; n < options.messages; n++) {
+      const fault = faultAt.get(n);
+      if (fault === 'drop') {
+        const p = pick(people);
+        log(`#${n}: network drop for ${p.name}`);
+        p.proxy.drop();
+        done.socketDrops++;
+      } else if (fault === 'reload') {
+        const p = pick(people.filter((q) => !reloading.has(q)));
+        log(`#${n}: reload of ${p.name}`);
+        background.push(reload(p));
+        done.reloads++;
+      } else if (fault === 'kill') {
+        log(`#${n}: SIGKILL of a server`);
+        background.push(kill());
+        done.serverKills++;
+      }
+
+      const senders = people.filter((p) => p.engine !== null && !reloading.has(p));
+      const sender = pick(senders);
+      const seq = (seqOf.get(sender.name) ?? 0) + 1;
+      seqOf.set(sender.name, seq);
+      const inGroup = members.includes(sender);
+      const toGroup = inGroup && rand() < options.groupShare;
+      if (toGroup) {
+        const text = `${sender.name} to the group, #${seq}`;
+        const message = await sender.engine!.sendGroup(group.id, text);
+        expectations.push({
+          id: message.id,
+          from: sender.name,
+          seq,
+          to: members
+            .filter((m) => m !== sender)
+            .map((m) => ({ name: m.name, conversation: groupConversation })),
+        });
+      } else {
+        const to = pick(friendsOf.get(sender.name)!);
+        const text = `${sender.name} to ${to}, #${seq}`;
+        const message = await sender.engine!.sendPrivate(to, text);
+        expectations.push({
+          id: message.id,
+          from: sender.name,
+          seq,
+          to: [{ name: to, conversation: `u:${sender.name}` }],
+        });
+      }
+      await sleep(2 + rand() * options.pauseMs * 2);
+    }
+    await Promise.all(background);
+    log(`traffic done: ${options.messages} messages in ${Date.now() - trafficStart} ms`);
+
+    // Settle: every recipient online, every message where it belongs.
+    const settleStart = Date.now();
+    const missing = async () => {
+      let count = 0;
+      const seen = new Map<string, Set<string>>();
+      for (const p of people) {
+        const ids = new Set<string>();
+        for (const c of await p.engine!.conversations())
+          for (const m of await p.engine!.history(c.id, { limit: 1_000_000 })) ids.add(m.id);
+        seen.set(p.name, ids);
+      }
+      for (const e of expectations) for (const r of e.to) if (!seen.get(r.name)!.has(e.id)) count++;
+      return count;
+    };
+    let lost = 0;
+    try {
+      await eventually(async () => (lost = await missing()) === 0, options.settleMs, 'settle');
+    } catch {
+      // `lost` holds what never arrived; the figures report it.
+    }
+    const settleMs = Date.now() - settleStart;
+
+    let duplicates = 0;
+    let outOfOrder = 0;
+    const seqById = new Map(expectations.map((e) => [e.id, e]));
+    for (const p of people) {
+      for (const c of await p.engine!.conversations()) {
+        const history = await p.engine!.history(c.id, { limit: 1_000_000 });
+        const ids = history.map((m) => m.id);
+        duplicates += ids.length - new Set(ids).size;
+        const last = new Map<string, number>();
+        for (const m of history) {
+          const e = seqById.get(m.id);
+          if (!e) continue;
+          if ((last.get(e.from) ?? 0) > e.seq) outOfOrder++;
+          last.set(e.from, Math.max(last.get(e.from) ?? 0, e.seq));
+        }
+      }
+    }
+    return {
+      sent: expectations.length,
+      expected: expectations.reduce((n, e) => n + e.to.length, 0),
+      lost,
+      duplicates,
+      outOfOrder,
+      faults: done,
+      settleMs,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await Promise.all(people.map((p) => p.engine?.destroy()));
+    await Promise.all(people.map((p) => p.proxy.close()));
+    await Promise.all(servers.map((s) => s.stop('SIGTERM')));
+  }
+}
+
+/** Puts `member` in the group: the owner invites, and the member accepts. */
+async function joinGroup(
+  owner: ChatEngine,
+  member: ChatEngine,
+  groupId: number,
+  name: string,
+): Promise<void> {
+  await owner.inviteToGroup(groupId, name);
+  await eventually(() => member.social.groups.some((g) => g.id === groupId), 10_000, 'joined');
+}
