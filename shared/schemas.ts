@@ -4,15 +4,17 @@
  * are capped from LIMITS.
  */
 import { z } from 'zod';
-import { LIMITS, MESSAGE_ID_PATTERN, SETTABLE_STATUSES, USERNAME_PATTERN } from './limits.ts';
+import { LIMITS, MESSAGE_ID_PATTERN, SETTABLE_STATUSES } from './limits.ts';
+import { normalizeUsername, usernameProblem } from './names.ts';
 
 export const username = z
   .string()
-  .trim()
-  .min(LIMITS.usernameMin, `a username has at least ${LIMITS.usernameMin} characters`)
-  .max(LIMITS.usernameMax, `a username has at most ${LIMITS.usernameMax} characters`)
-  .regex(USERNAME_PATTERN, 'a username may contain letters, digits, "_", "-" and "." only')
-  .transform((s) => s.normalize('NFC'));
+  .transform(normalizeUsername)
+  .superRefine((name, ctx) => {
+    const problem = usernameProblem(name);
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: problem.message, params: { rule: problem.rule } });
+  });
 
 /** A username to look up: looser than registration (no pattern), so a lookup says NOT_FOUND, not BAD_REQUEST. */
 export const usernameRef = z
@@ -20,7 +22,7 @@ export const usernameRef = z
   .trim()
   .min(1, 'name a user')
   .max(LIMITS.usernameMax)
-  .transform((s) => s.normalize('NFC'));
+  .transform(normalizeUsername);
 
 export const password = z
   .string()

@@ -2,7 +2,10 @@ import type { Logger } from 'pino';
 import { AppError, type WireError } from '../shared/errors.ts';
 import type { z } from 'zod';
 
-/** A failed parse as a BAD_REQUEST that names the first bad field. */
+/**
+ * A failed parse as a BAD_REQUEST that names the first bad field, and the rule it broke when the
+ * schema names one (a username's `invisible`, `mixed-script`, ...: shared/names.ts).
+ */
 export function badRequest(error: z.ZodError): AppError {
   const issue = error.issues[0];
   const field = issue?.path.join('.') || undefined;
@@ -11,7 +14,12 @@ export function badRequest(error: z.ZodError): AppError {
       ? `${field}: ${issue.message}`
       : issue.message
     : 'invalid payload';
-  return new AppError('BAD_REQUEST', message, field ? { field } : undefined);
+  const rule = issue?.code === 'custom' ? (issue.params as { rule?: unknown })?.rule : undefined;
+  const details = {
+    ...(field ? { field } : {}),
+    ...(typeof rule === 'string' ? { rule } : {}),
+  };
+  return new AppError('BAD_REQUEST', message, Object.keys(details).length ? details : undefined);
 }
 
 /** What the client may see of an error: our own codes as they are, anything else as INTERNAL (and logged). */

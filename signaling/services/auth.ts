@@ -6,12 +6,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
 import type { AuthResult, PublicUser } from '../../shared/events.ts';
+import { usernameKey } from '../../shared/names.ts';
 import { isUniqueViolation } from '../storage/db.ts';
 import type { UserRow } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { authLimiters } from './rate-limits.ts';
-import { Users, usernameKey } from './users.ts';
+import { usernameSkeleton } from './skeleton.ts';
+import { Users } from './users.ts';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -36,15 +38,24 @@ export class AuthService {
     return this.#startSession(user, ip);
   }
 
-  /** Creates an account without a session (the admin CLI's create-admin uses this too). */
+  /**
+   * Creates an account without a session (the admin CLI's create-admin uses this too). The name is
+   * refused when another user has its key (the same name up to case and NFKC) or its TR39 skeleton
+   * (a look-alike); both columns are unique, so of two racing registrations only one gets in.
+   */
   async createUser(username: string, password: string, isAdmin: boolean): Promise<UserRow> {
+    const key = usernameKey(username);
+    const skeleton = usernameSkeleton(username);
+    // Checked before hashing so a taken name costs no Argon2; the unique indexes decide races.
+    await this.#refuseTaken(username, key, skeleton);
     const passwordHash = await hashPassword(password);
     try {
       return await this.deps.store.db
         .insertInto('users')
         .values({
           username,
-          username_key: usernameKey(username),
+          username_key: key,
+          username_skeleton: skeleton,
           password_hash: passwordHash,
           status: 'active',
           is_admin: isAdmin ? 1 : 0,
@@ -54,10 +65,32 @@ export class AuthService {
         .returningAll()
         .executeTakeFirstOrThrow();
     } catch (err) {
-      if (isUniqueViolation(err))
-        throw new AppError('USERNAME_TAKEN', `the username "${username}" is taken`);
-      throw err;
+      if (!isUniqueViolation(err)) throw err;
+      await this.#refuseTaken(username, key, skeleton);
+      throw new AppError('USERNAME_TAKEN', `the username "${username}" is taken`, {
+        rule: 'same',
+      });
     }
+  }
+
+  /** USERNAME_TAKEN if a user holds this key or skeleton; `details.rule` says which. */
+  async #refuseTaken(username: string, key: string, skeleton: string): Promise<void> {
+    const holder = await this.deps.store.db
+      .selectFrom('users')
+      .select(['username', 'username_key'])
+      .where((eb) => eb.or([eb('username_key', '=', key), eb('username_skeleton', '=', skeleton)]))
+      .orderBy('id')
+      .executeTakeFirst();
+    if (!holder) return;
+    if (holder.username_key === key)
+      throw new AppError('USERNAME_TAKEN', `the username "${username}" is taken`, {
+        rule: 'same',
+      });
+    throw new AppError(
+      'USERNAME_TAKEN',
+      `the username "${username}" looks too much like the existing user "${holder.username}"`,
+      { rule: 'confusable', similarTo: holder.username },
+    );
   }
 
   async login(username: string, password: string, ip: string): Promise<AuthResult> {

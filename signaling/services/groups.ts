@@ -11,10 +11,11 @@
 import { AppError } from '../../shared/errors.ts';
 import type { GroupInfo, GroupMember, GroupRole } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
+import { groupNameKey, usernameKey } from '../../shared/names.ts';
 import type { GroupsTable } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
 import { Relations } from './relations.ts';
-import { Users, usernameKey } from './users.ts';
+import { Users } from './users.ts';
 
 type GroupRow = Omit<GroupsTable, 'id'> & { id: number; creator: string; owner: string };
 
@@ -45,7 +46,7 @@ export class GroupsService {
   /** How the spec's admin commands name a group: its name and its creator. */
   async byName(name: string, creator: string): Promise<GroupRow> {
     const group = await this.#groups()
-      .where('groups.name_key', '=', usernameKey(name))
+      .where('groups.name_key', '=', groupNameKey(name))
       .where('c.username_key', '=', usernameKey(creator))
       .executeTakeFirst();
     if (!group) throw new AppError('NOT_FOUND', `no group "${name}" created by ${creator}`);
@@ -163,14 +164,14 @@ export class GroupsService {
         .selectFrom('groups')
         .select('id')
         .where('creator_id', '=', userId)
-        .where('name_key', '=', usernameKey(name))
+        .where('name_key', '=', groupNameKey(name))
         .executeTakeFirst();
       if (exists) throw new AppError('GROUP_EXISTS', `you already created a group named "${name}"`);
       const row = await tx
         .insertInto('groups')
         .values({
           name,
-          name_key: usernameKey(name),
+          name_key: groupNameKey(name),
           creator_id: userId,
           owner_id: userId,
           blocked: 0,

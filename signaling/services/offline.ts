@@ -17,7 +17,8 @@ import type { NewOfflineMessage } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
 import { GroupCommit, type Outcome } from './group-commit.ts';
 import type { GroupsService } from './groups.ts';
-import { Users, usernameKey } from './users.ts';
+import { Users } from './users.ts';
+import { usernameKey } from '../../shared/names.ts';
 
 export type OfflineTarget =
   { username: string } | { groupId: number } | { groupId: number; username: string };

@@ -7,7 +7,7 @@ import type { Database, UserRow } from '../storage/schema.ts';
 import type { SyncReader } from '../storage/db.ts';
 import { prepared } from '../storage/prepared.ts';
 import type { ServiceDeps } from './deps.ts';
-import { usernameKey } from './users.ts';
+import { usernameKey } from '../../shared/names.ts';
 
 /**
  * The user with this username key as seen by `fromId`, and whether the two may talk, in one indexed

@@ -1,13 +1,10 @@
 /**
- * Looking people up. Usernames are matched case-insensitively on their NFC form.
+ * Looking people up. Usernames are matched by their key (NFKC + case fold, shared/names.ts).
  */
 import { AppError } from '../../shared/errors.ts';
+import { usernameKey } from '../../shared/names.ts';
 import type { UserRow } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
-
-export function usernameKey(username: string): string {
-  return username.normalize('NFC').toLowerCase();
-}
 
 export class Users {
   constructor(private readonly deps: Pick<ServiceDeps, 'store'>) {}

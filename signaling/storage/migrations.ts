@@ -11,6 +11,7 @@ import {
   type MigrationProvider,
 } from 'kysely';
 import type { Dialect } from './db.ts';
+import { rekeyNames } from './name-keys.ts';
 
 export function migrations(dialect: Dialect): MigrationProvider {
   // An auto-increment primary key, spelled per dialect.
@@ -189,6 +190,20 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .on('users')
           .column('id')
           .where(sql.ref('status'), '=', sql.lit('blocked'))
+          .execute();
+      },
+    },
+    '0006_name_keys': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // Usernames unique by NFKC + case fold and by TR39 skeleton (look-alikes), issue 9.
+        await db.schema.alterTable('users').addColumn('username_skeleton', 'text').execute();
+        await rekeyNames(db);
+        await db.schema
+          .createIndex('users_username_skeleton')
+          .on('users')
+          .column('username_skeleton')
+          .unique()
           .execute();
       },
     },

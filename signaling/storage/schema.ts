@@ -7,8 +7,14 @@ import type { Generated, Insertable, Selectable } from 'kysely';
 export interface UsersTable {
   id: Generated<number>;
   username: string;
-  /** Lower-cased, NFC-normalised username: the uniqueness key, so "Bob" and "bob" are one user. */
+  /** The username's NFKC + case-fold key (shared/names.ts): unique, so "Bob" and "bob" are one user. */
   username_key: string;
+  /**
+   * TR39 skeleton of the key (services/skeleton.ts), unique, so look-alikes (`аdmin` with a
+   * Cyrillic а beside `admin`) cannot both exist. Null only for legacy rows that collided with an
+   * older one when migration 0006 filled the column.
+   */
+  username_skeleton: string | null;
   password_hash: string;
   status: 'active' | 'blocked';
   is_admin: number;
@@ -50,6 +56,7 @@ export interface FriendshipsTable {
 export interface GroupsTable {
   id: Generated<number>;
   name: string;
+  /** shared/names.ts `groupNameKey`: unique per creator. */
   name_key: string;
   creator_id: number;
   owner_id: number;

@@ -53,7 +53,11 @@ describe.each(DIALECTS)('accounts and sessions (%s)', (dialect) => {
     expect(res.status).toBe(409);
     expect(res.body).toEqual({
       ok: false,
-      error: { code: 'USERNAME_TAKEN', message: 'the username "bob" is taken' },
+      error: {
+        code: 'USERNAME_TAKEN',
+        message: 'the username "bob" is taken',
+        details: { rule: 'same' },
+      },
     });
   });
 

@@ -68,3 +68,23 @@ it('maps commands to engine calls and answers in readable lines', async () => {
   expect(await alice.runCommand('logout')).toEqual({ ok: true, lines: ['signed out'] });
   expect(alice.session.phase).toBe('signed-out');
 });
+
+// Issue 10: `add Bob` when `bob` asked first makes the two friends; the answer must say so.
+it('add with another spelling of a user who asked first answers that the two are friends', async () => {
+  const bob = await signedIn(server.url, 'bob');
+  const alice = await signedIn(server.url, 'alice');
+  expect((await bob.engine.runCommand('add alice')).ok).toBe(true);
+  await eventually(() => alice.engine.social.incoming.includes('bob'));
+
+  expect(await alice.engine.runCommand('add Bob')).toEqual({
+    ok: true,
+    lines: ['you and bob are now friends'],
+  });
+  expect(alice.engine.social.friends.map((f) => f.username)).toEqual(['bob']);
+  expect(alice.engine.social.incoming).toEqual([]);
+  // A full-width spelling from a Chinese IME names the same user.
+  expect(await alice.engine.runCommand('add ｂｏｂ')).toEqual({
+    ok: false,
+    message: 'you and bob are already friends',
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { parseCommand, type Intent } from '../../../shared/commands.ts';
 import type { GroupInfo } from '../../../shared/events.ts';
+import { sameUsername } from '../../../shared/names.ts';
 import {
   EngineError,
   type ChatEngine,
@@ -75,13 +76,16 @@ async function run(ctx: CommandContext, intent: Intent): Promise<CommandOutcome>
     case 'status':
       await engine.setStatus(intent.status);
       return ok([`status: ${intent.status}`]);
-    case 'add':
+    case 'add': {
       await engine.addFriend(intent.username);
+      // The server's spelling may differ from the typed one (`add Bob`, user `bob`).
+      const friend = engine.social.friends.find((f) => sameUsername(f.username, intent.username));
       return ok([
-        engine.social.friends.some((f) => f.username === intent.username)
-          ? `you and ${intent.username} are now friends`
+        friend
+          ? `you and ${friend.username} are now friends`
           : `friend request sent to ${intent.username}`,
       ]);
+    }
     case 'accept':
     case 'decline':
       await engine.respondFriend(intent.username, intent.kind === 'accept');
@@ -191,7 +195,8 @@ function settled(ctx: CommandContext, message: ChatMessage): Promise<ChatMessage
     }, ctx.settleMs);
     const off = ctx.engine.on((event) => {
       if (event.type !== 'message' || event.message.id !== message.id) return;
-      if (event.message.from !== message.from || event.message.state === 'sending') return;
+      if (!sameUsername(event.message.from, message.from) || event.message.state === 'sending')
+        return;
       clearTimeout(timer);
       off();
       resolve(event.message);

@@ -12,6 +12,7 @@
  */
 import { encodeFrame, messageText, type MsgFrame } from '../../../shared/peer-wire.ts';
 import type { GroupMember } from '../../../shared/events.ts';
+import { sameUsername } from '../../../shared/names.ts';
 import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
 import type { History, OwnPatch } from './history.ts';
 import { groupConversation, newMessageId, parseConversation, privateConversation } from './ids.ts';
@@ -292,7 +293,7 @@ export class Delivery {
       return this.#stopped ? null : failed(err);
     }
     const me = this.deps.session.state.user?.username;
-    const others = members.filter((m) => m.username !== me);
+    const others = members.filter((m) => !sameUsername(m.username, me ?? ''));
     const deadline = Date.now() + this.deps.directTimeoutMs;
     const results = await Promise.all(
       others.map(async (member): Promise<'delivered' | 'stored' | Error | null> => {

@@ -19,7 +19,3 @@ export function parseConversation(
   if (id.startsWith('g:')) return { kind: 'group', groupId: Number(id.slice(2)) };
   return { kind: 'private', username: id.slice(2) };
 }
-
-/** Case- and normalisation-insensitive comparison, as the server compares usernames. */
-export const sameUser = (a: string, b: string): boolean =>
-  a.normalize('NFC').toLowerCase() === b.normalize('NFC').toLowerCase();

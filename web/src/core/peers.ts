@@ -8,6 +8,7 @@
  */
 import Peer, { type Instance, type Options as PeerOptions, type SignalData } from 'simple-peer';
 import type { IceServer } from '../../../shared/events.ts';
+import { sameUsername } from '../../../shared/names.ts';
 import {
   encodeFrame,
   parseFrame,
@@ -202,7 +203,8 @@ export class Peers {
       const { frame } = parsed;
       if (frame.type === 'hello') {
         // Identity comes from the server-stamped signal; a peer claiming otherwise is not trusted.
-        if (frame.username !== link.username) this.#drop(link, new Error('peer identity mismatch'));
+        if (!sameUsername(frame.username, link.username))
+          this.#drop(link, new Error('peer identity mismatch'));
         return;
       }
       this.deps.onFrame(link.username, frame);

@@ -5,8 +5,8 @@
  */
 import type { FriendInfo, GroupInfo, GroupMember } from '../../../shared/events.ts';
 import type { PresenceStatus } from '../../../shared/limits.ts';
+import { sameUsername } from '../../../shared/names.ts';
 import type { SocialState } from './api.ts';
-import { sameUser } from './ids.ts';
 import type { Session } from './session.ts';
 
 const MEMBERS_TTL_MS = 30_000;
@@ -28,26 +28,31 @@ export class Social {
     session.on('presence:changed', ({ username, status }) => {
       this.#patchFriend(username, (f) => ({ ...f, status }));
       for (const entry of this.#members.values()) {
-        entry.members = entry.members.map((m) => (m.username === username ? { ...m, status } : m));
+        entry.members = entry.members.map((m) =>
+          sameUsername(m.username, username) ? { ...m, status } : m,
+        );
       }
       hooks.presence(username, status);
       this.#refreshGroupsSoon(); // online counts in the groups list
     });
     session.on('friends:requested', ({ from }) => {
-      this.#set({ incoming: [...this.state.incoming.filter((u) => u !== from), from] });
+      this.#set({ incoming: [...this.state.incoming.filter((u) => !sameUsername(u, from)), from] });
     });
     session.on('friends:added', ({ friend }) => {
       this.#set({
-        friends: [...this.state.friends.filter((f) => f.username !== friend.username), friend],
-        incoming: this.state.incoming.filter((u) => u !== friend.username),
-        outgoing: this.state.outgoing.filter((u) => u !== friend.username),
+        friends: [
+          ...this.state.friends.filter((f) => !sameUsername(f.username, friend.username)),
+          friend,
+        ],
+        incoming: this.state.incoming.filter((u) => !sameUsername(u, friend.username)),
+        outgoing: this.state.outgoing.filter((u) => !sameUsername(u, friend.username)),
       });
     });
     session.on('friends:declined', ({ username }) => {
-      this.#set({ outgoing: this.state.outgoing.filter((u) => u !== username) });
+      this.#set({ outgoing: this.state.outgoing.filter((u) => !sameUsername(u, username)) });
     });
     session.on('friends:removed', ({ username }) => {
-      this.#set({ friends: this.state.friends.filter((f) => f.username !== username) });
+      this.#set({ friends: this.state.friends.filter((f) => !sameUsername(f.username, username)) });
     });
     const groupsChanged = (groupId: number) => {
       this.#members.delete(groupId);
@@ -59,14 +64,16 @@ export class Social {
       // A role change keeps the cached list (only one member's badge moved); joins and leaves drop it.
       const cached = this.#members.get(groupId);
       if (change === 'role' && role && cached) {
-        cached.members = cached.members.map((m) => (m.username === username ? { ...m, role } : m));
+        cached.members = cached.members.map((m) =>
+          sameUsername(m.username, username) ? { ...m, role } : m,
+        );
         this.#refreshGroupsSoon();
       } else groupsChanged(groupId);
     });
   }
 
   friend(username: string): FriendInfo | undefined {
-    return this.state.friends.find((f) => sameUser(f.username, username));
+    return this.state.friends.find((f) => sameUsername(f.username, username));
   }
 
   group(groupId: number): GroupInfo | undefined {
@@ -101,7 +108,7 @@ export class Social {
   /** Whether the server currently counts `username` as a member (false if we cannot tell). */
   async isMember(groupId: number, username: string): Promise<boolean> {
     try {
-      return (await this.members(groupId)).some((m) => m.username === username);
+      return (await this.members(groupId)).some((m) => sameUsername(m.username, username));
     } catch {
       return false;
     }
@@ -119,19 +126,24 @@ export class Social {
     // Asking someone who already asked us makes us friends; 'friends:added' brings the details.
     if (res.state === 'pending') {
       this.#set({
-        outgoing: [...this.state.outgoing.filter((u) => u !== res.username), res.username],
+        outgoing: [
+          ...this.state.outgoing.filter((u) => !sameUsername(u, res.username)),
+          res.username,
+        ],
       });
     }
   }
 
   async respondFriend(username: string, accept: boolean): Promise<void> {
     const res = await this.session.request('friends:respond', { username, accept });
-    this.#set({ incoming: this.state.incoming.filter((u) => !sameUser(u, res.username)) });
+    this.#set({ incoming: this.state.incoming.filter((u) => !sameUsername(u, res.username)) });
   }
 
   async removeFriend(username: string): Promise<void> {
     const res = await this.session.request('friends:remove', { username });
-    this.#set({ friends: this.state.friends.filter((f) => f.username !== res.username) });
+    this.#set({
+      friends: this.state.friends.filter((f) => !sameUsername(f.username, res.username)),
+    });
   }
 
   async createGroup(name: string): Promise<GroupInfo> {
@@ -179,8 +191,10 @@ export class Social {
   }
 
   #patchFriend(username: string, patch: (f: FriendInfo) => FriendInfo): void {
-    if (!this.state.friends.some((f) => f.username === username)) return;
-    this.#set({ friends: this.state.friends.map((f) => (f.username === username ? patch(f) : f)) });
+    if (!this.state.friends.some((f) => sameUsername(f.username, username))) return;
+    this.#set({
+      friends: this.state.friends.map((f) => (sameUsername(f.username, username) ? patch(f) : f)),
+    });
   }
 
   #set(patch: Partial<SocialState>): void {

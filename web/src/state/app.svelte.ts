@@ -4,6 +4,7 @@
  * showing, the open conversation, toasts). Components read it; they change it by calling methods.
  */
 import { SvelteMap } from 'svelte/reactivity';
+import { sameUsername } from '../../../shared/names.ts';
 import type {
   ChatEngine,
   Conversation,
@@ -93,17 +94,17 @@ export class AppState {
         this.social = {
           ...this.social,
           friends: this.social.friends.map((f) =>
-            f.username === event.username ? { ...f, status: event.status } : f,
+            sameUsername(f.username, event.username) ? { ...f, status: event.status } : f,
           ),
         };
-        if (this.active?.members?.some((m) => m.username === event.username)) {
+        if (this.active?.members?.some((m) => sameUsername(m.username, event.username))) {
           void this.active.refreshMembers();
         }
         break;
       case 'message':
         if (this.active?.id === event.message.conversation) {
           this.active.upsert(event.message);
-          if (event.message.from !== this.user?.username && !document.hidden) {
+          if (!sameUsername(event.message.from, this.user?.username ?? '') && !document.hidden) {
             void this.active.markRead();
           }
         }
