@@ -11,7 +11,8 @@ import { badRequest, toWire } from '../errors.ts';
 import { publicUser } from '../services/auth.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
-import { bearerToken, clientIp, readJson, sendError, sendJson, sendOk } from './json.ts';
+import type { ClientAddressOf } from '../client-address.ts';
+import { bearerToken, readJson, sendError, sendJson, sendOk } from './json.ts';
 
 interface Ctx {
   req: IncomingMessage;
@@ -39,8 +40,9 @@ export function apiHandler(deps: {
   config: Config;
   logger: Logger;
   store: Store;
+  clientAddress: ClientAddressOf;
 }) {
-  const { services, config, logger, store } = deps;
+  const { services, logger, store, clientAddress } = deps;
   const { auth, moderation } = services;
 
   const routes: Route[] = [
@@ -166,7 +168,7 @@ export function apiHandler(deps: {
     }
     if (!url.pathname.startsWith('/api/')) return false;
 
-    const ip = clientIp(req, config.trustProxy);
+    const ip = clientAddress(req);
     try {
       const candidates = routes.filter((r) => r.path.test(url.pathname));
       if (candidates.length === 0) throw new AppError('NOT_FOUND', `no route ${url.pathname}`);

@@ -36,7 +36,7 @@ describe('two nodes on PostgreSQL and Redis', () => {
       // Our own channels on the shared Redis, so parallel test runs do not hear each other.
       REDIS_PREFIX: `p2sp-test-${randomUUID()}`,
       CLUSTER_HEARTBEAT_MS: '300',
-      RATE_LOGIN_FAILURES_PER_USER: '4',
+      RATE_LOGIN_FAILURES_PER_USER_IP: '4',
       PING_INTERVAL_MS: '1000',
       PING_TIMEOUT_MS: '1000',
     };
