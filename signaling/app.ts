@@ -14,9 +14,11 @@ import type { ClientToServer, ServerToClient, SocketData } from '../shared/event
 import { AppError } from '../shared/errors.ts';
 import { clientAddressResolver } from './client-address.ts';
 import { joinCluster } from './cluster.ts';
+import { toWire } from './errors.ts';
 import { socketServerOptions, type Config } from './config.ts';
 import { apiHandler } from './http/api.ts';
-import { sendJson } from './http/json.ts';
+import { sendError, sendJson } from './http/json.ts';
+import { guardRequest, type RequestTarget } from './http/request-guard.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createServices, type Services } from './services/index.ts';
 import { PresenceRegistry } from './services/presence.ts';
@@ -103,7 +105,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       : null;
   http.on('request', (req, res) => {
     if (req.url?.startsWith('/socket.io/')) return; // Socket.IO answers these itself.
-    api(req, res)
+    let target: RequestTarget;
+    try {
+      target = guardRequest(req);
+    } catch (err) {
+      sendError(res, toWire(err, logger, { url: req.url?.slice(0, 200) }));
+      return;
+    }
+    api(req, res, target)
       .then((handled) => {
         if (handled) return;
         if (files) {
@@ -121,6 +130,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         logger.error({ err }, 'http handler failed');
         if (!res.headersSent)
           sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+        // Too late for a status: end the connection rather than leave the client waiting.
+        else res.destroy();
       });
   });
 

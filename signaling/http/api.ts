@@ -12,11 +12,12 @@ import { publicUser } from '../services/auth.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
 import type { ClientAddressOf } from '../client-address.ts';
+import { pathSegment, type RequestTarget } from './request-guard.ts';
 import { bearerToken, readJson, sendError, sendJson, sendOk } from './json.ts';
 
 interface Ctx {
   req: IncomingMessage;
-  url: URL;
+  url: RequestTarget;
   params: string[];
   ip: string;
   body: () => Promise<unknown>;
@@ -109,7 +110,7 @@ export function apiHandler(deps: {
       path: /^\/api\/admin\/users\/([^/]+)\/(block|unblock)$/,
       admin: true,
       handle: async ({ params }, admin) => {
-        const { username } = parse(S.userTarget, { username: decodeURIComponent(params[0] ?? '') });
+        const { username } = parse(S.userTarget, { username: pathSegment(params[0] ?? '') });
         return moderation.setUserBlocked(admin!, username, params[1] === 'block');
       },
     },
@@ -151,8 +152,11 @@ export function apiHandler(deps: {
   ];
 
   /** Returns false when the request is not ours (static files take it). */
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  return async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: RequestTarget,
+  ): Promise<boolean> {
     if (url.pathname === '/healthz') {
       try {
         await store.ping();
