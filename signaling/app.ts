@@ -2,7 +2,7 @@
  * Builds the whole server from its parts and never listens by itself: `main.ts` listens on the
  * configured port, tests on port 0.
  */
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
@@ -11,14 +11,18 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import sirv from 'sirv';
 import type { ClientToServer, ServerToClient, SocketData } from '../shared/events.ts';
+import { AppError } from '../shared/errors.ts';
+import { clientAddressResolver } from './client-address.ts';
 import { joinCluster } from './cluster.ts';
+import { toWire } from './errors.ts';
 import { socketServerOptions, type Config } from './config.ts';
 import { apiHandler } from './http/api.ts';
-import { sendJson } from './http/json.ts';
+import { sendError, sendJson } from './http/json.ts';
+import { guardRequest, type RequestTarget } from './http/request-guard.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createServices, type Services } from './services/index.ts';
 import { PresenceRegistry } from './services/presence.ts';
-import { WindowLimiter } from './services/rate-limits.ts';
+import { eventBudget } from './services/rate-limits.ts';
 import { socketBinder, type ChatSocket } from './socket/handlers.ts';
 import { socketNotifier, userRoom } from './socket/notifier.ts';
 import { openStore, type Store } from './storage/db.ts';
@@ -54,8 +58,12 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Each Engine.IO connection keeps the HTTP upgrade request (headers, socket, parser state) for its
   // whole life; we read only `handshake.auth`, which comes from the CONNECT packet, and no handler
   // reads headers or the address. Dropping it saves a few KB per connection (Socket.IO docs,
-  // "Memory usage"). Anything that needs the client's address must copy it in `io.use` first.
-  io.engine.on('connection', (raw: { request: unknown }) => {
+  // "Memory usage"). The client's address is read from it first, the same way HTTP reads it, for
+  // the handshake's rate limit; `io.use` takes it from here.
+  const clientAddress = clientAddressResolver(config.trustProxy);
+  const handshakeAddress = new WeakMap<object, string>();
+  io.engine.on('connection', (raw: { request: IncomingMessage | null }) => {
+    if (raw.request) handshakeAddress.set(raw, clientAddress(raw.request));
     raw.request = null;
   });
 
@@ -89,7 +97,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (!config.redisUrl) await services.presence.resetMirror();
 
   // --- HTTP: API first, then the built web client (single-page app), then 404. ---
-  const api = apiHandler({ services, config, logger, store });
+  const api = apiHandler({ services, config, logger, store, clientAddress });
   const staticDir = config.staticDir ? resolve(config.staticDir) : null;
   const files =
     staticDir && existsSync(staticDir)
@@ -97,7 +105,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       : null;
   http.on('request', (req, res) => {
     if (req.url?.startsWith('/socket.io/')) return; // Socket.IO answers these itself.
-    api(req, res)
+    let target: RequestTarget;
+    try {
+      target = guardRequest(req);
+    } catch (err) {
+      sendError(res, toWire(err, logger, { url: req.url?.slice(0, 200) }));
+      return;
+    }
+    api(req, res, target)
       .then((handled) => {
         if (handled) return;
         if (files) {
@@ -115,6 +130,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         logger.error({ err }, 'http handler failed');
         if (!res.headersSent)
           sendJson(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'internal error' } });
+        // Too late for a status: end the connection rather than leave the client waiting.
+        else res.destroy();
       });
   });
 
@@ -139,23 +156,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     hs.url = '';
     hs.time = '';
   };
+  const refuse = (error: { code: string; message: string; details?: unknown }) =>
+    Object.assign(new Error(error.code), { data: error });
   io.use((socket, next) => {
+    const ip = handshakeAddress.get(socket.conn) ?? socket.conn.remoteAddress;
+    handshakeAddress.delete(socket.conn);
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string') {
-      next(
-        Object.assign(new Error('UNAUTHENTICATED'), {
-          data: { code: 'UNAUTHENTICATED', message: 'sign in first' },
-        }),
-      );
-      return;
-    }
     services.auth
-      .authenticate(token)
+      .authenticateConnection(typeof token === 'string' ? token : '', ip)
       .then((user) => {
         if (!user) {
           next(
-            Object.assign(new Error('UNAUTHENTICATED'), {
-              data: { code: 'UNAUTHENTICATED', message: 'your session has ended; sign in again' },
+            refuse({
+              code: 'UNAUTHENTICATED',
+              message:
+                typeof token === 'string'
+                  ? 'your session has ended; sign in again'
+                  : 'sign in first',
             }),
           );
           return;
@@ -165,24 +182,19 @@ export async function createApp(options: AppOptions): Promise<App> {
         next();
       })
       .catch((err: unknown) => {
+        if (err instanceof AppError) {
+          next(refuse(err.toWire()));
+          return;
+        }
         logger.error({ err }, 'socket authentication failed');
-        next(
-          Object.assign(new Error('INTERNAL'), {
-            data: { code: 'INTERNAL', message: 'server error' },
-          }),
-        );
+        next(refuse({ code: 'INTERNAL', message: 'server error' }));
       });
   });
 
-  const eventLimiter = new WindowLimiter(
-    'requests on this connection',
-    config.rateLimits.eventsPerSocket,
-  );
-  const bindSocket = socketBinder(services, logger, eventLimiter);
+  const bindSocket = socketBinder(services, logger, eventBudget(config, deps.limiterStore));
   // One function for every socket, reading the socket from `this`: a closure per connection would
   // be memory held for as long as the connection lives, times every idle connection.
   function onDisconnect(this: ChatSocket) {
-    eventLimiter.forget(this.id);
     services.presence
       .disconnected(this.data.userId, this.data.username, this.id)
       .catch((err: unknown) => logger.error({ err }, 'presence update failed'));

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { IceServer } from '../shared/events.ts';
 import { LIMITS } from '../shared/limits.ts';
+import { parseTrustProxy, type TrustProxy } from './client-address.ts';
 
 export interface Config {
   port: number;
@@ -16,8 +17,8 @@ export interface Config {
   clusterHeartbeatMs: number;
   logLevel: string;
   iceServers: IceServer[];
-  /** Trust X-Forwarded-For for client IPs (set behind a reverse proxy). */
-  trustProxy: boolean;
+  /** Which reverse proxies' X-Forwarded-For entries to believe for client addresses. */
+  trustProxy: TrustProxy;
   /** Built web client to serve; null serves no static files (tests of the API alone). */
   staticDir: string | null;
   groupMembersMax: number;
@@ -30,10 +31,15 @@ export interface Config {
   sweepIntervalMs: number;
   rateLimits: {
     loginPerIp: { points: number; durationSec: number };
+    /** Failed logins for one username from one address: what stops a guesser. */
+    loginFailuresPerUserIp: { points: number; durationSec: number };
+    /** Failed logins for one username from everywhere: a ceiling for guessers with many addresses. */
     loginFailuresPerUser: { points: number; durationSec: number };
     registerPerIp: { points: number; durationSec: number };
-    /** Socket events per connection (a flood guard, not a product rule). */
-    eventsPerSocket: { points: number; durationSec: number };
+    /** Socket events per user, over all their connections (a flood guard, not a product rule). */
+    eventsPerUser: { points: number; durationSec: number };
+    /** Socket handshakes per address: the only thing a client does before it is authenticated. */
+    connectsPerIp: { points: number; durationSec: number };
   };
 }
 
@@ -82,7 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clusterHeartbeatMs: int(env, 'CLUSTER_HEARTBEAT_MS', 2_000),
     logLevel: env.LOG_LEVEL || 'info',
     iceServers: parseIceServers(env.ICE_SERVERS),
-    trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     staticDir: env.STATIC_DIR === '' ? null : env.STATIC_DIR || 'dist',
     groupMembersMax: int(env, 'GROUP_MEMBERS_MAX', LIMITS.groupMembersDefault),
     offlineMaxPerUser: int(env, 'OFFLINE_MAX_PER_USER', 10_000),
@@ -92,12 +98,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 5_000),
     rateLimits: {
       loginPerIp: { points: int(env, 'RATE_LOGIN_PER_IP', 30), durationSec: 60 },
+      loginFailuresPerUserIp: {
+        points: int(env, 'RATE_LOGIN_FAILURES_PER_USER_IP', 10),
+        durationSec: 300,
+      },
       loginFailuresPerUser: {
-        points: int(env, 'RATE_LOGIN_FAILURES_PER_USER', 10),
+        points: int(env, 'RATE_LOGIN_FAILURES_PER_USER', 100),
         durationSec: 300,
       },
       registerPerIp: { points: int(env, 'RATE_REGISTER_PER_IP', 20), durationSec: 600 },
-      eventsPerSocket: { points: int(env, 'RATE_EVENTS_PER_SOCKET', 200), durationSec: 10 },
+      // RATE_EVENTS_PER_SOCKET is the older name, from when the budget was per connection.
+      eventsPerUser: {
+        points: int(env, 'RATE_EVENTS_PER_USER', int(env, 'RATE_EVENTS_PER_SOCKET', 200)),
+        durationSec: 10,
+      },
+      connectsPerIp: { points: int(env, 'RATE_CONNECTS_PER_IP', 120), durationSec: 60 },
     },
   };
 }

@@ -86,9 +86,11 @@ serve({
       logLevel: 'silent',
       rateLimits: {
         loginPerIp: generous,
+        loginFailuresPerUserIp: generous,
         loginFailuresPerUser: generous,
         registerPerIp: generous,
-        eventsPerSocket: generous,
+        eventsPerUser: generous,
+        connectsPerIp: generous,
       },
     };
     try {

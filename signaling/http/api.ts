@@ -11,11 +11,13 @@ import { badRequest, toWire } from '../errors.ts';
 import { publicUser } from '../services/auth.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
-import { bearerToken, clientIp, readJson, sendError, sendJson, sendOk } from './json.ts';
+import type { ClientAddressOf } from '../client-address.ts';
+import { pathSegment, type RequestTarget } from './request-guard.ts';
+import { bearerToken, readJson, sendError, sendJson, sendOk } from './json.ts';
 
 interface Ctx {
   req: IncomingMessage;
-  url: URL;
+  url: RequestTarget;
   params: string[];
   ip: string;
   body: () => Promise<unknown>;
@@ -39,8 +41,9 @@ export function apiHandler(deps: {
   config: Config;
   logger: Logger;
   store: Store;
+  clientAddress: ClientAddressOf;
 }) {
-  const { services, config, logger, store } = deps;
+  const { services, logger, store, clientAddress } = deps;
   const { auth, moderation } = services;
 
   const routes: Route[] = [
@@ -107,7 +110,7 @@ export function apiHandler(deps: {
       path: /^\/api\/admin\/users\/([^/]+)\/(block|unblock)$/,
       admin: true,
       handle: async ({ params }, admin) => {
-        const { username } = parse(S.userTarget, { username: decodeURIComponent(params[0] ?? '') });
+        const { username } = parse(S.userTarget, { username: pathSegment(params[0] ?? '') });
         return moderation.setUserBlocked(admin!, username, params[1] === 'block');
       },
     },
@@ -149,8 +152,11 @@ export function apiHandler(deps: {
   ];
 
   /** Returns false when the request is not ours (static files take it). */
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  return async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: RequestTarget,
+  ): Promise<boolean> {
     if (url.pathname === '/healthz') {
       try {
         await store.ping();
@@ -166,7 +172,7 @@ export function apiHandler(deps: {
     }
     if (!url.pathname.startsWith('/api/')) return false;
 
-    const ip = clientIp(req, config.trustProxy);
+    const ip = clientAddress(req);
     try {
       const candidates = routes.filter((r) => r.path.test(url.pathname));
       if (candidates.length === 0) throw new AppError('NOT_FOUND', `no route ${url.pathname}`);

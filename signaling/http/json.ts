@@ -1,6 +1,7 @@
 /**
  * The small amount of HTTP plumbing the API needs: capped JSON bodies, JSON replies in the same
- * `{ ok, data | error }` shape as socket acks, bearer tokens and the client's address.
+ * `{ ok, data | error }` shape as socket acks, and bearer tokens. (The client's address is
+ * `client-address.ts`'s, shared with the socket handshake.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError, HTTP_STATUS, type WireError } from '../../shared/errors.ts';
@@ -62,13 +63,4 @@ export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   return match?.[1] ?? null;
-}
-
-export function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
 }

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
 import type { AuthResult, PublicUser } from '../../shared/events.ts';
 import { usernameKey } from '../../shared/names.ts';
+import { addressKey } from '../client-address.ts';
 import { isUniqueViolation } from '../storage/db.ts';
 import type { UserRow } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -33,7 +34,7 @@ export class AuthService {
   }
 
   async register(username: string, password: string, ip: string): Promise<AuthResult> {
-    await this.#limits.registerPerIp.consume(ip);
+    await this.#limits.registerPerIp.consume(addressKey(ip));
     const user = await this.createUser(username, password, false);
     return this.#startSession(user, ip);
   }
@@ -93,20 +94,56 @@ export class AuthService {
     );
   }
 
+  /**
+   * Failed logins are counted per username *and address*, so a guesser elsewhere cannot lock the
+   * owner out, and per username from everywhere, a much higher ceiling for guessers with many
+   * addresses. Once the ceiling is spent, an address the owner has signed in from before still gets
+   * its own per-address attempts: a distributed guesser cannot lock the owner out either.
+   *
+   * Points are spent before the password is checked and given back on success: checking first and
+   * counting after let a burst of parallel guesses all pass the check.
+   */
   async login(username: string, password: string, ip: string): Promise<AuthResult> {
     const key = usernameKey(username);
-    await this.#limits.loginPerIp.consume(ip);
-    await this.#limits.loginFailuresPerUser.check(key);
+    const pair = `${key}|${addressKey(ip)}`;
+    await this.#limits.loginPerIp.consume(addressKey(ip));
+    await this.#limits.loginFailuresPerUserIp.consume(pair);
     const user = await this.#users.byName(username);
-    const ok = await verifyPassword(user?.password_hash ?? (await decoyHash()), password);
-    if (!user || !ok) {
-      await this.#limits.loginFailuresPerUser.consume(key).catch(() => {});
-      throw new AppError('INVALID_CREDENTIALS', 'wrong username or password');
+    let spentCeiling = true;
+    try {
+      await this.#limits.loginFailuresPerUser.consume(key);
+    } catch (err) {
+      if (!user || !(await this.#signedInFrom(user.id, ip))) throw err;
+      spentCeiling = false;
     }
+    const ok = await verifyPassword(user?.password_hash ?? (await decoyHash()), password);
+    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'wrong username or password');
     if (user.status === 'blocked')
       throw new AppError('USER_BLOCKED', 'this account is blocked by an administrator');
-    await this.#limits.loginFailuresPerUser.reset(key);
+    await this.#limits.loginFailuresPerUserIp.reset(pair);
+    if (spentCeiling) await this.#limits.loginFailuresPerUser.reward(key);
     return this.#startSession(user, ip);
+  }
+
+  /** Has this user signed in (or registered) from this address before? */
+  async #signedInFrom(userId: number, ip: string): Promise<boolean> {
+    const row = await this.deps.store.db
+      .selectFrom('login_log')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('ip', '=', ip)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * The socket handshake: counted per address before anything else, since a made-up token costs
+   * a database lookup and nothing else stops a client from trying token after token.
+   */
+  async authenticateConnection(token: string, ip: string): Promise<UserRow | undefined> {
+    await this.#limits.connectsPerIp.consume(addressKey(ip));
+    return this.authenticate(token);
   }
 
   async #startSession(user: UserRow, ip: string): Promise<AuthResult> {

@@ -27,13 +27,17 @@ export class Limiter {
     limit: Limit,
     store?: LimiterStore | null,
   ) {
-    const options = { points: Math.max(1, limit.points), duration: limit.durationSec };
+    const points = Math.max(1, limit.points);
+    const options = { points, duration: limit.durationSec };
     this.#limiter = store
       ? new RateLimiterRedis({
           ...options,
           storeClient: store.client,
           useRedisPackage: true,
           keyPrefix: `${store.prefix}:rl:${what.replace(/\W+/g, '-')}`,
+          // Once a key is spent, refuse it from memory until its window ends: a flood past the
+          // limit costs no Redis round trips.
+          inMemoryBlockOnConsumed: points + 1,
         })
       : new RateLimiterMemory(options);
   }
@@ -47,10 +51,9 @@ export class Limiter {
     }
   }
 
-  /** Throws if the key is spent, without spending a point. */
-  async check(key: string): Promise<void> {
-    const res = await this.#limiter.get(key);
-    if (res && res.remainingPoints <= 0) throw tooMany(this.what, res.msBeforeNext);
+  /** Gives back a point spent in advance on something that turned out fine. */
+  async reward(key: string): Promise<void> {
+    await this.#limiter.reward(key, 1);
   }
 
   async reset(key: string): Promise<void> {
@@ -59,13 +62,19 @@ export class Limiter {
 }
 
 /**
- * Events per connection: a fixed window per socket, counted synchronously in this process. A socket
- * lives on one node, so there is nothing to share, and the flood guard runs on every event: without
- * the promise and timer machinery of a general limiter it costs a Map lookup. Answers as `Limiter`
- * does (RATE_LIMITED with the wait); `forget` when the socket goes.
+ * Socket events per user: a fixed window per key, counted synchronously in this process. The flood
+ * guard runs on every event: without the promise and timer machinery of a general limiter it costs
+ * a Map lookup. Answers as `Limiter` does (RATE_LIMITED with the wait).
+ *
+ * A window outlives the connection that spent it (a reconnect must not refill the budget), so
+ * nothing is forgotten on disconnect. Instead windows live in two generations that rotate every
+ * window length: a window not touched for two lengths has certainly ended and is dropped with its
+ * generation, and memory stays bounded by the keys active in the last two windows.
  */
 export class WindowLimiter {
-  readonly #windows = new Map<string, { resetAt: number; used: number }>();
+  #current = new Map<string, { resetAt: number; used: number }>();
+  #previous = new Map<string, { resetAt: number; used: number }>();
+  #rotateAt = -Infinity;
   readonly #points: number;
   readonly #durationMs: number;
 
@@ -80,23 +89,48 @@ export class WindowLimiter {
 
   consume(key: string): void {
     const t = this.now();
-    let w = this.#windows.get(key);
+    if (t >= this.#rotateAt) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+      this.#rotateAt = t + this.#durationMs;
+    }
+    let w = this.#current.get(key);
+    if (!w) {
+      w = this.#previous.get(key);
+      if (w) {
+        this.#previous.delete(key);
+        this.#current.set(key, w);
+      }
+    }
     if (!w || t >= w.resetAt) {
       w = { resetAt: t + this.#durationMs, used: 0 };
-      this.#windows.set(key, w);
+      this.#current.set(key, w);
     }
     if (w.used >= this.#points) throw tooMany(this.what, Math.ceil(w.resetAt - t));
     w.used++;
   }
 
-  forget(key: string): void {
-    this.#windows.delete(key);
-  }
-
-  /** Keys with a window (for tests: nothing is left behind after a disconnect). */
+  /** Keys with a window (at most those active in the last two windows). */
   get size(): number {
-    return this.#windows.size;
+    return this.#current.size + this.#previous.size;
   }
+}
+
+/** What the socket dispatcher spends one point of per event. */
+export interface EventBudget {
+  consume(key: string): void | Promise<void>;
+}
+
+/**
+ * One budget per user wherever they connect. On one node the counters are this process's; with
+ * several nodes a user could reconnect to each in turn, so the counters live in Redis there, at the
+ * price of a round trip per event (spent keys are refused from memory, see `Limiter`).
+ */
+export function eventBudget(config: Config, store?: LimiterStore | null): EventBudget {
+  const what = 'requests from this account';
+  return store
+    ? new Limiter(what, config.rateLimits.eventsPerUser, store)
+    : new WindowLimiter(what, config.rateLimits.eventsPerUser);
 }
 
 function tooMany(what: string, ms: number): AppError {
@@ -113,6 +147,11 @@ export function authLimiters(config: Config, store?: LimiterStore | null) {
       config.rateLimits.loginPerIp,
       store,
     ),
+    loginFailuresPerUserIp: new Limiter(
+      'failed logins for this user from this address',
+      config.rateLimits.loginFailuresPerUserIp,
+      store,
+    ),
     loginFailuresPerUser: new Limiter(
       'failed logins for this user',
       config.rateLimits.loginFailuresPerUser,
@@ -121,6 +160,11 @@ export function authLimiters(config: Config, store?: LimiterStore | null) {
     registerPerIp: new Limiter(
       'registrations from this address',
       config.rateLimits.registerPerIp,
+      store,
+    ),
+    connectsPerIp: new Limiter(
+      'connection attempts from this address',
+      config.rateLimits.connectsPerIp,
       store,
     ),
   };

@@ -17,7 +17,7 @@ import { LIMITS } from '../../shared/limits.ts';
 import * as S from '../../shared/schemas.ts';
 import { badRequest, toWire } from '../errors.ts';
 import type { Services } from '../services/index.ts';
-import type { WindowLimiter } from '../services/rate-limits.ts';
+import type { EventBudget } from '../services/rate-limits.ts';
 
 export type ChatSocket = Socket<ClientToServer, ServerToClient, Record<string, never>, SocketData>;
 type AckData<E extends ClientEvent> =
@@ -28,6 +28,8 @@ interface Binding<E extends ClientEvent = ClientEvent> {
   admin?: boolean;
   run: (input: never, me: SocketData) => Promise<AckData<E>>;
 }
+
+const budgetKey = (me: SocketData): string => String(me.userId);
 
 function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
   const { presence, friends, groups, offline, relay, moderation, auth } = services;
@@ -135,7 +137,7 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
  * to the socket, and it looks the binding up in a Map. Registering a closure per event per socket
  * (about 30 of them, plus Socket.IO's listener table) cost a few KB for every connection held.
  */
-export function socketBinder(services: Services, logger: Logger, eventLimiter: WindowLimiter) {
+export function socketBinder(services: Services, logger: Logger, events: EventBudget) {
   const handlers = new Map<string, Binding>(
     Object.entries(handlersFor(services)) as [ClientEvent, Binding][],
   );
@@ -149,7 +151,8 @@ export function socketBinder(services: Services, logger: Logger, eventLimiter: W
   ): Promise<void> {
     const me = socket.data;
     try {
-      eventLimiter.consume(socket.id);
+      // Per user, not per socket: a reconnect must not refill the budget.
+      await events.consume(budgetKey(me));
       if (binding.admin && !(await services.auth.isAdmin(me.userId))) {
         throw new AppError('FORBIDDEN', 'only administrators can do that');
       }
@@ -162,10 +165,10 @@ export function socketBinder(services: Services, logger: Logger, eventLimiter: W
     }
   }
 
-  function unknownEvent(socket: ChatSocket, event: unknown, ack: unknown): void {
+  async function unknownEvent(socket: ChatSocket, event: unknown, ack: unknown): Promise<void> {
     // Counted like any event, so a flood of made-up names cannot flood the logs either.
     try {
-      eventLimiter.consume(socket.id);
+      await events.consume(budgetKey(socket.data));
     } catch {
       return;
     }
@@ -185,7 +188,7 @@ export function socketBinder(services: Services, logger: Logger, eventLimiter: W
     const ack = args[args.length - 1];
     const binding = typeof event === 'string' ? handlers.get(event) : undefined;
     if (!binding) {
-      unknownEvent(this, event, ack);
+      void unknownEvent(this, event, ack);
       return;
     }
     if (typeof ack !== 'function') {

@@ -66,9 +66,11 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     sweepIntervalMs: 200,
     rateLimits: {
       loginPerIp: { points: 10_000, durationSec: 60 },
+      loginFailuresPerUserIp: { points: 10_000, durationSec: 60 },
       loginFailuresPerUser: { points: 10_000, durationSec: 60 },
       registerPerIp: { points: 10_000, durationSec: 60 },
-      eventsPerSocket: { points: 10_000, durationSec: 1 },
+      eventsPerUser: { points: 10_000, durationSec: 1 },
+      connectsPerIp: { points: 10_000, durationSec: 60 },
     },
     ...overrides,
   };

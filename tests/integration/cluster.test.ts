@@ -36,7 +36,8 @@ describe('two nodes on PostgreSQL and Redis', () => {
       // Our own channels on the shared Redis, so parallel test runs do not hear each other.
       REDIS_PREFIX: `p2sp-test-${randomUUID()}`,
       CLUSTER_HEARTBEAT_MS: '300',
-      RATE_LOGIN_FAILURES_PER_USER: '4',
+      RATE_LOGIN_FAILURES_PER_USER_IP: '4',
+      RATE_EVENTS_PER_USER: '60',
       PING_INTERVAL_MS: '1000',
       PING_TIMEOUT_MS: '1000',
     };
@@ -233,6 +234,24 @@ describe('two nodes on PostgreSQL and Redis', () => {
     });
     expect(limited.status).toBe(429);
     expect(limited.body).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+  });
+
+  it('the event budget is counted across nodes: reconnecting to the other node does not refill it', async () => {
+    const auth = await register(node1.url, 'budget');
+    const first = await connectSocket(node1.url, auth.token);
+    const spent = await Promise.all(
+      Array.from({ length: 60 }, () => call(first, 'friends:list', {})),
+    );
+    expect(spent.every((r) => r.ok)).toBe(true);
+    first.close();
+    for (const node of [node2, node1, node2]) {
+      const socket = await connectSocket(node.url, auth.token);
+      expect(await call(socket, 'friends:list', {})).toMatchObject({
+        ok: false,
+        error: { code: 'RATE_LIMITED' },
+      });
+      socket.close();
+    }
   });
 
   it('health checks answer on both nodes', async () => {

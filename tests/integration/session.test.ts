@@ -116,9 +116,11 @@ describe.each(DIALECTS)('rate limits (%s)', (dialect) => {
     server = await startServer(dialect, {
       rateLimits: {
         loginPerIp: { points: 100, durationSec: 60 },
-        loginFailuresPerUser: { points: 3, durationSec: 60 },
+        loginFailuresPerUserIp: { points: 3, durationSec: 60 },
+        loginFailuresPerUser: { points: 100, durationSec: 60 },
         registerPerIp: { points: 3, durationSec: 60 },
-        eventsPerSocket: { points: 20, durationSec: 10 },
+        eventsPerUser: { points: 20, durationSec: 10 },
+        connectsPerIp: { points: 10_000, durationSec: 60 },
       },
     });
   });
@@ -127,7 +129,7 @@ describe.each(DIALECTS)('rate limits (%s)', (dialect) => {
   });
   afterEach(() => closeAllSockets());
 
-  it('limits failed logins per username, with a Retry-After, and the right password waits too', async () => {
+  it('limits failed logins per username and address, with a Retry-After, and the right password from there waits too', async () => {
     await register(server.url, 'rl_victim');
     for (let i = 0; i < 3; i++) {
       const res = await post(server.url, '/api/auth/login', {
@@ -147,7 +149,7 @@ describe.each(DIALECTS)('rate limits (%s)', (dialect) => {
     });
     if (limited.body.ok) throw new Error('expected an error');
     expect(limited.body.error.message).toMatch(
-      /^too many failed logins for this user; try again in \d+ s$/,
+      /^too many failed logins for this user from this address; try again in \d+ s$/,
     );
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
   });
@@ -170,7 +172,7 @@ describe.each(DIALECTS)('rate limits (%s)', (dialect) => {
     expect(row).toBeUndefined();
   });
 
-  it('limits events per connection without disconnecting it', async () => {
+  it('limits events per user without disconnecting them', async () => {
     const auth = await server.app.services.auth.createUser('rl_flood', 'password four', false);
     const { token } = await server.app.services.auth.login(
       auth.username,
