@@ -16,6 +16,7 @@ import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
 import type { History, OwnPatch } from './history.ts';
 import { groupConversation, newMessageId, parseConversation, privateConversation } from './ids.ts';
 import type { Peers } from './peers.ts';
+import { Relationships, type Exchange } from './relationships.ts';
 import type { Session } from './session.ts';
 import type { Social } from './social.ts';
 
@@ -23,6 +24,7 @@ export interface DeliveryDeps {
   session: Session;
   peers: Peers;
   social: Social;
+  relationships: Relationships;
   directTimeoutMs: number;
   history(): History | null;
   changed(message: ChatMessage): void;
@@ -157,6 +159,7 @@ export class Delivery {
   }
 
   async sendGroup(groupId: number, text: string): Promise<ChatMessage> {
+    Relationships.require(this.deps.relationships.mayUseGroup(groupId));
     const title = this.deps.social.group(groupId)?.name ?? `group ${groupId}`;
     return this.#queue({ kind: 'group', groupId }, text, groupConversation(groupId), title);
   }
@@ -267,7 +270,12 @@ export class Delivery {
   async #private(out: Outgoing, username: string): Promise<Outcome | null> {
     const friend = this.deps.social.friend(username);
     const deadline = Date.now() + this.deps.directTimeoutMs;
-    if (friend && friend.status !== 'offline' && (await this.#direct(out, username, deadline))) {
+    const exchange: Exchange = { kind: 'private' };
+    if (
+      friend &&
+      friend.status !== 'offline' &&
+      (await this.#direct(out, username, exchange, deadline))
+    ) {
       return done('delivered');
     }
     if (this.#stopped) return null;
@@ -285,9 +293,12 @@ export class Delivery {
   }
 
   async #group(out: Outgoing, groupId: number): Promise<Outcome | null> {
+    const exchange: Exchange = { kind: 'group', groupId };
     let members: GroupMember[];
     try {
-      members = await this.deps.social.members(groupId, true);
+      // Blocked or left since it was queued (an outbox resend): a final answer, not a retry.
+      Relationships.require(this.deps.relationships.mayUseGroup(groupId));
+      members = await this.deps.relationships.members(groupId);
     } catch (err) {
       return this.#stopped ? null : failed(err);
     }
@@ -296,7 +307,10 @@ export class Delivery {
     const deadline = Date.now() + this.deps.directTimeoutMs;
     const results = await Promise.all(
       others.map(async (member): Promise<'delivered' | 'stored' | Error | null> => {
-        if (member.status !== 'offline' && (await this.#direct(out, member.username, deadline))) {
+        if (
+          member.status !== 'offline' &&
+          (await this.#direct(out, member.username, exchange, deadline))
+        ) {
           return 'delivered';
         }
         if (this.#stopped) return null;
@@ -330,8 +344,15 @@ export class Delivery {
     };
   }
 
-  /** Channel, send, ack: all before `deadline`, or false. */
-  async #direct(out: Outgoing, username: string, deadline: number): Promise<boolean> {
+  /** Channel, send, ack: all before `deadline`, or false; never to a peer the view refuses. */
+  async #direct(
+    out: Outgoing,
+    username: string,
+    exchange: Exchange,
+    deadline: number,
+  ): Promise<boolean> {
+    const allowed = () => this.deps.relationships.verdict(username, exchange).ok;
+    if (!allowed()) return false;
     const { id } = out.message;
     let waiters = this.#acks.get(id);
     if (!waiters) this.#acks.set(id, (waiters = new Map()));
@@ -341,7 +362,7 @@ export class Delivery {
       cancel = this.#deadlines.add(deadline, () => resolve(false));
     });
     try {
-      await this.deps.peers.send(username, out.frame, deadline);
+      await this.deps.peers.send(username, out.frame, deadline, allowed);
       return await acked;
     } catch {
       return false;

@@ -12,6 +12,7 @@ import { History } from './history.ts';
 import { Inbox } from './inbox.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
+import { Relationships } from './relationships.ts';
 import { Session } from './session.ts';
 import { Social } from './social.ts';
 
@@ -47,6 +48,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     signedOut: () => {
       peers.closeAll();
       social.reset();
+      relationships.reset();
       history?.close();
       history = null;
     },
@@ -59,6 +61,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       emit({ type: 'presence', username, status });
     },
   });
+  const relationships = new Relationships(session, social);
   const peers = new Peers({
     wrtc: options.wrtc,
     idleCloseMs: options.idleCloseMs,
@@ -74,6 +77,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     session,
     peers,
     social,
+    relationships,
     directTimeoutMs: options.directTimeoutMs,
     history: () => history,
     changed: messageChanged,
@@ -83,6 +87,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     session,
     peers,
     social,
+    relationships,
     directTimeoutMs: options.directTimeoutMs,
     history: () => history,
     onAck: (from, id) => delivery.onAck(from, id),
@@ -103,7 +108,12 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       history = await History.open(me, options);
     }
     peers.setIceServers(data.iceServers);
-    await social.refresh();
+    relationships.beginLoad();
+    try {
+      await social.refresh();
+    } finally {
+      relationships.loaded(social.state.groups);
+    }
     conversationsChanged();
     // Not awaited: the session is usable while old mail and the outbox drain in the background.
     void inbox.pullOffline().then(() => delivery.flushOutbox());

@@ -65,10 +65,19 @@ export class Peers {
     return link.open ? 'direct' : 'connecting';
   }
 
-  /** Sends one encoded frame, opening a channel first if needed; rejects if none is open by `deadline`. */
-  async send(username: string, data: string, deadline: number): Promise<void> {
+  /**
+   * Sends one encoded frame, opening a channel first if needed; rejects if none is open by
+   * `deadline`, or if `allowed` (asked again once the channel is open) says no.
+   */
+  async send(
+    username: string,
+    data: string,
+    deadline: number,
+    allowed: () => boolean = () => true,
+  ): Promise<void> {
     const link = await this.#ready(username, deadline);
     if (!link.peer || link.closed) throw new Error('channel closed');
+    if (!allowed()) throw new Error('not allowed');
     link.peer.send(data);
     this.#touch(link);
   }
