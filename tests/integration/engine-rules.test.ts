@@ -9,7 +9,13 @@ import Peer, { type Instance, type Options } from 'simple-peer';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { encodeFrame } from '../../shared/peer-wire.ts';
 import { EngineError } from '../../web/src/core/api.ts';
-import { destroyEngines, findMessage, signedIn, startEngine } from '../helpers/engine.ts';
+import {
+  destroyEngines,
+  findMessage,
+  signedIn,
+  startEngine,
+  waitForState,
+} from '../helpers/engine.ts';
 import {
   call,
   closeAllSockets,
@@ -24,15 +30,14 @@ import {
 import { adminUser, ok } from '../helpers/social.ts';
 
 let server: TestServer;
-let peer: Instance | null = null;
+const peers: Instance[] = [];
 
 beforeEach(async () => {
   server = await startServer('sqlite');
 });
 
 afterEach(async () => {
-  peer?.destroy();
-  peer = null;
+  for (const p of peers.splice(0)) p.destroy();
   await destroyEngines();
   closeAllSockets();
   await server.close();
@@ -42,9 +47,9 @@ type Frame = { type?: string; id?: string };
 
 /** `aaron` sorts before `bob`, so (by the engine's rule) the hand-made side initiates. */
 async function rawPeer(socket: ClientSocket, to: string) {
-  const sid = 'handmade1';
+  const sid = `handmade${peers.length}`;
   const p = new Peer({ initiator: true, trickle: true, wrtc: wrtc as unknown as Options['wrtc'] });
-  peer = p;
+  peers.push(p);
   const frames: Frame[] = [];
   p.on(
     'signal',
@@ -222,4 +227,57 @@ it('copies in the offline store for a group blocked, or a friendship ended, sinc
   expect(await bob2.history('u:carol')).toEqual([]);
   const rows = () => server.app.store.db.selectFrom('offline_messages').selectAll().execute();
   await eventually(async () => (await rows()).length === 0, 5_000, 'all copies acked');
+});
+
+it("a banned user's channels close on every contact's side at once, and nothing they send is taken", async () => {
+  const { bob, aaron } = await aaronAndBob();
+  const carol = await signedIn(server.url, 'carol');
+  const root = await adminUser(server, 'root');
+  // Carol knows aaron only through a group: she is told too.
+  const group = await carol.engine.createGroup('with aaron');
+  await carol.engine.inviteToGroup(group.id, 'aaron');
+  const toBob = await rawPeer(aaron, 'bob');
+  const toCarol = await rawPeer(aaron, 'carol');
+  await eventually(
+    () => bob.engine.link('aaron') === 'direct' && carol.engine.link('aaron') === 'direct',
+    5_000,
+    'both channels open',
+  );
+  // A modified client ignores its own session's end: aaron's side never closes anything.
+  const ended = new Promise((r) => aaron.once('session:ended', r));
+
+  const res = await fetch(`${server.url}/api/admin/users/aaron/block`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${root.token}` },
+  });
+  expect(res.status).toBe(200);
+  await ended;
+  await eventually(
+    () =>
+      bob.engine.link('aaron') === 'offline-store' &&
+      carol.engine.link('aaron') === 'offline-store',
+    5_000,
+    'both contacts closed their channel',
+  );
+  for (const raw of [toBob, toCarol]) {
+    await eventually(() => raw.peer.destroyed, 5_000, 'the banned side sees the close');
+    try {
+      raw.peer.send(raw.msg('after-ban'));
+    } catch {
+      // closed: what a ban should do
+    }
+  }
+  // No new channel either: the server dropped aaron's socket, so it relays nothing for him.
+  expect(aaron.connected).toBe(false);
+  await sleep(300);
+  expect(await findMessage(bob.engine, 'u:aaron', 'after-ban')).toBeUndefined();
+  expect(await findMessage(carol.engine, 'u:aaron', 'after-ban')).toBeUndefined();
+  const refused = await bob.engine.sendPrivate('aaron', 'are you there?');
+  const outcome = await waitForState(bob.engine, 'u:aaron', refused.id, [
+    'delivered',
+    'stored',
+    'failed',
+  ]);
+  expect(outcome.state).toBe('failed');
+  expect(toBob.frames.filter((f) => f.type === 'msg')).toEqual([]);
 });
