@@ -271,14 +271,12 @@ export class Delivery {
     const friend = this.deps.social.friend(username);
     const deadline = Date.now() + this.deps.directTimeoutMs;
     const exchange: Exchange = { kind: 'private' };
-    if (
-      friend &&
-      friend.status !== 'offline' &&
-      (await this.#direct(out, username, exchange, deadline))
-    ) {
-      return done('delivered');
+    if (friend && this.#reachable(username, friend.status)) {
+      if (await this.#direct(out, username, exchange, deadline)) return done('delivered');
     }
-    if (this.#stopped) return null;
+    // Stopped, or the server is away: the store has to wait for it, and the outbox (resent at the
+    // next sign-in) keeps the message until then.
+    if (this.#stopped || !this.deps.session.connected) return null;
     try {
       await out.stored;
       await this.deps.session.request('offline:store', {
@@ -300,7 +298,7 @@ export class Delivery {
       Relationships.require(this.deps.relationships.mayUseGroup(groupId));
       members = await this.deps.relationships.members(groupId);
     } catch (err) {
-      return this.#stopped ? null : failed(err);
+      return this.#stopped || !this.deps.session.connected ? null : failed(err);
     }
     const me = this.deps.session.state.user?.username;
     const others = members.filter((m) => m.username !== me);
@@ -308,12 +306,12 @@ export class Delivery {
     const results = await Promise.all(
       others.map(async (member): Promise<'delivered' | 'stored' | Error | null> => {
         if (
-          member.status !== 'offline' &&
+          this.#reachable(member.username, member.status) &&
           (await this.#direct(out, member.username, exchange, deadline))
         ) {
           return 'delivered';
         }
-        if (this.#stopped) return null;
+        if (this.#stopped || !this.deps.session.connected) return null;
         try {
           await out.stored;
           await this.deps.session.request('offline:store', {
@@ -327,7 +325,9 @@ export class Delivery {
         }
       }),
     );
-    if (this.#stopped) return null;
+    // Someone is left for the store while the server is away: the whole message waits in the
+    // outbox; those who have it already store it once and ack again when it is resent.
+    if (this.#stopped || results.includes(null)) return null;
     const fanout = {
       delivered: results.filter((r) => r === 'delivered').length,
       stored: results.filter((r) => r === 'stored').length,
@@ -342,6 +342,14 @@ export class Delivery {
       transient: false,
       message: { state: fanout.stored > 0 ? 'stored' : 'delivered', error: undefined, fanout },
     };
+  }
+
+  /**
+   * Worth trying directly: an open channel is proof enough (presence may be unknown while the
+   * server is away); otherwise only a peer the server last saw online.
+   */
+  #reachable(username: string, status: string): boolean {
+    return this.deps.peers.link(username) === 'direct' || status !== 'offline';
   }
 
   /** Channel, send, ack: all before `deadline`, or false; never to a peer the view refuses. */

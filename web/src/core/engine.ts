@@ -4,7 +4,7 @@
  */
 import type { SessionReady } from '../../../shared/events.ts';
 import type { ChatEngine, ChatMessage, ConversationId, EngineEvent } from './api.ts';
-import { EngineError } from './api.ts';
+import { contactPresence, EngineError } from './api.ts';
 import { runCommand } from './commands.ts';
 import { Delivery } from './delivery.ts';
 import { Emitter } from './emitter.ts';
@@ -114,10 +114,29 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     } finally {
       relationships.loaded(social.state.groups);
     }
+    void reconcile();
     conversationsChanged();
     // Not awaited: the session is usable while old mail and the outbox drain in the background.
     void inbox.pullOffline().then(() => delivery.flushOutbox());
   }
+
+  /**
+   * After every sign-in (a reconnect above all): what changed while we were away applies now. A
+   * channel that nothing allows any more, or to someone the server now lists as offline (the rule
+   * of a live 'offline' notice), is closed.
+   */
+  async function reconcile(): Promise<void> {
+    for (const username of peers.usernames()) {
+      const stillRelated = await relationships.related(username).catch(() => true);
+      if (!stillRelated) peers.close(username, 'relation ended');
+      else if (lastStatus(username) === 'offline')
+        peers.close(username, `${username} went offline`);
+    }
+  }
+
+  const lastStatus = (username: string) =>
+    social.friend(username)?.status ?? relationships.memberStatus(username);
+  const presenceOf = (username: string) => contactPresence(session.state, lastStatus(username));
 
   const requireHistory = (): History => {
     if (!history) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
@@ -159,6 +178,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       conversationsChanged();
     },
     link: (username) => peers.link(username),
+    presence: presenceOf,
 
     runCommand: (line) =>
       runCommand(

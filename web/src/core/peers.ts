@@ -65,6 +65,11 @@ export class Peers {
     return link.open ? 'direct' : 'connecting';
   }
 
+  /** Everyone we have a connection (or an attempt) with. */
+  usernames(): string[] {
+    return [...this.#links.keys()];
+  }
+
   /**
    * Sends one encoded frame, opening a channel first if needed; rejects if none is open by
    * `deadline`, or if `allowed` (asked again once the channel is open) says no.

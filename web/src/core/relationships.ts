@@ -32,6 +32,8 @@ type MemberDelta = (members: Set<string>) => void;
 
 interface MemberEntry {
   members: Set<string> | null;
+  /** The last list read, for sending while the server is away. */
+  list: GroupMember[];
   /** Events seen while a load is in flight, replayed over its answer. */
   pending: MemberDelta[] | null;
   loading: Promise<GroupMember[]> | null;
@@ -66,6 +68,8 @@ export class Relationships {
     session.on('presence:changed', ({ username, status }) => {
       // A blocked account cannot sign in; seeing it online means an administrator unblocked it.
       if (status !== 'offline') this.#blockedUsers.delete(key(username));
+      for (const entry of this.#members.values())
+        entry.list = entry.list.map((m) => (m.username === username ? { ...m, status } : m));
     });
   }
 
@@ -134,6 +138,12 @@ export class Relationships {
   async members(groupId: number): Promise<GroupMember[]> {
     const entry = this.#entry(groupId);
     if (entry.loading) return entry.loading;
+    // The server is away: the list as it last stood (kept current by events until the socket
+    // dropped) lets open channels carry on; presence in it is stale, so callers go by the channels.
+    if (!this.session.connected && entry.members) {
+      const members = entry.members;
+      return entry.list.filter((m) => members.has(key(m.username)));
+    }
     entry.pending = [];
     const loading = this.session
       .request('groups:members', { groupId })
@@ -142,6 +152,7 @@ export class Relationships {
           const members = new Set(list.map((m) => key(m.username)));
           for (const delta of entry.pending ?? []) delta(members);
           entry.members = members;
+          entry.list = list;
         }
         const members = entry.members;
         return members ? list.filter((m) => members.has(key(m.username))) : [];
@@ -152,6 +163,29 @@ export class Relationships {
       });
     entry.loading = loading;
     return loading;
+  }
+
+  /**
+   * Whether anything still allows a channel to `peer` (a friendship, or a group of mine that is
+   * not blocked with them in it): after a reconnect, links that nothing allows any more are closed.
+   */
+  async related(peer: string): Promise<boolean> {
+    if (this.verdict(peer, { kind: 'private' }).ok) return true;
+    if (this.#blockedUsers.has(key(peer))) return false;
+    for (const [groupId, group] of this.#groups ?? []) {
+      if (group.blocked) continue;
+      if ((await this.check(peer, { kind: 'group', groupId })).ok) return true;
+    }
+    return false;
+  }
+
+  /** The last presence the server told for a group member (friends: see Social). */
+  memberStatus(username: string): GroupMember['status'] | undefined {
+    for (const entry of this.#members.values()) {
+      const found = entry.list.find((m) => key(m.username) === key(username));
+      if (found && entry.members?.has(key(username))) return found.status;
+    }
+    return undefined;
   }
 
   /** Throws the verdict as an EngineError when it refuses. */
@@ -169,7 +203,7 @@ export class Relationships {
   #entry(groupId: number): MemberEntry {
     let entry = this.#members.get(groupId);
     if (!entry) {
-      entry = { members: null, pending: null, loading: null };
+      entry = { members: null, list: [], pending: null, loading: null };
       this.#members.set(groupId, entry);
     }
     return entry;
