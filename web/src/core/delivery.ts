@@ -47,6 +47,9 @@ interface Outgoing {
   outcome?: Outcome;
 }
 
+/** How many times one message follows a broken channel to a new connection before the store. */
+const RECONNECTS = 2;
+
 /** Errors worth another try on the next sign-in; the rest are final answers from the server. */
 const TRANSIENT = new Set(['INTERNAL', 'RATE_LIMITED', 'UNAUTHENTICATED']);
 const isTransient = (err: unknown) => !(err instanceof EngineError) || TRANSIENT.has(err.wire.code);
@@ -352,7 +355,11 @@ export class Delivery {
     return this.deps.peers.link(username) === 'direct' || status !== 'offline';
   }
 
-  /** Channel, send, ack: all before `deadline`, or false; never to a peer the view refuses. */
+  /**
+   * Channel, send, ack: all before `deadline`, or false; never to a peer the view refuses. If the
+   * channel is lost with the frame unacked (it broke, ICE failed), the frame goes again over a new
+   * connection with a fresh deadline, up to RECONNECTS times; the receiver stores it once.
+   */
   async #direct(
     out: Outgoing,
     username: string,
@@ -364,18 +371,26 @@ export class Delivery {
     const { id } = out.message;
     let waiters = this.#acks.get(id);
     if (!waiters) this.#acks.set(id, (waiters = new Map()));
-    let cancel: (() => void) | undefined;
+    let settle: (acked: boolean) => void = () => undefined;
     const acked = new Promise<boolean>((resolve) => {
+      settle = resolve;
       waiters.set(username, () => resolve(true));
-      cancel = this.#deadlines.add(deadline, () => resolve(false));
     });
+    let cancel = this.#deadlines.add(deadline, () => settle(false));
     try {
-      await this.deps.peers.send(username, out.frame, deadline, allowed);
-      return await acked;
+      for (let reconnects = 0; ; reconnects++) {
+        const { lost } = await this.deps.peers.send(username, out.frame, deadline, allowed);
+        const result = await Promise.race([acked, lost.then(() => 'lost' as const)]);
+        if (result !== 'lost') return result;
+        if (reconnects >= RECONNECTS || this.#stopped) return false;
+        cancel();
+        deadline = Date.now() + this.deps.directTimeoutMs;
+        cancel = this.#deadlines.add(deadline, () => settle(false));
+      }
     } catch {
       return false;
     } finally {
-      cancel?.();
+      cancel();
       waiters.delete(username);
       if (waiters.size === 0) this.#acks.delete(id);
     }
