@@ -67,6 +67,18 @@ export interface SessionState {
   endedBecause: { reason: SessionEndReason | 'network'; message: string } | null;
 }
 
+/** A contact's presence as the engine can vouch for it: unknown while the server is away. */
+export type ContactPresence = PresenceStatus | 'unknown';
+
+/** The rule `ChatEngine.presence` applies, for state layers that mirror the session and social. */
+export function contactPresence(
+  session: SessionState,
+  status: PresenceStatus | undefined,
+): ContactPresence {
+  if (session.phase !== 'ready') return 'unknown';
+  return status ?? 'offline';
+}
+
 export interface SocialState {
   friends: FriendInfo[];
   incoming: string[];
@@ -129,6 +141,8 @@ export interface ChatEngine {
   ): Promise<ChatMessage[]>;
   markRead(conversation: ConversationId): Promise<void>;
   link(username: string): LinkState;
+  /** A friend's or group member's presence; 'unknown' while the server is away. */
+  presence(username: string): ContactPresence;
 
   // --- the command language (shared/commands.ts), for the composer's `/` commands ---
   runCommand(line: string): Promise<CommandOutcome>;

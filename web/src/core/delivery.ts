@@ -17,6 +17,7 @@ import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
 import type { History, OwnPatch } from './history.ts';
 import { groupConversation, newMessageId, parseConversation, privateConversation } from './ids.ts';
 import type { Peers } from './peers.ts';
+import { Relationships, type Exchange } from './relationships.ts';
 import type { Session } from './session.ts';
 import type { Social } from './social.ts';
 
@@ -24,6 +25,7 @@ export interface DeliveryDeps {
   session: Session;
   peers: Peers;
   social: Social;
+  relationships: Relationships;
   directTimeoutMs: number;
   history(): History | null;
   changed(message: ChatMessage): void;
@@ -45,6 +47,9 @@ interface Outgoing {
   /** The attempt's outcome, once known (it may be waiting for `stored`). */
   outcome?: Outcome;
 }
+
+/** How many times one message follows a broken channel to a new connection before the store. */
+const RECONNECTS = 2;
 
 /** Errors worth another try on the next sign-in; the rest are final answers from the server. */
 const TRANSIENT = new Set(['INTERNAL', 'RATE_LIMITED', 'UNAUTHENTICATED']);
@@ -158,6 +163,7 @@ export class Delivery {
   }
 
   async sendGroup(groupId: number, text: string): Promise<ChatMessage> {
+    Relationships.require(this.deps.relationships.mayUseGroup(groupId));
     const title = this.deps.social.group(groupId)?.name ?? `group ${groupId}`;
     return this.#queue({ kind: 'group', groupId }, text, groupConversation(groupId), title);
   }
@@ -268,10 +274,13 @@ export class Delivery {
   async #private(out: Outgoing, username: string): Promise<Outcome | null> {
     const friend = this.deps.social.friend(username);
     const deadline = Date.now() + this.deps.directTimeoutMs;
-    if (friend && friend.status !== 'offline' && (await this.#direct(out, username, deadline))) {
-      return done('delivered');
+    const exchange: Exchange = { kind: 'private' };
+    if (friend && this.#reachable(username, friend.status)) {
+      if (await this.#direct(out, username, exchange, deadline)) return done('delivered');
     }
-    if (this.#stopped) return null;
+    // Stopped, or the server is away: the store has to wait for it, and the outbox (resent at the
+    // next sign-in) keeps the message until then.
+    if (this.#stopped || !this.deps.session.connected) return null;
     try {
       await out.stored;
       await this.deps.session.request('offline:store', {
@@ -286,21 +295,27 @@ export class Delivery {
   }
 
   async #group(out: Outgoing, groupId: number): Promise<Outcome | null> {
+    const exchange: Exchange = { kind: 'group', groupId };
     let members: GroupMember[];
     try {
-      members = await this.deps.social.members(groupId, true);
+      // Blocked or left since it was queued (an outbox resend): a final answer, not a retry.
+      Relationships.require(this.deps.relationships.mayUseGroup(groupId));
+      members = await this.deps.relationships.members(groupId);
     } catch (err) {
-      return this.#stopped ? null : failed(err);
+      return this.#stopped || !this.deps.session.connected ? null : failed(err);
     }
     const me = this.deps.session.state.user?.username;
     const others = members.filter((m) => !sameUsername(m.username, me ?? ''));
     const deadline = Date.now() + this.deps.directTimeoutMs;
     const results = await Promise.all(
       others.map(async (member): Promise<'delivered' | 'stored' | Error | null> => {
-        if (member.status !== 'offline' && (await this.#direct(out, member.username, deadline))) {
+        if (
+          this.#reachable(member.username, member.status) &&
+          (await this.#direct(out, member.username, exchange, deadline))
+        ) {
           return 'delivered';
         }
-        if (this.#stopped) return null;
+        if (this.#stopped || !this.deps.session.connected) return null;
         try {
           await out.stored;
           await this.deps.session.request('offline:store', {
@@ -314,7 +329,9 @@ export class Delivery {
         }
       }),
     );
-    if (this.#stopped) return null;
+    // Someone is left for the store while the server is away: the whole message waits in the
+    // outbox; those who have it already store it once and ack again when it is resent.
+    if (this.#stopped || results.includes(null)) return null;
     const fanout = {
       delivered: results.filter((r) => r === 'delivered').length,
       stored: results.filter((r) => r === 'stored').length,
@@ -331,23 +348,50 @@ export class Delivery {
     };
   }
 
-  /** Channel, send, ack: all before `deadline`, or false. */
-  async #direct(out: Outgoing, username: string, deadline: number): Promise<boolean> {
+  /**
+   * Worth trying directly: an open channel is proof enough (presence may be unknown while the
+   * server is away); otherwise only a peer the server last saw online.
+   */
+  #reachable(username: string, status: string): boolean {
+    return this.deps.peers.link(username) === 'direct' || status !== 'offline';
+  }
+
+  /**
+   * Channel, send, ack: all before `deadline`, or false; never to a peer the view refuses. If the
+   * channel is lost with the frame unacked (it broke, ICE failed), the frame goes again over a new
+   * connection with a fresh deadline, up to RECONNECTS times; the receiver stores it once.
+   */
+  async #direct(
+    out: Outgoing,
+    username: string,
+    exchange: Exchange,
+    deadline: number,
+  ): Promise<boolean> {
+    const allowed = () => this.deps.relationships.verdict(username, exchange).ok;
+    if (!allowed()) return false;
     const { id } = out.message;
     let waiters = this.#acks.get(id);
     if (!waiters) this.#acks.set(id, (waiters = new Map()));
-    let cancel: (() => void) | undefined;
+    let settle: (acked: boolean) => void = () => undefined;
     const acked = new Promise<boolean>((resolve) => {
+      settle = resolve;
       waiters.set(username, () => resolve(true));
-      cancel = this.#deadlines.add(deadline, () => resolve(false));
     });
+    let cancel = this.#deadlines.add(deadline, () => settle(false));
     try {
-      await this.deps.peers.send(username, out.frame, deadline);
-      return await acked;
+      for (let reconnects = 0; ; reconnects++) {
+        const { lost } = await this.deps.peers.send(username, out.frame, deadline, allowed);
+        const result = await Promise.race([acked, lost.then(() => 'lost' as const)]);
+        if (result !== 'lost') return result;
+        if (reconnects >= RECONNECTS || this.#stopped) return false;
+        cancel();
+        deadline = Date.now() + this.deps.directTimeoutMs;
+        cancel = this.#deadlines.add(deadline, () => settle(false));
+      }
     } catch {
       return false;
     } finally {
-      cancel?.();
+      cancel();
       waiters.delete(username);
       if (waiters.size === 0) this.#acks.delete(id);
     }

@@ -4,7 +4,7 @@
  */
 import type { SessionReady } from '../../../shared/events.ts';
 import type { ChatEngine, ChatMessage, ConversationId, EngineEvent } from './api.ts';
-import { EngineError } from './api.ts';
+import { contactPresence, EngineError } from './api.ts';
 import { runCommand } from './commands.ts';
 import { Delivery } from './delivery.ts';
 import { Emitter } from './emitter.ts';
@@ -12,6 +12,7 @@ import { History } from './history.ts';
 import { Inbox } from './inbox.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
+import { Relationships } from './relationships.ts';
 import { Session } from './session.ts';
 import { Social } from './social.ts';
 
@@ -47,6 +48,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     signedOut: () => {
       peers.closeAll();
       social.reset();
+      relationships.reset();
       history?.close();
       history = null;
     },
@@ -59,6 +61,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       emit({ type: 'presence', username, status });
     },
   });
+  const relationships = new Relationships(session, social);
   const peers = new Peers({
     wrtc: options.wrtc,
     idleCloseMs: options.idleCloseMs,
@@ -74,6 +77,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     session,
     peers,
     social,
+    relationships,
     directTimeoutMs: options.directTimeoutMs,
     history: () => history,
     changed: messageChanged,
@@ -83,6 +87,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     session,
     peers,
     social,
+    relationships,
     directTimeoutMs: options.directTimeoutMs,
     history: () => history,
     onAck: (from, id) => delivery.onAck(from, id),
@@ -103,11 +108,35 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       history = await History.open(me, options);
     }
     peers.setIceServers(data.iceServers);
-    await social.refresh();
+    relationships.beginLoad();
+    try {
+      await social.refresh();
+    } finally {
+      relationships.loaded(social.state.groups);
+    }
+    void reconcile();
     conversationsChanged();
     // Not awaited: the session is usable while old mail and the outbox drain in the background.
     void inbox.pullOffline().then(() => delivery.flushOutbox());
   }
+
+  /**
+   * After every sign-in (a reconnect above all): what changed while we were away applies now. A
+   * channel that nothing allows any more, or to someone the server now lists as offline (the rule
+   * of a live 'offline' notice), is closed.
+   */
+  async function reconcile(): Promise<void> {
+    for (const username of peers.usernames()) {
+      const stillRelated = await relationships.related(username).catch(() => true);
+      if (!stillRelated) peers.close(username, 'relation ended');
+      else if (lastStatus(username) === 'offline')
+        peers.close(username, `${username} went offline`);
+    }
+  }
+
+  const lastStatus = (username: string) =>
+    social.friend(username)?.status ?? relationships.memberStatus(username);
+  const presenceOf = (username: string) => contactPresence(session.state, lastStatus(username));
 
   const requireHistory = (): History => {
     if (!history) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
@@ -149,6 +178,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       conversationsChanged();
     },
     link: (username) => peers.link(username),
+    presence: presenceOf,
 
     runCommand: (line) =>
       runCommand(

@@ -15,6 +15,7 @@ import type { ChatMessage, ConversationId } from './api.ts';
 import type { History } from './history.ts';
 import { groupConversation, privateConversation } from './ids.ts';
 import type { Peers } from './peers.ts';
+import type { Relationships } from './relationships.ts';
 import type { Session } from './session.ts';
 import type { Social } from './social.ts';
 
@@ -22,6 +23,7 @@ export interface InboxDeps {
   session: Session;
   peers: Peers;
   social: Social;
+  relationships: Relationships;
   directTimeoutMs: number;
   history(): History | null;
   onAck(from: string, id: string): void;
@@ -84,19 +86,17 @@ export class Inbox {
   async #direct(from: string, frame: MsgFrame): Promise<void> {
     let conversation: ConversationId;
     let title: string;
-    if (frame.conversation === 'group' && frame.groupId !== undefined) {
-      // Membership is the server's to decide: a sender it does not list is not in the group.
-      const me = this.deps.session.state.user?.username ?? '';
-      const [senderIn, meIn] = await Promise.all([
-        this.deps.social.isMember(frame.groupId, from),
-        this.deps.social.isMember(frame.groupId, me),
-      ]);
-      if (!senderIn || !meIn) return;
-      conversation = groupConversation(frame.groupId);
-      title = this.deps.social.group(frame.groupId)?.name ?? `group ${frame.groupId}`;
+    const group = frame.conversation === 'group' ? frame.groupId : undefined;
+    // The check that binds: a refused frame is dropped without an ack, whatever its sender skipped.
+    const verdict = await this.deps.relationships.check(
+      from,
+      group === undefined ? { kind: 'private' } : { kind: 'group', groupId: group },
+    );
+    if (!verdict.ok) return;
+    if (group !== undefined) {
+      conversation = groupConversation(group);
+      title = this.deps.social.group(group)?.name ?? `group ${group}`;
     } else {
-      // Private messages are for friends, as the offline store also insists.
-      if (!this.deps.social.friend(from)) return;
       conversation = privateConversation(from);
       title = from;
     }
@@ -148,8 +148,17 @@ export class Inbox {
     const frame = parsed.frame;
     let conversation: ConversationId;
     let title: string;
+    // The server checked the sender when it accepted the copy, but a block, a removal or an
+    // unfriending since then counts too: the copy is dropped (and acked, so it does not come back).
+    const verdict = await this.deps.relationships.check(
+      stored.from,
+      stored.kind === 'group' && stored.group
+        ? { kind: 'group', groupId: stored.group.id }
+        : { kind: 'private' },
+    );
+    if (!verdict.ok) return;
     if (stored.kind === 'group') {
-      // The server checked membership when it accepted the copy; the frame must name the same group.
+      // The frame must name the same group as the server's envelope.
       if (!stored.group || frame.conversation !== 'group' || frame.groupId !== stored.group.id)
         return;
       conversation = groupConversation(stored.group.id);

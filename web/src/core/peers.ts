@@ -30,6 +30,14 @@ export interface PeersDeps {
   onLink(username: string, link: LinkState): void;
 }
 
+/**
+ * What `send` hands back: settles if the channel the frame went out on is lost (it broke, ICE
+ * failed, or the other side replaced it) before it was closed on purpose. A frame in flight on a
+ * lost channel may never have arrived: the caller resends it over a new connection, and the
+ * receiver's dedupe by message id keeps it from counting twice. It never rejects.
+ */
+export type LinkLost = Promise<Error>;
+
 interface Waiter {
   resolve(): void;
   reject(err: Error): void;
@@ -48,6 +56,9 @@ interface Link {
   /** Last traffic either way (ms since the epoch). */
   activeAt: number;
   giveUp: ReturnType<typeof setTimeout> | null;
+  lost: LinkLost;
+  /** Settles `lost`; only a drop that nobody asked for calls it. */
+  markLost(err: Error): void;
 }
 
 export class Peers {
@@ -66,12 +77,33 @@ export class Peers {
     return link.open ? 'direct' : 'connecting';
   }
 
-  /** Sends one encoded frame, opening a channel first if needed; rejects if none is open by `deadline`. */
-  async send(username: string, data: string, deadline: number): Promise<void> {
+  /** Everyone we have a connection (or an attempt) with. */
+  usernames(): string[] {
+    return [...this.#links.keys()];
+  }
+
+  /**
+   * Sends one encoded frame, opening a channel first if needed; rejects if none is open by
+   * `deadline`, or if `allowed` (asked again once the channel is open) says no.
+   */
+  async send(
+    username: string,
+    data: string,
+    deadline: number,
+    allowed: () => boolean = () => true,
+  ): Promise<{ lost: LinkLost }> {
     const link = await this.#ready(username, deadline);
     if (!link.peer || link.closed) throw new Error('channel closed');
-    link.peer.send(data);
+    if (!allowed()) throw new Error('not allowed');
+    try {
+      link.peer.send(data);
+    } catch (err) {
+      // The channel is closing under us (its 'close' is on the way): the frame is as good as lost.
+      this.#drop(link, err instanceof Error ? err : new Error(String(err)), true);
+      return { lost: link.lost };
+    }
     this.#touch(link);
+    return { lost: link.lost };
   }
 
   /** A signal the server relayed from `from` (the server stamped the name; the payload is theirs). */
@@ -150,7 +182,11 @@ export class Peers {
   }
 
   #newLink(username: string, sid: string, waiters: Set<Waiter>): Link {
+    let markLost: (err: Error) => void = () => undefined;
+    const lost = new Promise<Error>((resolve) => (markLost = resolve));
     const link: Link = {
+      lost,
+      markLost,
       username,
       sid,
       peer: null,
@@ -209,8 +245,10 @@ export class Peers {
       }
       this.deps.onFrame(link.username, frame);
     });
-    peer.on('close', () => this.#drop(link, new Error('channel closed')));
-    peer.on('error', (err: Error) => this.#drop(link, err));
+    // Nobody asked for these: the connection broke (simple-peer emits 'error' when ICE fails, and
+    // has no ICE restart, see simple-peer#579). What was in flight on it is resent on a new one.
+    peer.on('close', () => this.#drop(link, new Error('channel closed'), true));
+    peer.on('error', (err: Error) => this.#drop(link, err, true));
     return peer;
   }
 
@@ -243,13 +281,14 @@ export class Peers {
   #detach(link: Link): Set<Waiter> {
     const waiters = new Set(link.waiters);
     link.waiters.clear();
-    this.#drop(link, new Error('replaced'));
+    this.#drop(link, new Error('replaced'), true);
     return waiters;
   }
 
-  #drop(link: Link, err: Error): void {
+  #drop(link: Link, err: Error, lost = false): void {
     if (link.closed) return;
     link.closed = true;
+    if (lost && link.open) link.markLost(err);
     if (link.idle) clearTimeout(link.idle);
     if (link.giveUp) clearTimeout(link.giveUp);
     link.peer?.destroy();

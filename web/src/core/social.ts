@@ -105,15 +105,6 @@ export class Social {
     return members;
   }
 
-  /** Whether the server currently counts `username` as a member (false if we cannot tell). */
-  async isMember(groupId: number, username: string): Promise<boolean> {
-    try {
-      return (await this.members(groupId)).some((m) => sameUsername(m.username, username));
-    } catch {
-      return false;
-    }
-  }
-
   reset(): void {
     if (this.#groupsTimer) clearTimeout(this.#groupsTimer);
     this.#groupsTimer = null;

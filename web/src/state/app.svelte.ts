@@ -5,15 +5,18 @@
  */
 import { SvelteMap } from 'svelte/reactivity';
 import { sameUsername } from '../../../shared/names.ts';
-import type {
-  ChatEngine,
-  Conversation,
-  ConversationId,
-  EngineEvent,
-  LinkState,
-  SessionState,
-  SocialState,
+import {
+  contactPresence,
+  type ChatEngine,
+  type ContactPresence,
+  type Conversation,
+  type ConversationId,
+  type EngineEvent,
+  type LinkState,
+  type SessionState,
+  type SocialState,
 } from '../core/api.ts';
+import type { PresenceStatus } from '../../../shared/limits.ts';
 import type { GroupInfo } from '../../../shared/events.ts';
 import { ConversationView } from './conversation.svelte.ts';
 import { errorText } from './format.ts';
@@ -56,6 +59,11 @@ export class AppState {
 
   get user() {
     return this.session.user;
+  }
+
+  /** A contact's presence as shown: unknown while the server is away, not a stale green. */
+  presence(status: PresenceStatus | undefined): ContactPresence {
+    return contactPresence(this.session, status);
   }
 
   get isAdmin(): boolean {
