@@ -16,14 +16,14 @@ import { sameUsername } from '../../../shared/names.ts';
 import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
 import type { History, OwnPatch } from './history.ts';
 import { groupConversation, newMessageId, parseConversation, privateConversation } from './ids.ts';
-import type { Peers } from './peers.ts';
+import type { PeerChannels } from './peers.ts';
 import { Relationships, type Exchange } from './relationships.ts';
-import type { Session } from './session.ts';
+import type { ServerLink } from './session.ts';
 import type { Social } from './social.ts';
 
 export interface DeliveryDeps {
-  session: Session;
-  peers: Peers;
+  session: ServerLink;
+  peers: PeerChannels;
   social: Social;
   relationships: Relationships;
   directTimeoutMs: number;

@@ -6,15 +6,12 @@ import type { SessionReady } from '../../../shared/events.ts';
 import type { ChatEngine, ChatMessage, ConversationId, EngineEvent } from './api.ts';
 import { contactPresence, EngineError } from './api.ts';
 import { runCommand } from './commands.ts';
-import { Delivery } from './delivery.ts';
+import { createCore } from './core.ts';
 import { Emitter } from './emitter.ts';
 import { History } from './history.ts';
-import { Inbox } from './inbox.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
-import { Relationships } from './relationships.ts';
 import { Session } from './session.ts';
-import { Social } from './social.ts';
 
 export type { EngineOptions, TokenStore } from './options.ts';
 export { memoryTokenStore } from './options.ts';
@@ -47,21 +44,11 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     changed: (state) => emit({ type: 'session', session: state }),
     signedOut: () => {
       peers.closeAll();
-      social.reset();
-      relationships.reset();
+      core.signedOut();
       history?.close();
       history = null;
     },
   });
-  const social = new Social(session, {
-    changed: (state) => emit({ type: 'social', social: state }),
-    presence: (username, status) => {
-      // A peer that went offline will not answer on its old channel; stop waiting on it.
-      if (status === 'offline') peers.close(username, `${username} went offline`);
-      emit({ type: 'presence', username, status });
-    },
-  });
-  const relationships = new Relationships(session, social);
   const peers = new Peers({
     wrtc: options.wrtc,
     idleCloseMs: options.idleCloseMs,
@@ -70,36 +57,27 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     sendSignal: async (to, signal) => {
       await session.request('signal:send', { to, signal });
     },
-    onFrame: (from, frame) => inbox.onFrame(from, frame),
+    onFrame: (from, frame) => core.onFrame(from, frame),
     onLink: (username, link) => emit({ type: 'link', username, link }),
   });
-  const delivery = new Delivery({
-    session,
+  const core = createCore({
+    server: session,
     peers,
-    social,
-    relationships,
     directTimeoutMs: options.directTimeoutMs,
     history: () => history,
-    changed: messageChanged,
+    message: messageChanged,
     conversationsChanged,
+    social: (state) => emit({ type: 'social', social: state }),
+    presence: (username, status) => {
+      // A peer that went offline will not answer on its old channel; stop waiting on it.
+      if (status === 'offline') peers.close(username, `${username} went offline`);
+      emit({ type: 'presence', username, status });
+    },
   });
-  const inbox = new Inbox({
-    session,
-    peers,
-    social,
-    relationships,
-    directTimeoutMs: options.directTimeoutMs,
-    history: () => history,
-    onAck: (from, id) => delivery.onAck(from, id),
-    received: messageChanged,
-  });
+  const { social, relationships, delivery } = core;
 
   session.on('signal', ({ from, signal }) => peers.onSignal(from, signal));
   session.on('relation:ended', ({ username }) => peers.close(username, 'relation ended'));
-  session.on('offline:available', () => void inbox.pullOffline());
-  session.on('system:message', (message) => {
-    inbox.onSystem(message).catch(() => undefined);
-  });
 
   async function onReady(data: SessionReady): Promise<void> {
     const me = data.user.username;
@@ -108,16 +86,11 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       history = await History.open(me, options);
     }
     peers.setIceServers(data.iceServers);
-    relationships.beginLoad();
-    try {
-      await social.refresh();
-    } finally {
-      relationships.loaded(social.state.groups);
-    }
+    await core.signedIn();
     void reconcile();
     conversationsChanged();
     // Not awaited: the session is usable while old mail and the outbox drain in the background.
-    void inbox.pullOffline().then(() => delivery.flushOutbox());
+    void core.drain();
   }
 
   /**

@@ -14,14 +14,14 @@ import {
 import type { ChatMessage, ConversationId } from './api.ts';
 import type { History } from './history.ts';
 import { groupConversation, privateConversation } from './ids.ts';
-import type { Peers } from './peers.ts';
+import type { PeerChannels } from './peers.ts';
 import type { Relationships } from './relationships.ts';
-import type { Session } from './session.ts';
+import type { ServerLink } from './session.ts';
 import type { Social } from './social.ts';
 
 export interface InboxDeps {
-  session: Session;
-  peers: Peers;
+  session: ServerLink;
+  peers: PeerChannels;
   social: Social;
   relationships: Relationships;
   directTimeoutMs: number;

@@ -38,6 +38,17 @@ export interface PeersDeps {
  */
 export type LinkLost = Promise<Error>;
 
+/** What delivery and the inbox use of the peers: send a frame to someone, and how they are reached. */
+export interface PeerChannels {
+  send(
+    username: string,
+    data: string,
+    deadline: number,
+    allowed?: () => boolean,
+  ): Promise<{ lost: LinkLost }>;
+  link(username: string): LinkState;
+}
+
 interface Waiter {
   resolve(): void;
   reject(err: Error): void;
@@ -61,7 +72,7 @@ interface Link {
   markLost(err: Error): void;
 }
 
-export class Peers {
+export class Peers implements PeerChannels {
   readonly #links = new Map<string, Link>();
   #iceServers: IceServer[] = [];
 

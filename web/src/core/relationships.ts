@@ -12,7 +12,7 @@
 import type { GroupInfo, GroupMember } from '../../../shared/events.ts';
 import { usernameKey } from '../../../shared/names.ts';
 import { EngineError } from './api.ts';
-import type { Session } from './session.ts';
+import type { ServerLink } from './session.ts';
 import type { Social } from './social.ts';
 
 export type Exchange = { kind: 'private' } | { kind: 'group'; groupId: number };
@@ -49,8 +49,8 @@ export class Relationships {
   readonly #blockedUsers = new Set<string>();
 
   constructor(
-    private readonly session: Session,
-    private readonly social: Social,
+    private readonly session: ServerLink,
+    private readonly social: Pick<Social, 'friend'>,
   ) {
     session.on('groups:changed', ({ group }) =>
       this.#groupEvent((groups) => groups.set(group.id, { blocked: group.blocked })),

@@ -19,7 +19,18 @@ export type ChatSocket = Socket<ServerToClient, ClientToServer>;
 export type Payload<E extends ClientEvent> = Parameters<ClientToServer[E]>[0];
 export type AckData<E extends ClientEvent> =
   Parameters<Parameters<ClientToServer[E]>[1]>[0] extends Ack<infer T> ? T : never;
-type ServerEvent = keyof ServerToClient;
+export type ServerEvent = keyof ServerToClient;
+
+/**
+ * What the engine's modules use of the session: its state, the server's events and acknowledged
+ * requests. Session implements it over Socket.IO; unit tests stand in an in-memory server.
+ */
+export interface ServerLink {
+  readonly state: SessionState;
+  readonly connected: boolean;
+  on<E extends ServerEvent>(event: E, handler: ServerToClient[E]): void;
+  request<E extends ClientEvent>(event: E, payload: Payload<E>): Promise<AckData<E>>;
+}
 
 export interface SessionHooks {
   /** Runs before the session counts as ready (open history, load friends): awaited. */
@@ -33,7 +44,7 @@ type FirstOutcome = 'ready' | 'unauthenticated' | 'network';
 
 const wireError = (code: WireError['code'], message: string) => new EngineError({ code, message });
 
-export class Session {
+export class Session implements ServerLink {
   #state: SessionState = { phase: 'signed-out', user: null, status: 'online', endedBecause: null };
 
   get state(): SessionState {

@@ -7,7 +7,7 @@ import type { FriendInfo, GroupInfo, GroupMember } from '../../../shared/events.
 import type { PresenceStatus } from '../../../shared/limits.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import type { SocialState } from './api.ts';
-import type { Session } from './session.ts';
+import type { ServerLink } from './session.ts';
 
 const MEMBERS_TTL_MS = 30_000;
 
@@ -22,7 +22,7 @@ export class Social {
   #groupsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
-    private readonly session: Session,
+    private readonly session: ServerLink,
     private readonly hooks: SocialHooks,
   ) {
     session.on('presence:changed', ({ username, status }) => {

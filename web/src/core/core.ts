@@ -1,0 +1,95 @@
+/**
+ * The engine's core: social state, the relationships view, delivery and the inbox, wired to one
+ * another and to the server's events. It takes the platform as narrow interfaces (a server link,
+ * peer channels, a history getter), so the same wiring runs in the engine over Socket.IO and WebRTC
+ * and in unit tests over in-memory fakes linked to each other.
+ */
+import type { PeerFrame } from '../../../shared/peer-wire.ts';
+import type { PresenceStatus } from '../../../shared/limits.ts';
+import type { ChatMessage, SocialState } from './api.ts';
+import { Delivery } from './delivery.ts';
+import type { History } from './history.ts';
+import { Inbox } from './inbox.ts';
+import type { PeerChannels } from './peers.ts';
+import { Relationships } from './relationships.ts';
+import type { ServerLink } from './session.ts';
+import { Social } from './social.ts';
+
+export interface CoreDeps {
+  server: ServerLink;
+  peers: PeerChannels;
+  directTimeoutMs: number;
+  history(): History | null;
+  /** A message was added or changed state (mine or received). */
+  message(message: ChatMessage): void;
+  /** History's committed conversation list changed without a message event. */
+  conversationsChanged(): void;
+  social(state: SocialState): void;
+  presence(username: string, status: PresenceStatus): void;
+}
+
+export interface Core {
+  readonly social: Social;
+  readonly relationships: Relationships;
+  readonly delivery: Delivery;
+  readonly inbox: Inbox;
+  /** Every frame a peer sent (parsed; `from` is the connection's server-stamped name). */
+  onFrame(from: string, frame: PeerFrame): void;
+  /** The session is ready (first sign-in or a reconnect): load friends, groups and the view. */
+  signedIn(): Promise<void>;
+  /** Then, in the background: pull the offline store, and resend the outbox after it. */
+  drain(): Promise<void>;
+  signedOut(): void;
+}
+
+export function createCore(deps: CoreDeps): Core {
+  const { server, peers, directTimeoutMs, history } = deps;
+  const social = new Social(server, { changed: deps.social, presence: deps.presence });
+  const relationships = new Relationships(server, social);
+  const delivery = new Delivery({
+    session: server,
+    peers,
+    social,
+    relationships,
+    directTimeoutMs,
+    history,
+    changed: deps.message,
+    conversationsChanged: deps.conversationsChanged,
+  });
+  const inbox = new Inbox({
+    session: server,
+    peers,
+    social,
+    relationships,
+    directTimeoutMs,
+    history,
+    onAck: (from, id) => delivery.onAck(from, id),
+    received: deps.message,
+  });
+
+  server.on('offline:available', () => void inbox.pullOffline());
+  server.on('system:message', (message) => {
+    inbox.onSystem(message).catch(() => undefined);
+  });
+
+  return {
+    social,
+    relationships,
+    delivery,
+    inbox,
+    onFrame: (from, frame) => inbox.onFrame(from, frame),
+    async signedIn() {
+      relationships.beginLoad();
+      try {
+        await social.refresh();
+      } finally {
+        relationships.loaded(social.state.groups);
+      }
+    },
+    drain: () => inbox.pullOffline().then(() => delivery.flushOutbox()),
+    signedOut() {
+      social.reset();
+      relationships.reset();
+    },
+  };
+}
