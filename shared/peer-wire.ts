@@ -156,6 +156,41 @@ export function encodeFrame(frame: PeerFrame): string {
 }
 
 /**
+ * Frame builders: the one place a frame we send gets its version stamped. They build; `encodeFrame`
+ * checks and serialises.
+ */
+export const frames = {
+  hello: (username: string): HelloFrame => ({ v: PEER_WIRE_VERSION, type: 'hello', username }),
+  ack: (id: string): AckFrame => ({ v: PEER_WIRE_VERSION, type: 'ack', id }),
+  /** A chat message; `groupId` makes it a group message. */
+  msg: (message: { id: string; text: string; sentAt: number }, groupId?: number): MsgFrame => {
+    const { id, text, sentAt } = message;
+    return groupId === undefined
+      ? { v: PEER_WIRE_VERSION, type: 'msg', id, conversation: 'private', text, sentAt }
+      : { v: PEER_WIRE_VERSION, type: 'msg', id, conversation: 'group', groupId, text, sentAt };
+  },
+};
+
+/**
+ * What an offline store `payload` means, by the envelope's `kind`: a `system` payload is an
+ * administrator's text (the server wrote it); any other is a `msg` frame as JSON, from a peer, and
+ * parsed like one from a data channel. The one decoder of that rule.
+ */
+export type OfflinePayload =
+  | { kind: 'system'; text: string }
+  | { kind: 'msg'; frame: MsgFrame }
+  | { kind: 'invalid'; error: string };
+
+export function decodeOfflinePayload(stored: { kind: string; payload: string }): OfflinePayload {
+  if (stored.kind === 'system')
+    return { kind: 'system', text: stored.payload.slice(0, LIMITS.systemTextMax) };
+  const parsed = parseFrame(stored.payload);
+  if (!parsed.ok) return { kind: 'invalid', error: parsed.error };
+  if (parsed.frame.type !== 'msg') return { kind: 'invalid', error: 'not a msg frame' };
+  return { kind: 'msg', frame: parsed.frame };
+}
+
+/**
  * What we put in `signal:send`: simple-peer's signal objects wrapped with a connection id, so a
  * late answer or candidate for a connection that was replaced is recognised and dropped. `knock`
  * asks the other side to initiate (only the lexicographically smaller username initiates).
@@ -167,3 +202,13 @@ export const peerSignal = z.object({
   data: z.optional(z.record(z.string(), z.unknown())),
 });
 export type PeerSignal = z.output<typeof peerSignal>;
+
+/** Signal builders, stamping the version like `frames`. */
+export const signals = {
+  knock: (sid: string): PeerSignal => ({ v: PEER_WIRE_VERSION, sid, knock: true }),
+  data: (sid: string, data: Record<string, unknown>): PeerSignal => ({
+    v: PEER_WIRE_VERSION,
+    sid,
+    data,
+  }),
+};

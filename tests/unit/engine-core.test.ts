@@ -6,7 +6,7 @@
  */
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, type MsgFrame } from '../../shared/peer-wire.ts';
+import { encodeFrame, frames } from '../../shared/peer-wire.ts';
 import { FakePeerNet, FakeServer, fakePeer, until, type FakePeer } from '../helpers/core-fakes.ts';
 
 const peers: FakePeer[] = [];
@@ -26,10 +26,8 @@ async function world(names: string[], options: { directTimeoutMs?: number } = {}
   return { server, net, make };
 }
 
-const msgFrame = (id: string, text: string, groupId?: number): MsgFrame =>
-  groupId === undefined
-    ? { v: 1, type: 'msg', id, conversation: 'private', text, sentAt: 1_000 }
-    : { v: 1, type: 'msg', id, conversation: 'group', groupId, text, sentAt: 1_000 };
+const msgFrame = (id: string, text: string, groupId?: number) =>
+  frames.msg({ id, text, sentAt: 1_000 }, groupId);
 
 const acksFrom = (net: FakePeerNet, from: string, id: string) =>
   net.sent.filter((s) => s.from === from && s.frame.type === 'ack' && s.frame.id === id).length;

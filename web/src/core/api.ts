@@ -19,6 +19,9 @@ import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 /** A conversation key: `u:<username>` for a private chat, `g:<groupId>` for a group. */
 export type ConversationId = `u:${string}` | `g:${number}`;
 
+/** The conversation key's one codec (built and parsed nowhere else). */
+export { groupConversation, parseConversation, privateConversation } from './ids.ts';
+
 export type DeliveryState =
   | 'sending' // in the outbox, trying the data channel
   | 'delivered' // acknowledged by the receiver over the data channel (direct, P2P)

@@ -10,11 +10,11 @@
  * row it changes. If the tab dies before the settle commits, the outbox resends on the next sign-in
  * and the receiver, which dedupes by sender + id, acks again.
  */
-import { encodeFrame, messageText, type MsgFrame } from '../../../shared/peer-wire.ts';
+import { encodeFrame, frames, messageText } from '../../../shared/peer-wire.ts';
 import type { GroupMember } from '../../../shared/events.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
-import type { History, OwnPatch } from './history.ts';
+import { applyOwnPatch, type History } from './history.ts';
 import { groupConversation, newMessageId, parseConversation, privateConversation } from './ids.ts';
 import type { PeerChannels } from './peers.ts';
 import { Relationships, type Exchange } from './relationships.ts';
@@ -57,34 +57,7 @@ const isTransient = (err: unknown) => !(err instanceof EngineError) || TRANSIENT
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function frameOf(message: ChatMessage, target: Target): string {
-  const frame: MsgFrame =
-    target.kind === 'private'
-      ? {
-          v: 1,
-          type: 'msg',
-          id: message.id,
-          conversation: 'private',
-          text: message.text,
-          sentAt: message.sentAt,
-        }
-      : {
-          v: 1,
-          type: 'msg',
-          id: message.id,
-          conversation: 'group',
-          groupId: target.groupId,
-          text: message.text,
-          sentAt: message.sentAt,
-        };
-  return encodeFrame(frame);
-}
-
-/** What applying a patch to a message gives (as History stores it). */
-function patched(message: ChatMessage, patch: OwnPatch): ChatMessage {
-  const next: ChatMessage = { ...message, ...patch };
-  if (next.error === undefined) delete next.error;
-  if (next.fanout === undefined) delete next.fanout;
-  return next;
+  return encodeFrame(frames.msg(message, target.kind === 'group' ? target.groupId : undefined));
 }
 
 /**
@@ -235,7 +208,7 @@ export class Delivery {
     // is in by then, so a caller that applies the resolved value last does not undo the event.
     const outcome = out.outcome;
     return outcome && !outcome.transient && outcome.message.state === 'delivered'
-      ? patched(message, outcome.message)
+      ? applyOwnPatch(message, outcome.message)
       : message;
   }
 
@@ -256,7 +229,7 @@ export class Delivery {
         // Everyone has it: say so now. If the settle never commits, the outbox resends it and
         // the receivers dedupe and ack again.
         const settled = history.settleOwn(out.message, patch.message);
-        this.deps.changed(patched(out.message, patch.message));
+        this.deps.changed(applyOwnPatch(out.message, patch.message));
         await settled;
         this.deps.conversationsChanged();
       } else {

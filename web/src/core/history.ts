@@ -56,6 +56,17 @@ export interface HistoryPlatform {
 /** What a settle or update may change on one of my messages. */
 export type OwnPatch = Pick<Partial<ChatMessage>, 'state' | 'error' | 'fanout'>;
 
+/**
+ * A patch applied to one of my messages, as History stores it: a field the patch clears is gone
+ * (a retried message that got through no longer carries the old failure).
+ */
+export function applyOwnPatch<M extends ChatMessage>(message: M, patch: OwnPatch): M {
+  const next: M = { ...message, ...patch };
+  if (next.error === undefined) delete next.error;
+  if (next.fanout === undefined) delete next.fanout;
+  return next;
+}
+
 /** One queued write; applied in order with the rest of its batch. */
 type Op =
   | { kind: 'received'; message: ChatMessage; title: string; done: Settle<boolean> }
@@ -329,10 +340,7 @@ export class History {
           rows.set(key, { row: { ...op.message, outboxAt: op.message.sentAt }, add: false });
           early.push(undefined);
         } else {
-          const next: StoredMessage = { ...(rows.get(key)?.row ?? op.message), ...op.patch };
-          // A retried message that got through no longer carries the old failure.
-          if (next.error === undefined) delete next.error;
-          if (next.fanout === undefined) delete next.fanout;
+          const next: StoredMessage = applyOwnPatch(rows.get(key)?.row ?? op.message, op.patch);
           if (op.settle) delete next.outboxAt;
           else next.outboxAt ??= op.message.sentAt;
           rows.set(key, { row: next, add: false });

@@ -4,10 +4,10 @@
  * (dedupe by sender + id), and only then acknowledged, so nothing is lost between ack and disk.
  */
 import type { OfflineMessage, SystemMessage } from '../../../shared/events.ts';
-import { LIMITS } from '../../../shared/limits.ts';
 import {
+  decodeOfflinePayload,
   encodeFrame,
-  parseFrame,
+  frames,
   type MsgFrame,
   type PeerFrame,
 } from '../../../shared/peer-wire.ts';
@@ -109,7 +109,7 @@ export class Inbox {
     };
     // A duplicate is acked again too: the sender resent because our first ack was lost.
     await this.#store(message, title);
-    const ack = encodeFrame({ v: 1, type: 'ack', id: frame.id });
+    const ack = encodeFrame(frames.ack(frame.id));
     await this.deps.peers
       .send(from, ack, Date.now() + this.deps.directTimeoutMs)
       .catch(() => undefined);
@@ -132,10 +132,11 @@ export class Inbox {
   }
 
   async #fromStore(stored: OfflineMessage): Promise<void> {
-    if (stored.kind === 'system') {
+    const payload = decodeOfflinePayload(stored);
+    if (payload.kind === 'system') {
       await this.onSystem({
         id: stored.id,
-        text: stored.payload.slice(0, LIMITS.systemTextMax),
+        text: payload.text,
         at: stored.at,
         from: stored.from,
         group: stored.group,
@@ -143,9 +144,8 @@ export class Inbox {
       });
       return;
     }
-    const parsed = parseFrame(stored.payload);
-    if (!parsed.ok || parsed.frame.type !== 'msg' || parsed.frame.id !== stored.id) return;
-    const frame = parsed.frame;
+    if (payload.kind !== 'msg' || payload.frame.id !== stored.id) return;
+    const { frame } = payload;
     let conversation: ConversationId;
     let title: string;
     // The server checked the sender when it accepted the copy, but a block, a removal or an

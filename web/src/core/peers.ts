@@ -11,8 +11,10 @@ import type { IceServer } from '../../../shared/events.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import {
   encodeFrame,
+  frames,
   parseFrame,
   peerSignal,
+  signals,
   type PeerFrame,
   type PeerSignal,
 } from '../../../shared/peer-wire.ts';
@@ -188,7 +190,7 @@ export class Peers implements PeerChannels {
   #start(username: string, waiters: Set<Waiter>): Link {
     const link = this.#newLink(username, newMessageId(), waiters);
     if (this.deps.me() < username) link.peer = this.#createPeer(link, true);
-    else this.#signal(link, { v: 1, sid: link.sid, knock: true });
+    else this.#signal(link, signals.knock(link.sid));
     return link;
   }
 
@@ -230,13 +232,13 @@ export class Peers implements PeerChannels {
     });
     const current = () => !link.closed && link.peer === peer;
     peer.on('signal', (data: SignalData) => {
-      if (current()) this.#signal(link, { v: 1, sid: link.sid, data: { ...data } });
+      if (current()) this.#signal(link, signals.data(link.sid, { ...data }));
     });
     peer.on('connect', () => {
       if (!current()) return;
       link.open = true;
       if (link.giveUp) clearTimeout(link.giveUp);
-      peer.send(encodeFrame({ v: 1, type: 'hello', username: this.deps.me() }));
+      peer.send(encodeFrame(frames.hello(this.deps.me())));
       this.#touch(link);
       this.deps.onLink(link.username, 'direct');
       for (const waiter of [...link.waiters]) waiter.resolve();

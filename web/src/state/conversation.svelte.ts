@@ -2,7 +2,12 @@
  * One open conversation: its messages (paged backwards from the engine's history), the local
  * notices typed commands produced in it, and for a group its member list.
  */
-import type { ChatEngine, ChatMessage, ConversationId } from '../core/api.ts';
+import {
+  parseConversation,
+  type ChatEngine,
+  type ChatMessage,
+  type ConversationId,
+} from '../core/api.ts';
 import type { GroupMember } from '../../../shared/events.ts';
 import { errorText } from './format.ts';
 import { merge } from './messages.ts';
@@ -14,16 +19,8 @@ export type TimelineItem =
   | { kind: 'message'; key: string; at: number; message: ChatMessage }
   | { kind: 'notice'; key: string; at: number; notice: Notice };
 
-export function parseConversationId(
-  id: ConversationId,
-): { kind: 'user'; username: string } | { kind: 'group'; groupId: number } {
-  return id.startsWith('u:')
-    ? { kind: 'user', username: id.slice(2) }
-    : { kind: 'group', groupId: Number(id.slice(2)) };
-}
-
 export class ConversationView {
-  readonly target: ReturnType<typeof parseConversationId>;
+  readonly target: ReturnType<typeof parseConversation>;
   readonly log = new NoticeLog();
 
   messages = $state.raw<ChatMessage[]>([]);
@@ -52,7 +49,7 @@ export class ConversationView {
     private readonly engine: ChatEngine,
     readonly id: ConversationId,
   ) {
-    this.target = parseConversationId(id);
+    this.target = parseConversation(id);
   }
 
   async load(): Promise<void> {
