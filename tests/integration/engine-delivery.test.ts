@@ -79,7 +79,8 @@ describe('engine: delivery ordering', () => {
     const first = await alice.engine.sendPrivate('bob', 'open the channel');
     await waitForState(alice.engine, 'u:bob', first.id, ['delivered']);
     const events: string[] = [];
-    // What a UI shows: every event applied as it comes, and the resolved message applied last.
+    // What a UI shows: every event applied as it comes. Views change only on events; the resolved
+    // message is the one as queued, and nothing applies it over them.
     const shown = new Map<string, string | undefined>();
     alice.engine.on((e) => {
       if (e.type === 'message' && e.message.from === 'alice') {
@@ -92,7 +93,6 @@ describe('engine: delivery ordering', () => {
     let resolved = false;
     const sending = alice.engine.sendPrivate('bob', 'while my disk is busy').then((m) => {
       resolved = true;
-      shown.set(m.id, m.state);
       return m;
     });
     // Bob stored it, and acked it, while Alice's own row was still waiting to be written.
@@ -113,6 +113,7 @@ describe('engine: delivery ordering', () => {
     const done = await waitForState(alice.engine, 'u:bob', sent.id, ['delivered']);
     expect(done).toMatchObject({ text: 'while my disk is busy', state: 'delivered' });
     expect(events).toEqual(['while my disk is busy: sending', 'while my disk is busy: delivered']);
+    expect(sent.state).toBe('sending');
     expect(shown.get(sent.id)).toBe('delivered');
     await eventually(async () => (await outboxIds(alice.profile, 'alice')).length === 0, 5_000);
     expect(await offlineRows()).toHaveLength(0);

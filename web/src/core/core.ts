@@ -63,7 +63,6 @@ export function createCore(deps: CoreDeps): Core {
     relationships,
     directTimeoutMs,
     history,
-    onAck: (from, id) => delivery.onAck(from, id),
     received: deps.message,
   });
 
@@ -77,7 +76,12 @@ export function createCore(deps: CoreDeps): Core {
     relationships,
     delivery,
     inbox,
-    onFrame: (from, frame) => inbox.onFrame(from, frame),
+    // The one router of peer frames: acks settle my messages, messages go to the inbox.
+    onFrame(from, frame) {
+      if (frame.type === 'ack') delivery.onAck(from, frame.id);
+      else if (frame.type === 'msg') inbox.receive(from, frame);
+      // 'typing' is accepted on the wire but not surfaced yet; 'hello' stays with Peers.
+    },
     async signedIn() {
       relationships.beginLoad();
       try {

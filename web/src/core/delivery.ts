@@ -44,8 +44,6 @@ interface Outgoing {
   frame: string;
   /** The message's own row committed (it is in history and the outbox). */
   stored: Promise<void>;
-  /** The attempt's outcome, once known (it may be waiting for `stored`). */
-  outcome?: Outcome;
 }
 
 /** How many times one message follows a broken channel to a new connection before the store. */
@@ -203,13 +201,10 @@ export class Delivery {
     // The frame goes out while the row commits; the attempt applies no outcome before it has.
     void this.#attempt(history, out);
     await out.stored;
+    // Views follow the events alone: this one, then the outcome's (an ack that beat the row is
+    // announced right after it). The resolved value is the message as queued.
     this.deps.changed(message);
-    // An ack that beat the row is announced right after this; resolve with the state the message
-    // is in by then, so a caller that applies the resolved value last does not undo the event.
-    const outcome = out.outcome;
-    return outcome && !outcome.transient && outcome.message.state === 'delivered'
-      ? applyOwnPatch(message, outcome.message)
-      : message;
+    return message;
   }
 
   async #attempt(history: History, out: Outgoing): Promise<void> {
@@ -220,7 +215,6 @@ export class Delivery {
         out.target.kind === 'private'
           ? await this.#private(out, out.target.username)
           : await this.#group(out, out.target.groupId);
-      out.outcome = patch ?? undefined;
       await out.stored;
       if (patch === null || !history.isOpen) return; // stopped mid-way: the outbox keeps it
       if (patch.transient) {

@@ -140,7 +140,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     kickFromGroup: (groupId, username) => social.kickFromGroup(groupId, username),
     leaveGroup: (groupId) => social.leaveGroup(groupId),
     setGroupRole: (groupId, username, role) => social.setGroupRole(groupId, username, role),
-    groupMembers: (groupId) => social.members(groupId, true),
+    groupMembers: (groupId) => social.members(groupId),
 
     sendPrivate: (username, text) => delivery.sendPrivate(username, text),
     sendGroup: (groupId, text) => delivery.sendGroup(groupId, text),

@@ -9,7 +9,6 @@ import {
   encodeFrame,
   frames,
   type MsgFrame,
-  type PeerFrame,
 } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, ConversationId } from './api.ts';
 import type { History } from './history.ts';
@@ -26,7 +25,6 @@ export interface InboxDeps {
   relationships: Relationships;
   directTimeoutMs: number;
   history(): History | null;
-  onAck(from: string, id: string): void;
   received(message: ChatMessage): void;
 }
 
@@ -38,12 +36,9 @@ export class Inbox {
 
   constructor(private readonly deps: InboxDeps) {}
 
-  /** Every frame from a peer (already parsed; `from` is the connection's server-stamped name). */
-  onFrame(from: string, frame: PeerFrame): void {
-    if (frame.type === 'ack') this.deps.onAck(from, frame.id);
-    else if (frame.type === 'msg')
-      void this.#direct(from, frame).catch((err: unknown) => this.#log(err));
-    // 'typing' is accepted on the wire but not surfaced yet.
+  /** A `msg` frame from a peer (parsed; `from` is the connection's server-stamped name). */
+  receive(from: string, frame: MsgFrame): void {
+    void this.#direct(from, frame).catch((err: unknown) => this.#log(err));
   }
 
   /** Drains the offline store page by page; concurrent calls coalesce into one more pass. */

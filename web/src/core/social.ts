@@ -1,15 +1,14 @@
 /**
  * Friends and groups as the server tells them: loaded on every sign-in, kept in step by the
- * server's notices, and the server calls that change them. Group member lists are cached briefly
- * because every received group message is checked against them.
+ * server's notices, and the server calls that change them. Group member lists shown to the user
+ * are cached and kept current by the same notices (what a frame is checked against is
+ * Relationships').
  */
 import type { FriendInfo, GroupInfo, GroupMember } from '../../../shared/events.ts';
 import type { PresenceStatus } from '../../../shared/limits.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import type { SocialState } from './api.ts';
 import type { ServerLink } from './session.ts';
-
-const MEMBERS_TTL_MS = 30_000;
 
 export interface SocialHooks {
   changed(social: SocialState): void;
@@ -18,7 +17,9 @@ export interface SocialHooks {
 
 export class Social {
   state: SocialState = { friends: [], incoming: [], outgoing: [], groups: [] };
-  readonly #members = new Map<number, { at: number; members: GroupMember[] }>();
+  readonly #members = new Map<number, { members: GroupMember[] }>();
+  /** Counts cache drops, so a list read across one is not kept. */
+  #membersDropped = 0;
   #groupsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -55,7 +56,7 @@ export class Social {
       this.#set({ friends: this.state.friends.filter((f) => !sameUsername(f.username, username)) });
     });
     const groupsChanged = (groupId: number) => {
-      this.#members.delete(groupId);
+      this.#dropMembers(groupId);
       this.#refreshGroupsSoon();
     };
     session.on('groups:changed', ({ group }) => groupsChanged(group.id));
@@ -86,7 +87,7 @@ export class Social {
       this.session.request('friends:list', {}),
       this.session.request('groups:list', {}),
     ]);
-    this.#members.clear();
+    this.#dropMembers();
     this.#set({ ...friends, groups });
   }
 
@@ -96,19 +97,25 @@ export class Social {
     return groups;
   }
 
-  /** Members with presence; `fresh` skips the cache (sending wants current presence). */
-  async members(groupId: number, fresh = false): Promise<GroupMember[]> {
+  /**
+   * Members with presence, for showing. Read once, then kept current by the server's events:
+   * presence patches the cached list, a membership event drops it (the next read asks again), and
+   * every sign-in starts over. Sending reads its own list (Relationships).
+   */
+  async members(groupId: number): Promise<GroupMember[]> {
     const cached = this.#members.get(groupId);
-    if (!fresh && cached && Date.now() - cached.at < MEMBERS_TTL_MS) return cached.members;
+    if (cached) return cached.members;
+    const dropped = this.#membersDropped;
     const members = await this.session.request('groups:members', { groupId });
-    this.#members.set(groupId, { at: Date.now(), members });
+    // A membership event while the list was on its way: it may be stale; the next read asks again.
+    if (dropped === this.#membersDropped) this.#members.set(groupId, { members });
     return members;
   }
 
   reset(): void {
     if (this.#groupsTimer) clearTimeout(this.#groupsTimer);
     this.#groupsTimer = null;
-    this.#members.clear();
+    this.#dropMembers();
     this.#set({ friends: [], incoming: [], outgoing: [], groups: [] });
   }
 
@@ -170,6 +177,12 @@ export class Social {
     await this.session.request('groups:setRole', { groupId, username, role });
     this.#members.delete(groupId);
     await this.refreshGroups();
+  }
+
+  #dropMembers(groupId?: number): void {
+    this.#membersDropped++;
+    if (groupId === undefined) this.#members.clear();
+    else this.#members.delete(groupId);
   }
 
   #refreshGroupsSoon(): void {

@@ -1,12 +1,15 @@
 /**
  * The app's state: one object that mirrors the engine (session, friends and groups, conversation
  * list, link states) through `engine.on(...)`, plus what only the UI cares about (which pane is
- * showing, the open conversation, toasts). Components read it; they change it by calling methods.
+ * showing, the open conversation, toasts). Components read it and act only through its methods;
+ * what they show changes only in response to the engine's events (a sent message reaches the view
+ * once, by its 'message' event).
  */
 import { SvelteMap } from 'svelte/reactivity';
 import { sameUsername } from '../../../shared/names.ts';
 import {
   contactPresence,
+  parseConversation,
   type ChatEngine,
   type ContactPresence,
   type Conversation,
@@ -16,7 +19,7 @@ import {
   type SessionState,
   type SocialState,
 } from '../core/api.ts';
-import type { PresenceStatus } from '../../../shared/limits.ts';
+import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 import type { GroupInfo } from '../../../shared/events.ts';
 import { ConversationView } from './conversation.svelte.ts';
 import { errorText } from './format.ts';
@@ -96,6 +99,7 @@ export class AppState {
       }
       case 'social':
         this.social = event.social;
+        // From the engine's cache, which asks the server again only after a membership event.
         void this.active?.refreshMembers();
         break;
       case 'presence':
@@ -105,9 +109,8 @@ export class AppState {
             sameUsername(f.username, event.username) ? { ...f, status: event.status } : f,
           ),
         };
-        if (this.active?.members?.some((m) => sameUsername(m.username, event.username))) {
-          void this.active.refreshMembers();
-        }
+        // The member list follows presence from the event; no round trip to the server.
+        this.active?.presenceChanged(event.username, event.status);
         break;
       case 'message':
         if (this.active?.id === event.message.conversation) {
@@ -193,6 +196,33 @@ export class AppState {
 
   group(groupId: number): GroupInfo | undefined {
     return this.social.groups.find((g) => g.id === groupId);
+  }
+
+  // --- actions: what components may ask of the engine ---
+
+  login = (username: string, password: string) => this.engine.login(username, password);
+  register = (username: string, password: string) => this.engine.register(username, password);
+  logout = () => this.engine.logout();
+  setStatus = (status: SettableStatus) => this.engine.setStatus(status);
+  addFriend = (username: string) => this.engine.addFriend(username);
+  respondFriend = (username: string, accept: boolean) =>
+    this.engine.respondFriend(username, accept);
+  removeFriend = (username: string) => this.engine.removeFriend(username);
+  createGroup = (name: string) => this.engine.createGroup(name);
+  deleteGroup = (groupId: number) => this.engine.deleteGroup(groupId);
+  inviteToGroup = (groupId: number, username: string) =>
+    this.engine.inviteToGroup(groupId, username);
+  kickFromGroup = (groupId: number, username: string) =>
+    this.engine.kickFromGroup(groupId, username);
+  leaveGroup = (groupId: number) => this.engine.leaveGroup(groupId);
+  setGroupRole = (groupId: number, username: string, role: 'admin' | 'member') =>
+    this.engine.setGroupRole(groupId, username, role);
+
+  /** Sends into a conversation; the message shows by the engine's events, not by this result. */
+  async send(conversation: ConversationId, text: string): Promise<void> {
+    const target = parseConversation(conversation);
+    if (target.kind === 'private') await this.engine.sendPrivate(target.username, text);
+    else await this.engine.sendGroup(target.groupId, text);
   }
 
   // --- the command bar ---

@@ -9,6 +9,8 @@ import {
   type ConversationId,
 } from '../core/api.ts';
 import type { GroupMember } from '../../../shared/events.ts';
+import type { PresenceStatus } from '../../../shared/limits.ts';
+import { sameUsername } from '../../../shared/names.ts';
 import { errorText } from './format.ts';
 import { merge } from './messages.ts';
 import { NoticeLog, type Notice } from './notices.svelte.ts';
@@ -98,6 +100,14 @@ export class ConversationView {
     } catch {
       // An unread badge that lingers is not worth an error banner.
     }
+  }
+
+  /** A member's presence changed (the engine's event): patched here, not read again. */
+  presenceChanged(username: string, status: PresenceStatus): void {
+    if (!this.members?.some((m) => sameUsername(m.username, username))) return;
+    this.members = this.members.map((m) =>
+      sameUsername(m.username, username) ? { ...m, status } : m,
+    );
   }
 
   async refreshMembers(): Promise<void> {
