@@ -264,6 +264,8 @@ export interface FakePeer {
   messages: ChatMessage[];
   /** Every frame handed to this peer's core, in order. */
   received: PeerFrame[];
+  /** Every notice the core raised. */
+  notices: { text: string; level: 'info' | 'error' }[];
   close(): void;
 }
 
@@ -282,6 +284,7 @@ export async function fakePeer(
   });
   const messages: ChatMessage[] = [];
   const received: PeerFrame[] = [];
+  const notices: FakePeer['notices'] = [];
   const core = createCore({
     server: link,
     peers: channels,
@@ -290,6 +293,7 @@ export async function fakePeer(
     message: (m) => messages.push(m),
     conversationsChanged: () => undefined,
     social: () => undefined,
+    notice: (text, level) => notices.push({ text, level }),
     presence: () => undefined,
   });
   channels.attach((from, frame) => {
@@ -304,6 +308,7 @@ export async function fakePeer(
     history,
     messages,
     received,
+    notices,
     close: () => {
       core.delivery.stop();
       history.close();

@@ -272,3 +272,55 @@ describe("social: the server's events", () => {
     });
   });
 });
+
+describe('inbox: forged or corrupt stored copies', () => {
+  it('are dropped and acked, and each is reported as an error notice', async () => {
+    const { server, make } = await world(['alice', 'bob']);
+    server.befriend('alice', 'bob');
+    const groupId = server.createGroup('crew', 'alice', ['bob']);
+    const otherGroup = server.createGroup('other', 'alice', ['bob']);
+    const bob = await make('bob');
+    const crew = { id: groupId, name: 'crew', creator: 'alice' };
+    const copy = (id: string, payload: string, group: typeof crew | null = null) =>
+      server.deposit('bob', {
+        id,
+        from: 'alice',
+        kind: group ? 'group' : 'private',
+        group,
+        payload,
+      });
+    copy('s1', encodeFrame(msgFrame('other-id', 'id swapped')));
+    copy('s2', encodeFrame(msgFrame('s2', 'group swapped', otherGroup)), crew);
+    copy('s3', encodeFrame(msgFrame('s3', 'group frame, private envelope', groupId)));
+    copy('s4', 'not a frame');
+    copy('s5', encodeFrame(msgFrame('s5', 'the good one', groupId)), crew);
+
+    await bob.core.inbox.pullOffline();
+
+    expect(bob.messages.map((m) => m.text)).toEqual(['the good one']);
+    expect(server.mailbox.get('bob')).toEqual([]);
+    expect(bob.notices).toHaveLength(4);
+    expect(bob.notices.every((n) => n.level === 'error' && n.text.includes('alice'))).toBe(true);
+    expect(bob.notices.map((n) => n.text)).toEqual([
+      expect.stringContaining('its id differs'),
+      expect.stringContaining('its group differs'),
+      expect.stringContaining('group message stored as a private one'),
+      expect.stringContaining('not a message'),
+    ]);
+  });
+
+  it('a copy refused by the relationships view is dropped without a notice (it was honest)', async () => {
+    const { server, make } = await world(['alice', 'bob']);
+    const bob = await make('bob');
+    server.deposit('bob', {
+      id: 'r1',
+      from: 'alice',
+      kind: 'private',
+      group: null,
+      payload: encodeFrame(msgFrame('r1', 'sent before the unfriending')),
+    });
+    await bob.core.inbox.pullOffline();
+    expect(bob.messages).toEqual([]);
+    expect(bob.notices).toEqual([]);
+  });
+});

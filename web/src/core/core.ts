@@ -25,6 +25,8 @@ export interface CoreDeps {
   /** History's committed conversation list changed without a message event. */
   conversationsChanged(): void;
   social(state: SocialState): void;
+  /** Something the user should know that no message or state shows (a forged copy dropped). */
+  notice(text: string, level: 'info' | 'error'): void;
   presence(username: string, status: PresenceStatus): void;
 }
 
@@ -64,6 +66,7 @@ export function createCore(deps: CoreDeps): Core {
     directTimeoutMs,
     history,
     received: deps.message,
+    dropped: (reason) => deps.notice(reason, 'error'),
   });
 
   server.on('offline:available', () => void inbox.pullOffline());

@@ -68,6 +68,10 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     message: messageChanged,
     conversationsChanged,
     social: (state) => emit({ type: 'social', social: state }),
+    notice: (text, level) => {
+      console.warn(text);
+      emit({ type: 'notice', text, level });
+    },
     presence: (username, status) => {
       // A peer that went offline will not answer on its old channel; stop waiting on it.
       if (status === 'offline') peers.close(username, `${username} went offline`);

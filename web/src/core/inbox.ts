@@ -9,6 +9,7 @@ import {
   encodeFrame,
   frames,
   type MsgFrame,
+  type OfflinePayload,
 } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, ConversationId } from './api.ts';
 import type { History } from './history.ts';
@@ -26,6 +27,32 @@ export interface InboxDeps {
   directTimeoutMs: number;
   history(): History | null;
   received(message: ChatMessage): void;
+  /** A stored copy was dropped as forged or corrupt (it is acked all the same). */
+  dropped(reason: string): void;
+}
+
+/**
+ * Whether a stored copy is what its envelope says: the payload must be a `msg` frame with the
+ * envelope's id, a private frame for a private envelope, and for a group envelope a group frame
+ * naming the envelope's group. Anything else is forged or corrupt.
+ */
+function checkCopy(
+  stored: OfflineMessage,
+  payload: OfflinePayload,
+): { ok: true; frame: MsgFrame } | { ok: false; reason: string } {
+  const refuse = (reason: string) => ({ ok: false as const, reason });
+  if (payload.kind === 'invalid') return refuse(`its payload is not a message (${payload.error})`);
+  if (payload.kind !== 'msg') return refuse('its payload is not a message');
+  const { frame } = payload;
+  if (frame.id !== stored.id) return refuse('its id differs from the stored one');
+  if (stored.kind === 'group') {
+    if (!stored.group) return refuse('it names no group');
+    if (frame.conversation !== 'group' || frame.groupId !== stored.group.id)
+      return refuse('its group differs from the stored one');
+  } else if (frame.conversation !== 'private') {
+    return refuse('it is a group message stored as a private one');
+  }
+  return { ok: true, frame };
 }
 
 const PULL_PAGE = 200;
@@ -139,30 +166,26 @@ export class Inbox {
       });
       return;
     }
-    if (payload.kind !== 'msg' || payload.frame.id !== stored.id) return;
-    const { frame } = payload;
-    let conversation: ConversationId;
-    let title: string;
+    // A copy that does not say what its envelope says is forged or corrupt: dropped (and acked, so
+    // it does not come back), and reported, never in silence.
+    const copy = checkCopy(stored, payload);
+    if (!copy.ok) {
+      this.deps.dropped(`A stored message from ${stored.from} was dropped: ${copy.reason}.`);
+      return;
+    }
+    const { frame } = copy;
+    const group = stored.kind === 'group' ? stored.group : null;
     // The server checked the sender when it accepted the copy, but a block, a removal or an
     // unfriending since then counts too: the copy is dropped (and acked, so it does not come back).
     const verdict = await this.deps.relationships.check(
       stored.from,
-      stored.kind === 'group' && stored.group
-        ? { kind: 'group', groupId: stored.group.id }
-        : { kind: 'private' },
+      group ? { kind: 'group', groupId: group.id } : { kind: 'private' },
     );
     if (!verdict.ok) return;
-    if (stored.kind === 'group') {
-      // The frame must name the same group as the server's envelope.
-      if (!stored.group || frame.conversation !== 'group' || frame.groupId !== stored.group.id)
-        return;
-      conversation = groupConversation(stored.group.id);
-      title = stored.group.name;
-    } else {
-      if (frame.conversation !== 'private') return;
-      conversation = privateConversation(stored.from);
-      title = stored.from;
-    }
+    const conversation: ConversationId = group
+      ? groupConversation(group.id)
+      : privateConversation(stored.from);
+    const title = group ? group.name : stored.from;
     await this.#store(
       {
         id: frame.id,
