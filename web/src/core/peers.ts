@@ -6,7 +6,7 @@
  * channel, sends a `knock` signal asking to be called. Each connection has an id (`sid`) carried on
  * its signals, so a late answer or candidate for a replaced connection is recognised and dropped.
  */
-import Peer, { type Instance, type Options as PeerOptions, type SignalData } from 'simple-peer';
+import Peer, { type Options as PeerOptions, type SignalData } from 'simple-peer';
 import type { IceServer } from '../../../shared/events.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import {
@@ -21,8 +21,26 @@ import {
 import type { LinkState } from './api.ts';
 import { newMessageId } from './ids.ts';
 
+/** What Peers uses of one simple-peer connection; unit tests link two fakes of it in process. */
+export interface PeerConnection {
+  on(event: 'signal', listener: (data: SignalData) => void): unknown;
+  on(event: 'connect' | 'close', listener: () => void): unknown;
+  on(event: 'data', listener: (chunk: unknown) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  signal(data: SignalData): void;
+  send(data: string): void;
+  destroy(): void;
+}
+
+export type PeerFactory = (options: {
+  initiator: boolean;
+  iceServers: IceServer[];
+}) => PeerConnection;
+
 export interface PeersDeps {
   wrtc: PeerOptions['wrtc'];
+  /** Makes one connection; default: simple-peer over `wrtc` (or the browser's WebRTC). */
+  createPeer?: PeerFactory;
   idleCloseMs: number;
   /** A connection that has not opened after this long is given up (the other side vanished). */
   connectTimeoutMs: number;
@@ -60,7 +78,7 @@ interface Link {
   readonly username: string;
   sid: string;
   /** Null while we wait for the other side to answer our knock with an offer. */
-  peer: Instance | null;
+  peer: PeerConnection | null;
   open: boolean;
   closed: boolean;
   readonly startedAt: number;
@@ -219,17 +237,21 @@ export class Peers implements PeerChannels {
     return link;
   }
 
-  #createPeer(link: Link, initiator: boolean): Instance {
-    const peer = new Peer({
+  #simplePeer: PeerFactory = ({ initiator, iceServers }) =>
+    new Peer({
       initiator,
       trickle: true,
-      config: { iceServers: this.#iceServers },
+      config: { iceServers },
       // Frames reach 'data' as the channel delivered them: without object mode, simple-peer's
       // stream turns every text frame into a Buffer (a JS UTF-8 encoder in the browser), which
       // parseFrame then decodes again: ~40-50 µs of CPU per 1 KB frame.
       objectMode: true,
       ...(this.deps.wrtc ? { wrtc: this.deps.wrtc } : {}),
     });
+
+  #createPeer(link: Link, initiator: boolean): PeerConnection {
+    const create = this.deps.createPeer ?? this.#simplePeer;
+    const peer = create({ initiator, iceServers: this.#iceServers });
     const current = () => !link.closed && link.peer === peer;
     peer.on('signal', (data: SignalData) => {
       if (current()) this.#signal(link, signals.data(link.sid, { ...data }));
