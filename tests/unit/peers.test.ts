@@ -1,0 +1,185 @@
+/**
+ * Peers' state machine (on-demand connections, glare, identity, loss) over two fake WebRTC
+ * connections linked in process (STYLE 12), with the server's signal relay as a direct call.
+ * tests/integration/engine-p2p.test.ts and engine-reconnect.test.ts run it over real WebRTC.
+ */
+import type { SignalData } from 'simple-peer';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFrame, frames, type PeerFrame } from '../../shared/peer-wire.ts';
+import type { LinkState } from '../../web/src/core/api.ts';
+import { Peers, type PeerConnection } from '../../web/src/core/peers.ts';
+import { until } from '../helpers/core-fakes.ts';
+
+type Listener = (...args: never[]) => void;
+
+/** Connections that find each other through their offer: an offer's `sdp` names its maker. */
+class FakeRtc {
+  readonly offers = new Map<string, FakeConnection>();
+  readonly made: FakeConnection[] = [];
+  #n = 0;
+  create = ({ initiator }: { initiator: boolean }): PeerConnection => {
+    const connection = new FakeConnection(this, initiator, initiator ? `offer-${++this.#n}` : '');
+    this.made.push(connection);
+    return connection;
+  };
+}
+
+class FakeConnection implements PeerConnection {
+  readonly #listeners = new Map<string, Listener[]>();
+  other: FakeConnection | null = null;
+  destroyed = false;
+
+  constructor(
+    private readonly rtc: FakeRtc,
+    readonly initiator: boolean,
+    offer: string,
+  ) {
+    if (initiator) {
+      rtc.offers.set(offer, this);
+      later(() => this.emit('signal', { type: 'offer', sdp: offer }));
+    }
+  }
+
+  on(event: string, listener: Listener): this {
+    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
+    return this;
+  }
+
+  emit(event: string, ...args: unknown[]): void {
+    if (this.destroyed) return;
+    for (const l of this.#listeners.get(event) ?? []) (l as (...a: unknown[]) => void)(...args);
+  }
+
+  signal(data: SignalData): void {
+    if (this.destroyed) return;
+    if (data.type === 'offer') {
+      const offerer = this.rtc.offers.get(data.sdp ?? '');
+      if (!offerer) return;
+      this.other = offerer;
+      offerer.other = this;
+      later(() => this.emit('signal', { type: 'answer', sdp: data.sdp }));
+    } else if (data.type === 'answer' && this.other) {
+      const other = this.other;
+      later(() => {
+        if (this.destroyed || other.destroyed) return;
+        this.emit('connect');
+        other.emit('connect');
+      });
+    }
+  }
+
+  send(data: string): void {
+    if (this.destroyed) throw new Error('destroyed');
+    const other = this.other;
+    later(() => other?.emit('data', data));
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const other = this.other;
+    later(() => other?.emit('close'));
+  }
+}
+
+const later = (fn: () => void) => void setTimeout(fn, 0);
+
+interface Side {
+  peers: Peers;
+  frames: { from: string; frame: PeerFrame }[];
+  links: LinkState[];
+}
+
+const all: Peers[] = [];
+afterEach(() => {
+  for (const p of all.splice(0)) p.closeAll();
+});
+
+/** Two Peers whose signals reach each other, as the server's relay would carry them. */
+function linked(a: string, b: string, names: { [user: string]: string } = {}) {
+  const rtc = new FakeRtc();
+  const sides = new Map<string, Side>();
+  for (const me of [a, b]) {
+    const side: Side = { frames: [], links: [], peers: null as unknown as Peers };
+    side.peers = new Peers({
+      wrtc: undefined,
+      createPeer: rtc.create,
+      idleCloseMs: 60_000,
+      connectTimeoutMs: 5_000,
+      me: () => names[me] ?? me,
+      sendSignal: async (to, signal) => {
+        later(() => sides.get(to)?.peers.onSignal(me, { ...signal }));
+      },
+      onFrame: (from, frame) => side.frames.push({ from, frame }),
+      onLink: (_username, link) => side.links.push(link),
+    });
+    all.push(side.peers);
+    sides.set(me, side);
+  }
+  return { rtc, a: sides.get(a) as Side, b: sides.get(b) as Side };
+}
+
+const deadline = () => Date.now() + 2_000;
+const ack = (id: string) => encodeFrame(frames.ack(id));
+
+describe('peers', () => {
+  it('opens a connection on demand, the smaller name initiating, and carries frames both ways', async () => {
+    const { rtc, a: alice, b: bob } = linked('alice', 'bob');
+    await bob.peers.send('alice', ack('b1'), deadline());
+    await until(() => alice.frames.length === 1, 'frame at alice');
+    await alice.peers.send('bob', ack('a1'), deadline());
+    await until(() => bob.frames.length === 1, 'frame at bob');
+
+    expect(alice.frames).toEqual([{ from: 'bob', frame: frames.ack('b1') }]);
+    expect(bob.frames).toEqual([{ from: 'alice', frame: frames.ack('a1') }]);
+    // Bob knocked; Alice made the one offer; the channel was reused for her frame.
+    expect(rtc.made.filter((c) => c.initiator)).toHaveLength(1);
+    expect(rtc.made).toHaveLength(2);
+    expect(alice.peers.link('bob')).toBe('direct');
+    expect(bob.links.at(0)).toBe('connecting');
+    expect(bob.links.at(-1)).toBe('direct');
+  });
+
+  it('two sides opening at once end up with one connection (glare)', async () => {
+    const { rtc, a: alice, b: bob } = linked('alice', 'bob');
+    await Promise.all([
+      alice.peers.send('bob', ack('a1'), deadline()),
+      bob.peers.send('alice', ack('b1'), deadline()),
+    ]);
+    await until(() => alice.frames.length === 1 && bob.frames.length === 1, 'both frames');
+    expect(rtc.made.filter((c) => c.initiator)).toHaveLength(1);
+    expect(rtc.made.filter((c) => !c.destroyed)).toHaveLength(2);
+  });
+
+  it('drops a connection whose hello names someone other than the server-stamped sender', async () => {
+    const { a: alice, b: bob } = linked('alice', 'bob', { bob: 'mallory' });
+    await bob.peers.send('alice', ack('m1'), deadline()).catch(() => undefined);
+    await until(() => alice.peers.link('bob') === 'offline-store', 'dropped');
+    expect(alice.frames).toEqual([]);
+  });
+
+  it('a channel the other side closes is lost: what was sent on it must go again', async () => {
+    const { a: alice, b: bob } = linked('alice', 'bob');
+    const { lost } = await alice.peers.send('bob', ack('a1'), deadline());
+    await until(() => bob.frames.length === 1, 'frame at bob');
+
+    bob.peers.close('alice', 'relation ended');
+    expect(bob.peers.link('alice')).toBe('offline-store');
+    await expect(lost).resolves.toBeInstanceOf(Error);
+    expect(alice.peers.link('bob')).toBe('offline-store');
+
+    // The next send opens a new connection.
+    await alice.peers.send('bob', ack('a2'), deadline());
+    await until(() => bob.frames.length === 2, 'second frame at bob');
+  });
+
+  it('a channel closed on purpose is not lost', async () => {
+    const { a: alice, b: bob } = linked('alice', 'bob');
+    const { lost } = await alice.peers.send('bob', ack('a1'), deadline());
+    await until(() => bob.frames.length === 1, 'frame at bob');
+    alice.peers.close('bob');
+    const outcome = await Promise.race([lost.then(() => 'lost'), until(() => true, 'now')]);
+    expect(outcome).toBeUndefined();
+    expect(alice.peers.link('bob')).toBe('offline-store');
+  });
+});
