@@ -2,6 +2,7 @@
  * Builds the whole server from its parts and never listens by itself: `main.ts` listens on the
  * configured port, tests on port 0.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -11,10 +12,12 @@ import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import sirv from 'sirv';
 import type { ClientToServer, ServerToClient, SocketData } from '../shared/events.ts';
+import { followBlocks } from './block-feed.ts';
 import { joinCluster } from './cluster.ts';
 import { socketServerOptions, type Config } from './config.ts';
 import { apiHandler } from './http/api.ts';
 import { sendJson } from './http/json.ts';
+import { BlockList } from './services/blocks.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createServices, type Services } from './services/index.ts';
 import { PresenceRegistry } from './services/presence.ts';
@@ -83,8 +86,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     presence,
     now: options.now ?? Date.now,
     limiterStore: cluster ? { client: cluster.redis, prefix: config.redisPrefix } : null,
+    blocks: new BlockList(),
   };
   const services = createServices(deps);
+  // Blocks made by another process (the admin CLI) arrive here within a fraction of a second.
+  const blockFeed = await followBlocks(store, {
+    nodeId: cluster?.nodeId ?? randomUUID(),
+    databaseUrl: config.databaseUrl,
+    logger,
+    apply: (event) => services.moderation.applyBlockEvent(event),
+  });
   // With one node (no Redis), nobody can be connected before we listen.
   if (!config.redisUrl) await services.presence.resetMirror();
 
@@ -264,6 +275,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       }, 1_000);
       await closing;
       clearTimeout(force);
+      await blockFeed.close();
       await cluster?.close();
       await store.close();
     },
