@@ -3,6 +3,7 @@
  * configured port, tests on port 0.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -14,6 +15,7 @@ import sirv from 'sirv';
 import type { ClientToServer, ServerToClient, SocketData } from '../shared/events.ts';
 import { followBlocks } from './block-feed.ts';
 import { joinCluster } from './cluster.ts';
+import { attachMetrics, metrics, serveMetrics } from './metrics.ts';
 import { socketServerOptions, type Config } from './config.ts';
 import { apiHandler } from './http/api.ts';
 import { sendJson } from './http/json.ts';
@@ -108,6 +110,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       : null;
   http.on('request', (req, res) => {
     if (req.url?.startsWith('/socket.io/')) return; // Socket.IO answers these itself.
+    if (serveMetrics(req, res, config.metricsToken)) return;
     api(req, res)
       .then((handled) => {
         if (handled) return;
@@ -201,6 +204,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   io.on('connection', (socket: ChatSocket) => {
     const { userId, username } = socket.data;
     bindSocket(socket);
+    metrics.connectionsOpened.inc();
     void socket.join(userRoom(userId));
     // One live session per user: a second socket with the same token replaces the first.
     deps.notifier.endSessions(userId, 'replaced', socket.id);
@@ -240,6 +244,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     .catch((err: unknown) => logger.error({ err }, 'offline expiry failed'));
 
   let closed = false;
+  let detachMetrics: (() => void) | null = null;
+  const metricsSource = {
+    connections: () => io.engine.clientsCount,
+    sessions: () => presence.localEntries().length,
+    offlineDepth: async () => {
+      const row = await store.db
+        .selectFrom('mailboxes')
+        .select((eb) => eb.fn.sum<number>('count').as('n'))
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+  };
   return {
     http,
     io,
@@ -252,6 +268,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         http.listen(port, host, () => {
           http.off('error', reject);
           const addr = http.address() as AddressInfo;
+          detachMetrics = attachMetrics(
+            metricsSource,
+            config.nodeId ?? `${hostname()}:${addr.port}`,
+          );
           const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
           resolvePromise({ port: addr.port, url: `http://${shown}:${addr.port}` });
         });
@@ -262,6 +282,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       closed = true;
       clearInterval(expiry);
       clearInterval(sweep);
+      detachMetrics?.();
       // io.close() disconnects every socket and closes the HTTP server, which waits for open
       // connections: idle keep-alive ones are closed now rather than when they time out.
       const closing = new Promise<void>((r) => {

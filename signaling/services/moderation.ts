@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import type { AdminAction, AdminGroup, AdminUser } from '../../shared/events.ts';
 import { appendBlockEvent, type BlockEvent } from '../block-feed.ts';
+import { metrics } from '../metrics.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { GroupsService } from './groups.ts';
 import { offlineNotifier } from './notifier.ts';
@@ -235,6 +236,7 @@ export class ModerationService {
    */
   async applyBlockEvent(event: BlockEvent): Promise<void> {
     this.deps.blocks?.set(event.userId, event.blocked);
+    metrics.blockEvents.inc();
     if (!event.blocked) return;
     this.deps.notifier.endSessions(event.userId, 'blocked');
     if (event.contactsTold || !this.deps.presence.isLocal(event.userId)) return;

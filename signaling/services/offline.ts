@@ -13,6 +13,7 @@ import type { CompiledQuery } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
+import { metrics } from '../metrics.ts';
 import type { NewOfflineMessage } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
 import { GroupCommit, type Outcome } from './group-commit.ts';
@@ -404,6 +405,7 @@ export class OfflineService {
       inserted += Number(res.numAffectedRows ?? 0);
       r += n;
     }
+    metrics.offlineStored.inc(inserted);
     return inserted;
   }
 
@@ -494,6 +496,7 @@ export class OfflineService {
       payload: r.payload,
       at: r.created_at,
     }));
+    metrics.offlineDelivered.inc(messages.length);
     return { messages, more };
   }
 
@@ -513,6 +516,7 @@ export class OfflineService {
           return remove(tx);
         })
       : await remove(this.deps.store.db);
+    metrics.offlineAcked.inc(Number(res.numDeletedRows));
     return { deleted: Number(res.numDeletedRows) };
   }
 
@@ -544,6 +548,7 @@ export class OfflineService {
           return remove(tx);
         })
       : await remove(this.deps.store.db);
+    metrics.offlineExpired.inc(Number(res.numDeletedRows));
     return Number(res.numDeletedRows);
   }
 }
