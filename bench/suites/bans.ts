@@ -115,6 +115,8 @@ interface Ban {
   doneToDrop: number;
   cliMs: number;
   relaysAfterDone: number;
+  /** The CLI warned that some node did not acknowledge within its timeout. */
+  unconfirmed: boolean;
 }
 
 async function ban(
@@ -158,6 +160,7 @@ async function ban(
       doneToDrop: drop.perf - doneAt,
       cliMs: doneAt - t0,
       relaysAfterDone: afterDone,
+      unconfirmed: res.out.includes('did not confirm'),
     };
   } finally {
     victim.close();
@@ -172,6 +175,7 @@ interface BansRow {
   doneToDrop: Summary;
   cliMs: Summary;
   relaysAfterDone: number;
+  unconfirmed: number;
 }
 
 export async function bans(opts: Options): Promise<SuiteResult> {
@@ -246,7 +250,7 @@ export async function bans(opts: Options): Promise<SuiteResult> {
         });
         results.push(r);
         opts.log(
-          `  ban ${i + 1}: commit -> drop ${fmtMs(r.commitToDrop)}, done -> drop ${fmtMs(r.doneToDrop)}, ${r.relaysAfterDone} relays after done`,
+          `  ban ${i + 1}: commit -> drop ${fmtMs(r.commitToDrop)}, done -> drop ${fmtMs(r.doneToDrop)}, ${r.relaysAfterDone} relays after done${r.unconfirmed ? ', CLI timed out on an ack' : ''}`,
         );
       }
     } finally {
@@ -260,6 +264,7 @@ export async function bans(opts: Options): Promise<SuiteResult> {
       doneToDrop: summarize(results.map((r) => r.doneToDrop)),
       cliMs: summarize(results.map((r) => r.cliMs)),
       relaysAfterDone: results.reduce((n, r) => n + r.relaysAfterDone, 0),
+      unconfirmed: results.filter((r) => r.unconfirmed).length,
     });
     loads.push(loadNote());
   }
@@ -280,6 +285,7 @@ export async function bans(opts: Options): Promise<SuiteResult> {
       'done -> drop max',
       'CLI run p50',
       'relays delivered after done',
+      'CLI timed out on an ack',
     ],
     rows: rows.map((r) => [
       LABEL[r.layout],
@@ -290,6 +296,7 @@ export async function bans(opts: Options): Promise<SuiteResult> {
       fmtMs(r.doneToDrop.max),
       fmtMs(r.cliMs.p50),
       fmtInt(r.relaysAfterDone),
+      String(r.unconfirmed),
     ]),
     notes: [
       '"commit -> drop": from the block_events row\'s time (the CLI\'s clock) to the disconnect seen by the banned client (wall clocks on one machine, ms resolution).',
@@ -304,6 +311,7 @@ export async function bans(opts: Options): Promise<SuiteResult> {
         commitToDropMax: round(r.commitToDrop.max),
         doneToDropMax: round(r.doneToDrop.max),
         relaysAfterDone: r.relaysAfterDone,
+        unconfirmed: r.unconfirmed,
       })),
     },
     wallMs: performance.now() - t0,

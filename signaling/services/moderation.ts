@@ -245,7 +245,11 @@ export class ModerationService {
       .select('username')
       .where('id', '=', event.userId)
       .executeTakeFirst();
-    if (user) await this.#tellContacts(event.userId, user.username);
+    // Not awaited: the acknowledgement (what the CLI waits for) needs only the sessions ended.
+    if (user)
+      this.#tellContacts(event.userId, user.username).catch((err: unknown) =>
+        this.deps.logger.error({ err }, 'telling contacts of a block failed'),
+      );
   }
 
   /** Everyone connected to a blocked user closes their channels to them. */
