@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|browser|nodes|soak|all] [--quick] [--connections N] [--rate N]
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|bans|soak|all] [--quick] [--connections N] [--rate N]
  *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io]
  *  [--steps N,N,...] [--step-seconds N] [--json FILE]`
  *
@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Options, ServerKind, SuiteResult } from './lib/harness.ts';
 import { table } from './lib/stats.ts';
+import { bans } from './suites/bans.ts';
 import { browser } from './suites/browser.ts';
 import { connections } from './suites/connections.ts';
 import { logins } from './suites/logins.ts';
@@ -18,11 +19,11 @@ import { offline } from './suites/offline.ts';
 import { relay } from './suites/relay.ts';
 import { soak } from './suites/soak.ts';
 
-const SUITES = { connections, relay, offline, logins, browser, nodes, soak } as const;
+const SUITES = { connections, relay, offline, logins, browser, nodes, bans, soak } as const;
 type SuiteName = keyof typeof SUITES;
 
 const USAGE =
-  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|soak|all] [--quick] [--connections N] ' +
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|bans|soak|all] [--quick] [--connections N] ' +
   '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
   '[--steps N,N,...] [--step-seconds N] [--json FILE]';
 

@@ -29,6 +29,10 @@ export interface Config {
   pingTimeoutMs: number;
   /** How often the server re-reads blocks made by another process (the admin CLI, another node). */
   sweepIntervalMs: number;
+  /** Bearer token for GET /metrics (Prometheus); null: no metrics endpoint (404). */
+  metricsToken: string | null;
+  /** This node's `node` label in the metrics; null: hostname:port. */
+  nodeId: string | null;
   rateLimits: {
     loginPerIp: { points: number; durationSec: number };
     /** Failed logins for one username from one address: what stops a guesser. */
@@ -96,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pingIntervalMs: int(env, 'PING_INTERVAL_MS', 10_000),
     pingTimeoutMs: int(env, 'PING_TIMEOUT_MS', 5_000),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 5_000),
+    metricsToken: env.METRICS_TOKEN || null,
+    nodeId: env.NODE_ID || null,
     rateLimits: {
       loginPerIp: { points: int(env, 'RATE_LOGIN_PER_IP', 30), durationSec: 60 },
       loginFailuresPerUserIp: {

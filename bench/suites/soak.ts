@@ -1,5 +1,5 @@
 /**
- * 7. Soak: the chaos scenario of tests/integration/chaos.test.ts, longer and on two nodes
+ * 8. Soak: the chaos scenario of tests/integration/chaos.test.ts, longer and on two nodes
  * (PostgreSQL + the Redis adapter): real engines in Node over real WebRTC, private and group
  * traffic, network drops, tab reloads and SIGKILLs of a node. Counts what was lost, shown twice and
  * shown out of order. Goal: 0, 0 and 0 for 10,000 messages.

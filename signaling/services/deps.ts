@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Store } from '../storage/db.ts';
+import type { BlockList } from './blocks.ts';
 import type { Notifier } from './notifier.ts';
 import type { PresenceRegistry } from './presence.ts';
 import type { LimiterStore } from './rate-limits.ts';
@@ -15,4 +16,6 @@ export interface ServiceDeps {
   now: () => number;
   /** Shared rate-limit counters when several nodes run (Redis); null keeps them in memory. */
   limiterStore?: LimiterStore | null;
+  /** A running server's list of blocked users (the CLI has none). */
+  blocks?: BlockList;
 }

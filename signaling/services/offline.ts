@@ -13,6 +13,7 @@ import type { CompiledQuery } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
+import { metrics } from '../metrics.ts';
 import type { NewOfflineMessage } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
 import { GroupCommit, type Outcome } from './group-commit.ts';
@@ -405,6 +406,7 @@ export class OfflineService {
       inserted += Number(res.numAffectedRows ?? 0);
       r += n;
     }
+    metrics.offlineStored.inc(inserted);
     return inserted;
   }
 
@@ -495,6 +497,7 @@ export class OfflineService {
       payload: r.payload,
       at: r.created_at,
     }));
+    metrics.offlineDelivered.inc(messages.length);
     return { messages, more };
   }
 
@@ -514,6 +517,7 @@ export class OfflineService {
           return remove(tx);
         })
       : await remove(this.deps.store.db);
+    metrics.offlineAcked.inc(Number(res.numDeletedRows));
     return { deleted: Number(res.numDeletedRows) };
   }
 
@@ -545,6 +549,7 @@ export class OfflineService {
           return remove(tx);
         })
       : await remove(this.deps.store.db);
+    metrics.offlineExpired.inc(Number(res.numDeletedRows));
     return Number(res.numDeletedRows);
   }
 }

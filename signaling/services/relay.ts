@@ -33,6 +33,7 @@ export class RelayService {
     }
     if (!this.deps.presence.isOnline(recipient.id))
       throw new AppError('OFFLINE', `${recipient.username} is offline`);
+    if (this.deps.blocks?.has(from.id)) throw new AppError('USER_BLOCKED', 'you are blocked');
     this.deps.notifier.toUser(recipient.id, 'signal', { from: from.username, signal });
     return { to: recipient.username };
   }

@@ -16,6 +16,7 @@ import type {
 import { LIMITS } from '../../shared/limits.ts';
 import * as S from '../../shared/schemas.ts';
 import { badRequest, toWire } from '../errors.ts';
+import { countEvent } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
 import type { EventBudget } from '../services/rate-limits.ts';
 
@@ -160,8 +161,11 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
       if (!parsed.success) throw badRequest(parsed.error);
       const data = await binding.run(parsed.data as never, me);
       reply({ ok: true, data });
+      countEvent(event, 'ok');
     } catch (err) {
-      reply({ ok: false, error: toWire(err, logger, { event, user: me.username }) });
+      const error = toWire(err, logger, { event, user: me.username });
+      countEvent(event, error.code);
+      reply({ ok: false, error });
     }
   }
 

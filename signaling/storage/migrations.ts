@@ -207,6 +207,33 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    '0007_block_events': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // A block made by another process (the admin CLI) reaches running nodes through this log
+        // (PostgreSQL NOTIFY, or a poll by primary key on SQLite) instead of the periodic sweep.
+        await db.schema
+          .createTable('block_events')
+          .$call(id('id'))
+          .addColumn('user_id', ref, (c) => c.notNull())
+          .addColumn('blocked', 'integer', (c) => c.notNull())
+          .addColumn('contacts_told', 'integer', (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('block_acks')
+          .addColumn('event_id', ref, (c) => c.notNull())
+          .addColumn('node', 'text', (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('block_acks_pk', ['event_id', 'node'])
+          .execute();
+        await db.schema
+          .createTable('nodes')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('seen_at', time, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

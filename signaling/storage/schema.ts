@@ -114,6 +114,32 @@ export interface Database {
   offline_messages: OfflineMessagesTable;
   mailboxes: MailboxesTable;
   admin_log: AdminLogTable;
+  block_events: BlockEventsTable;
+  block_acks: BlockAcksTable;
+  nodes: NodesTable;
+}
+
+/** Every user block and unblock, in order: running nodes follow it (signaling/block-feed.ts). */
+export interface BlockEventsTable {
+  id: Generated<number>;
+  user_id: number;
+  blocked: number;
+  /** 1 when a running server made it and told the user's contacts itself; 0 from the admin CLI. */
+  contacts_told: number;
+  at: number;
+}
+
+/** A node has applied a block event (its sockets of that user are gone). */
+export interface BlockAcksTable {
+  event_id: number;
+  node: string;
+  at: number;
+}
+
+/** Running server processes, by heartbeat, so the admin CLI knows whose acknowledgement to wait for. */
+export interface NodesTable {
+  id: string;
+  seen_at: number;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -32,6 +32,7 @@ describe('bench', () => {
       'logins',
       'browser',
       'nodes',
+      'bans',
       'soak',
     ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
@@ -54,6 +55,7 @@ describe('bench', () => {
       'logins',
       'browser',
       'nodes',
+      'bans',
       'soak',
     ]);
 
@@ -168,6 +170,15 @@ describe('bench', () => {
       expect(r.latency.p99).toBeGreaterThan(0);
     }
     expect(nodes.p99Ratio).toBeGreaterThan(0);
+
+    // 7. Bans from the admin CLI: every banned socket dropped, on one node and on two.
+    type BansRow = { layout: string; rounds: number; commitToDropP50: number };
+    const bans = byName.get('bans') as { rows: BansRow[] };
+    expect(bans.rows.map((r) => r.layout)).toEqual(['sqlite-1', 'postgres-2']);
+    for (const r of bans.rows) {
+      expect(r.rounds).toBeGreaterThan(0);
+      expect(Number.isFinite(r.commitToDropP50)).toBe(true);
+    }
 
     const soak = byName.get('soak') as {
       sent: number;
