@@ -176,7 +176,11 @@ describe('metrics', () => {
       expect(value(after, 'p2sp_offline_depth')).toBe(0);
       expect(moved('p2sp_login_failures_total', { code: 'INVALID_CREDENTIALS' })).toBe(2);
       expect(moved('p2sp_login_failures_total', { code: 'RATE_LIMITED' })).toBe(1);
-      expect(moved('p2sp_rate_limit_hits_total', { limit: 'failed-logins-for-this-user' })).toBe(1);
+      expect(
+        moved('p2sp_rate_limit_hits_total', {
+          limit: 'failed-logins-for-this-user-from-this-address',
+        }),
+      ).toBe(1);
       expect(after.some((s) => s.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
 
       // Every sample says which node; nothing says who or what.
