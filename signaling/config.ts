@@ -2,7 +2,7 @@
  * Configuration from the environment, with defaults that make `npm start` work with nothing set.
  */
 import { z } from 'zod';
-import type { IceServer } from '../shared/events.ts';
+import type { IceServer, IceTransportPolicy } from '../shared/events.ts';
 import { LIMITS } from '../shared/limits.ts';
 
 export interface Config {
@@ -16,6 +16,10 @@ export interface Config {
   clusterHeartbeatMs: number;
   logLevel: string;
   iceServers: IceServer[];
+  /** TURN REST API credentials (coturn's `use-auth-secret`): minted per session, merged with iceServers. */
+  turn: TurnConfig | null;
+  /** 'relay' makes every client use TURN only (hides their addresses from peers). */
+  iceTransportPolicy: IceTransportPolicy;
   /** Trust X-Forwarded-For for client IPs (set behind a reverse proxy). */
   trustProxy: boolean;
   /** Built web client to serve; null serves no static files (tests of the API alone). */
@@ -35,6 +39,37 @@ export interface Config {
     /** Socket events per connection (a flood guard, not a product rule). */
     eventsPerSocket: { points: number; durationSec: number };
   };
+}
+
+export interface TurnConfig {
+  /** coturn's `static-auth-secret`. */
+  secret: string;
+  urls: string[];
+  /** How long a minted credential is good for. */
+  ttlSeconds: number;
+}
+
+/** TURN_SECRET and TURN_URLS come together; either alone is a mistake worth stopping for. */
+export function parseTurn(env: NodeJS.ProcessEnv): TurnConfig | null {
+  const secret = env.TURN_SECRET ?? '';
+  const urls = (env.TURN_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (!secret && urls.length === 0) return null;
+  if (!secret) throw new Error('TURN_URLS is set but TURN_SECRET is not');
+  if (urls.length === 0) throw new Error('TURN_SECRET is set but TURN_URLS is not');
+  const bad = urls.find((u) => !/^turns?:/.test(u));
+  if (bad) throw new Error(`TURN_URLS: "${bad}" is not a turn: or turns: URL`);
+  const ttlSeconds = int(env, 'TURN_TTL_SECONDS', 86_400);
+  if (ttlSeconds < 60) throw new Error('TURN_TTL_SECONDS must be at least 60');
+  return { secret, urls, ttlSeconds };
+}
+
+function iceTransportPolicy(raw: string | undefined): IceTransportPolicy {
+  if (!raw) return 'all';
+  if (raw === 'all' || raw === 'relay') return raw;
+  throw new Error(`ICE_TRANSPORT_POLICY must be "all" or "relay", got "${raw}"`);
 }
 
 const iceServer = z.object({
@@ -82,6 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clusterHeartbeatMs: int(env, 'CLUSTER_HEARTBEAT_MS', 2_000),
     logLevel: env.LOG_LEVEL || 'info',
     iceServers: parseIceServers(env.ICE_SERVERS),
+    turn: parseTurn(env),
+    iceTransportPolicy: iceTransportPolicy(env.ICE_TRANSPORT_POLICY),
     trustProxy: env.TRUST_PROXY === '1' || env.TRUST_PROXY === 'true',
     staticDir: env.STATIC_DIR === '' ? null : env.STATIC_DIR || 'dist',
     groupMembersMax: int(env, 'GROUP_MEMBERS_MAX', LIMITS.groupMembersDefault),

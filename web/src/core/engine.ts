@@ -9,6 +9,7 @@ import { runCommand } from './commands.ts';
 import { Delivery } from './delivery.ts';
 import { Emitter } from './emitter.ts';
 import { History } from './history.ts';
+import { IceKeeper } from './ice.ts';
 import { Inbox } from './inbox.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
@@ -45,6 +46,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     ready: (data) => onReady(data),
     changed: (state) => emit({ type: 'session', session: state }),
     signedOut: () => {
+      ice.stop();
       peers.closeAll();
       social.reset();
       history?.close();
@@ -63,6 +65,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     wrtc: options.wrtc,
     idleCloseMs: options.idleCloseMs,
     connectTimeoutMs: Math.max(options.directTimeoutMs * 3, 15_000),
+    iceTransportPolicy: options.iceTransportPolicy,
     me: () => session.state.user?.username ?? '',
     sendSignal: async (to, signal) => {
       await session.request('signal:send', { to, signal });
@@ -70,6 +73,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     onFrame: (from, frame) => inbox.onFrame(from, frame),
     onLink: (username, link) => emit({ type: 'link', username, link }),
   });
+  const ice = new IceKeeper(session, peers);
   const delivery = new Delivery({
     session,
     peers,
@@ -102,7 +106,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       history?.close();
       history = await History.open(me, options);
     }
-    peers.setIceServers(data.iceServers);
+    ice.apply(data);
     await social.refresh();
     conversationsChanged();
     // Not awaited: the session is usable while old mail and the outbox drain in the background.
@@ -192,6 +196,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       if (conversationsTimer !== null) clearTimeout(conversationsTimer);
       conversationsTimer = null;
       session.close();
+      ice.stop();
       peers.closeAll();
       history?.close();
       history = null;
