@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|browser|nodes|all] [--quick] [--connections N] [--rate N]
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|all] [--quick] [--connections N] [--rate N]
  *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io]
  *  [--steps N,N,...] [--step-seconds N] [--json FILE]`
  *
@@ -16,12 +16,13 @@ import { logins } from './suites/logins.ts';
 import { nodes } from './suites/nodes.ts';
 import { offline } from './suites/offline.ts';
 import { relay } from './suites/relay.ts';
+import { storm } from './suites/storm.ts';
 
-const SUITES = { connections, relay, offline, logins, browser, nodes } as const;
+const SUITES = { connections, relay, offline, logins, browser, nodes, storm } as const;
 type SuiteName = keyof typeof SUITES;
 
 const USAGE =
-  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|all] [--quick] [--connections N] ' +
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|all] [--quick] [--connections N] ' +
   '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
   '[--steps N,N,...] [--step-seconds N] [--json FILE]';
 

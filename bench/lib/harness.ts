@@ -162,9 +162,11 @@ export class Workers {
       ports?: number[];
       /** Instead of `opts.client` (the offline loads need socket.io-client's acks API). */
       client?: ClientKind;
+      /** Connections each worker has in flight at once (default 64; a storm opens all at once). */
+      concurrency?: number;
     } = {},
   ): Promise<{ connected: number; failed: number; errors: string[]; ms: number }> {
-    const { ports, client = opts.client } = extra;
+    const { ports, client = opts.client, concurrency = 64 } = extra;
     const t0 = performance.now();
     const timeoutMs = Math.max(60_000, count * 20);
     const parts = await Promise.all(
@@ -178,7 +180,7 @@ export class Workers {
             from: r.from,
             count: r.count,
             addresses: loopbackAddresses(opts.addresses),
-            concurrency: 64,
+            concurrency,
             tokenPrefix,
             timeoutMs,
             client,

@@ -32,6 +32,7 @@ describe('bench', () => {
       'logins',
       'browser',
       'nodes',
+      'storm',
     ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
   });
@@ -53,6 +54,7 @@ describe('bench', () => {
       'logins',
       'browser',
       'nodes',
+      'storm',
     ]);
 
     type ConnRow = {
@@ -166,5 +168,21 @@ describe('bench', () => {
       expect(r.latency.p99).toBeGreaterThan(0);
     }
     expect(nodes.p99Ratio).toBeGreaterThan(0);
+
+    // 7. Reconnect storm: ours and plain Socket.IO, every socket back, none failed.
+    type StormRow = {
+      server: string;
+      target: number;
+      connected: number;
+      failed: number;
+      ms: number;
+    };
+    const stormRows = (byName.get('storm') as { rows: StormRow[] }).rows;
+    expect(stormRows.map((r) => r.server)).toEqual(['ours', 'plain']);
+    for (const r of stormRows) {
+      expect(r.connected).toBe(r.target);
+      expect(r.failed).toBe(0);
+      expect(r.ms).toBeGreaterThan(0);
+    }
   });
 });
