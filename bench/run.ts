@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|browser|nodes|bans|soak|all] [--quick] [--connections N] [--rate N]
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|all] [--quick] [--connections N] [--rate N]
  *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io]
  *  [--steps N,N,...] [--step-seconds N] [--json FILE]`
  *
@@ -18,12 +18,13 @@ import { nodes } from './suites/nodes.ts';
 import { offline } from './suites/offline.ts';
 import { relay } from './suites/relay.ts';
 import { soak } from './suites/soak.ts';
+import { storm } from './suites/storm.ts';
 
-const SUITES = { connections, relay, offline, logins, browser, nodes, bans, soak } as const;
+const SUITES = { connections, relay, offline, logins, browser, nodes, storm, bans, soak } as const;
 type SuiteName = keyof typeof SUITES;
 
 const USAGE =
-  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|bans|soak|all] [--quick] [--connections N] ' +
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|all] [--quick] [--connections N] ' +
   '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
   '[--steps N,N,...] [--step-seconds N] [--json FILE]';
 

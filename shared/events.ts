@@ -25,10 +25,22 @@ export interface IceServer {
   credential?: string;
 }
 
-export interface SessionReady {
+export type IceTransportPolicy = 'all' | 'relay';
+
+/** What a client needs to open peer connections; TURN credentials in it expire. */
+export interface IceConfig {
+  iceServers: IceServer[];
+  /**
+   * How long from now the TURN credentials in iceServers stay good (ms); null: nothing expires.
+   * Relative, so a client whose clock is off still refreshes in time.
+   */
+  iceTtlMs: number | null;
+  iceTransportPolicy: IceTransportPolicy;
+}
+
+export interface SessionReady extends IceConfig {
   user: PublicUser;
   status: SettableStatus;
-  iceServers: IceServer[];
   groupMembersMax: number;
 }
 
@@ -166,6 +178,9 @@ export interface ClientToServer {
   'keys:publish': Handler<In<typeof S.keysPublish>, { publicKey: string | null }>;
 
   'signal:send': Handler<In<typeof S.signalSend>, { to: string }>;
+
+  /** Fresh ICE servers (new TURN credentials) for a session that outlives its credentials. */
+  'session:ice': Handler<Empty, IceConfig>;
 
   'admin:users': Handler<{ onlineOnly?: boolean } | undefined, AdminUser[]>;
   'admin:groups': Handler<Empty, AdminGroup[]>;

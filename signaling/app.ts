@@ -228,7 +228,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         socket.emit('session:ready', {
           user: { id: userId, username, isAdmin: socket.data.isAdmin },
           status: presence.settable(userId),
-          iceServers: config.iceServers,
+          ...services.ice.forUser(userId),
           groupMembersMax: config.groupMembersMax,
         });
       })

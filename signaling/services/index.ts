@@ -2,6 +2,7 @@ import { AuthService } from './auth.ts';
 import type { ServiceDeps } from './deps.ts';
 import { FriendsService } from './friends.ts';
 import { GroupsService } from './groups.ts';
+import { IceService } from './ice.ts';
 import { ModerationService } from './moderation.ts';
 import { OfflineService } from './offline.ts';
 import { PresenceService } from './presence-service.ts';
@@ -18,6 +19,7 @@ export function createServices(deps: ServiceDeps) {
     offline,
     relay: new RelayService(deps),
     moderation: new ModerationService(deps, groups, offline),
+    ice: new IceService(deps),
   };
 }
 

@@ -57,11 +57,38 @@ function reachQuery(db: Kysely<Database>, reader?: SyncReader) {
   );
 }
 
+/**
+ * Friends and group peers of one user (the user id three times: each place it appears is its own
+ * parameter). Every presence change runs it, so every (re)connect: compiled once.
+ */
+function audienceQuery(db: Kysely<Database>, reader?: SyncReader) {
+  return prepared(
+    db,
+    (asFriend: number, asMember: number, notSelf: number) =>
+      db
+        .selectFrom('friendships')
+        .select('friend_id as id')
+        .where('user_id', '=', asFriend)
+        .union(
+          db
+            .selectFrom('group_members as m1')
+            .innerJoin('group_members as m2', 'm2.group_id', 'm1.group_id')
+            .select('m2.user_id as id')
+            .where('m1.user_id', '=', asMember)
+            .where('m2.user_id', '!=', notSelf),
+        ),
+    [0, 0, 0],
+    reader,
+  );
+}
+
 export class Relations {
   readonly #reach;
+  readonly #audience;
 
   constructor(private readonly deps: Pick<ServiceDeps, 'store'>) {
     this.#reach = reachQuery(deps.store.db, deps.store.reader);
+    this.#audience = audienceQuery(deps.store.db, deps.store.reader);
   }
 
   async areFriends(a: number, b: number): Promise<boolean> {
@@ -105,20 +132,7 @@ export class Relations {
 
   /** Everyone entitled to see this user's presence: friends and members of any shared group. */
   async audience(userId: number): Promise<number[]> {
-    const { db } = this.deps.store;
-    const rows = await db
-      .selectFrom('friendships')
-      .select('friend_id as id')
-      .where('user_id', '=', userId)
-      .union(
-        db
-          .selectFrom('group_members as m1')
-          .innerJoin('group_members as m2', 'm2.group_id', 'm1.group_id')
-          .select('m2.user_id as id')
-          .where('m1.user_id', '=', userId)
-          .where('m2.user_id', '!=', userId),
-      )
-      .execute();
+    const rows = await this.#audience(userId, userId, userId);
     return rows.map((r) => r.id);
   }
 

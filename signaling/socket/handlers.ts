@@ -33,7 +33,7 @@ interface Binding<E extends ClientEvent = ClientEvent> {
 const budgetKey = (me: SocketData): string => String(me.userId);
 
 function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
-  const { presence, friends, groups, offline, relay, moderation, auth } = services;
+  const { presence, friends, groups, offline, relay, moderation, auth, ice } = services;
   // `define` ties each schema's output type to its run() argument.
   const define = <E extends ClientEvent, T extends z.ZodType>(
     schema: T,
@@ -91,6 +91,7 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
     'signal:send': define(S.signalSend, (p, me) =>
       relay.send({ id: me.userId, username: me.username }, p.to, p.signal),
     ),
+    'session:ice': define(S.empty, async (_p, me) => ice.forUser(me.userId)),
 
     'admin:users': define(S.adminUsers, (p) => moderation.users(p.onlineOnly), true),
     'admin:groups': define(S.empty, () => moderation.allGroups(), true),

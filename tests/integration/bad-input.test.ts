@@ -80,6 +80,7 @@ const BAD_PAYLOADS: Record<ClientEvent, unknown[]> = {
     { to: 'b', signal: { sdp: 'x'.repeat(LIMITS.signalMax) } },
   ],
   // Admin events answer FORBIDDEN to a non-admin before parsing; covered below with an admin.
+  'session:ice': ['x', 5, [1]],
   'admin:users': [{ onlineOnly: 'yes' }],
   'admin:groups': ['x'],
   'admin:sendUser': [

@@ -9,6 +9,7 @@ import { runCommand } from './commands.ts';
 import { Delivery } from './delivery.ts';
 import { Emitter } from './emitter.ts';
 import { History } from './history.ts';
+import { IceKeeper } from './ice.ts';
 import { Inbox } from './inbox.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
@@ -46,6 +47,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     ready: (data) => onReady(data),
     changed: (state) => emit({ type: 'session', session: state }),
     signedOut: () => {
+      ice.stop();
       peers.closeAll();
       social.reset();
       relationships.reset();
@@ -66,6 +68,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     wrtc: options.wrtc,
     idleCloseMs: options.idleCloseMs,
     connectTimeoutMs: Math.max(options.directTimeoutMs * 3, 15_000),
+    iceTransportPolicy: options.iceTransportPolicy,
     me: () => session.state.user?.username ?? '',
     sendSignal: async (to, signal) => {
       await session.request('signal:send', { to, signal });
@@ -73,6 +76,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     onFrame: (from, frame) => inbox.onFrame(from, frame),
     onLink: (username, link) => emit({ type: 'link', username, link }),
   });
+  const ice = new IceKeeper(session, peers);
   const delivery = new Delivery({
     session,
     peers,
@@ -107,7 +111,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       history?.close();
       history = await History.open(me, options);
     }
-    peers.setIceServers(data.iceServers);
+    ice.apply(data);
     relationships.beginLoad();
     try {
       await social.refresh();
@@ -222,6 +226,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       if (conversationsTimer !== null) clearTimeout(conversationsTimer);
       conversationsTimer = null;
       session.close();
+      ice.stop();
       peers.closeAll();
       history?.close();
       history = null;
