@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|all] [--quick] [--connections N] [--rate N]
  *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io]
- *  [--steps N,N,...] [--step-seconds N] [--json FILE]`
+ *  [--steps N,N,...] [--step-seconds N] [--messages N] [--json FILE]`
  *
  * Each server under test and each load generator runs in its own process; this one only drives
  * them and prints the figures with the conditions they were measured under.
@@ -26,7 +26,7 @@ type SuiteName = keyof typeof SUITES;
 const USAGE =
   'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|all] [--quick] [--connections N] ' +
   '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
-  '[--steps N,N,...] [--step-seconds N] [--json FILE]';
+  '[--steps N,N,...] [--step-seconds N] [--messages N] [--json FILE]';
 
 export interface Args {
   suites: SuiteName[];
@@ -59,6 +59,7 @@ export function parseArgs(argv: string[]): Args {
     if (a === '--quick') options.quick = true;
     else if (a === '--connections') options.connections = Math.round(num(a, argv[++i]));
     else if (a === '--rate') options.rate = num(a, argv[++i]);
+    else if (a === '--messages') options.messages = Math.round(num(a, argv[++i]));
     else if (a === '--seconds') options.seconds = num(a, argv[++i]);
     else if (a === '--workers') options.workers = Math.round(num(a, argv[++i]));
     else if (a === '--addresses') options.addresses = Math.round(num(a, argv[++i]));

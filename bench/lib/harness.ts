@@ -22,6 +22,8 @@ export interface Options {
   connections?: number;
   rate?: number;
   seconds?: number;
+  /** Chat messages the soak sends. */
+  messages?: number;
   /** Relay max-rate search: the rates tried and how long each is held. */
   steps?: number[];
   stepSeconds?: number;

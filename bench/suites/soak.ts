@@ -13,7 +13,7 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis
 
 export async function soak(opts: Options): Promise<SuiteResult> {
   const t0 = performance.now();
-  const messages = opts.quick ? 60 : Math.round(opts.rate ?? 10_000);
+  const messages = opts.quick ? 60 : (opts.messages ?? 10_000);
   const users = 10;
   const faults = opts.quick
     ? { socketDrops: 2, reloads: 1, serverKills: 1 }
