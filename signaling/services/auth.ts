@@ -8,10 +8,10 @@ import { AppError } from '../../shared/errors.ts';
 import type { AuthResult, PublicUser } from '../../shared/events.ts';
 import { isUniqueViolation } from '../storage/db.ts';
 import type { UserRow } from '../storage/schema.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { ServiceContext } from './deps.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { authLimiters } from './rate-limits.ts';
-import { Users, usernameKey } from './users.ts';
+import { usernameKey } from './users.ts';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -25,9 +25,9 @@ export class AuthService {
   readonly #limits;
   readonly #users;
 
-  constructor(private readonly deps: ServiceDeps) {
+  constructor(private readonly deps: ServiceContext) {
     this.#limits = authLimiters(deps.config, deps.limiterStore);
-    this.#users = new Users(deps);
+    this.#users = deps.users;
   }
 
   async register(username: string, password: string, ip: string): Promise<AuthResult> {

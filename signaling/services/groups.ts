@@ -12,9 +12,8 @@ import { AppError } from '../../shared/errors.ts';
 import type { GroupInfo, GroupMember, GroupRole } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import type { GroupsTable } from '../storage/schema.ts';
-import type { ServiceDeps } from './deps.ts';
-import { Relations } from './relations.ts';
-import { Users, usernameKey } from './users.ts';
+import type { ServiceContext } from './deps.ts';
+import { usernameKey } from './users.ts';
 
 type GroupRow = Omit<GroupsTable, 'id'> & { id: number; creator: string; owner: string };
 
@@ -22,9 +21,9 @@ export class GroupsService {
   readonly #users;
   readonly #relations;
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.#users = new Users(deps);
-    this.#relations = new Relations(deps);
+  constructor(private readonly deps: ServiceContext) {
+    this.#users = deps.users;
+    this.#relations = deps.relations;
   }
 
   #groups() {

@@ -6,11 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import type { AdminAction, AdminGroup, AdminUser } from '../../shared/events.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { ServiceContext } from './deps.ts';
 import type { GroupsService } from './groups.ts';
 import type { OfflineService } from './offline.ts';
-import { Relations } from './relations.ts';
-import { Users } from './users.ts';
 
 export interface Actor {
   id: number;
@@ -22,12 +20,12 @@ export class ModerationService {
   readonly #relations;
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceContext,
     private readonly groups: GroupsService,
     private readonly offline: OfflineService,
   ) {
-    this.#users = new Users(deps);
-    this.#relations = new Relations(deps);
+    this.#users = deps.users;
+    this.#relations = deps.relations;
   }
 
   async #record(admin: string, action: string, target: string): Promise<void> {

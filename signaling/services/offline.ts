@@ -14,10 +14,10 @@ import { AppError } from '../../shared/errors.ts';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import type { NewOfflineMessage } from '../storage/schema.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { ServiceContext } from './deps.ts';
 import { GroupCommit, type Outcome } from './group-commit.ts';
 import type { GroupsService } from './groups.ts';
-import { Users, usernameKey } from './users.ts';
+import { usernameKey } from './users.ts';
 
 export type OfflineTarget =
   { username: string } | { groupId: number } | { groupId: number; username: string };
@@ -41,7 +41,7 @@ interface PrivateStore {
   at: number;
 }
 
-type Db = ServiceDeps['store']['db'];
+type Db = ServiceContext['store']['db'];
 
 /** A group commit's answer for every accepted private message (one copy), shared, not allocated. */
 const STORED: Outcome<number> = Object.freeze({ ok: true, value: 1 });
@@ -86,10 +86,10 @@ export class OfflineService {
   );
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceContext,
     private readonly groups: GroupsService,
   ) {
-    this.#users = new Users(deps);
+    this.#users = deps.users;
     this.#postgres = deps.store.dialect === 'postgres';
   }
 
@@ -285,20 +285,11 @@ export class OfflineService {
         .where('username_key', 'in', keys)
         .execute();
       const byKey = new Map(users.map((u) => [u.username_key, u]));
-      const senders = [...new Set(items.map((it) => it.senderId))];
-      const friendRows = users.length
-        ? await tx
-            .selectFrom('friendships')
-            .select(['user_id', 'friend_id'])
-            .where('user_id', 'in', senders)
-            .where(
-              'friend_id',
-              'in',
-              users.map((u) => u.id),
-            )
-            .execute()
-        : [];
-      const friends = new Set(friendRows.map((f) => `${f.user_id}:${f.friend_id}`));
+      const friends = await this.deps.relations.friendsAmong(
+        [...new Set(items.map((it) => it.senderId))],
+        users.map((u) => u.id),
+        tx,
+      );
 
       // Who may receive what; then, per recipient, the accepted items in submission order.
       const perRecipient = new Map<number, { name: string; idx: number[] }>();

@@ -3,14 +3,13 @@
  * group), and what "online" means when sockets come and go.
  */
 import type { PresenceStatus, SettableStatus } from '../../shared/limits.ts';
-import type { ServiceDeps } from './deps.ts';
-import { Relations } from './relations.ts';
+import type { ServiceContext } from './deps.ts';
 
 export class PresenceService {
   readonly #relations;
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.#relations = new Relations(deps);
+  constructor(private readonly deps: ServiceContext) {
+    this.#relations = deps.relations;
   }
 
   async announce(userId: number, username: string, status: PresenceStatus): Promise<void> {
