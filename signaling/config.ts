@@ -35,6 +35,11 @@ export interface Config {
     /** Socket events per connection (a flood guard, not a product rule). */
     eventsPerSocket: { points: number; durationSec: number };
   };
+  /**
+   * The most messages one sender may have waiting in one recipient's mailbox, so nobody can fill
+   * it and make the recipient's other contacts get QUOTA_EXCEEDED.
+   */
+  offlineMaxPerSender: number;
 }
 
 const iceServer = z.object({
@@ -99,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registerPerIp: { points: int(env, 'RATE_REGISTER_PER_IP', 20), durationSec: 600 },
       eventsPerSocket: { points: int(env, 'RATE_EVENTS_PER_SOCKET', 200), durationSec: 10 },
     },
+    offlineMaxPerSender: int(env, 'OFFLINE_MAX_PER_SENDER', 1_000),
   };
 }
 

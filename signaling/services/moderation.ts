@@ -135,6 +135,12 @@ export class ModerationService {
     text: string,
   ): Promise<{ live: number; stored: number }> {
     const group = await this.groups.byName(groupName, creator);
+    // A blocked group gets nothing, an admin's message included: its members have the block notice.
+    if (group.blocked)
+      throw new AppError(
+        'GROUP_BLOCKED',
+        `${group.name} (${group.creator}) is blocked; unblock it first`,
+      );
     const ref = { id: group.id, name: group.name, creator: group.creator };
     const id = randomUUID();
     // One message, one time: every member sees the same `at`, however long the stores take.
@@ -212,6 +218,8 @@ export class ModerationService {
   ) {
     const group = await this.groups.byName(groupName, creator);
     await this.groups.setBlocked(group.id, blocked);
+    // Its members' stored messages to it go with the block: none is handed out later.
+    if (blocked) await this.offline.dropGroupMail(group.id);
     await this.#record(
       admin.username,
       blocked ? 'blockgroup' : 'unblockgroup',
