@@ -241,7 +241,7 @@ export interface ServerToClient {
   /** Someone invited me to a group: accept or decline it (until then I am not a member). */
   'groups:invited': (data: { invitation: GroupInvitation }) => void;
   /** An invitation of mine is gone (answered here or on another device, or withdrawn). */
-  'groups:invitationEnded': (data: { groupId: number; reason: InvitationEndReason }) => void;
+  'groups:inviteEnded': (data: { groupId: number; reason: InvitationEndReason }) => void;
 }
 
 /** Per-socket data the server keeps (typed for `socket.data`). */

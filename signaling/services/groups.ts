@@ -14,7 +14,7 @@
  * nothing. The member cap counts members only; it is checked when inviting and again when
  * accepting, and a group also holds at most config.groupMembersMax invitations waiting at once.
  * An invitation goes with its group, and when its inviter leaves, is removed or stops being an
- * admin; the invitee is told (`groups:invitationEnded`).
+ * admin; the invitee is told (`groups:inviteEnded`).
  */
 import { AppError } from '../../shared/errors.ts';
 import type {
@@ -351,10 +351,10 @@ export class GroupsService {
       return ids;
     });
     if (before === null) {
-      this.deps.notifier.toUser(userId, 'groups:invitationEnded', { groupId, reason: 'withdrawn' });
+      this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'withdrawn' });
       throw new AppError('NOT_FOUND', 'you have no invitation to this group', { groupId });
     }
-    this.deps.notifier.toUser(userId, 'groups:invitationEnded', { groupId, reason: 'accepted' });
+    this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'accepted' });
     this.deps.notifier.toUsers(before, 'groups:memberChanged', {
       groupId,
       username: me.username,
@@ -375,7 +375,7 @@ export class GroupsService {
       .executeTakeFirst();
     if (Number(res.numDeletedRows) === 0)
       throw new AppError('NOT_FOUND', 'you have no invitation to this group', { groupId });
-    this.deps.notifier.toUser(userId, 'groups:invitationEnded', { groupId, reason: 'declined' });
+    this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'declined' });
     return { groupId };
   }
 
@@ -396,7 +396,7 @@ export class GroupsService {
 
   #tellInvitees(userIds: number[], groupId: number, reason: InvitationEndReason): void {
     if (userIds.length > 0)
-      this.deps.notifier.toUsers(userIds, 'groups:invitationEnded', { groupId, reason });
+      this.deps.notifier.toUsers(userIds, 'groups:inviteEnded', { groupId, reason });
   }
 
   async #lockGroup(tx: Db, groupId: number): Promise<void> {

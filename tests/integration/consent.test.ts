@@ -152,7 +152,7 @@ describe.each(DIALECTS)('consent and reach (%s)', (dialect) => {
     const v = await user(url, uname('vic'));
     const group = await makeGroup(o, 'declined');
     ok(await call(o.socket, 'groups:invite', { groupId: group.id, username: v.username }));
-    const ended = next(v.socket, 'groups:invitationEnded');
+    const ended = next(v.socket, 'groups:inviteEnded');
     expect(await call(v.socket, 'groups:decline', { groupId: group.id })).toEqual({
       ok: true,
       data: { groupId: group.id },
@@ -201,7 +201,7 @@ describe.each(DIALECTS)('consent and reach (%s)', (dialect) => {
     ok(await call(adm2.socket, 'groups:invite', { groupId: group.id, username: z.username }));
     ok(await call(o.socket, 'groups:invite', { groupId: group.id, username: y.username }));
 
-    const xEnded = next(x.socket, 'groups:invitationEnded');
+    const xEnded = next(x.socket, 'groups:inviteEnded');
     ok(
       await call(o.socket, 'groups:setRole', {
         groupId: group.id,
@@ -213,14 +213,14 @@ describe.each(DIALECTS)('consent and reach (%s)', (dialect) => {
     expect(ok(await call(x.socket, 'groups:invitations', {}))).toEqual([]);
     expectError(await call(x.socket, 'groups:accept', { groupId: group.id }), 'NOT_FOUND');
 
-    const zEnded = next(z.socket, 'groups:invitationEnded');
+    const zEnded = next(z.socket, 'groups:inviteEnded');
     ok(await call(o.socket, 'groups:kick', { groupId: group.id, username: adm2.username }));
     expect(await zEnded).toEqual({ groupId: group.id, reason: 'withdrawn' });
     expectError(await call(z.socket, 'groups:accept', { groupId: group.id }), 'NOT_FOUND');
 
     // y's invitation (the owner's) outlived both; it goes with the group.
     expect(ok(await call(y.socket, 'groups:invitations', {}))).toHaveLength(1);
-    const yEnded = next(y.socket, 'groups:invitationEnded');
+    const yEnded = next(y.socket, 'groups:inviteEnded');
     ok(await call(o.socket, 'groups:delete', { groupId: group.id }));
     expect(await yEnded).toEqual({ groupId: group.id, reason: 'group-deleted' });
     expect(ok(await call(y.socket, 'groups:invitations', {}))).toEqual([]);

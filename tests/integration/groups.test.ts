@@ -158,7 +158,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     });
     const joined = next(o.socket, 'groups:memberChanged');
     const told = next(adm.socket, 'groups:changed');
-    const ended = next(adm.socket, 'groups:invitationEnded');
+    const ended = next(adm.socket, 'groups:inviteEnded');
     expect(ok(await call(adm.socket, 'groups:accept', { groupId: group.id }))).toMatchObject({
       id: group.id,
       number: 1,

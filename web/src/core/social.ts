@@ -63,7 +63,7 @@ export class Social {
         ],
       });
     });
-    session.on('groups:invitationEnded', ({ groupId }) => this.#dropInvitation(groupId));
+    session.on('groups:inviteEnded', ({ groupId }) => this.#dropInvitation(groupId));
     session.on('groups:memberChanged', ({ groupId, username, change, role }) => {
       // A role change keeps the cached list (only one member's badge moved); joins and leaves drop it.
       const cached = this.#members.get(groupId);
