@@ -228,6 +228,9 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .addColumn('sender_id', ref, (c) => c.notNull())
           .addColumn('count', 'integer', (c) => c.notNull().defaultTo(0))
           .addPrimaryKeyConstraint('mailbox_senders_pk', ['user_id', 'sender_id'])
+          // SQLite: one b-tree (the key) rather than a rowid table plus its key's index, so the
+          // trigger's upsert on every stored message writes one tree, not two.
+          .$call((t) => (dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t))
           .execute();
         for (const statement of dialect === 'postgres'
           ? postgresMailboxSenders

@@ -727,6 +727,18 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
 
     extra = await startServer(dialect, { offlineMaxPerUser: 3 }, database);
     await expectMailboxesRight(extra);
+    // Migration 0007 counted each sender's share of what was already waiting.
+    const shares = await extra.app.store.db
+      .selectFrom('mailbox_senders as s')
+      .innerJoin('users as r', 'r.id', 's.user_id')
+      .innerJoin('users as f', 'f.id', 's.sender_id')
+      .select(['r.username as recipient', 'f.username as sender', 's.count'])
+      .orderBy('r.username')
+      .execute();
+    expect(shares).toEqual([
+      { recipient: 'mig_bob', sender: 'mig_ann', count: 3 },
+      { recipient: 'mig_cat', sender: 'mig_ann', count: 1 },
+    ]);
     const userId = async (name: string) => (await login(extra!.url, name)).user.id;
     const offline = extra.app.services.offline;
     expect(await offline.waiting(await userId('mig_bob'))).toBe(3);
