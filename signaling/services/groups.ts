@@ -14,7 +14,8 @@
  * nothing. The member cap counts members only; it is checked when inviting and again when
  * accepting, and a group also holds at most config.groupMembersMax invitations waiting at once.
  * An invitation goes with its group, and when its inviter leaves, is removed or stops being an
- * admin; the invitee is told (`groups:inviteEnded`).
+ * admin; the owner and admins withdraw one by removing (`kick`) the invitee. The invitee is told
+ * (`groups:inviteEnded`).
  */
 import { AppError } from '../../shared/errors.ts';
 import type {
@@ -433,7 +434,18 @@ export class GroupsService {
     const target = await this.#users.require(username);
     if (target.id === userId) throw new AppError('SELF', 'to leave a group, use leave');
     const theirRole = await this.#role(groupId, target.id);
-    if (!theirRole) throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
+    if (!theirRole) {
+      // Removing someone invited but not yet in withdraws the invitation.
+      const withdrawn = await this.deps.store.db
+        .deleteFrom('group_invitations')
+        .where('group_id', '=', groupId)
+        .where('user_id', '=', target.id)
+        .executeTakeFirst();
+      if (Number(withdrawn.numDeletedRows) === 0)
+        throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
+      this.#tellInvitees([target.id], groupId, 'withdrawn');
+      return { groupId, username: target.username };
+    }
     if (theirRole === 'owner' || (theirRole === 'admin' && myRole !== 'owner')) {
       throw new AppError(
         'FORBIDDEN',

@@ -179,7 +179,7 @@ describe.each(DIALECTS)('consent and reach (%s)', (dialect) => {
     expect(ok(await call(v.socket, 'groups:invitations', {}))).toHaveLength(1);
   });
 
-  it('invitations die with the group, and when their inviter is demoted or removed', async () => {
+  it('invitations die with the group, when their inviter is demoted or removed, and when withdrawn', async () => {
     const o = await user(url, uname('own'));
     const adm = await user(url, uname('adm'));
     const adm2 = await user(url, uname('adm'));
@@ -217,6 +217,22 @@ describe.each(DIALECTS)('consent and reach (%s)', (dialect) => {
     ok(await call(o.socket, 'groups:kick', { groupId: group.id, username: adm2.username }));
     expect(await zEnded).toEqual({ groupId: group.id, reason: 'withdrawn' });
     expectError(await call(z.socket, 'groups:accept', { groupId: group.id }), 'NOT_FOUND');
+
+    // Removing someone only invited withdraws the invitation; a plain member may not.
+    const w = await user(url, uname('w'));
+    ok(await call(o.socket, 'groups:invite', { groupId: group.id, username: w.username }));
+    expectError(
+      await call(adm.socket, 'groups:kick', { groupId: group.id, username: w.username }),
+      'FORBIDDEN',
+    );
+    const wEnded = next(w.socket, 'groups:inviteEnded');
+    ok(await call(o.socket, 'groups:kick', { groupId: group.id, username: w.username }));
+    expect(await wEnded).toEqual({ groupId: group.id, reason: 'withdrawn' });
+    expectError(await call(w.socket, 'groups:accept', { groupId: group.id }), 'NOT_FOUND');
+    expectError(
+      await call(o.socket, 'groups:kick', { groupId: group.id, username: w.username }),
+      'NOT_MEMBER',
+    );
 
     // y's invitation (the owner's) outlived both; it goes with the group.
     expect(ok(await call(y.socket, 'groups:invitations', {}))).toHaveLength(1);
