@@ -106,6 +106,20 @@ export interface SystemMessage {
   broadcast: boolean;
 }
 
+/** An invitation to a group, waiting for the invitee to accept or decline it. */
+export interface GroupInvitation {
+  groupId: number;
+  name: string;
+  creator: string;
+  /** Who invited you (the owner or one of the group's admins). */
+  inviter: string;
+  /** When, ms since the epoch. */
+  at: number;
+}
+
+/** Why an invitation is gone: answered, or withdrawn because the group or the inviter's right went. */
+export type InvitationEndReason = 'accepted' | 'declined' | 'group-deleted' | 'withdrawn';
+
 export interface AdminUser {
   id: number;
   username: string;
@@ -192,6 +206,12 @@ export interface ClientToServer {
   'admin:blockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
   'admin:unblockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
   'admin:log': Handler<{ limit?: number } | undefined, AdminAction[]>;
+
+  /** Invitations waiting for me, oldest first. */
+  'groups:invitations': Handler<Empty, GroupInvitation[]>;
+  /** Accept an invitation: I become a member; the group as `groups:list` shows it. */
+  'groups:accept': Handler<In<typeof S.groupTarget>, GroupInfo>;
+  'groups:decline': Handler<In<typeof S.groupTarget>, { groupId: number }>;
 }
 
 export type ClientEvent = keyof ClientToServer;
@@ -232,6 +252,11 @@ export interface ServerToClient {
 
   /** Sent once, when a client emits an event the server does not know. */
   'error:unknownEvent': (data: { event: string }) => void;
+
+  /** Someone invited me to a group: accept or decline it (until then I am not a member). */
+  'groups:invited': (data: { invitation: GroupInvitation }) => void;
+  /** An invitation of mine is gone (answered here or on another device, or withdrawn). */
+  'groups:inviteEnded': (data: { groupId: number; reason: InvitationEndReason }) => void;
 }
 
 /** Per-socket data the server keeps (typed for `socket.data`). */

@@ -49,6 +49,11 @@ export interface Config {
     /** Socket handshakes per address: the only thing a client does before it is authenticated. */
     connectsPerIp: { points: number; durationSec: number };
   };
+  /**
+   * The most messages one sender may have waiting in one recipient's mailbox, so nobody can fill
+   * it and make the recipient's other contacts get QUOTA_EXCEEDED.
+   */
+  offlineMaxPerSender: number;
 }
 
 export interface TurnConfig {
@@ -157,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       connectsPerIp: { points: int(env, 'RATE_CONNECTS_PER_IP', 120), durationSec: 60 },
     },
+    offlineMaxPerSender: int(env, 'OFFLINE_MAX_PER_SENDER', 1_000),
   };
 }
 

@@ -11,11 +11,10 @@ import { addressKey } from '../client-address.ts';
 import { isUniqueViolation } from '../storage/db.ts';
 import { prepared } from '../storage/prepared.ts';
 import type { UserRow } from '../storage/schema.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { ServiceContext } from './deps.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { authLimiters } from './rate-limits.ts';
 import { usernameSkeleton } from './skeleton.ts';
-import { Users } from './users.ts';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -34,9 +33,9 @@ export class AuthService {
    */
   readonly #byTokenHash;
 
-  constructor(private readonly deps: ServiceDeps) {
+  constructor(private readonly deps: ServiceContext) {
     this.#limits = authLimiters(deps.config, deps.limiterStore);
-    this.#users = new Users(deps);
+    this.#users = deps.users;
     const { db, reader } = deps.store;
     this.#byTokenHash = prepared(
       db,

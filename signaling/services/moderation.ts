@@ -8,12 +8,10 @@ import { AppError } from '../../shared/errors.ts';
 import type { AdminAction, AdminGroup, AdminUser } from '../../shared/events.ts';
 import { appendBlockEvent, type BlockEvent } from '../block-feed.ts';
 import { metrics } from '../metrics.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { ServiceContext } from './deps.ts';
 import type { GroupsService } from './groups.ts';
 import { offlineNotifier } from './notifier.ts';
 import type { OfflineService } from './offline.ts';
-import { Relations } from './relations.ts';
-import { Users } from './users.ts';
 
 export interface Actor {
   id: number;
@@ -25,12 +23,12 @@ export class ModerationService {
   readonly #relations;
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceContext,
     private readonly groups: GroupsService,
     private readonly offline: OfflineService,
   ) {
-    this.#users = new Users(deps);
-    this.#relations = new Relations(deps);
+    this.#users = deps.users;
+    this.#relations = deps.relations;
   }
 
   async #record(admin: string, action: string, target: string): Promise<void> {
@@ -140,6 +138,12 @@ export class ModerationService {
     text: string,
   ): Promise<{ live: number; stored: number }> {
     const group = await this.groups.byName(groupName, creator);
+    // A blocked group gets nothing, an admin's message included: its members have the block notice.
+    if (group.blocked)
+      throw new AppError(
+        'GROUP_BLOCKED',
+        `${group.name} (${group.creator}) is blocked; unblock it first`,
+      );
     const ref = { id: group.id, name: group.name, creator: group.creator };
     const id = randomUUID();
     // One message, one time: every member sees the same `at`, however long the stores take.
@@ -266,6 +270,8 @@ export class ModerationService {
   ) {
     const group = await this.groups.byName(groupName, creator);
     await this.groups.setBlocked(group.id, blocked);
+    // Its members' stored messages to it go with the block: none is handed out later.
+    if (blocked) await this.offline.dropGroupMail(group.id);
     await this.#record(
       admin.username,
       blocked ? 'blockgroup' : 'unblockgroup',

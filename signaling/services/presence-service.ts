@@ -3,9 +3,8 @@
  * group), and what "online" means when sockets come and go.
  */
 import type { PresenceStatus, SettableStatus } from '../../shared/limits.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { ServiceContext } from './deps.ts';
 import { GroupCommit, type Outcome } from './group-commit.ts';
-import { Relations } from './relations.ts';
 
 interface MirrorWrite {
   userId: number;
@@ -27,8 +26,8 @@ export class PresenceService {
     5_000,
   );
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.#relations = new Relations(deps);
+  constructor(private readonly deps: ServiceContext) {
+    this.#relations = deps.relations;
   }
 
   async announce(userId: number, username: string, status: PresenceStatus): Promise<void> {

@@ -3,14 +3,13 @@
  * sender's identity as the server knows it (the client never names itself).
  */
 import { AppError } from '../../shared/errors.ts';
-import type { ServiceDeps } from './deps.ts';
-import { Relations } from './relations.ts';
+import type { ServiceContext } from './deps.ts';
 
 export class RelayService {
   readonly #relations;
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.#relations = new Relations(deps);
+  constructor(private readonly deps: ServiceContext) {
+    this.#relations = deps.relations;
   }
 
   async send(

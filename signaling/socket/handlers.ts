@@ -131,6 +131,10 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
       true,
     ),
     'admin:log': define(S.adminLog, (p) => moderation.log(p.limit), true),
+
+    'groups:invitations': define(S.empty, (_p, me) => groups.invitations(me.userId)),
+    'groups:accept': define(S.groupTarget, (p, me) => groups.accept(me.userId, p.groupId)),
+    'groups:decline': define(S.groupTarget, (p, me) => groups.decline(me.userId, p.groupId)),
   };
 }
 

@@ -39,6 +39,9 @@ const BAD_PAYLOADS: Record<ClientEvent, unknown[]> = {
     { groupId: 1, username: 'a' },
   ],
   'groups:members': [{}, { groupId: '1' }],
+  'groups:invitations': ['mine', 3],
+  'groups:accept': [{}, { groupId: '1' }, { groupId: 0 }],
+  'groups:decline': [{}, { groupId: -2 }, { groupId: [1] }],
   'offline:store': [
     {},
     { id: 'a', to: { username: 'b' } },

@@ -168,6 +168,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     createGroup: (name) => social.createGroup(name),
     deleteGroup: (groupId) => social.deleteGroup(groupId),
     inviteToGroup: (groupId, username) => social.inviteToGroup(groupId, username),
+    respondGroupInvite: (groupId, accept) => social.respondGroupInvite(groupId, accept),
     kickFromGroup: (groupId, username) => social.kickFromGroup(groupId, username),
     leaveGroup: (groupId) => social.leaveGroup(groupId),
     setGroupRole: (groupId, username, role) => social.setGroupRole(groupId, username, role),
