@@ -1,7 +1,7 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|browser|nodes|soak|all] [--quick] [--connections N] [--rate N]
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|all] [--quick] [--connections N] [--rate N]
  *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io]
- *  [--steps N,N,...] [--step-seconds N] [--json FILE]`
+ *  [--steps N,N,...] [--step-seconds N] [--messages N] [--json FILE]`
  *
  * Each server under test and each load generator runs in its own process; this one only drives
  * them and prints the figures with the conditions they were measured under.
@@ -10,6 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Options, ServerKind, SuiteResult } from './lib/harness.ts';
 import { table } from './lib/stats.ts';
+import { bans } from './suites/bans.ts';
 import { browser } from './suites/browser.ts';
 import { connections } from './suites/connections.ts';
 import { logins } from './suites/logins.ts';
@@ -17,14 +18,15 @@ import { nodes } from './suites/nodes.ts';
 import { offline } from './suites/offline.ts';
 import { relay } from './suites/relay.ts';
 import { soak } from './suites/soak.ts';
+import { storm } from './suites/storm.ts';
 
-const SUITES = { connections, relay, offline, logins, browser, nodes, soak } as const;
+const SUITES = { connections, relay, offline, logins, browser, nodes, storm, bans, soak } as const;
 type SuiteName = keyof typeof SUITES;
 
 const USAGE =
-  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|soak|all] [--quick] [--connections N] ' +
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|all] [--quick] [--connections N] ' +
   '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
-  '[--steps N,N,...] [--step-seconds N] [--json FILE]';
+  '[--steps N,N,...] [--step-seconds N] [--messages N] [--json FILE]';
 
 export interface Args {
   suites: SuiteName[];
@@ -57,6 +59,7 @@ export function parseArgs(argv: string[]): Args {
     if (a === '--quick') options.quick = true;
     else if (a === '--connections') options.connections = Math.round(num(a, argv[++i]));
     else if (a === '--rate') options.rate = num(a, argv[++i]);
+    else if (a === '--messages') options.messages = Math.round(num(a, argv[++i]));
     else if (a === '--seconds') options.seconds = num(a, argv[++i]);
     else if (a === '--workers') options.workers = Math.round(num(a, argv[++i]));
     else if (a === '--addresses') options.addresses = Math.round(num(a, argv[++i]));

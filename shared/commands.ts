@@ -31,6 +31,12 @@ export type Intent =
   | { kind: 'addgroupuser'; group: number; username: string }
   | { kind: 'delgroupuser'; group: number; username: string }
   | { kind: 'leavegroup'; group: number }
+  /**
+   * An invitation waiting for me, by its number in the `groups` list of invitations or by the
+   * group's name.
+   */
+  | { kind: 'acceptgroup'; invitation: number | string }
+  | { kind: 'declinegroup'; invitation: number | string }
   | { kind: 'groups' }
   | { kind: 'send'; username: string; text: string }
   | { kind: 'sendgroup'; group: number; text: string }
@@ -277,6 +283,9 @@ interface Definition<K extends IntentKind> {
 }
 
 const username = (a: Args, i: number): string => a.nonEmpty(i);
+/** Digits (full-width too) are an invitation's number; anything else is a group's name. */
+const invitationRef = (a: Args): number | string =>
+  /^\d+$/.test(a.get(0).normalize('NFKC').trim()) ? a.groupNumber(0) : a.nonEmpty(0);
 
 /** Keyed by kind so the compiler insists every intent has a command. Order is the help order. */
 const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
@@ -401,7 +410,7 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   addgroupuser: {
     usage: 'addgroupuser <group-number> <username>',
-    description: 'Add a user to a group.',
+    description: 'Invite a user to a group (they join when they accept).',
     parse: (a) => {
       a.arity(2);
       return { kind: 'addgroupuser', group: a.groupNumber(0), username: username(a, 1) };
@@ -429,6 +438,22 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
     parse: (a) => {
       a.arity(1);
       return { kind: 'delgroup', group: a.groupNumber(0) };
+    },
+  },
+  acceptgroup: {
+    usage: 'acceptgroup <invitation-number|group-name>',
+    description: 'Accept an invitation to a group (listed by "groups"): you join it.',
+    parse: (a) => {
+      a.arity(1);
+      return { kind: 'acceptgroup', invitation: invitationRef(a) };
+    },
+  },
+  declinegroup: {
+    usage: 'declinegroup <invitation-number|group-name>',
+    description: 'Decline an invitation to a group.',
+    parse: (a) => {
+      a.arity(1);
+      return { kind: 'declinegroup', invitation: invitationRef(a) };
     },
   },
   allusers: {

@@ -25,10 +25,22 @@ export interface IceServer {
   credential?: string;
 }
 
-export interface SessionReady {
+export type IceTransportPolicy = 'all' | 'relay';
+
+/** What a client needs to open peer connections; TURN credentials in it expire. */
+export interface IceConfig {
+  iceServers: IceServer[];
+  /**
+   * How long from now the TURN credentials in iceServers stay good (ms); null: nothing expires.
+   * Relative, so a client whose clock is off still refreshes in time.
+   */
+  iceTtlMs: number | null;
+  iceTransportPolicy: IceTransportPolicy;
+}
+
+export interface SessionReady extends IceConfig {
   user: PublicUser;
   status: SettableStatus;
-  iceServers: IceServer[];
   groupMembersMax: number;
 }
 
@@ -93,6 +105,20 @@ export interface SystemMessage {
   group: { id: number; name: string; creator: string } | null;
   broadcast: boolean;
 }
+
+/** An invitation to a group, waiting for the invitee to accept or decline it. */
+export interface GroupInvitation {
+  groupId: number;
+  name: string;
+  creator: string;
+  /** Who invited you (the owner or one of the group's admins). */
+  inviter: string;
+  /** When, ms since the epoch. */
+  at: number;
+}
+
+/** Why an invitation is gone: answered, or withdrawn because the group or the inviter's right went. */
+export type InvitationEndReason = 'accepted' | 'declined' | 'group-deleted' | 'withdrawn';
 
 export interface AdminUser {
   id: number;
@@ -167,6 +193,9 @@ export interface ClientToServer {
 
   'signal:send': Handler<In<typeof S.signalSend>, { to: string }>;
 
+  /** Fresh ICE servers (new TURN credentials) for a session that outlives its credentials. */
+  'session:ice': Handler<Empty, IceConfig>;
+
   'admin:users': Handler<{ onlineOnly?: boolean } | undefined, AdminUser[]>;
   'admin:groups': Handler<Empty, AdminGroup[]>;
   'admin:sendUser': Handler<In<typeof S.adminSendUser>, { delivered: 'live' | 'stored' }>;
@@ -177,6 +206,12 @@ export interface ClientToServer {
   'admin:blockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
   'admin:unblockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
   'admin:log': Handler<{ limit?: number } | undefined, AdminAction[]>;
+
+  /** Invitations waiting for me, oldest first. */
+  'groups:invitations': Handler<Empty, GroupInvitation[]>;
+  /** Accept an invitation: I become a member; the group as `groups:list` shows it. */
+  'groups:accept': Handler<In<typeof S.groupTarget>, GroupInfo>;
+  'groups:decline': Handler<In<typeof S.groupTarget>, { groupId: number }>;
 }
 
 export type ClientEvent = keyof ClientToServer;
@@ -217,6 +252,11 @@ export interface ServerToClient {
 
   /** Sent once, when a client emits an event the server does not know. */
   'error:unknownEvent': (data: { event: string }) => void;
+
+  /** Someone invited me to a group: accept or decline it (until then I am not a member). */
+  'groups:invited': (data: { invitation: GroupInvitation }) => void;
+  /** An invitation of mine is gone (answered here or on another device, or withdrawn). */
+  'groups:inviteEnded': (data: { groupId: number; reason: InvitationEndReason }) => void;
 }
 
 /** Per-socket data the server keeps (typed for `socket.data`). */

@@ -1,13 +1,16 @@
 /**
  * The operator's command line: `npm run admin -- <command> [args]`. It opens the same store as the
- * server (DATABASE_URL) and calls the same services. It has no sockets, so a block made here reaches
- * a running server's connected user through that server's block sweep (SWEEP_INTERVAL_MS, 5 s).
+ * server (DATABASE_URL) and calls the same services. It has no sockets: a block made here is a row in
+ * `block_events` that running servers follow (signaling/block-feed.ts), and the CLI says "done" only
+ * once every running server has acknowledged it (their sockets of that user are gone), or after
+ * ACK_TIMEOUT_MS with a warning naming how many did not answer.
  *
  * Exit codes: 0 done, 1 the action failed (no such user, ...), 2 wrong usage.
  */
 import { createInterface } from 'node:readline';
 import { AppError } from '../shared/errors.ts';
 import * as S from '../shared/schemas.ts';
+import { awaitAcks } from './block-feed.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services/index.ts';
@@ -20,7 +23,7 @@ const USAGE = `usage: npm run admin -- <command>
   create-admin <username>   create an administrator (password read from the terminal or stdin)
   promote <username>        make an existing user an administrator
   demote <username>         take administrator rights away
-  block <username>          block a user (their session ends within seconds; they cannot log in)
+  block <username>          block a user (their session ends at once; they cannot log in)
   unblock <username>        unblock a user
   users [--online]          list users with status and presence
   groups                    list every group
@@ -29,6 +32,9 @@ const USAGE = `usage: npm run admin -- <command>
 The store is DATABASE_URL (default sqlite:./data/p2sp.db), as for the server.`;
 
 class UsageError extends Error {}
+
+/** How long a block waits for running servers' acknowledgements before it reports them missing. */
+const ACK_TIMEOUT_MS = 3_000;
 
 /** Reads a password: hidden at a terminal, else the first line of stdin (never from argv). */
 async function readPassword(prompt: string): Promise<string> {
@@ -126,11 +132,18 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'block':
       case 'unblock': {
-        const res = await services.moderation.setUserBlocked(
+        const res = await services.moderation.blockUser(
           cli,
           one(args, 'username'),
           command === 'block',
         );
+        const { missing } = await awaitAcks(store, res.eventId, ACK_TIMEOUT_MS);
+        if (missing.length > 0) {
+          console.error(
+            `warning: ${missing.length} running server(s) did not confirm within ${ACK_TIMEOUT_MS / 1000} s; ` +
+              'they apply it at their next block sweep (SWEEP_INTERVAL_MS)',
+          );
+        }
         console.log(`${res.username} is ${res.blocked ? 'blocked' : 'unblocked'}`);
         return 0;
       }

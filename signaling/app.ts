@@ -2,6 +2,8 @@
  * Builds the whole server from its parts and never listens by itself: `main.ts` listens on the
  * configured port, tests on port 0.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -13,12 +15,15 @@ import sirv from 'sirv';
 import type { ClientToServer, ServerToClient, SocketData } from '../shared/events.ts';
 import { AppError } from '../shared/errors.ts';
 import { clientAddressResolver } from './client-address.ts';
+import { followBlocks } from './block-feed.ts';
 import { joinCluster } from './cluster.ts';
+import { attachMetrics, metrics, serveMetrics } from './metrics.ts';
 import { toWire } from './errors.ts';
 import { socketServerOptions, type Config } from './config.ts';
 import { apiHandler } from './http/api.ts';
 import { sendError, sendJson } from './http/json.ts';
 import { guardRequest, type RequestTarget } from './http/request-guard.ts';
+import { BlockList } from './services/blocks.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createServices, type Services } from './services/index.ts';
 import { PresenceRegistry } from './services/presence.ts';
@@ -91,8 +96,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     presence,
     now: options.now ?? Date.now,
     limiterStore: cluster ? { client: cluster.redis, prefix: config.redisPrefix } : null,
+    blocks: new BlockList(),
   };
   const services = createServices(deps);
+  // Blocks made by another process (the admin CLI) arrive here within a fraction of a second.
+  const blockFeed = await followBlocks(store, {
+    nodeId: cluster?.nodeId ?? randomUUID(),
+    databaseUrl: config.databaseUrl,
+    logger,
+    apply: (event) => services.moderation.applyBlockEvent(event),
+  });
   // With one node (no Redis), nobody can be connected before we listen.
   if (!config.redisUrl) await services.presence.resetMirror();
 
@@ -112,6 +125,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       sendError(res, toWire(err, logger, { url: req.url?.slice(0, 200) }));
       return;
     }
+    if (serveMetrics(req, res, config.metricsToken)) return;
     api(req, res, target)
       .then((handled) => {
         if (handled) return;
@@ -202,6 +216,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   io.on('connection', (socket: ChatSocket) => {
     const { userId, username } = socket.data;
     bindSocket(socket);
+    metrics.connectionsOpened.inc();
     void socket.join(userRoom(userId));
     // One live session per user: a second socket with the same token replaces the first.
     deps.notifier.endSessions(userId, 'replaced', socket.id);
@@ -213,7 +228,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         socket.emit('session:ready', {
           user: { id: userId, username, isAdmin: socket.data.isAdmin },
           status: presence.settable(userId),
-          iceServers: config.iceServers,
+          ...services.ice.forUser(userId),
           groupMembersMax: config.groupMembersMax,
         });
       })
@@ -241,6 +256,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     .catch((err: unknown) => logger.error({ err }, 'offline expiry failed'));
 
   let closed = false;
+  let detachMetrics: (() => void) | null = null;
+  const metricsSource = {
+    connections: () => io.engine.clientsCount,
+    sessions: () => presence.localEntries().length,
+    offlineDepth: async () => {
+      const row = await store.db
+        .selectFrom('mailboxes')
+        .select((eb) => eb.fn.sum<number>('count').as('n'))
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+  };
   return {
     http,
     io,
@@ -253,6 +280,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         http.listen(port, host, () => {
           http.off('error', reject);
           const addr = http.address() as AddressInfo;
+          detachMetrics = attachMetrics(
+            metricsSource,
+            config.nodeId ?? `${hostname()}:${addr.port}`,
+          );
           const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
           resolvePromise({ port: addr.port, url: `http://${shown}:${addr.port}` });
         });
@@ -263,6 +294,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       closed = true;
       clearInterval(expiry);
       clearInterval(sweep);
+      detachMetrics?.();
       // io.close() disconnects every socket and closes the HTTP server, which waits for open
       // connections: idle keep-alive ones are closed now rather than when they time out.
       const closing = new Promise<void>((r) => {
@@ -276,6 +308,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       }, 1_000);
       await closing;
       clearTimeout(force);
+      await blockFeed.close();
       await cluster?.close();
       await store.close();
     },

@@ -2,7 +2,7 @@
  * Configuration from the environment, with defaults that make `npm start` work with nothing set.
  */
 import { z } from 'zod';
-import type { IceServer } from '../shared/events.ts';
+import type { IceServer, IceTransportPolicy } from '../shared/events.ts';
 import { LIMITS } from '../shared/limits.ts';
 import { parseTrustProxy, type TrustProxy } from './client-address.ts';
 
@@ -19,6 +19,10 @@ export interface Config {
   iceServers: IceServer[];
   /** Which reverse proxies' X-Forwarded-For entries to believe for client addresses. */
   trustProxy: TrustProxy;
+  /** TURN REST API credentials (coturn's `use-auth-secret`): minted per session, merged with iceServers. */
+  turn: TurnConfig | null;
+  /** 'relay' makes every client use TURN only (hides their addresses from peers). */
+  iceTransportPolicy: IceTransportPolicy;
   /** Built web client to serve; null serves no static files (tests of the API alone). */
   staticDir: string | null;
   groupMembersMax: number;
@@ -29,6 +33,10 @@ export interface Config {
   pingTimeoutMs: number;
   /** How often the server re-reads blocks made by another process (the admin CLI, another node). */
   sweepIntervalMs: number;
+  /** Bearer token for GET /metrics (Prometheus); null: no metrics endpoint (404). */
+  metricsToken: string | null;
+  /** This node's `node` label in the metrics; null: hostname:port. */
+  nodeId: string | null;
   rateLimits: {
     loginPerIp: { points: number; durationSec: number };
     /** Failed logins for one username from one address: what stops a guesser. */
@@ -41,6 +49,42 @@ export interface Config {
     /** Socket handshakes per address: the only thing a client does before it is authenticated. */
     connectsPerIp: { points: number; durationSec: number };
   };
+  /**
+   * The most messages one sender may have waiting in one recipient's mailbox, so nobody can fill
+   * it and make the recipient's other contacts get QUOTA_EXCEEDED.
+   */
+  offlineMaxPerSender: number;
+}
+
+export interface TurnConfig {
+  /** coturn's `static-auth-secret`. */
+  secret: string;
+  urls: string[];
+  /** How long a minted credential is good for. */
+  ttlSeconds: number;
+}
+
+/** TURN_SECRET and TURN_URLS come together; either alone is a mistake worth stopping for. */
+export function parseTurn(env: NodeJS.ProcessEnv): TurnConfig | null {
+  const secret = env.TURN_SECRET ?? '';
+  const urls = (env.TURN_URLS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+  if (!secret && urls.length === 0) return null;
+  if (!secret) throw new Error('TURN_URLS is set but TURN_SECRET is not');
+  if (urls.length === 0) throw new Error('TURN_SECRET is set but TURN_URLS is not');
+  const bad = urls.find((u) => !/^turns?:/.test(u));
+  if (bad) throw new Error(`TURN_URLS: "${bad}" is not a turn: or turns: URL`);
+  const ttlSeconds = int(env, 'TURN_TTL_SECONDS', 86_400);
+  if (ttlSeconds < 60) throw new Error('TURN_TTL_SECONDS must be at least 60');
+  return { secret, urls, ttlSeconds };
+}
+
+function iceTransportPolicy(raw: string | undefined): IceTransportPolicy {
+  if (!raw) return 'all';
+  if (raw === 'all' || raw === 'relay') return raw;
+  throw new Error(`ICE_TRANSPORT_POLICY must be "all" or "relay", got "${raw}"`);
 }
 
 const iceServer = z.object({
@@ -89,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     iceServers: parseIceServers(env.ICE_SERVERS),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    turn: parseTurn(env),
+    iceTransportPolicy: iceTransportPolicy(env.ICE_TRANSPORT_POLICY),
     staticDir: env.STATIC_DIR === '' ? null : env.STATIC_DIR || 'dist',
     groupMembersMax: int(env, 'GROUP_MEMBERS_MAX', LIMITS.groupMembersDefault),
     offlineMaxPerUser: int(env, 'OFFLINE_MAX_PER_USER', 10_000),
@@ -96,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pingIntervalMs: int(env, 'PING_INTERVAL_MS', 10_000),
     pingTimeoutMs: int(env, 'PING_TIMEOUT_MS', 5_000),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 5_000),
+    metricsToken: env.METRICS_TOKEN || null,
+    nodeId: env.NODE_ID || null,
     rateLimits: {
       loginPerIp: { points: int(env, 'RATE_LOGIN_PER_IP', 30), durationSec: 60 },
       loginFailuresPerUserIp: {
@@ -114,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       connectsPerIp: { points: int(env, 'RATE_CONNECTS_PER_IP', 120), durationSec: 60 },
     },
+    offlineMaxPerSender: int(env, 'OFFLINE_MAX_PER_SENDER', 1_000),
   };
 }
 

@@ -22,6 +22,8 @@ export interface Options {
   connections?: number;
   rate?: number;
   seconds?: number;
+  /** Chat messages the soak sends. */
+  messages?: number;
   /** Relay max-rate search: the rates tried and how long each is held. */
   steps?: number[];
   stepSeconds?: number;
@@ -162,14 +164,21 @@ export class Workers {
       ports?: number[];
       /** Instead of `opts.client` (the offline loads need socket.io-client's acks API). */
       client?: ClientKind;
+      /** Every connection at once with the web client's reconnect timing (see the worker). */
+      storm?: boolean;
     } = {},
-  ): Promise<{ connected: number; failed: number; errors: string[]; ms: number }> {
-    const { ports, client = opts.client } = extra;
+  ): Promise<{ connected: number; failed: number; retries: number; errors: string[]; ms: number }> {
+    const { ports, client = opts.client, storm = false } = extra;
     const t0 = performance.now();
     const timeoutMs = Math.max(60_000, count * 20);
     const parts = await Promise.all(
       this.ranges(from, count).map((r, i) =>
-        (this.all[i] as Child).call<{ connected: number; failed: number; errors: string[] }>(
+        (this.all[i] as Child).call<{
+          connected: number;
+          failed: number;
+          retries?: number;
+          errors: string[];
+        }>(
           'connect',
           {
             kind,
@@ -179,6 +188,7 @@ export class Workers {
             count: r.count,
             addresses: loopbackAddresses(opts.addresses),
             concurrency: 64,
+            storm,
             tokenPrefix,
             timeoutMs,
             client,
@@ -190,6 +200,7 @@ export class Workers {
     return {
       connected: parts.reduce((s, p) => s + p.connected, 0),
       failed: parts.reduce((s, p) => s + p.failed, 0),
+      retries: parts.reduce((s, p) => s + (p.retries ?? 0), 0),
       errors: parts.flatMap((p) => p.errors).slice(0, 5),
       ms: performance.now() - t0,
     };

@@ -204,6 +204,60 @@ async function openRaw(
   };
 }
 
+/** socket.io-client's backoff: `base * 2^attempt`, capped, randomized by +-`jitter`. */
+const backoff = (attempt: number, base = 250, max = 5_000, jitter = 0.5) =>
+  Math.min(max, base * 2 ** attempt) * (1 - jitter + 2 * jitter * Math.random());
+
+async function stormConnect(args: {
+  kind: Kind;
+  port: number;
+  from: number;
+  count: number;
+  addresses: string[];
+  tokenPrefix: string;
+  timeoutMs: number;
+  client?: ClientKind;
+}) {
+  kind = args.kind;
+  port = args.port;
+  ports = [];
+  client = args.client ?? 'socket.io';
+  const t0 = performance.now();
+  const deadline = Date.now() + args.timeoutMs;
+  let failed = 0;
+  let retries = 0;
+  const errors: string[] = [];
+  const opened: Conn[] = new Array(args.count);
+  await Promise.all(
+    Array.from({ length: args.count }, async (_, k) => {
+      const index = args.from + k;
+      const addr = args.addresses[index % args.addresses.length] ?? '127.0.0.1';
+      for (let attempt = 0; ; attempt++) {
+        await sleep(backoff(attempt));
+        try {
+          opened[k] = await openOne(index, addr, args.tokenPrefix, 20_000);
+          return;
+        } catch (err) {
+          if (errors.length < 5) errors.push(err instanceof Error ? err.message : String(err));
+          if (Date.now() >= deadline) {
+            failed++;
+            return;
+          }
+          retries++;
+        }
+      }
+    }),
+  );
+  conns = opened;
+  return {
+    connected: opened.filter(Boolean).length,
+    failed,
+    retries,
+    errors,
+    ms: performance.now() - t0,
+  };
+}
+
 serve({
   /**
    * Opens connections `from`..`from+count-1`, `concurrency` at a time. With `ports` (several nodes
@@ -220,7 +274,14 @@ serve({
     tokenPrefix: string;
     timeoutMs: number;
     client?: ClientKind;
+    /**
+     * A reconnect storm, as the web client behaves after a server restart (session.ts): every
+     * connection starts after reconnectionDelay 250 ms +-50%, and a failed attempt is retried with
+     * its backoff (doubling to 5 s, +-50%). No concurrency limit.
+     */
+    storm?: boolean;
   }) {
+    if (args.storm) return stormConnect(args);
     kind = args.kind;
     port = args.port;
     ports = args.ports ?? [];

@@ -1,5 +1,5 @@
 /**
- * 7. Soak: the chaos scenario of tests/integration/chaos.test.ts, longer and on two nodes
+ * 8. Soak: the chaos scenario of tests/integration/chaos.test.ts, longer and on two nodes
  * (PostgreSQL + the Redis adapter): real engines in Node over real WebRTC, private and group
  * traffic, network drops, tab reloads and SIGKILLs of a node. Counts what was lost, shown twice and
  * shown out of order. Goal: 0, 0 and 0 for 10,000 messages.
@@ -13,7 +13,7 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis
 
 export async function soak(opts: Options): Promise<SuiteResult> {
   const t0 = performance.now();
-  const messages = opts.quick ? 60 : Math.round(opts.rate ?? 10_000);
+  const messages = opts.quick ? 60 : (opts.messages ?? 10_000);
   const users = 10;
   const faults = opts.quick
     ? { socketDrops: 2, reloads: 1, serverKills: 1 }

@@ -8,6 +8,7 @@ import { AppError } from '../../shared/errors.ts';
 import * as S from '../../shared/schemas.ts';
 import type { Config } from '../config.ts';
 import { badRequest, toWire } from '../errors.ts';
+import { countLoginFailure } from '../metrics.ts';
 import { publicUser } from '../services/auth.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
@@ -60,7 +61,7 @@ export function apiHandler(deps: {
       path: /^\/api\/auth\/login$/,
       handle: async ({ body, ip }) => {
         const { username, password } = parse(S.loginCredentials, await body());
-        return auth.login(username, password, ip);
+        return auth.login(username, password, ip).catch(countLoginFailure);
       },
     },
     {

@@ -9,12 +9,12 @@ import type { AuthResult, PublicUser } from '../../shared/events.ts';
 import { usernameKey } from '../../shared/names.ts';
 import { addressKey } from '../client-address.ts';
 import { isUniqueViolation } from '../storage/db.ts';
+import { prepared } from '../storage/prepared.ts';
 import type { UserRow } from '../storage/schema.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { ServiceContext } from './deps.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { authLimiters } from './rate-limits.ts';
 import { usernameSkeleton } from './skeleton.ts';
-import { Users } from './users.ts';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -27,10 +27,28 @@ export function publicUser(row: Pick<UserRow, 'id' | 'username' | 'is_admin'>): 
 export class AuthService {
   readonly #limits;
   readonly #users;
+  /**
+   * Every (re)connect runs this: compiled once, and on SQLite run on the synchronous read
+   * connection. In a reconnect storm, building the query with Kysely cost more than running it.
+   */
+  readonly #byTokenHash;
 
-  constructor(private readonly deps: ServiceDeps) {
+  constructor(private readonly deps: ServiceContext) {
     this.#limits = authLimiters(deps.config, deps.limiterStore);
-    this.#users = new Users(deps);
+    this.#users = deps.users;
+    const { db, reader } = deps.store;
+    this.#byTokenHash = prepared(
+      db,
+      (tokenHash: string) =>
+        db
+          .selectFrom('sessions')
+          .innerJoin('users', 'users.id', 'sessions.user_id')
+          .selectAll('users')
+          .where('sessions.token_hash', '=', tokenHash)
+          .where('users.status', '=', 'active'),
+      [''],
+      reader,
+    );
   }
 
   async register(username: string, password: string, ip: string): Promise<AuthResult> {
@@ -174,13 +192,8 @@ export class AuthService {
   /** The active user holding this token, or undefined. */
   async authenticate(token: string): Promise<UserRow | undefined> {
     if (!token || token.length > 128) return undefined;
-    return this.deps.store.db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('users')
-      .where('sessions.token_hash', '=', hashToken(token))
-      .where('users.status', '=', 'active')
-      .executeTakeFirst();
+    const [user] = await this.#byTokenHash(hashToken(token));
+    return user;
   }
 
   async setAdmin(username: string, isAdmin: boolean): Promise<UserRow> {

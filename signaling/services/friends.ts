@@ -4,17 +4,15 @@
 import { AppError } from '../../shared/errors.ts';
 import type { FriendInfo, FriendsList } from '../../shared/events.ts';
 import type { UserRow } from '../storage/schema.ts';
-import type { ServiceDeps } from './deps.ts';
-import { Relations } from './relations.ts';
-import { Users } from './users.ts';
+import type { ServiceContext } from './deps.ts';
 
 export class FriendsService {
   readonly #users;
   readonly #relations;
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.#users = new Users(deps);
-    this.#relations = new Relations(deps);
+  constructor(private readonly deps: ServiceContext) {
+    this.#users = deps.users;
+    this.#relations = deps.relations;
   }
 
   #info(row: Pick<UserRow, 'id' | 'username' | 'public_key'>): FriendInfo {

@@ -7,25 +7,39 @@
  * deletes the group or changes roles. When the owner leaves, ownership passes to the longest-standing
  * admin, else the longest-standing member; a group left empty is deleted. Ownership passed on this way
  * may take the new owner past the ownership cap: the cap limits creating, not inheriting.
+ *
+ * Nobody is put in a group without consent: an invitation (group_invitations) is not a membership,
+ * and the invitee joins only by accepting it. Until then they are not a member for any rule
+ * (relay, presence, stored copies, counts, numbering). Inviting again while one waits changes
+ * nothing. The member cap counts members only; it is checked when inviting and again when
+ * accepting, and a group also holds at most config.groupMembersMax invitations waiting at once.
+ * An invitation goes with its group, and when its inviter leaves, is removed or stops being an
+ * admin; the owner and admins withdraw one by removing (`kick`) the invitee. The invitee is told
+ * (`groups:inviteEnded`).
  */
 import { AppError } from '../../shared/errors.ts';
-import type { GroupInfo, GroupMember, GroupRole } from '../../shared/events.ts';
+import type {
+  GroupInfo,
+  GroupInvitation,
+  GroupMember,
+  GroupRole,
+  InvitationEndReason,
+} from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { groupNameKey, usernameKey } from '../../shared/names.ts';
 import type { GroupsTable } from '../storage/schema.ts';
-import type { ServiceDeps } from './deps.ts';
-import { Relations } from './relations.ts';
-import { Users } from './users.ts';
+import type { ServiceContext } from './deps.ts';
 
 type GroupRow = Omit<GroupsTable, 'id'> & { id: number; creator: string; owner: string };
+type Db = ServiceContext['store']['db'];
 
 export class GroupsService {
   readonly #users;
   readonly #relations;
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.#users = new Users(deps);
-    this.#relations = new Relations(deps);
+  constructor(private readonly deps: ServiceContext) {
+    this.#users = deps.users;
+    this.#relations = deps.relations;
   }
 
   #groups() {
@@ -211,6 +225,7 @@ export class GroupsService {
     }));
   }
 
+  /** Invites `username`: an invitation they accept or decline, not a membership. */
   async invite(userId: number, groupId: number, username: string) {
     const group = await this.byId(groupId);
     await this.#requireRole(groupId, userId, ['owner', 'admin'], 'owner and admins can invite');
@@ -219,49 +234,193 @@ export class GroupsService {
     const invitee = await this.#users.require(username);
     if (invitee.status === 'blocked')
       throw new AppError('USER_BLOCKED', `${invitee.username} is blocked`);
+    const max = this.deps.config.groupMembersMax;
     // Checked and inserted under a lock on the group's row, so two invitations at once can neither
-    // take the last place both nor add one person twice.
-    const before = await this.deps.store.db.transaction().execute(async (tx) => {
-      await tx
-        .selectFrom('groups')
-        .select('id')
-        .where('id', '=', groupId)
-        .$if(this.deps.store.dialect === 'postgres', (q) => q.forUpdate())
-        .executeTakeFirst();
-      const rows = await tx
+    // invite one person twice nor pass the caps.
+    const at = this.deps.now();
+    const created = await this.deps.store.db.transaction().execute(async (tx) => {
+      await this.#lockGroup(tx, groupId);
+      const member = await tx
         .selectFrom('group_members')
         .select('user_id')
         .where('group_id', '=', groupId)
-        .orderBy('joined_at')
-        .execute();
-      const ids = rows.map((r) => r.user_id);
-      if (ids.includes(invitee.id))
+        .where('user_id', '=', invitee.id)
+        .executeTakeFirst();
+      if (member)
         throw new AppError('ALREADY_MEMBER', `${invitee.username} is already in this group`);
-      if (ids.length >= this.deps.config.groupMembersMax) {
-        throw new AppError(
-          'GROUP_FULL',
-          `a group holds at most ${this.deps.config.groupMembersMax} members`,
-        );
-      }
+      const waiting = await tx
+        .selectFrom('group_invitations')
+        .select('user_id')
+        .where('group_id', '=', groupId)
+        .where('user_id', '=', invitee.id)
+        .executeTakeFirst();
+      if (waiting) return false;
+      if ((await this.#count(tx, 'group_members', groupId)) >= max)
+        throw new AppError('GROUP_FULL', `a group holds at most ${max} members`);
+      if ((await this.#count(tx, 'group_invitations', groupId)) >= max)
+        throw new AppError('GROUP_FULL', `a group has at most ${max} invitations waiting`);
+      await tx
+        .insertInto('group_invitations')
+        .values({ group_id: groupId, user_id: invitee.id, inviter_id: userId, created_at: at })
+        .execute();
+      return true;
+    });
+    if (created) {
+      const inviter = await this.#users.requireId(userId);
+      this.deps.notifier.toUser(invitee.id, 'groups:invited', {
+        invitation: {
+          groupId,
+          name: group.name,
+          creator: group.creator,
+          inviter: inviter.username,
+          at,
+        },
+      });
+    }
+    return { groupId, username: invitee.username };
+  }
+
+  /** Invitations waiting for this user, oldest first. */
+  async invitations(userId: number): Promise<GroupInvitation[]> {
+    const rows = await this.deps.store.db
+      .selectFrom('group_invitations as inv')
+      .innerJoin('groups as g', 'g.id', 'inv.group_id')
+      .innerJoin('users as c', 'c.id', 'g.creator_id')
+      .innerJoin('users as i', 'i.id', 'inv.inviter_id')
+      .select([
+        'g.id',
+        'g.name',
+        'c.username as creator',
+        'i.username as inviter',
+        'inv.created_at',
+      ])
+      .where('inv.user_id', '=', userId)
+      .orderBy('inv.created_at')
+      .orderBy('g.id')
+      .execute();
+    return rows.map((r) => ({
+      groupId: r.id,
+      name: r.name,
+      creator: r.creator,
+      inviter: r.inviter,
+      at: r.created_at,
+    }));
+  }
+
+  /** The invitee says yes: they become a member, if the group still has room and is not blocked. */
+  async accept(userId: number, groupId: number): Promise<GroupInfo> {
+    const me = await this.#users.requireId(userId);
+    const max = this.deps.config.groupMembersMax;
+    const before = await this.deps.store.db.transaction().execute(async (tx) => {
+      await this.#lockGroup(tx, groupId);
+      const invitation = await tx
+        .selectFrom('group_invitations as inv')
+        .innerJoin('groups as g', 'g.id', 'inv.group_id')
+        .leftJoin('group_members as by', (j) =>
+          j.onRef('by.group_id', '=', 'inv.group_id').onRef('by.user_id', '=', 'inv.inviter_id'),
+        )
+        .select(['g.blocked', 'by.role as inviterRole'])
+        .where('inv.group_id', '=', groupId)
+        .where('inv.user_id', '=', userId)
+        .executeTakeFirst();
+      if (!invitation)
+        throw new AppError('NOT_FOUND', 'you have no invitation to this group', { groupId });
+      if (invitation.blocked)
+        throw new AppError('GROUP_BLOCKED', 'this group is blocked by an administrator');
+      const ids = (
+        await tx
+          .selectFrom('group_members')
+          .select('user_id')
+          .where('group_id', '=', groupId)
+          .orderBy('joined_at')
+          .execute()
+      ).map((r) => r.user_id);
+      await tx
+        .deleteFrom('group_invitations')
+        .where('group_id', '=', groupId)
+        .where('user_id', '=', userId)
+        .execute();
+      // The inviter lost the right while this was racing its withdrawal: the invitation is void.
+      if (invitation.inviterRole !== 'owner' && invitation.inviterRole !== 'admin') return null;
+      // Thrown, so the transaction undoes the delete: the invitee may try again once a place frees.
+      if (ids.length >= max)
+        throw new AppError('GROUP_FULL', `a group holds at most ${max} members`);
       await tx
         .insertInto('group_members')
-        .values({
-          group_id: groupId,
-          user_id: invitee.id,
-          role: 'member',
-          joined_at: this.deps.now(),
-        })
+        .values({ group_id: groupId, user_id: userId, role: 'member', joined_at: this.deps.now() })
         .execute();
       return ids;
     });
+    if (before === null) {
+      this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'withdrawn' });
+      throw new AppError('NOT_FOUND', 'you have no invitation to this group', { groupId });
+    }
+    this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'accepted' });
     this.deps.notifier.toUsers(before, 'groups:memberChanged', {
       groupId,
-      username: invitee.username,
+      username: me.username,
       change: 'joined',
       role: 'member',
     });
-    await this.#tellMember(group, invitee.id);
-    return { groupId, username: invitee.username };
+    const group = await this.byId(groupId);
+    await this.#tellMember(group, userId);
+    return (await this.list(userId)).find((g) => g.id === groupId)!;
+  }
+
+  /** The invitee says no: the invitation is gone, and nothing else changes. */
+  async decline(userId: number, groupId: number): Promise<{ groupId: number }> {
+    const res = await this.deps.store.db
+      .deleteFrom('group_invitations')
+      .where('group_id', '=', groupId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0)
+      throw new AppError('NOT_FOUND', 'you have no invitation to this group', { groupId });
+    this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'declined' });
+    return { groupId };
+  }
+
+  /** The invitations `inviterId` made to this group are void: they no longer have the right. */
+  async #withdrawInvitations(groupId: number, inviterId: number): Promise<void> {
+    const gone = await this.deps.store.db
+      .deleteFrom('group_invitations')
+      .where('group_id', '=', groupId)
+      .where('inviter_id', '=', inviterId)
+      .returning('user_id')
+      .execute();
+    this.#tellInvitees(
+      gone.map((r) => r.user_id),
+      groupId,
+      'withdrawn',
+    );
+  }
+
+  #tellInvitees(userIds: number[], groupId: number, reason: InvitationEndReason): void {
+    if (userIds.length > 0)
+      this.deps.notifier.toUsers(userIds, 'groups:inviteEnded', { groupId, reason });
+  }
+
+  async #lockGroup(tx: Db, groupId: number): Promise<void> {
+    const row = await tx
+      .selectFrom('groups')
+      .select('id')
+      .where('id', '=', groupId)
+      .$if(this.deps.store.dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (!row) throw new AppError('NOT_FOUND', 'no such group', { groupId });
+  }
+
+  async #count(
+    tx: Db,
+    table: 'group_members' | 'group_invitations',
+    groupId: number,
+  ): Promise<number> {
+    const row = await tx
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('group_id', '=', groupId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   async kick(userId: number, groupId: number, username: string) {
@@ -275,7 +434,18 @@ export class GroupsService {
     const target = await this.#users.require(username);
     if (target.id === userId) throw new AppError('SELF', 'to leave a group, use leave');
     const theirRole = await this.#role(groupId, target.id);
-    if (!theirRole) throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
+    if (!theirRole) {
+      // Removing someone invited but not yet in withdraws the invitation.
+      const withdrawn = await this.deps.store.db
+        .deleteFrom('group_invitations')
+        .where('group_id', '=', groupId)
+        .where('user_id', '=', target.id)
+        .executeTakeFirst();
+      if (Number(withdrawn.numDeletedRows) === 0)
+        throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
+      this.#tellInvitees([target.id], groupId, 'withdrawn');
+      return { groupId, username: target.username };
+    }
     if (theirRole === 'owner' || (theirRole === 'admin' && myRole !== 'owner')) {
       throw new AppError(
         'FORBIDDEN',
@@ -350,6 +520,7 @@ export class GroupsService {
       .where('group_id', '=', groupId)
       .where('user_id', '=', userId)
       .execute();
+    await this.#withdrawInvitations(groupId, userId);
     const rest = await this.memberIds(groupId);
     this.deps.notifier.toUser(userId, 'groups:removed', { groupId, reason });
     this.deps.notifier.toUsers(rest, 'groups:memberChanged', {
@@ -374,6 +545,7 @@ export class GroupsService {
       .where('group_id', '=', groupId)
       .where('user_id', '=', target.id)
       .execute();
+    if (role === 'member') await this.#withdrawInvitations(groupId, target.id);
     this.deps.notifier.toUsers(await this.memberIds(groupId), 'groups:memberChanged', {
       groupId,
       username: target.username,
@@ -393,10 +565,17 @@ export class GroupsService {
 
   async #deleteGroup(group: GroupRow, reason: 'deleted' | 'left'): Promise<void> {
     const members = await this.memberIds(group.id);
-    await this.deps.store.db.transaction().execute(async (tx) => {
+    const invitees = await this.deps.store.db.transaction().execute(async (tx) => {
+      const invited = await tx
+        .deleteFrom('group_invitations')
+        .where('group_id', '=', group.id)
+        .returning('user_id')
+        .execute();
       await tx.deleteFrom('group_members').where('group_id', '=', group.id).execute();
       await tx.deleteFrom('groups').where('id', '=', group.id).execute();
+      return invited.map((r) => r.user_id);
     });
+    this.#tellInvitees(invitees, group.id, 'group-deleted');
     this.deps.notifier.toUsers(members, 'groups:removed', {
       groupId: group.id,
       reason: reason === 'left' ? 'left' : 'deleted',

@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import type { AdminAction, AdminGroup, AdminUser } from '../../shared/events.ts';
-import type { ServiceDeps } from './deps.ts';
+import { appendBlockEvent, type BlockEvent } from '../block-feed.ts';
+import { metrics } from '../metrics.ts';
+import type { ServiceContext } from './deps.ts';
 import type { GroupsService } from './groups.ts';
+import { offlineNotifier } from './notifier.ts';
 import type { OfflineService } from './offline.ts';
-import { Relations } from './relations.ts';
-import { Users } from './users.ts';
 
 export interface Actor {
   id: number;
@@ -22,12 +23,12 @@ export class ModerationService {
   readonly #relations;
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceContext,
     private readonly groups: GroupsService,
     private readonly offline: OfflineService,
   ) {
-    this.#users = new Users(deps);
-    this.#relations = new Relations(deps);
+    this.#users = deps.users;
+    this.#relations = deps.relations;
   }
 
   async #record(admin: string, action: string, target: string): Promise<void> {
@@ -137,6 +138,12 @@ export class ModerationService {
     text: string,
   ): Promise<{ live: number; stored: number }> {
     const group = await this.groups.byName(groupName, creator);
+    // A blocked group gets nothing, an admin's message included: its members have the block notice.
+    if (group.blocked)
+      throw new AppError(
+        'GROUP_BLOCKED',
+        `${group.name} (${group.creator}) is blocked; unblock it first`,
+      );
     const ref = { id: group.id, name: group.name, creator: group.creator };
     const id = randomUUID();
     // One message, one time: every member sees the same `at`, however long the stores take.
@@ -182,22 +189,71 @@ export class ModerationService {
     username: string,
     blocked: boolean,
   ): Promise<{ username: string; blocked: boolean }> {
+    const { username: name } = await this.blockUser(admin, username, blocked);
+    return { username: name, blocked };
+  }
+
+  /**
+   * Blocks or unblocks, and returns the block event's id (the admin CLI waits for running nodes to
+   * acknowledge it). The status change and the event are one transaction.
+   */
+  async blockUser(
+    admin: Pick<Actor, 'username'>,
+    username: string,
+    blocked: boolean,
+  ): Promise<{ username: string; blocked: boolean; eventId: number }> {
     const user = await this.#users.require(username);
     if (blocked && user.is_admin === 1 && user.username === admin.username) {
       throw new AppError('SELF', 'you cannot block yourself');
     }
-    await this.deps.store.db
-      .updateTable('users')
-      .set({ status: blocked ? 'blocked' : 'active' })
-      .where('id', '=', user.id)
-      .execute();
+    // A running server tells the user's contacts itself, across nodes; the CLI cannot, so the node
+    // holding the user's socket does it when the event arrives.
+    const contactsTold = this.deps.notifier !== offlineNotifier;
+    const { store } = this.deps;
+    const eventId = await store.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('users')
+        .set({ status: blocked ? 'blocked' : 'active' })
+        .where('id', '=', user.id)
+        .execute();
+      if (blocked) await tx.deleteFrom('sessions').where('user_id', '=', user.id).execute();
+      return appendBlockEvent(tx, store.dialect, {
+        userId: user.id,
+        blocked,
+        contactsTold,
+        at: this.deps.now(),
+      });
+    });
+    this.deps.blocks?.set(user.id, blocked);
     if (blocked) {
-      await this.deps.store.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
       this.deps.notifier.endSessions(user.id, 'blocked');
       await this.#tellContacts(user.id, user.username);
     }
     await this.#record(admin.username, blocked ? 'blockuser' : 'unblockuser', user.username);
-    return { username: user.username, blocked };
+    return { username: user.username, blocked, eventId };
+  }
+
+  /**
+   * A block event from the feed (any process, this one included): update the block list and end
+   * the user's sessions here before the feed acknowledges. Contacts are told by the node holding
+   * the user, unless the process that blocked them already did.
+   */
+  async applyBlockEvent(event: BlockEvent): Promise<void> {
+    this.deps.blocks?.set(event.userId, event.blocked);
+    metrics.blockEvents.inc();
+    if (!event.blocked) return;
+    this.deps.notifier.endSessions(event.userId, 'blocked');
+    if (event.contactsTold || !this.deps.presence.isLocal(event.userId)) return;
+    const user = await this.deps.store.db
+      .selectFrom('users')
+      .select('username')
+      .where('id', '=', event.userId)
+      .executeTakeFirst();
+    // Not awaited: the acknowledgement (what the CLI waits for) needs only the sessions ended.
+    if (user)
+      this.#tellContacts(event.userId, user.username).catch((err: unknown) =>
+        this.deps.logger.error({ err }, 'telling contacts of a block failed'),
+      );
   }
 
   /** Everyone connected to a blocked user closes their channels to them. */
@@ -214,6 +270,8 @@ export class ModerationService {
   ) {
     const group = await this.groups.byName(groupName, creator);
     await this.groups.setBlocked(group.id, blocked);
+    // Its members' stored messages to it go with the block: none is handed out later.
+    if (blocked) await this.offline.dropGroupMail(group.id);
     await this.#record(
       admin.username,
       blocked ? 'blockgroup' : 'unblockgroup',
@@ -230,11 +288,17 @@ export class ModerationService {
     // Blocked accounts first (a few rows, through the partial index `users_blocked`, which only a
     // literal 'blocked' lets the planner use), then which of them are on this node: every node runs
     // its own sweep. Listing everyone online first cost a 10,000-entry copy every 5 s under load.
+    const version = this.deps.blocks?.version ?? 0;
     const blocked = await this.deps.store.db
       .selectFrom('users')
       .select(['id', 'username'])
       .where('status', '=', sql.lit('blocked'))
       .execute();
+    // The safety net for the block list too (a node that missed events while its listener was down).
+    this.deps.blocks?.replace(
+      blocked.map((u) => u.id),
+      version,
+    );
     let ended = 0;
     for (const u of blocked) {
       if (!this.deps.presence.isLocal(u.id)) continue;

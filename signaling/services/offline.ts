@@ -8,16 +8,24 @@
  * size. On PostgreSQL several nodes may write at once: the group commit, group stores, acks and the
  * expiry sweep lock the mailboxes they touch before anything else, in user id order (`#mailboxes`),
  * as the triggers do. So the quota stays exact across nodes, and writers queue rather than deadlock.
+ *
+ * One sender may hold at most a share of a mailbox (config.offlineMaxPerSender), so nobody can fill
+ * it and leave the recipient's other contacts with QUOTA_EXCEEDED. The share reads `mailbox_senders`
+ * (recipient, sender), kept by triggers the same way (migration 0007), under the same mailbox locks.
+ *
+ * A blocked group gets no mail: storing for it is refused, its members' stored copies are deleted
+ * when the block lands (`dropGroupMail`), and `pull` hands out none that a store racing the block
+ * left behind.
  */
 import type { CompiledQuery } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
+import { metrics } from '../metrics.ts';
 import type { NewOfflineMessage } from '../storage/schema.ts';
-import type { ServiceDeps } from './deps.ts';
+import type { ServiceContext } from './deps.ts';
 import { GroupCommit, type Outcome } from './group-commit.ts';
 import type { GroupsService } from './groups.ts';
-import { Users } from './users.ts';
 import { usernameKey } from '../../shared/names.ts';
 
 export type OfflineTarget =
@@ -42,7 +50,7 @@ interface PrivateStore {
   at: number;
 }
 
-type Db = ServiceDeps['store']['db'];
+type Db = ServiceContext['store']['db'];
 
 /** A group commit's answer for every accepted private message (one copy), shared, not allocated. */
 const STORED: Outcome<number> = Object.freeze({ ok: true, value: 1 });
@@ -87,10 +95,10 @@ export class OfflineService {
   );
 
   constructor(
-    private readonly deps: ServiceDeps,
+    private readonly deps: ServiceContext,
     private readonly groups: GroupsService,
   ) {
-    this.#users = new Users(deps);
+    this.#users = deps.users;
     this.#postgres = deps.store.dialect === 'postgres';
   }
 
@@ -108,6 +116,30 @@ export class OfflineService {
       .$if(lock && this.#postgres, (q) => q.orderBy('user_id').forUpdate())
       .execute();
     return new Map(rows.map((r) => [r.user_id, r.count]));
+  }
+
+  /**
+   * How many messages each of `senderIds` has waiting for each of `recipientIds`, keyed
+   * `${recipient}:${sender}` (absent: none). Read under the recipients' mailbox locks, which every
+   * writer of these rows holds (see migration 0007), so they stay true until the commit.
+   */
+  async #shares(db: Db, recipientIds: number[], senderIds: number[]): Promise<Map<string, number>> {
+    if (recipientIds.length === 0 || senderIds.length === 0) return new Map();
+    const rows = await db
+      .selectFrom('mailbox_senders')
+      .select(['user_id', 'sender_id', 'count'])
+      .where('user_id', 'in', recipientIds)
+      .where('sender_id', 'in', senderIds)
+      .execute();
+    return new Map(rows.map((r) => [`${r.user_id}:${r.sender_id}`, r.count]));
+  }
+
+  /** The most one sender may have waiting in one mailbox (0 in the config: no share, the quota). */
+  get #perSender(): number {
+    const { offlineMaxPerSender, offlineMaxPerUser } = this.deps.config;
+    return offlineMaxPerSender > 0
+      ? Math.min(offlineMaxPerSender, offlineMaxPerUser)
+      : offlineMaxPerUser;
   }
 
   async #holds(recipientId: number, id: string, db: Db = this.deps.store.db): Promise<boolean> {
@@ -186,12 +218,17 @@ export class OfflineService {
       targets = members.filter((m) => m !== senderId && !this.deps.presence.isOnline(m));
     }
     const max = this.deps.config.offlineMaxPerUser;
+    const perSender = this.#perSender;
     const { rows, full, added } = await this.deps.store.db.transaction().execute(async (tx) => {
       const counts = await this.#mailboxes(tx, targets, true);
+      const shares = await this.#shares(tx, targets, [senderId]);
       const rows: NewOfflineMessage[] = [];
       const full: number[] = [];
       for (const recipientId of targets) {
-        if ((counts.get(recipientId) ?? 0) >= max) {
+        if (
+          (counts.get(recipientId) ?? 0) >= max ||
+          (shares.get(`${recipientId}:${senderId}`) ?? 0) >= perSender
+        ) {
           full.push(recipientId);
           continue;
         }
@@ -213,7 +250,10 @@ export class OfflineService {
     for (const recipientId of full)
       skipped.push((await this.#users.requireId(recipientId)).username);
     if (to.username !== undefined && skipped.length > 0) {
-      throw new AppError('QUOTA_EXCEEDED', `${skipped[0]}'s mailbox is full; try again later`);
+      const mailboxFull = (await this.#mailboxes(this.deps.store.db, targets)).get(targets[0]!);
+      throw (mailboxFull ?? 0) >= max
+        ? new AppError('QUOTA_EXCEEDED', `${skipped[0]}'s mailbox is full; try again later`)
+        : shareFull(skipped[0]!, perSender);
     }
     this.#announce(rows, added);
     return { id, copies: rows.length, skipped };
@@ -275,6 +315,7 @@ export class OfflineService {
    */
   async #storePrivate(items: PrivateStore[]): Promise<Outcome<number>[]> {
     const max = this.deps.config.offlineMaxPerUser;
+    const perSender = this.#perSender;
     const { outcomes, added } = await this.deps.store.db.transaction().execute(async (tx) => {
       const outcomes: Outcome<number>[] = new Array(items.length);
       const refuse = (i: number, error: AppError) => (outcomes[i] = { ok: false, error });
@@ -287,19 +328,11 @@ export class OfflineService {
         .execute();
       const byKey = new Map(users.map((u) => [u.username_key, u]));
       const senders = [...new Set(items.map((it) => it.senderId))];
-      const friendRows = users.length
-        ? await tx
-            .selectFrom('friendships')
-            .select(['user_id', 'friend_id'])
-            .where('user_id', 'in', senders)
-            .where(
-              'friend_id',
-              'in',
-              users.map((u) => u.id),
-            )
-            .execute()
-        : [];
-      const friends = new Set(friendRows.map((f) => `${f.user_id}:${f.friend_id}`));
+      const friends = await this.deps.relations.friendsAmong(
+        senders,
+        users.map((u) => u.id),
+        tx,
+      );
 
       // Who may receive what; then, per recipient, the accepted items in submission order.
       const perRecipient = new Map<number, { name: string; idx: number[] }>();
@@ -338,11 +371,16 @@ export class OfflineService {
         );
       const recipientIds = [...perRecipient.keys()];
       const before = await this.#mailboxes(tx, recipientIds, true);
+      const shares = await this.#shares(tx, recipientIds, senders);
       let inserted = 0;
       for (const [recipientId, { name, idx }] of perRecipient) {
         let count = before.get(recipientId) ?? 0;
-        // Room for all of them (the usual case): they join the multi-row insert.
-        if (count + idx.length <= max) {
+        // Room for all of them in the mailbox and in each sender's share (the usual case: one
+        // sender, far from both): they join the multi-row insert.
+        if (
+          count + idx.length <= max &&
+          this.#sharesFit(items, idx, recipientId, shares, perSender)
+        ) {
           for (const i of idx) {
             bulkItems.push(i);
             bulkRecipients.push(recipientId);
@@ -351,15 +389,26 @@ export class OfflineService {
           continue;
         }
         // Near full: one at a time. A retry of a message already held is not a new one, so a full
-        // mailbox must not refuse it.
+        // mailbox (or share) must not refuse it.
         for (const i of idx) {
           const it = items[i] as PrivateStore;
-          if (count >= max && !(await this.#holds(recipientId, it.id, tx))) {
-            refuse(i, new AppError('QUOTA_EXCEEDED', `${name}'s mailbox is full; try again later`));
+          const shareKey = `${recipientId}:${it.senderId}`;
+          const share = shares.get(shareKey) ?? 0;
+          if (
+            (count >= max || share >= perSender) &&
+            !(await this.#holds(recipientId, it.id, tx))
+          ) {
+            refuse(
+              i,
+              count >= max
+                ? new AppError('QUOTA_EXCEEDED', `${name}'s mailbox is full; try again later`)
+                : shareFull(name, perSender),
+            );
             continue;
           }
           const n = await insert([i], [recipientId]);
           count += n;
+          shares.set(shareKey, share + n);
           inserted += n;
           outcomes[i] = STORED;
         }
@@ -381,6 +430,28 @@ export class OfflineService {
     for (const [recipientId, count] of added)
       this.deps.notifier.toUser(recipientId, 'offline:available', { count });
     return outcomes;
+  }
+
+  /** Whether every sender of these items to one recipient has room in its share for all of theirs. */
+  #sharesFit(
+    items: PrivateStore[],
+    idx: number[],
+    recipientId: number,
+    shares: Map<string, number>,
+    perSender: number,
+  ): boolean {
+    const first = (items[idx[0] as number] as PrivateStore).senderId;
+    // One sender (the usual case): no map.
+    if (idx.every((i) => (items[i] as PrivateStore).senderId === first))
+      return (shares.get(`${recipientId}:${first}`) ?? 0) + idx.length <= perSender;
+    const mine = new Map<number, number>();
+    for (const i of idx) {
+      const s = (items[i] as PrivateStore).senderId;
+      mine.set(s, (mine.get(s) ?? 0) + 1);
+    }
+    for (const [s, n] of mine)
+      if ((shares.get(`${recipientId}:${s}`) ?? 0) + n > perSender) return false;
+    return true;
   }
 
   /**
@@ -405,6 +476,7 @@ export class OfflineService {
       inserted += Number(res.numAffectedRows ?? 0);
       r += n;
     }
+    metrics.offlineStored.inc(inserted);
     return inserted;
   }
 
@@ -469,6 +541,14 @@ export class OfflineService {
     const rows = await this.deps.store.db
       .selectFrom('offline_messages')
       .innerJoin('users', 'users.id', 'offline_messages.sender_id')
+      // A blocked group's members get none of its mail (copies a store racing the block left).
+      .leftJoin('groups as g', (j) =>
+        j
+          .onRef('g.id', '=', 'offline_messages.group_id')
+          .on('offline_messages.kind', '=', 'group')
+          .on('g.blocked', '=', 1),
+      )
+      .where('g.id', 'is', null)
       .select([
         'offline_messages.msg_id',
         'offline_messages.kind',
@@ -495,7 +575,41 @@ export class OfflineService {
       payload: r.payload,
       at: r.created_at,
     }));
+    metrics.offlineDelivered.inc(messages.length);
     return { messages, more };
+  }
+
+  /**
+   * When a group is blocked: every stored copy of its members' messages to it goes (not the
+   * admins' system messages to it). Returns how many.
+   */
+  async dropGroupMail(groupId: number): Promise<number> {
+    const remove = (db: Db) =>
+      db
+        .deleteFrom('offline_messages')
+        .where('group_id', '=', groupId)
+        .where('kind', '=', 'group')
+        .executeTakeFirst();
+    // As in `expire`: on PostgreSQL, lock the mailboxes it will touch (in id order) first.
+    const res = this.#postgres
+      ? await this.deps.store.db.transaction().execute(async (tx) => {
+          await tx
+            .selectFrom('mailboxes')
+            .select('user_id')
+            .where('user_id', 'in', (eb) =>
+              eb
+                .selectFrom('offline_messages')
+                .select('recipient_id')
+                .where('group_id', '=', groupId)
+                .where('kind', '=', 'group'),
+            )
+            .orderBy('user_id')
+            .forUpdate()
+            .execute();
+          return remove(tx);
+        })
+      : await remove(this.deps.store.db);
+    return Number(res.numDeletedRows);
   }
 
   async ack(userId: number, ids: string[]): Promise<{ deleted: number }> {
@@ -514,6 +628,7 @@ export class OfflineService {
           return remove(tx);
         })
       : await remove(this.deps.store.db);
+    metrics.offlineAcked.inc(Number(res.numDeletedRows));
     return { deleted: Number(res.numDeletedRows) };
   }
 
@@ -545,6 +660,7 @@ export class OfflineService {
           return remove(tx);
         })
       : await remove(this.deps.store.db);
+    metrics.offlineExpired.inc(Number(res.numDeletedRows));
     return Number(res.numDeletedRows);
   }
 }
@@ -566,4 +682,12 @@ function writePrivate(it: PrivateStore, recipientId: number, into: unknown[], at
 function writeRow(row: NewOfflineMessage, into: unknown[], at: number): void {
   for (let c = 0; c < INSERT_COLUMNS.length; c++)
     into[at + c] = row[INSERT_COLUMNS[c] as (typeof INSERT_COLUMNS)[number]] ?? null;
+}
+
+/** A sender's share of one mailbox is used up: the mailbox itself may have room for others. */
+function shareFull(recipient: string, perSender: number): AppError {
+  return new AppError(
+    'QUOTA_EXCEEDED',
+    `you already have ${perSender} messages waiting for ${recipient}, the most one sender may; try again once they have read some`,
+  );
 }

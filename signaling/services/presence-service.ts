@@ -3,14 +3,31 @@
  * group), and what "online" means when sockets come and go.
  */
 import type { PresenceStatus, SettableStatus } from '../../shared/limits.ts';
-import type { ServiceDeps } from './deps.ts';
-import { Relations } from './relations.ts';
+import type { ServiceContext } from './deps.ts';
+import { GroupCommit, type Outcome } from './group-commit.ts';
+
+interface MirrorWrite {
+  userId: number;
+  status: SettableStatus | null;
+}
+
+/** Ids per UPDATE ... WHERE user_id IN (...): well under SQLite's and PostgreSQL's parameter caps. */
+const MIRROR_CHUNK = 500;
 
 export class PresenceService {
   readonly #relations;
+  /**
+   * The stored mirror, written once per event-loop turn for everyone whose presence changed in it:
+   * after a restart every client reconnects at once, and one UPDATE per user was a write
+   * transaction per connection. A caller still waits for its own write to commit.
+   */
+  readonly #mirrorWrites = new GroupCommit<MirrorWrite, void>(
+    (items) => this.#writeMirror(items),
+    5_000,
+  );
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.#relations = new Relations(deps);
+  constructor(private readonly deps: ServiceContext) {
+    this.#relations = deps.relations;
   }
 
   async announce(userId: number, username: string, status: PresenceStatus): Promise<void> {
@@ -23,12 +40,30 @@ export class PresenceService {
   }
 
   /** Keeps the stored mirror in step (read by the admin CLI, which has no sockets). */
-  async #mirror(userId: number, status: SettableStatus | null): Promise<void> {
-    await this.deps.store.db
-      .updateTable('sessions')
-      .set({ presence: status })
-      .where('user_id', '=', userId)
-      .execute();
+  #mirror(userId: number, status: SettableStatus | null): Promise<void> {
+    return this.#mirrorWrites.submit({ userId, status });
+  }
+
+  async #writeMirror(items: MirrorWrite[]): Promise<Outcome<void>[]> {
+    // Batches are written in submission order, and within one the last change of a user wins.
+    const last = new Map<number, SettableStatus | null>();
+    for (const { userId, status } of items) last.set(userId, status);
+    const byStatus = new Map<SettableStatus | null, number[]>();
+    for (const [userId, status] of last) {
+      const ids = byStatus.get(status);
+      if (ids) ids.push(userId);
+      else byStatus.set(status, [userId]);
+    }
+    await this.deps.store.db.transaction().execute(async (trx) => {
+      for (const [status, ids] of byStatus)
+        for (let i = 0; i < ids.length; i += MIRROR_CHUNK)
+          await trx
+            .updateTable('sessions')
+            .set({ presence: status })
+            .where('user_id', 'in', ids.slice(i, i + MIRROR_CHUNK))
+            .execute();
+    });
+    return items.map(() => ({ ok: true, value: undefined }));
   }
 
   async connected(userId: number, username: string, socketId: string): Promise<void> {

@@ -6,6 +6,7 @@ import {
 } from 'rate-limiter-flexible';
 import { AppError } from '../../shared/errors.ts';
 import type { Config } from '../config.ts';
+import { limitLabel, metrics } from '../metrics.ts';
 
 type Limit = { points: number; durationSec: number };
 
@@ -135,6 +136,7 @@ export function eventBudget(config: Config, store?: LimiterStore | null): EventB
 
 function tooMany(what: string, ms: number): AppError {
   const seconds = Math.max(1, Math.ceil(ms / 1000));
+  metrics.rateLimited.inc({ limit: limitLabel(what) });
   return new AppError('RATE_LIMITED', `too many ${what}; try again in ${seconds} s`, {
     retryAfterMs: ms,
   });

@@ -1,90 +1,99 @@
 /**
- * Who may see and reach whom. Two users are related when they are friends or share a group; they
- * may talk (relay signals, store messages) when they are friends or share a group that is not blocked.
+ * Who may see and reach whom: the one home of that rule. Two users are linked when they are
+ * friends or share a group. Every question the services ask about it is `links` below, narrowed:
+ *
+ * - presence (`audience`) goes to friends and members of any shared group, blocked or not;
+ * - reaching someone (the relay's `reach`, `lostContact`) needs a friendship or a shared group
+ *   that is not blocked;
+ * - a private message in the offline store (`friendsAmong`) needs a friendship.
  */
-import type { Kysely } from 'kysely';
+import type { Expression, QueryCreator } from 'kysely';
 import type { Database, UserRow } from '../storage/schema.ts';
-import type { SyncReader } from '../storage/db.ts';
 import { prepared } from '../storage/prepared.ts';
 import type { ServiceDeps } from './deps.ts';
 import { usernameKey } from '../../shared/names.ts';
 
+/** Which shared groups link two people: any of them, only those not blocked, or none at all. */
+export type GroupLinks = 'any-group' | 'unblocked-groups' | 'no-groups';
+
+/** One user, several, or a column of the enclosing query (for a correlated subquery). */
+type Side = number | readonly number[] | Expression<number>;
+
 /**
- * The user with this username key as seen by `fromId`, and whether the two may talk, in one indexed
- * query (users by username_key, friendships by primary key, shared groups through
- * group_members_user and the group_members primary key). The relay's hot path, so it is built and
- * compiled once.
+ * The pairs `{ a, b }` with `a` in `from` and `b` in `to` (anyone when left out) who are friends,
+ * or share a group as `groups` says. A pair linked twice appears twice (UNION ALL: inside EXISTS
+ * it stops at the first row; callers that want a set make one). Each branch is an index lookup:
+ * friendships by primary key, memberships through group_members_user and the group_members
+ * primary key, the group by its primary key. `qc` may be the database, a transaction, or the
+ * expression builder of an enclosing query.
  */
-function reachQuery(db: Kysely<Database>, reader?: SyncReader) {
-  return prepared(
-    db,
-    (fromId: number, key: string) =>
-      db
-        .selectFrom('users as u')
-        .select(['u.id', 'u.username', 'u.status'])
-        .select((eb) =>
-          eb
-            .case()
-            .when(
-              eb.or([
-                eb.exists(
-                  eb
-                    .selectFrom('friendships as f')
-                    .select('f.user_id')
-                    .where('f.user_id', '=', fromId)
-                    .whereRef('f.friend_id', '=', 'u.id'),
-                ),
-                eb.exists(
-                  eb
-                    .selectFrom('group_members as m1')
-                    .innerJoin('group_members as m2', 'm2.group_id', 'm1.group_id')
-                    .innerJoin('groups as g', 'g.id', 'm1.group_id')
-                    .select('m1.group_id')
-                    .where('m1.user_id', '=', fromId)
-                    .whereRef('m2.user_id', '=', 'u.id')
-                    .where('g.blocked', '=', 0),
-                ),
-              ]),
-            )
-            .then(1)
-            .else(0)
-            .end()
-            .as('may_talk'),
-        )
-        .where('u.username_key', '=', key),
-    [0, ''],
-    reader,
-  );
+function links(qc: QueryCreator<Database>, from: Side, groups: GroupLinks, to?: Side) {
+  const friends = qc
+    .selectFrom('friendships as f')
+    .select(['f.user_id as a', 'f.friend_id as b'])
+    .where('f.user_id', sideOp(from), from)
+    .$if(to !== undefined, (q) => q.where('f.friend_id', sideOp(to!), to!));
+  if (groups === 'no-groups') return friends;
+  const shared = qc
+    .selectFrom('group_members as m1')
+    .innerJoin('group_members as m2', 'm2.group_id', 'm1.group_id')
+    .innerJoin('groups as g', 'g.id', 'm1.group_id')
+    .select(['m1.user_id as a', 'm2.user_id as b'])
+    .where('m1.user_id', sideOp(from), from)
+    .whereRef('m2.user_id', '!=', 'm1.user_id')
+    .$if(to !== undefined, (q) => q.where('m2.user_id', sideOp(to!), to!))
+    .$if(groups === 'unblocked-groups', (q) => q.where('g.blocked', '=', 0));
+  return friends.unionAll(shared);
 }
+
+const sideOp = (side: Side) => (Array.isArray(side) ? 'in' : '=');
 
 export class Relations {
   readonly #reach;
+  readonly #audience;
 
   constructor(private readonly deps: Pick<ServiceDeps, 'store'>) {
-    this.#reach = reachQuery(deps.store.db, deps.store.reader);
+    const { db, reader } = deps.store;
+    // The relay's hot path: built and compiled once (and once per server: createServices makes
+    // one Relations for every service).
+    this.#reach = prepared(
+      db,
+      (fromId: number, key: string) =>
+        db
+          .selectFrom('users as u')
+          .select(['u.id', 'u.username', 'u.status'])
+          .select((eb) =>
+            eb
+              .case()
+              .when(eb.exists(links(db, fromId, 'unblocked-groups', eb.ref('u.id'))))
+              .then(1)
+              .else(0)
+              .end()
+              .as('may_talk'),
+          )
+          .where('u.username_key', '=', key),
+      [0, ''],
+      reader,
+    );
+    this.#audience = prepared(db, (userId: number) => links(db, userId, 'any-group'), [0], reader);
   }
 
   async areFriends(a: number, b: number): Promise<boolean> {
-    const row = await this.deps.store.db
-      .selectFrom('friendships')
-      .select('user_id')
-      .where('user_id', '=', a)
-      .where('friend_id', '=', b)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await links(this.deps.store.db, a, 'no-groups', b).executeTakeFirst()) !== undefined;
   }
 
-  async shareUnblockedGroup(a: number, b: number): Promise<boolean> {
-    const row = await this.deps.store.db
-      .selectFrom('group_members as m1')
-      .innerJoin('group_members as m2', 'm2.group_id', 'm1.group_id')
-      .innerJoin('groups as g', 'g.id', 'm1.group_id')
-      .select('m1.group_id')
-      .where('m1.user_id', '=', a)
-      .where('m2.user_id', '=', b)
-      .where('g.blocked', '=', 0)
-      .executeTakeFirst();
-    return row !== undefined;
+  /**
+   * The pairs `${sender}:${recipient}` among these that are friends: what a private message in
+   * the offline store needs. One query for a whole batch.
+   */
+  async friendsAmong(
+    senders: number[],
+    recipients: number[],
+    db: QueryCreator<Database> = this.deps.store.db,
+  ): Promise<Set<string>> {
+    if (senders.length === 0 || recipients.length === 0) return new Set();
+    const rows = await links(db, senders, 'no-groups', recipients).execute();
+    return new Set(rows.map((r) => `${r.a}:${r.b}`));
   }
 
   /** The user named `username` as `fromId` sees them: who, their status, and may the two talk. */
@@ -99,27 +108,10 @@ export class Relations {
     return { id: row.id, username: row.username, status: row.status, mayTalk: row.may_talk === 1 };
   }
 
-  async mayTalk(a: number, b: number): Promise<boolean> {
-    return (await this.areFriends(a, b)) || (await this.shareUnblockedGroup(a, b));
-  }
-
   /** Everyone entitled to see this user's presence: friends and members of any shared group. */
   async audience(userId: number): Promise<number[]> {
-    const { db } = this.deps.store;
-    const rows = await db
-      .selectFrom('friendships')
-      .select('friend_id as id')
-      .where('user_id', '=', userId)
-      .union(
-        db
-          .selectFrom('group_members as m1')
-          .innerJoin('group_members as m2', 'm2.group_id', 'm1.group_id')
-          .select('m2.user_id as id')
-          .where('m1.user_id', '=', userId)
-          .where('m2.user_id', '!=', userId),
-      )
-      .execute();
-    return rows.map((r) => r.id);
+    const rows = await this.#audience(userId);
+    return [...new Set(rows.map((r) => r.b))];
   }
 
   /**
@@ -128,24 +120,8 @@ export class Relations {
    */
   async lostContact(userId: number, others: number[]): Promise<number[]> {
     if (others.length === 0) return [];
-    const { db } = this.deps.store;
-    const still = await db
-      .selectFrom('friendships')
-      .select('friend_id as id')
-      .where('user_id', '=', userId)
-      .where('friend_id', 'in', others)
-      .union(
-        db
-          .selectFrom('group_members as m1')
-          .innerJoin('group_members as m2', 'm2.group_id', 'm1.group_id')
-          .innerJoin('groups as g', 'g.id', 'm1.group_id')
-          .select('m2.user_id as id')
-          .where('m1.user_id', '=', userId)
-          .where('m2.user_id', 'in', others)
-          .where('g.blocked', '=', 0),
-      )
-      .execute();
-    const keep = new Set(still.map((r) => r.id));
+    const still = await links(this.deps.store.db, userId, 'unblocked-groups', others).execute();
+    const keep = new Set(still.map((r) => r.b));
     return others.filter((id) => id !== userId && !keep.has(id));
   }
 }

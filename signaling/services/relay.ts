@@ -3,14 +3,13 @@
  * sender's identity as the server knows it (the client never names itself).
  */
 import { AppError } from '../../shared/errors.ts';
-import type { ServiceDeps } from './deps.ts';
-import { Relations } from './relations.ts';
+import type { ServiceContext } from './deps.ts';
 
 export class RelayService {
   readonly #relations;
 
-  constructor(private readonly deps: ServiceDeps) {
-    this.#relations = new Relations(deps);
+  constructor(private readonly deps: ServiceContext) {
+    this.#relations = deps.relations;
   }
 
   async send(
@@ -33,6 +32,7 @@ export class RelayService {
     }
     if (!this.deps.presence.isOnline(recipient.id))
       throw new AppError('OFFLINE', `${recipient.username} is offline`);
+    if (this.deps.blocks?.has(from.id)) throw new AppError('USER_BLOCKED', 'you are blocked');
     this.deps.notifier.toUser(recipient.id, 'signal', { from: from.username, signal });
     return { to: recipient.username };
   }

@@ -16,6 +16,7 @@ import type {
 import { LIMITS } from '../../shared/limits.ts';
 import * as S from '../../shared/schemas.ts';
 import { badRequest, toWire } from '../errors.ts';
+import { countEvent } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
 import type { EventBudget } from '../services/rate-limits.ts';
 
@@ -32,7 +33,7 @@ interface Binding<E extends ClientEvent = ClientEvent> {
 const budgetKey = (me: SocketData): string => String(me.userId);
 
 function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
-  const { presence, friends, groups, offline, relay, moderation, auth } = services;
+  const { presence, friends, groups, offline, relay, moderation, auth, ice } = services;
   // `define` ties each schema's output type to its run() argument.
   const define = <E extends ClientEvent, T extends z.ZodType>(
     schema: T,
@@ -90,6 +91,7 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
     'signal:send': define(S.signalSend, (p, me) =>
       relay.send({ id: me.userId, username: me.username }, p.to, p.signal),
     ),
+    'session:ice': define(S.empty, async (_p, me) => ice.forUser(me.userId)),
 
     'admin:users': define(S.adminUsers, (p) => moderation.users(p.onlineOnly), true),
     'admin:groups': define(S.empty, () => moderation.allGroups(), true),
@@ -129,6 +131,10 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
       true,
     ),
     'admin:log': define(S.adminLog, (p) => moderation.log(p.limit), true),
+
+    'groups:invitations': define(S.empty, (_p, me) => groups.invitations(me.userId)),
+    'groups:accept': define(S.groupTarget, (p, me) => groups.accept(me.userId, p.groupId)),
+    'groups:decline': define(S.groupTarget, (p, me) => groups.decline(me.userId, p.groupId)),
   };
 }
 
@@ -160,8 +166,11 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
       if (!parsed.success) throw badRequest(parsed.error);
       const data = await binding.run(parsed.data as never, me);
       reply({ ok: true, data });
+      countEvent(event, 'ok');
     } catch (err) {
-      reply({ ok: false, error: toWire(err, logger, { event, user: me.username }) });
+      const error = toWire(err, logger, { event, user: me.username });
+      countEvent(event, error.code);
+      reply({ ok: false, error });
     }
   }
 

@@ -207,6 +207,85 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    '0007_block_events': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // A block made by another process (the admin CLI) reaches running nodes through this log
+        // (PostgreSQL NOTIFY, or a poll by primary key on SQLite) instead of the periodic sweep.
+        await db.schema
+          .createTable('block_events')
+          .$call(id('id'))
+          .addColumn('user_id', ref, (c) => c.notNull())
+          .addColumn('blocked', 'integer', (c) => c.notNull())
+          .addColumn('contacts_told', 'integer', (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('block_acks')
+          .addColumn('event_id', ref, (c) => c.notNull())
+          .addColumn('node', 'text', (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('block_acks_pk', ['event_id', 'node'])
+          .execute();
+        await db.schema
+          .createTable('nodes')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('seen_at', time, (c) => c.notNull())
+          .execute();
+      },
+    },
+    '0008_group_invitations': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // An invitation is not a membership: the invitee joins (group_members) only by accepting.
+        // One per group and invitee; gone with the group, the invitee or the inviter.
+        await db.schema
+          .createTable('group_invitations')
+          .addColumn('group_id', ref, (c) =>
+            c.notNull().references('groups.id').onDelete('cascade'),
+          )
+          .addColumn('user_id', ref, (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('inviter_id', ref, (c) =>
+            c.notNull().references('users.id').onDelete('cascade'),
+          )
+          .addColumn('created_at', time, (c) => c.notNull())
+          .addPrimaryKeyConstraint('group_invitations_pk', ['group_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createIndex('group_invitations_user')
+          .on('group_invitations')
+          .column('user_id')
+          .execute();
+      },
+    },
+    '0009_mailbox_senders': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // How many messages each sender has waiting in each mailbox, for the per-sender share
+        // (OFFLINE_MAX_PER_SENDER): kept by triggers like `mailboxes` (0004), so the check is a
+        // primary-key read. Rows that drop to 0 stay: one per pair that ever left a message.
+        await db.schema
+          .createTable('mailbox_senders')
+          .addColumn('user_id', ref, (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('sender_id', ref, (c) => c.notNull())
+          .addColumn('count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint('mailbox_senders_pk', ['user_id', 'sender_id'])
+          // SQLite: one b-tree (the key) rather than a rowid table plus its key's index, so the
+          // trigger's upsert on every stored message writes one tree, not two.
+          .$call((t) => (dialect === 'sqlite' ? t.modifyEnd(sql`without rowid`) : t))
+          .execute();
+        for (const statement of dialect === 'postgres'
+          ? postgresMailboxSenders
+          : sqliteMailboxSenders)
+          await sql.raw(statement).execute(db);
+        // As in 0004: creating the triggers locked offline_messages until this commits.
+        await sql`
+          insert into mailbox_senders (user_id, sender_id, count)
+          select recipient_id, sender_id, count(*) from offline_messages
+          group by recipient_id, sender_id
+        `.execute(db);
+      },
+    },
   };
   return { getMigrations: async () => all };
 }
@@ -295,4 +374,75 @@ const postgresMailboxes = [
    end $$`,
   `create trigger offline_messages_count_truncate after truncate on offline_messages
    for each statement execute function mailboxes_empty()`,
+];
+
+/** SQLite: row triggers keeping mailbox_senders, beside the mailboxes ones. */
+const sqliteMailboxSenders = [
+  `create trigger offline_messages_sender_insert after insert on offline_messages begin
+     insert into mailbox_senders (user_id, sender_id, count)
+     values (new.recipient_id, new.sender_id, 1)
+     on conflict (user_id, sender_id) do update set count = count + 1;
+   end`,
+  `create trigger offline_messages_sender_delete after delete on offline_messages begin
+     update mailbox_senders set count = count - 1
+     where user_id = old.recipient_id and sender_id = old.sender_id;
+   end`,
+  `create trigger offline_messages_sender_move after update of recipient_id, sender_id
+   on offline_messages
+   when old.recipient_id <> new.recipient_id or old.sender_id <> new.sender_id begin
+     update mailbox_senders set count = count - 1
+     where user_id = old.recipient_id and sender_id = old.sender_id;
+     insert into mailbox_senders (user_id, sender_id, count)
+     values (new.recipient_id, new.sender_id, 1)
+     on conflict (user_id, sender_id) do update set count = count + 1;
+   end`,
+];
+
+/**
+ * PostgreSQL: statement triggers over the transition tables, as for mailboxes. They need no locks
+ * of their own: PostgreSQL fires a table's triggers for one event in name order, so the
+ * `offline_messages_count_*` ones (0004) have locked these recipients' mailboxes first, and every
+ * writer of a recipient's mailbox_senders rows holds that lock.
+ */
+const postgresMailboxSenders = [
+  `create function mailbox_senders_add() returns trigger language plpgsql as $$
+   begin
+     insert into mailbox_senders (user_id, sender_id, count)
+       select recipient_id, sender_id, count(*) from new_rows
+       group by recipient_id, sender_id order by recipient_id, sender_id
+     on conflict (user_id, sender_id) do update set count = mailbox_senders.count + excluded.count;
+     return null;
+   end $$`,
+  `create function mailbox_senders_remove() returns trigger language plpgsql as $$
+   begin
+     update mailbox_senders m set count = m.count - d.n
+       from (select recipient_id, sender_id, count(*) as n from old_rows
+             group by recipient_id, sender_id) d
+       where m.user_id = d.recipient_id and m.sender_id = d.sender_id;
+     return null;
+   end $$`,
+  `create function mailbox_senders_move() returns trigger language plpgsql as $$
+   begin
+     insert into mailbox_senders (user_id, sender_id, count)
+       select recipient_id, sender_id, sum(n) from (
+         select recipient_id, sender_id, -1 as n from old_rows
+         union all select recipient_id, sender_id, 1 as n from new_rows
+       ) d group by recipient_id, sender_id having sum(n) <> 0 order by recipient_id, sender_id
+     on conflict (user_id, sender_id) do update set count = mailbox_senders.count + excluded.count;
+     return null;
+   end $$`,
+  `create trigger offline_messages_sender_insert after insert on offline_messages
+   referencing new table as new_rows for each statement execute function mailbox_senders_add()`,
+  `create trigger offline_messages_sender_delete after delete on offline_messages
+   referencing old table as old_rows for each statement execute function mailbox_senders_remove()`,
+  `create trigger offline_messages_sender_move after update on offline_messages
+   referencing old table as old_rows new table as new_rows
+   for each statement execute function mailbox_senders_move()`,
+  `create function mailbox_senders_empty() returns trigger language plpgsql as $$
+   begin
+     update mailbox_senders set count = 0 where count <> 0;
+     return null;
+   end $$`,
+  `create trigger offline_messages_sender_truncate after truncate on offline_messages
+   for each statement execute function mailbox_senders_empty()`,
 ];

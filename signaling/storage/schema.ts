@@ -71,6 +71,24 @@ export interface GroupMembersTable {
   joined_at: number;
 }
 
+/** An invitation to a group, not yet answered: the invitee is not a member until they accept. */
+export interface GroupInvitationsTable {
+  group_id: number;
+  user_id: number;
+  inviter_id: number;
+  created_at: number;
+}
+
+/**
+ * How many offline messages each sender has waiting in each recipient's mailbox: the per-sender
+ * share is checked here. Kept by triggers on offline_messages (migration 0006), like mailboxes.
+ */
+export interface MailboxSendersTable {
+  user_id: number;
+  sender_id: number;
+  count: number;
+}
+
 export interface OfflineMessagesTable {
   /** Store order: delivery follows it. */
   seq: Generated<number>;
@@ -114,6 +132,34 @@ export interface Database {
   offline_messages: OfflineMessagesTable;
   mailboxes: MailboxesTable;
   admin_log: AdminLogTable;
+  group_invitations: GroupInvitationsTable;
+  mailbox_senders: MailboxSendersTable;
+  block_events: BlockEventsTable;
+  block_acks: BlockAcksTable;
+  nodes: NodesTable;
+}
+
+/** Every user block and unblock, in order: running nodes follow it (signaling/block-feed.ts). */
+export interface BlockEventsTable {
+  id: Generated<number>;
+  user_id: number;
+  blocked: number;
+  /** 1 when a running server made it and told the user's contacts itself; 0 from the admin CLI. */
+  contacts_told: number;
+  at: number;
+}
+
+/** A node has applied a block event (its sockets of that user are gone). */
+export interface BlockAcksTable {
+  event_id: number;
+  node: string;
+  at: number;
+}
+
+/** Running server processes, by heartbeat, so the admin CLI knows whose acknowledgement to wait for. */
+export interface NodesTable {
+  id: string;
+  seen_at: number;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -3,7 +3,14 @@
  * served by a real signaling server. Everything is done through the UI, as a person would.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import {
+  PASSWORD,
+  befriend,
+  inviteToGroup,
+  startHarness,
+  type Harness,
+  type Person,
+} from '../helpers/browser.ts';
 
 let h: Harness;
 const presenceOf = (viewer: Person, friend: string) => () =>
@@ -144,11 +151,7 @@ describe('groups', () => {
     await expect.poll(() => alice!.byTestId('conversation-title').textContent()).toBe(group);
     if (!(await alice!.byTestId('group-panel').isVisible()))
       await alice!.byTestId('toggle-members').click();
-    for (const p of [bob!, carol!]) {
-      await alice!.page.locator('#invite-member-input').fill(p.name);
-      await alice!.page.locator('#invite-member-input').press('Enter');
-      await alice!.page.locator(`[data-testid="member"][data-username="${p.name}"]`).waitFor();
-    }
+    for (const p of [bob!, carol!]) await inviteToGroup(alice!, p, group);
     await expect
       .poll(() => alice!.groupRow(group).getByTestId('row-meta').textContent())
       .toBe('3/3 online');

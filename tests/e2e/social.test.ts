@@ -3,7 +3,13 @@
  * friend, and the status a friend sees. Same harness as chat.test.ts: one browser context a person.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import {
+  befriend,
+  inviteToGroup,
+  startHarness,
+  type Harness,
+  type Person,
+} from '../helpers/browser.ts';
 
 let h: Harness;
 const member = (viewer: Person, username: string) =>
@@ -13,11 +19,10 @@ async function showMembers(p: Person): Promise<void> {
   if (!(await p.byTestId('group-panel').isVisible())) await p.byTestId('toggle-members').click();
 }
 
-async function invite(p: Person, username: string): Promise<void> {
+/** `p` invites `who` from the members panel; `who` accepts. */
+async function invite(p: Person, who: Person, group: string): Promise<void> {
   await showMembers(p);
-  await p.page.locator('#invite-member-input').fill(username);
-  await p.page.locator('#invite-member-input').press('Enter');
-  await member(p, username).waitFor();
+  await inviteToGroup(p, who, group);
 }
 
 /** `owner` creates a group (it opens) and invites `members`; returns its name. */
@@ -26,8 +31,7 @@ async function makeGroup(owner: Person, ...members: Person[]): Promise<string> {
   await owner.page.locator('#new-group-input').fill(group);
   await owner.page.locator('#new-group-input').press('Enter');
   await expect.poll(() => owner.byTestId('conversation-title').textContent()).toBe(group);
-  for (const m of members) await invite(owner, m.name);
-  for (const m of members) await m.groupRow(group).waitFor();
+  for (const m of members) await invite(owner, m, group);
   return group;
 }
 
@@ -55,8 +59,7 @@ describe('group roles', () => {
     await expect.poll(() => member(alice!, bob!.name).getAttribute('data-role')).toBe('admin');
     await expect.poll(() => member(bob!, bob!.name).getAttribute('data-role')).toBe('admin');
 
-    await invite(bob!, carol!.name);
-    await carol!.groupRow(group).waitFor();
+    await invite(bob!, carol!, group);
     // An admin may remove the plain member, but not the owner.
     expect(await member(bob!, carol!.name).getByTestId('kick-member').count()).toBe(1);
     expect(await member(bob!, alice!.name).getByTestId('kick-member').count()).toBe(0);

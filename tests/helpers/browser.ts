@@ -103,6 +103,17 @@ export async function befriend(a: Person, b: Person): Promise<void> {
   await a.friendRow(b.name).waitFor();
 }
 
+/**
+ * A group invitation through the UI: `by` (its members panel open) invites `who`, who accepts from
+ * the sidebar, and `by` sees them among the members.
+ */
+export async function inviteToGroup(by: Person, who: Person, group: string): Promise<void> {
+  await by.page.locator('#invite-member-input').fill(who.name);
+  await by.page.locator('#invite-member-input').press('Enter');
+  await who.joinGroup(group);
+  await by.page.locator(`[data-testid="member"][data-username="${who.name}"]`).waitFor();
+}
+
 export interface PersonOptions {
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
@@ -206,6 +217,15 @@ export class Person {
       .getByTestId('accept-request')
       .click();
     await this.friendRow(username).waitFor();
+  }
+
+  /** Accepts the invitation to group `name` from the sidebar; waits until the group is theirs. */
+  async joinGroup(name: string): Promise<void> {
+    await this.page
+      .locator(`[data-testid="group-invitation"][data-group="${name}"]`)
+      .getByTestId('accept-invitation')
+      .click();
+    await this.groupRow(name).waitFor();
   }
 
   friendRow(username: string): Locator {

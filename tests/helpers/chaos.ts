@@ -9,7 +9,7 @@
  * `npm run bench -- soak` (bench/suites/soak.ts), which adds a second node.
  */
 import type { ChatEngine, ConversationId } from '../../web/src/core/api.ts';
-import { browser, startEngine, type TestBrowser } from './engine.ts';
+import { browser, joinGroup, startEngine, type TestBrowser } from './engine.ts';
 import { startMain, type RunningServer } from './process.ts';
 import { eventually, sleep } from './server.ts';
 import { tcpProxy, type TcpProxy } from './tcp-proxy.ts';
@@ -125,7 +125,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const members = people.slice(0, Math.max(2, Math.ceil(people.length / 2)));
     const owner = members[0]!;
     const group = await owner.engine!.createGroup(`${tag}_g`);
-    for (const m of members.slice(1)) await joinGroup(owner.engine!, m.engine!, group.id, m.name);
+    for (const m of members.slice(1)) await joinGroup(owner.engine!, m.engine!, group.id);
     const groupConversation: ConversationId = `g:${group.id}`;
     log(`set up ${people.length} users on ${servers.length} node(s), group of ${members.length}`);
 
@@ -276,15 +276,4 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await Promise.all(people.map((p) => p.proxy.close()));
     await Promise.all(servers.map((s) => s.stop('SIGTERM')));
   }
-}
-
-/** Puts `member` in the group: the owner invites, and the member accepts. */
-async function joinGroup(
-  owner: ChatEngine,
-  member: ChatEngine,
-  groupId: number,
-  name: string,
-): Promise<void> {
-  await owner.inviteToGroup(groupId, name);
-  await eventually(() => member.social.groups.some((g) => g.id === groupId), 10_000, 'joined');
 }

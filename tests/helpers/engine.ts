@@ -167,3 +167,19 @@ export async function restartOnSamePort(server: TestServer): Promise<TestServer>
   };
   return { app, url: server.url, databaseUrl: server.databaseUrl, stop, close: stop };
 }
+
+/** `owner` invites `member`, whose engine hears the invitation and accepts it: a member now. */
+export async function joinGroup(
+  owner: ChatEngine,
+  member: ChatEngine,
+  groupId: number,
+): Promise<void> {
+  await owner.inviteToGroup(groupId, member.session.user?.username ?? '');
+  await eventually(
+    () => member.social.invitations.some((i) => i.groupId === groupId),
+    5_000,
+    'invitation',
+  );
+  await member.respondGroupInvite(groupId, true);
+  await eventually(() => member.social.groups.some((g) => g.id === groupId), 5_000, 'joined');
+}

@@ -47,12 +47,38 @@ export async function befriend(a: Person, b: Person): Promise<void> {
   ok(await call(b.socket, 'friends:respond', { username: a.username, accept: true }));
 }
 
-/** A group owned by `owner` with `members` invited in order. */
+/**
+ * `by` (the owner or a group admin) invites `p`, and `p` accepts: p is a member, and `by` has
+ * heard the join (so a test's next() on by's socket waits for what comes after).
+ */
+export async function addMember(by: Person, groupId: number, p: Person): Promise<void> {
+  ok(await call(by.socket, 'groups:invite', { groupId, username: p.username }));
+  ok(await call(p.socket, 'groups:accept', { groupId }));
+  await settle(by.socket);
+}
+
+/**
+ * `by` invites `p`, who has no live socket: p signs in (a new login) only to accept, then leaves
+ * again (the server counts them offline before this returns).
+ */
+export async function addOfflineMember(
+  server: TestServer,
+  by: Person,
+  groupId: number,
+  p: { username: string; user: { id: number } },
+): Promise<void> {
+  ok(await call(by.socket, 'groups:invite', { groupId, username: p.username }));
+  const socket = await connectSocket(server.url, (await login(server.url, p.username)).token);
+  ok(await call(socket, 'groups:accept', { groupId }));
+  socket.close();
+  await eventually(() => !server.app.presence.isOnline(p.user.id), 5_000, `${p.username} offline`);
+  await settle(by.socket);
+}
+
+/** A group owned by `owner` with `members` invited in order, each accepting. */
 export async function makeGroup(owner: Person, name: string, members: Person[] = []) {
   const group = ok(await call(owner.socket, 'groups:create', { name }));
-  for (const m of members) {
-    ok(await call(owner.socket, 'groups:invite', { groupId: group.id, username: m.username }));
-  }
+  for (const m of members) await addMember(owner, group.id, m);
   return group;
 }
 

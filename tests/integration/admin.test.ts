@@ -22,6 +22,7 @@ import {
   befriend,
   comeBack,
   expectError,
+  addOfflineMember,
   makeGroup,
   offlineUser,
   ok,
@@ -88,7 +89,7 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     const a = await user(url, uname('ann'));
     const b = await offlineUser(url, uname('bob'));
     const g1 = await makeGroup(a, 'alpha');
-    ok(await call(a.socket, 'groups:invite', { groupId: g1.id, username: b.username }));
+    await addOfflineMember(server, a, g1.id, b);
     const g2 = await makeGroup(a, 'beta');
     ok(await call(root.socket, 'admin:blockGroup', { group: 'beta', creator: a.username }));
 
@@ -182,7 +183,7 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     const m = await user(url, uname('mem'));
     const off = await offlineUser(url, uname('off'));
     const group = await makeGroup(o, 'news', [m]);
-    ok(await call(o.socket, 'groups:invite', { groupId: group.id, username: off.username }));
+    await addOfflineMember(server, o, group.id, off);
     const rootGot = collect(root.socket, 'system:message');
 
     const live = [next(o.socket, 'system:message'), next(m.socket, 'system:message')];

@@ -173,6 +173,8 @@ describe.each(DIALECTS)('accounts and sessions (%s)', (dialect) => {
       user: { id: auth.user.id, username: 'ivan', isAdmin: false },
       status: 'online',
       iceServers: [],
+      iceTtlMs: null,
+      iceTransportPolicy: 'all',
       groupMembersMax: 50,
     });
   });

@@ -39,6 +39,9 @@ const BAD_PAYLOADS: Record<ClientEvent, unknown[]> = {
     { groupId: 1, username: 'a' },
   ],
   'groups:members': [{}, { groupId: '1' }],
+  'groups:invitations': ['mine', 3],
+  'groups:accept': [{}, { groupId: '1' }, { groupId: 0 }],
+  'groups:decline': [{}, { groupId: -2 }, { groupId: [1] }],
   'offline:store': [
     {},
     { id: 'a', to: { username: 'b' } },
@@ -80,6 +83,7 @@ const BAD_PAYLOADS: Record<ClientEvent, unknown[]> = {
     { to: 'b', signal: { sdp: 'x'.repeat(LIMITS.signalMax) } },
   ],
   // Admin events answer FORBIDDEN to a non-admin before parsing; covered below with an admin.
+  'session:ice': ['x', 5, [1]],
   'admin:users': [{ onlineOnly: 'yes' }],
   'admin:groups': ['x'],
   'admin:sendUser': [

@@ -32,6 +32,8 @@ describe('bench', () => {
       'logins',
       'browser',
       'nodes',
+      'storm',
+      'bans',
       'soak',
     ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
@@ -54,6 +56,8 @@ describe('bench', () => {
       'logins',
       'browser',
       'nodes',
+      'storm',
+      'bans',
       'soak',
     ]);
 
@@ -168,6 +172,31 @@ describe('bench', () => {
       expect(r.latency.p99).toBeGreaterThan(0);
     }
     expect(nodes.p99Ratio).toBeGreaterThan(0);
+
+    // 7. Reconnect storm: ours and plain Socket.IO, every socket back, none failed.
+    type StormRow = {
+      server: string;
+      target: number;
+      connected: number;
+      failed: number;
+      ms: number;
+    };
+    const stormRows = (byName.get('storm') as { rows: StormRow[] }).rows;
+    expect(stormRows.map((r) => r.server)).toEqual(['ours', 'plain']);
+    for (const r of stormRows) {
+      expect(r.connected).toBe(r.target);
+      expect(r.failed).toBe(0);
+      expect(r.ms).toBeGreaterThan(0);
+    }
+
+    // 7. Bans from the admin CLI: every banned socket dropped, on one node and on two.
+    type BansRow = { layout: string; rounds: number; commitToDropP50: number };
+    const bans = byName.get('bans') as { rows: BansRow[] };
+    expect(bans.rows.map((r) => r.layout)).toEqual(['sqlite-1', 'postgres-2']);
+    for (const r of bans.rows) {
+      expect(r.rounds).toBeGreaterThan(0);
+      expect(Number.isFinite(r.commitToDropP50)).toBe(true);
+    }
 
     const soak = byName.get('soak') as {
       sent: number;

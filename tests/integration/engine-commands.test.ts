@@ -1,7 +1,7 @@
 /** The command language through a real engine and server. */
 import { expect, it } from 'vitest';
 import { serverPerTest, signedIn, startEngine } from '../helpers/engine.ts';
-import { eventually, register, type TestServer } from '../helpers/server.ts';
+import { eventually, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 
@@ -17,7 +17,7 @@ it('maps commands to engine calls and answers in readable lines', async () => {
     lines: ['registered and signed in as alice'],
   });
   const bob = await signedIn(server.url, 'bob');
-  await register(server.url, 'carol');
+  const carol = await signedIn(server.url, 'carol');
 
   expect(await alice.runCommand('add bob')).toEqual({
     ok: true,
@@ -29,8 +29,35 @@ it('maps commands to engine calls and answers in readable lines', async () => {
   expect(await alice.runCommand('friends')).toEqual({ ok: true, lines: ['bob (online)'] });
 
   expect((await alice.runCommand('newgroup crew')).ok).toBe(true);
-  expect((await alice.runCommand('addgroupuser 1 bob')).ok).toBe(true);
+  expect(await alice.runCommand('addgroupuser 1 bob')).toEqual({
+    ok: true,
+    lines: ['invited bob to crew; they join when they accept'],
+  });
   expect((await alice.runCommand('addgroupuser 1 carol')).ok).toBe(true);
+  // Invited is not joined: the invitees say yes with the command language, by number or by name.
+  await eventually(() => bob.engine.social.invitations.length === 1);
+  expect(await bob.engine.runCommand('groups')).toEqual({
+    ok: true,
+    lines: [
+      'no groups yet; create one with: newgroup <name>',
+      'invitations (acceptgroup <n> or declinegroup <n>):',
+      '1. crew (creator alice), invited by alice',
+    ],
+  });
+  expect(await bob.engine.runCommand('acceptgroup 1')).toMatchObject({
+    ok: true,
+    lines: ['joined crew'],
+  });
+  await eventually(() => carol.engine.social.invitations.length === 1);
+  expect((await carol.engine.runCommand('acceptgroup Crew')).ok).toBe(true);
+  expect(await carol.engine.runCommand('declinegroup crew')).toEqual({
+    ok: false,
+    message: 'no invitation to "crew"; type "groups" to list yours',
+  });
+  await carol.engine.logout();
+  await eventually(
+    async () => (await alice.runCommand('groups')).ok && alice.social.groups[0]?.online === 2,
+  );
   expect(await alice.runCommand('groups')).toEqual({
     ok: true,
     lines: ['1. crew (creator alice) 2/3 online'],

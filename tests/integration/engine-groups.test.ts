@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { EngineError } from '../../web/src/core/api.ts';
 import { AppState } from '../../web/src/state/app.svelte.ts';
-import { serverPerTest, signedIn, spyOnServer, startEngine } from '../helpers/engine.ts';
+import { joinGroup, serverPerTest, signedIn, spyOnServer, startEngine } from '../helpers/engine.ts';
 import { eventually, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -17,8 +17,7 @@ it('the owner promotes and demotes; members see the role, others may not change 
   const bob = await signedIn(server.url, 'bob');
   const carol = await signedIn(server.url, 'carol');
   const group = await alice.engine.createGroup('crew');
-  await alice.engine.inviteToGroup(group.id, 'bob');
-  await alice.engine.inviteToGroup(group.id, 'carol');
+  for (const p of [bob, carol]) await joinGroup(alice.engine, p.engine, group.id);
   const roleOf = async (username: string) =>
     (await carol.engine.groupMembers(group.id)).find((m) => m.username === username)?.role;
 

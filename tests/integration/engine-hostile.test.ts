@@ -5,7 +5,13 @@
 import wrtc from '@roamhq/wrtc';
 import Peer, { type Instance, type Options } from 'simple-peer';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { destroyEngines, findMessage, signedIn, waitForState } from '../helpers/engine.ts';
+import {
+  destroyEngines,
+  findMessage,
+  joinGroup,
+  signedIn,
+  waitForState,
+} from '../helpers/engine.ts';
 import {
   call,
   closeAllSockets,
@@ -66,7 +72,7 @@ it('drops bad frames and group messages from non-members; stamps the sender from
   await eventually(() => bob.engine.social.incoming.includes('aaron'));
   await bob.engine.respondFriend('aaron', true);
   const group = await carol.engine.createGroup('no aaron here');
-  await carol.engine.inviteToGroup(group.id, 'bob');
+  await joinGroup(carol.engine, bob.engine, group.id);
 
   const { peer: p, frames } = await rawPeer(aaron, 'bob');
   const base = { v: 1, type: 'msg', sentAt: Date.now() };

@@ -11,6 +11,7 @@ import {
   findMessage,
   restartOnSamePort,
   signedIn,
+  joinGroup,
   waitForState,
 } from '../helpers/engine.ts';
 import { closeAllSockets, eventually, startServer, type TestServer } from '../helpers/server.ts';
@@ -42,7 +43,7 @@ it('an open channel carries and acks messages while the server is down; presence
   // Carol is linked to alice only through a group, which an administrator blocks without any
   // live notice (as the admin CLI writes it): alice learns it when she reads her lists again.
   const group = await alice.engine.createGroup('crew');
-  await alice.engine.inviteToGroup(group.id, 'carol');
+  await joinGroup(alice.engine, carol.engine, group.id);
   const hello = await carol.engine.sendGroup(group.id, 'hi crew');
   await waitForState(carol.engine, `g:${group.id}`, hello.id, ['delivered']);
   expect(alice.engine.link('carol')).toBe('direct');

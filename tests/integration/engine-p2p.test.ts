@@ -7,6 +7,7 @@ import { encodeFrame } from '../../shared/peer-wire.ts';
 import {
   befriend,
   findMessage,
+  joinGroup,
   serverPerTest,
   signedIn,
   spyOnServer,
@@ -81,9 +82,14 @@ describe('engine: direct messages', () => {
     const alice = await signedIn(server.url, 'alice');
     const bob = await signedIn(server.url, 'bob');
     const carol = await signedIn(server.url, 'carol');
-    await register(server.url, 'dave'); // a member who is not online
+    const daveAuth = await register(server.url, 'dave'); // a member who is not online
     const group = await alice.engine.createGroup('crew');
-    for (const name of ['bob', 'carol', 'dave']) await alice.engine.inviteToGroup(group.id, name);
+    for (const p of [bob, carol]) await joinGroup(alice.engine, p.engine, group.id);
+    await alice.engine.inviteToGroup(group.id, 'dave');
+    const daveSocket = await connectSocket(server.url, daveAuth.token);
+    await call(daveSocket, 'groups:accept', { groupId: group.id });
+    daveSocket.close();
+    await eventually(() => !server.app.presence.isOnline(daveAuth.user.id));
     const conv = `g:${group.id}` as const;
 
     const sent = await alice.engine.sendGroup(group.id, 'hello crew');

@@ -108,6 +108,7 @@ it('a blocked group: the receiver drops what a modified client sends to it, and 
   const root = await adminUser(server, 'root');
   const group = await bob.engine.createGroup('crew');
   await bob.engine.inviteToGroup(group.id, 'aaron');
+  ok(await call(aaron, 'groups:accept', { groupId: group.id }));
   const raw = await rawPeer(aaron, 'bob');
   const conv = `g:${group.id}` as const;
 
@@ -138,10 +139,18 @@ it('a deleted group, a removed sender, a receiver who was removed: all dropped w
   const { bob, aaron } = await aaronAndBob();
   const deleted = await bob.engine.createGroup('gone soon');
   await bob.engine.inviteToGroup(deleted.id, 'aaron');
+  ok(await call(aaron, 'groups:accept', { groupId: deleted.id }));
   const kicked = await bob.engine.createGroup('aaron leaves');
   await bob.engine.inviteToGroup(kicked.id, 'aaron');
+  ok(await call(aaron, 'groups:accept', { groupId: kicked.id }));
   const theirs = ok(await call(aaron, 'groups:create', { name: 'bob leaves' }));
   ok(await call(aaron, 'groups:invite', { groupId: theirs.id, username: 'bob' }));
+  await eventually(
+    () => bob.engine.social.invitations.some((i) => i.groupId === theirs.id),
+    5_000,
+    'invitation',
+  );
+  await bob.engine.respondGroupInvite(theirs.id, true);
   await eventually(() => bob.engine.social.groups.length === 3, 5_000, 'three groups');
   const raw = await rawPeer(aaron, 'bob');
   for (const g of [deleted, kicked, theirs]) raw.peer.send(raw.msg(`ok${g.id}`, g.id));
@@ -168,6 +177,7 @@ it('a private frame from someone who is not a friend (they only share a group) i
   const aaron = await connectSocket(server.url, aaronAuth.token);
   const group = await bob.engine.createGroup('acquaintances');
   await bob.engine.inviteToGroup(group.id, 'aaron');
+  ok(await call(aaron, 'groups:accept', { groupId: group.id }));
   const raw = await rawPeer(aaron, 'bob'); // the server relays: a shared group allows a channel
 
   await expectDropped(raw, [raw.msg('private-no')], raw.msg('group-ok', group.id));
@@ -184,6 +194,7 @@ it('copies in the offline store for a group blocked, or a friendship ended, sinc
   await bob.engine.respondFriend('carol', true);
   const group = await bob.engine.createGroup('crew');
   await bob.engine.inviteToGroup(group.id, 'aaron');
+  ok(await call(aaron, 'groups:accept', { groupId: group.id }));
   await bob.engine.destroy();
   await eventually(() => !server.app.presence.isOnline(bob.engine.session.user!.id), 5_000);
 
@@ -236,6 +247,7 @@ it("a banned user's channels close on every contact's side at once, and nothing 
   // Carol knows aaron only through a group: she is told too.
   const group = await carol.engine.createGroup('with aaron');
   await carol.engine.inviteToGroup(group.id, 'aaron');
+  ok(await call(aaron, 'groups:accept', { groupId: group.id }));
   const toBob = await rawPeer(aaron, 'bob');
   const toCarol = await rawPeer(aaron, 'carol');
   await eventually(

@@ -96,16 +96,26 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     expect((await groupsOf(a)).map((g) => g.name)).toHaveLength(1);
   });
 
-  it('two invitations of one person at once: one member, one ALREADY_MEMBER', async () => {
+  it('two invitations of one person at once: one invitation, told once; then ALREADY_MEMBER', async () => {
     const o = await user(url, uname('own'));
     const b = await user(url, uname('bob'));
     const group = await makeGroup(o, 'twice');
+    const told = collect(b.socket, 'groups:invited');
     const invite = () =>
       call(o.socket, 'groups:invite', { groupId: group.id, username: b.username });
     const results = await Promise.all([invite(), invite()]);
-    const codes = results.map((r) => (r.ok ? 'ok' : r.error.code)).sort();
-    expect(codes).toEqual(['ALREADY_MEMBER', 'ok']);
+    expect(results).toEqual([
+      { ok: true, data: { groupId: group.id, username: b.username } },
+      { ok: true, data: { groupId: group.id, username: b.username } },
+    ]);
+    // Again while it waits: the same answer, and nothing new.
+    ok(await invite());
+    await settle(b.socket);
+    expect(told).toHaveLength(1);
+    expect(ok(await call(b.socket, 'groups:invitations', {}))).toHaveLength(1);
+    ok(await call(b.socket, 'groups:accept', { groupId: group.id }));
     expect(await groupsOf(b)).toMatchObject([{ id: group.id, total: 2 }]);
+    expectError(await invite(), 'ALREADY_MEMBER');
   });
 
   it('nobody owns more than ten groups, even asking twice at once for the tenth', async () => {
@@ -133,11 +143,29 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     const m = await user(url, uname('mem'));
     const group = ok(await call(o.socket, 'groups:create', { name: 'club' }));
 
-    const joined = next(o.socket, 'groups:memberChanged');
-    const told = next(adm.socket, 'groups:changed');
+    const invited = next(adm.socket, 'groups:invited');
     expect(
       await call(o.socket, 'groups:invite', { groupId: group.id, username: adm.username }),
     ).toEqual({ ok: true, data: { groupId: group.id, username: adm.username } });
+    expect(await invited).toEqual({
+      invitation: {
+        groupId: group.id,
+        name: 'club',
+        creator: o.username,
+        inviter: o.username,
+        at: expect.any(Number),
+      },
+    });
+    const joined = next(o.socket, 'groups:memberChanged');
+    const told = next(adm.socket, 'groups:changed');
+    const ended = next(adm.socket, 'groups:inviteEnded');
+    expect(ok(await call(adm.socket, 'groups:accept', { groupId: group.id }))).toMatchObject({
+      id: group.id,
+      number: 1,
+      role: 'member',
+      total: 2,
+    });
+    expect(await ended).toEqual({ groupId: group.id, reason: 'accepted' });
     expect(await told).toEqual({
       group: {
         id: group.id,
@@ -173,12 +201,15 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     expect(await Promise.all(roleSeen)).toEqual([roleChange, roleChange]);
     expect((await roleTold).group.role).toBe('admin');
 
-    const seen = [next(o.socket, 'groups:memberChanged'), next(adm.socket, 'groups:memberChanged')];
-    const invited = next(m.socket, 'groups:changed');
+    const byAdmin = next(m.socket, 'groups:invited');
     ok(await call(adm.socket, 'groups:invite', { groupId: group.id, username: m.username }));
+    expect((await byAdmin).invitation).toMatchObject({ groupId: group.id, inviter: adm.username });
+    const seen = [next(o.socket, 'groups:memberChanged'), next(adm.socket, 'groups:memberChanged')];
+    const inGroup = next(m.socket, 'groups:changed');
+    ok(await call(m.socket, 'groups:accept', { groupId: group.id }));
     const join = { groupId: group.id, username: m.username, change: 'joined', role: 'member' };
     expect(await Promise.all(seen)).toEqual([join, join]);
-    expect(await invited).toMatchObject({ group: { id: group.id, role: 'member', total: 3 } });
+    expect(await inGroup).toMatchObject({ group: { id: group.id, role: 'member', total: 3 } });
 
     expect(ok(await call(o.socket, 'groups:members', { groupId: group.id }))).toEqual([
       { username: o.username, role: 'owner', status: 'online', publicKey: null },
@@ -194,6 +225,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     const target = await user(url, uname('tgt'));
     const group = await makeGroup(o, 'strict', [m]);
     const targetTold = collect(target.socket, 'groups:changed');
+    const targetInvited = collect(target.socket, 'groups:invited');
 
     const invite = (p: Person, username: string) =>
       call(p.socket, 'groups:invite', { groupId: group.id, username });
@@ -216,6 +248,8 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     );
     await settle(target.socket);
     expect(targetTold).toEqual([]);
+    expect(targetInvited).toEqual([]);
+    expect(ok(await call(target.socket, 'groups:invitations', {}))).toEqual([]);
     expect(ok(await call(o.socket, 'groups:members', { groupId: group.id })).length).toBe(2);
   });
 
@@ -433,34 +467,41 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     expectError(await call(out.socket, 'groups:members', { groupId: -1 }), 'BAD_REQUEST');
   });
 
-  it('a group holds at most groupMembersMax members', async () => {
+  it('a group holds at most groupMembersMax members: invitations wait, accepting takes a place', async () => {
     small = await startServer(dialect, { groupMembersMax: 3 });
     const o = await user(small.url, 'own');
-    const [b, c, d] = [
+    const [b, c, d, e] = [
       await user(small.url, 'bee'),
       await user(small.url, 'cee'),
       await user(small.url, 'dee'),
+      await user(small.url, 'eee'),
     ];
-    const group = await makeGroup(o, 'tiny', [b, c]);
-    const dTold = collect(d.socket, 'groups:changed');
-    const full = await call(o.socket, 'groups:invite', { groupId: group.id, username: d.username });
-    expectError(full, 'GROUP_FULL');
-    await settle(d.socket);
-    expect(dTold).toEqual([]);
-    expect(await groupsOf(o)).toMatchObject([{ total: 3 }]);
-    // Two invitations at once for the last place: one gets it.
-    ok(await call(c.socket, 'groups:leave', { groupId: group.id }));
+    const group = await makeGroup(o, 'tiny', [b]);
+    // Invitations do not count as members: three may wait for the one place left.
+    for (const p of [c, d, e])
+      ok(await call(o.socket, 'groups:invite', { groupId: group.id, username: p.username }));
+    const extraUser = await user(small.url, 'fff');
+    expectError(
+      await call(o.socket, 'groups:invite', { groupId: group.id, username: extraUser.username }),
+      'GROUP_FULL',
+    );
+    // Two acceptances at once for the last place: one gets it; the other keeps the invitation.
     const results = await Promise.all(
-      [c, d].map((p) =>
-        call(o.socket, 'groups:invite', { groupId: group.id, username: p.username }),
-      ),
+      [c, d].map((p) => call(p.socket, 'groups:accept', { groupId: group.id })),
     );
     expect(results.map((r) => (r.ok ? 'ok' : r.error.code)).sort()).toEqual(['GROUP_FULL', 'ok']);
     expect(await groupsOf(o)).toMatchObject([{ total: 3 }]);
-    const winner = results[0]!.ok ? c : d;
-    ok(await call(winner.socket, 'groups:leave', { groupId: group.id }));
+    const [winner, loser] = results[0]!.ok ? [c, d] : [d, c];
+    expect(ok(await call(loser.socket, 'groups:invitations', {}))).toHaveLength(1);
+    expect(await groupsOf(loser)).toEqual([]);
+    // A full group takes no new invitation either.
+    expectError(
+      await call(o.socket, 'groups:invite', { groupId: group.id, username: extraUser.username }),
+      'GROUP_FULL',
+    );
     // A place freed is a place to fill.
-    ok(await call(o.socket, 'groups:invite', { groupId: group.id, username: d.username }));
-    expect(await groupsOf(d)).toMatchObject([{ id: group.id, total: 3, role: 'member' }]);
+    ok(await call(winner.socket, 'groups:leave', { groupId: group.id }));
+    ok(await call(loser.socket, 'groups:accept', { groupId: group.id }));
+    expect(await groupsOf(loser)).toMatchObject([{ id: group.id, total: 3, role: 'member' }]);
   });
 });

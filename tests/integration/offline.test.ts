@@ -35,6 +35,7 @@ import {
   comeBack,
   expectError,
   goOffline,
+  addOfflineMember,
   makeGroup,
   manualClock,
   offlineUser,
@@ -236,9 +237,7 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
     const off1 = await offlineUser(url, uname('off'));
     const off2 = await offlineUser(url, uname('off'));
     const group = await makeGroup(sender, 'fanout', [online]);
-    for (const p of [off1, off2]) {
-      ok(await call(sender.socket, 'groups:invite', { groupId: group.id, username: p.username }));
-    }
+    for (const p of [off1, off2]) await addOfflineMember(server, sender, group.id, p);
     const onlineGot = collect(online.socket, 'offline:available');
 
     expect(await storeGroup(sender, 'g-1', group.id)).toEqual({
@@ -273,7 +272,7 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
     const off = await offlineUser(url, uname('off'));
     await befriend(sender, on);
     const group = await makeGroup(sender, 'targets', [on]);
-    ok(await call(sender.socket, 'groups:invite', { groupId: group.id, username: off.username }));
+    await addOfflineMember(server, sender, group.id, off);
     const to = (target: unknown, id: string) =>
       call(sender.socket, 'offline:store', {
         id,
@@ -333,7 +332,7 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
     const o = await user(url, uname('own'));
     const off = await offlineUser(url, uname('off'));
     const group = await makeGroup(o, 'silenced');
-    ok(await call(o.socket, 'groups:invite', { groupId: group.id, username: off.username }));
+    await addOfflineMember(server, o, group.id, off);
     ok(await call(root.socket, 'admin:blockGroup', { group: 'silenced', creator: o.username }));
     expectError(await storeGroup(o, 'b-1', group.id), 'GROUP_BLOCKED');
     expect(await server.app.services.offline.waiting(off.user.id)).toBe(0);
@@ -362,7 +361,7 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
     const stranger = await offlineUser(url, uname('str'));
     const off = await offlineUser(url, uname('off'));
     const group = await makeGroup(a, 'batch');
-    ok(await call(a.socket, 'groups:invite', { groupId: group.id, username: off.username }));
+    await addOfflineMember(server, a, group.id, off);
     const res = ok(
       await call(a.socket, 'offline:storeMany', {
         items: [
@@ -547,7 +546,7 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
     const stranger = await offlineUser(extra.url, uname('str'));
     for (const p of [b, c]) await befriend(a, p);
     const group = await makeGroup(a, 'counted', [c]);
-    ok(await call(a.socket, 'groups:invite', { groupId: group.id, username: d.username }));
+    await addOfflineMember(extra, a, group.id, d);
     await goOffline(extra, b);
     await goOffline(extra, c);
     await expectMailboxesRight(extra);
@@ -663,8 +662,7 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
     // A group message skips the full mailbox and still reaches a member with room.
     const e = await offlineUser(extra.url, uname('eve'));
     const group = await makeGroup(a, 'limits');
-    for (const m of [to, e.username])
-      ok(await call(a.socket, 'groups:invite', { groupId: group.id, username: m }));
+    for (const m of [b, e]) await addOfflineMember(extra, a, group.id, m);
     expect(ok(await storeGroup(a, 'g1', group.id)).copies).toBe(1);
     expectError(
       await call(a.socket, 'offline:store', {
@@ -729,6 +727,18 @@ describe.each(DIALECTS)('offline store (%s)', (dialect) => {
 
     extra = await startServer(dialect, { offlineMaxPerUser: 3 }, database);
     await expectMailboxesRight(extra);
+    // Migration 0009 counted each sender's share of what was already waiting.
+    const shares = await extra.app.store.db
+      .selectFrom('mailbox_senders as s')
+      .innerJoin('users as r', 'r.id', 's.user_id')
+      .innerJoin('users as f', 'f.id', 's.sender_id')
+      .select(['r.username as recipient', 'f.username as sender', 's.count'])
+      .orderBy('r.username')
+      .execute();
+    expect(shares).toEqual([
+      { recipient: 'mig_bob', sender: 'mig_ann', count: 3 },
+      { recipient: 'mig_cat', sender: 'mig_ann', count: 1 },
+    ]);
     const userId = async (name: string) => (await login(extra!.url, name)).user.id;
     const offline = extra.app.services.offline;
     expect(await offline.waiting(await userId('mig_bob'))).toBe(3);

@@ -10,6 +10,7 @@ import type {
   AdminUser,
   FriendInfo,
   GroupInfo,
+  GroupInvitation,
   GroupMember,
   PublicUser,
   SessionEndReason,
@@ -88,6 +89,8 @@ export interface SocialState {
   outgoing: string[];
   /** The user's groups in the server's order; `number` is the spec's local number. */
   groups: GroupInfo[];
+  /** Invitations to groups waiting for my answer, oldest first (I am not a member yet). */
+  invitations: GroupInvitation[];
 }
 
 /** What a typed command produced: lines to show in the conversation as a local notice. */
@@ -126,7 +129,10 @@ export interface ChatEngine {
   removeFriend(username: string): Promise<void>;
   createGroup(name: string): Promise<GroupInfo>;
   deleteGroup(groupId: number): Promise<void>;
+  /** Invites a user: they join when they accept (see `respondGroupInvite`). */
   inviteToGroup(groupId: number, username: string): Promise<void>;
+  /** Accepts (joins the group) or declines an invitation of mine. */
+  respondGroupInvite(groupId: number, accept: boolean): Promise<void>;
   kickFromGroup(groupId: number, username: string): Promise<void>;
   leaveGroup(groupId: number): Promise<void>;
   /** Owner only: make a member a group admin (may invite and remove plain members), or undo it. */

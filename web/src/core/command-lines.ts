@@ -1,6 +1,6 @@
 /** How command results read: the spec's list formats and delivery outcomes as text lines. */
 import { COMMANDS, helpFor } from '../../../shared/commands.ts';
-import type { GroupInfo } from '../../../shared/events.ts';
+import type { GroupInfo, GroupInvitation } from '../../../shared/events.ts';
 import type { ChatMessage, SocialState } from './api.ts';
 
 /** The spec's format: `1. name (creator alice) 2/5 online`. */
@@ -21,6 +21,17 @@ export function friendLines(social: SocialState): string[] {
     lines.push(`requests from: ${social.incoming.join(', ')} (accept <username>)`);
   if (social.outgoing.length > 0) lines.push(`waiting for: ${social.outgoing.join(', ')}`);
   return lines;
+}
+
+/** Invitations waiting, numbered for `acceptgroup <n>` / `declinegroup <n>`. */
+export function invitationLines(invitations: GroupInvitation[]): string[] {
+  if (invitations.length === 0) return [];
+  return [
+    'invitations (acceptgroup <n> or declinegroup <n>):',
+    ...invitations.map(
+      (i, k) => `${k + 1}. ${i.name} (creator ${i.creator}), invited by ${i.inviter}`,
+    ),
+  ];
 }
 
 export function describe(m: ChatMessage, to: string): string {

@@ -3,7 +3,7 @@
  * intent, this maps each intent to engine calls and describes the result in readable lines.
  */
 import { parseCommand, type Intent } from '../../../shared/commands.ts';
-import type { GroupInfo } from '../../../shared/events.ts';
+import type { GroupInfo, GroupInvitation } from '../../../shared/events.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import {
   EngineError,
@@ -12,7 +12,7 @@ import {
   type CommandOutcome,
   type ConversationId,
 } from './api.ts';
-import { describe, friendLines, groupLine, help } from './command-lines.ts';
+import { describe, friendLines, groupLine, help, invitationLines } from './command-lines.ts';
 import { groupConversation, privateConversation } from './ids.ts';
 
 export interface CommandContext {
@@ -55,6 +55,22 @@ async function groupByNumber(ctx: CommandContext, n: number): Promise<GroupInfo>
     });
   }
   return group;
+}
+
+/** An invitation of mine by its number in the `groups` listing, or by the group's name. */
+function invitationFor(engine: ChatEngine, ref: number | string): GroupInvitation {
+  const list = engine.social.invitations;
+  const found =
+    typeof ref === 'number'
+      ? list[ref - 1]
+      : list.find((i) => i.name.toLowerCase() === ref.toLowerCase());
+  if (!found) {
+    throw new EngineError({
+      code: 'NOT_FOUND',
+      message: `no invitation ${typeof ref === 'number' ? `number ${ref}` : `to "${ref}"`}; type "groups" to list yours`,
+    });
+  }
+  return found;
 }
 
 async function run(ctx: CommandContext, intent: Intent): Promise<CommandOutcome> {
@@ -113,7 +129,16 @@ async function run(ctx: CommandContext, intent: Intent): Promise<CommandOutcome>
     case 'addgroupuser': {
       const g = await groupByNumber(ctx, intent.group);
       await engine.inviteToGroup(g.id, intent.username);
-      return ok([`added ${intent.username} to ${g.name}`]);
+      return ok([`invited ${intent.username} to ${g.name}; they join when they accept`]);
+    }
+    case 'acceptgroup':
+    case 'declinegroup': {
+      const inv = invitationFor(engine, intent.invitation);
+      const accept = intent.kind === 'acceptgroup';
+      await engine.respondGroupInvite(inv.groupId, accept);
+      return accept
+        ? ok([`joined ${inv.name}`], { openConversation: groupConversation(inv.groupId) })
+        : ok([`declined the invitation to ${inv.name}`]);
     }
     case 'delgroupuser': {
       const g = await groupByNumber(ctx, intent.group);
@@ -127,11 +152,12 @@ async function run(ctx: CommandContext, intent: Intent): Promise<CommandOutcome>
     }
     case 'groups': {
       const groups = await ctx.refreshGroups();
-      return ok(
-        groups.length === 0
+      return ok([
+        ...(groups.length === 0
           ? ['no groups yet; create one with: newgroup <name>']
-          : groups.map((g) => groupLine(g, g.number)),
-      );
+          : groups.map((g) => groupLine(g, g.number))),
+        ...invitationLines(engine.social.invitations),
+      ]);
     }
     case 'send': {
       const m = await engine.sendPrivate(intent.username, intent.text);

@@ -9,6 +9,7 @@ import { runCommand } from './commands.ts';
 import { createCore } from './core.ts';
 import { Emitter } from './emitter.ts';
 import { History } from './history.ts';
+import { IceKeeper } from './ice.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
 import { Session } from './session.ts';
@@ -43,6 +44,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     ready: (data) => onReady(data),
     changed: (state) => emit({ type: 'session', session: state }),
     signedOut: () => {
+      ice.stop();
       peers.closeAll();
       core.signedOut();
       history?.close();
@@ -53,6 +55,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     wrtc: options.wrtc,
     idleCloseMs: options.idleCloseMs,
     connectTimeoutMs: Math.max(options.directTimeoutMs * 3, 15_000),
+    iceTransportPolicy: options.iceTransportPolicy,
     me: () => session.state.user?.username ?? '',
     sendSignal: async (to, signal) => {
       await session.request('signal:send', { to, signal });
@@ -60,6 +63,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     onFrame: (from, frame) => core.onFrame(from, frame),
     onLink: (username, link) => emit({ type: 'link', username, link }),
   });
+  const ice = new IceKeeper(session, peers);
   const core = createCore({
     server: session,
     peers,
@@ -89,7 +93,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       history?.close();
       history = await History.open(me, options);
     }
-    peers.setIceServers(data.iceServers);
+    ice.apply(data);
     await core.signedIn();
     void reconcile();
     conversationsChanged();
@@ -141,6 +145,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     createGroup: (name) => social.createGroup(name),
     deleteGroup: (groupId) => social.deleteGroup(groupId),
     inviteToGroup: (groupId, username) => social.inviteToGroup(groupId, username),
+    respondGroupInvite: (groupId, accept) => social.respondGroupInvite(groupId, accept),
     kickFromGroup: (groupId, username) => social.kickFromGroup(groupId, username),
     leaveGroup: (groupId) => social.leaveGroup(groupId),
     setGroupRole: (groupId, username, role) => social.setGroupRole(groupId, username, role),
@@ -199,6 +204,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       if (conversationsTimer !== null) clearTimeout(conversationsTimer);
       conversationsTimer = null;
       session.close();
+      ice.stop();
       peers.closeAll();
       history?.close();
       history = null;

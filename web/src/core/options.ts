@@ -3,6 +3,7 @@
  * WebRTC, IndexedDB, localStorage) and in Node tests (@roamhq/wrtc, fake-indexeddb, memory).
  */
 import type { Options as PeerOptions } from 'simple-peer';
+import type { IceTransportPolicy } from '../../../shared/events.ts';
 
 export interface TokenStore {
   get(): string | null;
@@ -26,6 +27,8 @@ export interface EngineOptions {
   idleCloseMs?: number;
   /** How long to wait for the server to answer one request. Default 10000. */
   requestTimeoutMs?: number;
+  /** 'relay' sends everything through TURN; default: what the server's `session:ready` says. */
+  iceTransportPolicy?: IceTransportPolicy;
 }
 
 export interface ResolvedOptions extends EngineOptions {

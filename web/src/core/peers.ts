@@ -7,7 +7,7 @@
  * its signals, so a late answer or candidate for a replaced connection is recognised and dropped.
  */
 import Peer, { type Options as PeerOptions, type SignalData } from 'simple-peer';
-import type { IceServer } from '../../../shared/events.ts';
+import type { IceServer, IceTransportPolicy } from '../../../shared/events.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import {
   encodeFrame,
@@ -35,6 +35,7 @@ export interface PeerConnection {
 export type PeerFactory = (options: {
   initiator: boolean;
   iceServers: IceServer[];
+  iceTransportPolicy: IceTransportPolicy;
 }) => PeerConnection;
 
 export interface PeersDeps {
@@ -44,6 +45,8 @@ export interface PeersDeps {
   idleCloseMs: number;
   /** A connection that has not opened after this long is given up (the other side vanished). */
   connectTimeoutMs: number;
+  /** Forces a policy whatever the server says (an operator or a test forcing TURN relay). */
+  iceTransportPolicy?: IceTransportPolicy | undefined;
   me(): string;
   sendSignal(to: string, signal: PeerSignal): Promise<void>;
   onFrame(from: string, frame: PeerFrame): void;
@@ -95,11 +98,18 @@ interface Link {
 export class Peers implements PeerChannels {
   readonly #links = new Map<string, Link>();
   #iceServers: IceServer[] = [];
+  #policy: IceTransportPolicy = 'all';
 
   constructor(private readonly deps: PeersDeps) {}
 
-  setIceServers(servers: IceServer[]): void {
+  /**
+   * Used by connections opened from now on; an open one keeps the TURN allocation it has (TURN
+   * credentials are checked when an allocation is made and refreshed, so a fresh set is handed out
+   * well before the old one expires; see the engine's refresh).
+   */
+  setIce(servers: IceServer[], policy: IceTransportPolicy): void {
     this.#iceServers = servers;
+    this.#policy = this.deps.iceTransportPolicy ?? policy;
   }
 
   link(username: string): LinkState {
@@ -237,11 +247,11 @@ export class Peers implements PeerChannels {
     return link;
   }
 
-  #simplePeer: PeerFactory = ({ initiator, iceServers }) =>
+  #simplePeer: PeerFactory = ({ initiator, iceServers, iceTransportPolicy }) =>
     new Peer({
       initiator,
       trickle: true,
-      config: { iceServers },
+      config: { iceServers, iceTransportPolicy },
       // Frames reach 'data' as the channel delivered them: without object mode, simple-peer's
       // stream turns every text frame into a Buffer (a JS UTF-8 encoder in the browser), which
       // parseFrame then decodes again: ~40-50 µs of CPU per 1 KB frame.
@@ -251,7 +261,11 @@ export class Peers implements PeerChannels {
 
   #createPeer(link: Link, initiator: boolean): PeerConnection {
     const create = this.deps.createPeer ?? this.#simplePeer;
-    const peer = create({ initiator, iceServers: this.#iceServers });
+    const peer = create({
+      initiator,
+      iceServers: this.#iceServers,
+      iceTransportPolicy: this.#policy,
+    });
     const current = () => !link.closed && link.peer === peer;
     peer.on('signal', (data: SignalData) => {
       if (current()) this.#signal(link, signals.data(link.sid, { ...data }));

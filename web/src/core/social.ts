@@ -16,7 +16,7 @@ export interface SocialHooks {
 }
 
 export class Social {
-  state: SocialState = { friends: [], incoming: [], outgoing: [], groups: [] };
+  state: SocialState = { friends: [], incoming: [], outgoing: [], groups: [], invitations: [] };
   readonly #members = new Map<number, { members: GroupMember[] }>();
   /** Counts cache drops, so a list read across one is not kept. */
   #membersDropped = 0;
@@ -61,6 +61,15 @@ export class Social {
     };
     session.on('groups:changed', ({ group }) => groupsChanged(group.id));
     session.on('groups:removed', ({ groupId }) => groupsChanged(groupId));
+    session.on('groups:invited', ({ invitation }) => {
+      this.#set({
+        invitations: [
+          ...this.state.invitations.filter((i) => i.groupId !== invitation.groupId),
+          invitation,
+        ],
+      });
+    });
+    session.on('groups:inviteEnded', ({ groupId }) => this.#dropInvitation(groupId));
     session.on('groups:memberChanged', ({ groupId, username, change, role }) => {
       // A role change keeps the cached list (only one member's badge moved); joins and leaves drop it.
       const cached = this.#members.get(groupId);
@@ -83,12 +92,13 @@ export class Social {
 
   /** The server's list, loaded now; `number` is the spec's 1-based local number. */
   async refresh(): Promise<void> {
-    const [friends, groups] = await Promise.all([
+    const [friends, groups, invitations] = await Promise.all([
       this.session.request('friends:list', {}),
       this.session.request('groups:list', {}),
+      this.session.request('groups:invitations', {}),
     ]);
     this.#dropMembers();
-    this.#set({ ...friends, groups });
+    this.#set({ ...friends, groups, invitations });
   }
 
   async refreshGroups(): Promise<GroupInfo[]> {
@@ -116,7 +126,7 @@ export class Social {
     if (this.#groupsTimer) clearTimeout(this.#groupsTimer);
     this.#groupsTimer = null;
     this.#dropMembers();
-    this.#set({ friends: [], incoming: [], outgoing: [], groups: [] });
+    this.#set({ friends: [], incoming: [], outgoing: [], groups: [], invitations: [] });
   }
 
   async addFriend(username: string): Promise<void> {
@@ -159,6 +169,17 @@ export class Social {
     await this.session.request('groups:invite', { groupId, username });
     this.#members.delete(groupId);
     await this.refreshGroups();
+  }
+
+  async respondGroupInvite(groupId: number, accept: boolean): Promise<void> {
+    await this.session.request(accept ? 'groups:accept' : 'groups:decline', { groupId });
+    this.#dropInvitation(groupId);
+    if (accept) await this.refreshGroups();
+  }
+
+  #dropInvitation(groupId: number): void {
+    if (!this.state.invitations.some((i) => i.groupId === groupId)) return;
+    this.#set({ invitations: this.state.invitations.filter((i) => i.groupId !== groupId) });
   }
 
   async kickFromGroup(groupId: number, username: string): Promise<void> {

@@ -207,6 +207,8 @@ export class AppState {
   addFriend = (username: string) => this.engine.addFriend(username);
   respondFriend = (username: string, accept: boolean) =>
     this.engine.respondFriend(username, accept);
+  respondGroupInvite = (groupId: number, accept: boolean) =>
+    this.engine.respondGroupInvite(groupId, accept);
   removeFriend = (username: string) => this.engine.removeFriend(username);
   createGroup = (name: string) => this.engine.createGroup(name);
   deleteGroup = (groupId: number) => this.engine.deleteGroup(groupId);
