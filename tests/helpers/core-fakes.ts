@@ -144,6 +144,9 @@ export class FakeServer {
         return [...this.#groups.values()]
           .filter((g) => g.members.has(me))
           .map((g, i) => this.#groupInfo(g, me, i + 1));
+      // Invitations are the server's business; these fakes put members in groups directly.
+      case 'groups:invitations':
+        return [];
       case 'groups:members': {
         const group = this.#groups.get(payload.groupId as number);
         if (!group?.members.has(me)) throw refuse('NOT_MEMBER', 'you are not in this group');
