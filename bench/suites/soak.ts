@@ -47,6 +47,7 @@ export async function soak(opts: Options): Promise<SuiteResult> {
     fmtInt(result.sent),
     fmtInt(result.expected),
     fmtInt(result.lost),
+    fmtInt(result.refused.length),
     fmtInt(result.duplicates),
     fmtInt(result.outOfOrder),
     `${result.faults.socketDrops} / ${result.faults.reloads} / ${result.faults.serverKills}`,
@@ -65,6 +66,7 @@ export async function soak(opts: Options): Promise<SuiteResult> {
       'messages',
       'deliveries expected',
       'lost',
+      'refused',
       'shown twice',
       'out of order',
       'drops / reloads / SIGKILLs',
@@ -73,6 +75,7 @@ export async function soak(opts: Options): Promise<SuiteResult> {
     rows: [row],
     notes: [
       `goal: 0 lost, 0 shown twice, 0 out of order; measured ${result.lost}, ${result.duplicates}, ${result.outOfOrder}`,
+      ...result.refused.slice(0, 5).map((r) => `refused: ${r}`),
     ],
     data: result as unknown as Record<string, unknown>,
     wallMs: performance.now() - t0,

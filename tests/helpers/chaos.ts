@@ -39,6 +39,8 @@ export interface ChaosResult {
   /** (message, recipient) pairs expected. */
   expected: number;
   lost: number;
+  /** Sends the engine refused outright (an error for the user rather than a silent loss). */
+  refused: string[];
   /** Messages that appear more than once in one history. */
   duplicates: number;
   /** Pairs of one sender's messages that a recipient's history shows in the other order. */
@@ -169,6 +171,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     };
 
     const expectations: Expectation[] = [];
+    const refused: string[] = [];
     const seqOf = new Map<string, number>();
     const trafficStart = Date.now();
     for (let n = 0; n < options.messages; n++) {
@@ -197,7 +200,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       const toGroup = inGroup && rand() < options.groupShare;
       if (toGroup) {
         const text = `${sender.name} to the group, #${seq}`;
-        const message = await sender.engine!.sendGroup(group.id, text);
+        const message = await sender.engine!.sendGroup(group.id, text).catch((err: unknown) => {
+          refused.push(`${text}: ${(err as Error).message}`);
+          return null;
+        });
+        if (!message) continue;
         expectations.push({
           id: message.id,
           from: sender.name,
@@ -209,7 +216,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       } else {
         const to = pick(friendsOf.get(sender.name)!);
         const text = `${sender.name} to ${to}, #${seq}`;
-        const message = await sender.engine!.sendPrivate(to, text);
+        const message = await sender.engine!.sendPrivate(to, text).catch((err: unknown) => {
+          refused.push(`${text}: ${(err as Error).message}`);
+          return null;
+        });
+        if (!message) continue;
         expectations.push({
           id: message.id,
           from: sender.name,
@@ -265,6 +276,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       sent: expectations.length,
       expected: expectations.reduce((n, e) => n + e.to.length, 0),
       lost,
+      refused,
       duplicates,
       outOfOrder,
       faults: done,

@@ -202,6 +202,7 @@ describe('bench', () => {
       sent: number;
       expected: number;
       lost: number;
+      refused: string[];
       duplicates: number;
       outOfOrder: number;
       faults: Record<string, number>;
@@ -210,5 +211,6 @@ describe('bench', () => {
     expect(soak.expected).toBeGreaterThanOrEqual(soak.sent);
     expect(soak.faults).toEqual({ socketDrops: 2, reloads: 1, serverKills: 1 });
     expect([soak.lost, soak.duplicates, soak.outOfOrder]).toEqual([0, 0, 0]);
+    expect(soak.refused).toEqual([]);
   });
 });

@@ -33,6 +33,7 @@ it(
       log: process.env.TEST_LOG_LEVEL ? (line) => console.log(line) : undefined,
     });
     expect(result.faults).toEqual({ socketDrops: 4, reloads: 2, serverKills: 1 });
+    expect(result.refused).toEqual([]);
     expect(result.sent).toBe(200);
     expect({
       lost: result.lost,

@@ -6,7 +6,7 @@
  */
 import type { PeerFrame } from '../../../shared/peer-wire.ts';
 import type { PresenceStatus } from '../../../shared/limits.ts';
-import type { ChatMessage, SocialState } from './api.ts';
+import type { ChatMessage, EngineError, SocialState } from './api.ts';
 import { Delivery } from './delivery.ts';
 import type { History } from './history.ts';
 import { Inbox } from './inbox.ts';
@@ -14,6 +14,9 @@ import type { PeerChannels } from './peers.ts';
 import { Relationships } from './relationships.ts';
 import type { ServerLink } from './session.ts';
 import { Social } from './social.ts';
+
+/** How often a sign-in asks for its lists before it gives up until the next one. */
+const SETUP_ATTEMPTS = 5;
 
 export interface CoreDeps {
   server: ServerLink;
@@ -74,6 +77,24 @@ export function createCore(deps: CoreDeps): Core {
     inbox.onSystem(message).catch(() => undefined);
   });
 
+  /**
+   * The lists a sign-in starts from, asked again until the server answers them: a view loaded from
+   * a failed answer (a rate limit after a reconnect, a timeout) would refuse every group message
+   * until the next sign-in. A rate limit says how long to wait; anything else waits a second.
+   */
+  async function refreshSocial(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await social.refresh();
+      } catch (err) {
+        if (!deps.server.connected || attempt >= SETUP_ATTEMPTS) throw err;
+        const retryAfter = (err as EngineError).wire?.details?.retryAfterMs;
+        const wait = typeof retryAfter === 'number' ? retryAfter : 1_000;
+        await new Promise((r) => setTimeout(r, Math.min(wait, 10_000)));
+      }
+    }
+  }
+
   return {
     social,
     relationships,
@@ -88,7 +109,7 @@ export function createCore(deps: CoreDeps): Core {
     async signedIn() {
       relationships.beginLoad();
       try {
-        await social.refresh();
+        await refreshSocial();
       } finally {
         relationships.loaded(social.state.groups);
       }
