@@ -164,9 +164,10 @@ export function apiHandler(deps: {
         sendJson(res, 200, { ok: true, data: { status: 'ok', store: store.dialect } });
       } catch (err) {
         logger.error({ err }, 'health check: store unreachable');
+        // 503, not INTERNAL's 500: a probe tells "down" from "broken".
         sendJson(res, 503, {
           ok: false,
-          error: { code: 'INTERNAL', message: 'store unreachable' },
+          error: new AppError('INTERNAL', 'store unreachable').toWire(),
         });
       }
       return true;

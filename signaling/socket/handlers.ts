@@ -181,10 +181,8 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
     logger.warn({ event: name, user: socket.data.username }, 'unknown event');
     socket.emit('error:unknownEvent', { event: name });
     if (typeof ack === 'function') {
-      (ack as (res: Ack<never>) => void)({
-        ok: false,
-        error: { code: 'UNKNOWN_EVENT', message: `unknown event "${name}"` },
-      });
+      const error = new AppError('UNKNOWN_EVENT', `unknown event "${name}"`).toWire();
+      (ack as (res: Ack<never>) => void)({ ok: false, error });
     }
   }
 
