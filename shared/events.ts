@@ -44,6 +44,18 @@ export interface SessionReady extends IceConfig {
   groupMembersMax: number;
 }
 
+/**
+ * What a refused Socket.IO handshake carries. The client's `connect_error` is an `Error` whose
+ * `message` is the error's code and whose `data` is the catalogued error itself:
+ * `UNAUTHENTICATED` (no token, or a dead one: sign in again), `RATE_LIMITED` (too many handshakes
+ * from this address; `details.retryAfterMs`) or `INTERNAL`. A `connect_error`
+ * without `data` is a transport failure, which Socket.IO retries by itself.
+ */
+export interface ConnectRefusal {
+  message: WireError['code'];
+  data: WireError;
+}
+
 export type SessionEndReason = 'elsewhere' | 'blocked' | 'logout' | 'replaced';
 
 export interface FriendInfo {

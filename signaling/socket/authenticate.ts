@@ -5,7 +5,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
-import type { ClientToServer, ServerToClient, SocketData } from '../../shared/events.ts';
+import type {
+  ClientToServer,
+  ConnectRefusal,
+  ServerToClient,
+  SocketData,
+} from '../../shared/events.ts';
 import { AppError, type WireError } from '../../shared/errors.ts';
 import type { ClientAddressOf } from '../client-address.ts';
 import { toWire } from '../errors.ts';
@@ -30,9 +35,13 @@ function forgetHandshake(hs: ChatSocket['handshake']): void {
   hs.time = '';
 }
 
-/** A refused handshake: the client's `connect_error` gets the catalogued error as `data`. */
-function refusal(error: WireError): Error {
-  return Object.assign(new Error(error.code), { data: error });
+/**
+ * Every refused handshake goes through here: Socket.IO sends the error's `message` and `data` to
+ * the client as its `connect_error` (shared/events.ts, ConnectRefusal).
+ */
+function refusal(error: WireError): Error & ConnectRefusal {
+  const refused: ConnectRefusal = { message: error.code, data: error };
+  return Object.assign(new Error(refused.message), refused);
 }
 
 export function authenticateSockets(
