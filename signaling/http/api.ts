@@ -194,8 +194,7 @@ export function apiHandler(deps: {
             'UNAUTHENTICATED',
             'send an admin token as "Authorization: Bearer <token>"',
           );
-        if (user.is_admin !== 1) throw new AppError('FORBIDDEN', 'only administrators can do that');
-        admin = { id: user.id, username: user.username };
+        admin = await auth.requireAdmin(user.id);
       }
       const params = (route.path.exec(url.pathname) ?? []).slice(1);
       const data = await route.handle({ req, url, params, ip, body: () => readJson(req) }, admin);

@@ -155,9 +155,7 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
     try {
       // Per user, not per socket: a reconnect must not refill the budget.
       await events.consume(budgetKey(me));
-      if (binding.admin && !(await services.auth.isAdmin(me.userId))) {
-        throw new AppError('FORBIDDEN', 'only administrators can do that');
-      }
+      if (binding.admin) await services.auth.requireAdmin(me.userId);
       const parsed = binding.schema.safeParse(payload);
       if (!parsed.success) throw badRequest(parsed.error);
       const data = await binding.run(parsed.data as never, me);
