@@ -237,7 +237,11 @@ export interface ServerToClient {
 
   signal: (data: { from: string; signal: Record<string, unknown> }) => void;
 
-  /** Messages are waiting in the offline store: pull them with `offline:pull`. */
+  /**
+   * Messages are waiting in the offline store: pull them with `offline:pull`. Sent right after
+   * `session:ready` with the total when the mailbox is not empty, and while connected with how
+   * many were just stored.
+   */
   'offline:available': (data: { count: number }) => void;
 
   'system:message': (data: SystemMessage) => void;

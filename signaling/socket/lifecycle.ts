@@ -1,6 +1,7 @@
 /**
  * A connection's life once authenticated: its handlers, its user room, one live session per user,
- * presence in and out, and `session:ready` once the user counts as online.
+ * presence in and out, and `session:ready` once the user counts as online (with
+ * `offline:available` behind it when mail is waiting).
  */
 import type { Logger } from 'pino';
 import type { Server } from 'socket.io';
@@ -46,7 +47,8 @@ export function runConnections(
     socket.on('disconnect', onDisconnect);
     services.presence
       .connected(userId, username, socket.id)
-      .then(() => {
+      .then(() => services.offline.waiting(userId))
+      .then((waiting) => {
         if (!socket.connected) return;
         socket.emit('session:ready', {
           user: { id: userId, username, isAdmin: socket.data.isAdmin },
@@ -54,7 +56,10 @@ export function runConnections(
           ...services.ice.forUser(userId),
           groupMembersMax: config.groupMembersMax,
         });
+        // Mail stored while they were away: the total, right behind session:ready, so a client
+        // knows to pull without asking (and an answer to anything it sends comes after this).
+        if (waiting > 0) socket.emit('offline:available', { count: waiting });
       })
-      .catch((err: unknown) => logger.error({ err }, 'presence update failed'));
+      .catch((err: unknown) => logger.error({ err }, 'session start failed'));
   });
 }

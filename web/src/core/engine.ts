@@ -100,7 +100,12 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
 
   session.on('signal', ({ from, signal }) => peers.onSignal(from, signal));
   session.on('relation:ended', ({ username }) => peers.close(username, 'relation ended'));
-  session.on('offline:available', () => void inbox.pullOffline());
+  // Only once ready: the server also sends it right behind session:ready, and a pull before
+  // onReady has loaded friends and groups would refuse (and ack away) mail it should keep.
+  // onReady pulls by itself.
+  session.on('offline:available', () => {
+    if (session.state.phase === 'ready') void inbox.pullOffline();
+  });
   session.on('system:message', (message) => {
     inbox.onSystem(message).catch(() => undefined);
   });
