@@ -3,11 +3,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
 import * as S from '../../shared/schemas.ts';
 import type { Config } from '../config.ts';
-import { badRequest, toWire } from '../errors.ts';
+import { parseOrRefuse as parse, toWire } from '../errors.ts';
 import { countLoginFailure } from '../metrics.ts';
 import { publicUser } from '../services/auth.ts';
 import type { Services } from '../services/index.ts';
@@ -30,12 +29,6 @@ type Route = {
   admin?: boolean;
   handle: (ctx: Ctx, admin: { id: number; username: string } | null) => Promise<unknown>;
 };
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw badRequest(result.error);
-  return result.data;
-}
 
 export function apiHandler(deps: {
   services: Services;

@@ -15,7 +15,7 @@ import type {
 } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import * as S from '../../shared/schemas.ts';
-import { badRequest, toWire } from '../errors.ts';
+import { parseOrRefuse, toWire } from '../errors.ts';
 import { countEvent } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
 import type { EventBudget } from '../services/rate-limits.ts';
@@ -156,9 +156,7 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
       // Per user, not per socket: a reconnect must not refill the budget.
       await events.consume(budgetKey(me));
       if (binding.admin) await services.auth.requireAdmin(me.userId);
-      const parsed = binding.schema.safeParse(payload);
-      if (!parsed.success) throw badRequest(parsed.error);
-      const data = await binding.run(parsed.data as never, me);
+      const data = await binding.run(parseOrRefuse(binding.schema, payload) as never, me);
       reply({ ok: true, data });
       countEvent(event, 'ok');
     } catch (err) {
