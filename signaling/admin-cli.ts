@@ -16,7 +16,7 @@ import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services/index.ts';
 import { offlineNotifier } from './services/notifier.ts';
-import { PresenceRegistry } from './services/presence.ts';
+import { PresenceRegistry } from './services/presence-registry.ts';
 import { openStore } from './storage/db.ts';
 
 const USAGE = `usage: npm run admin -- <command>

@@ -19,7 +19,7 @@ import { attachMetrics } from './metrics.ts';
 import { BlockList } from './services/blocks.ts';
 import type { ServiceDeps } from './services/deps.ts';
 import { createServices, type Services } from './services/index.ts';
-import { PresenceRegistry } from './services/presence.ts';
+import { PresenceRegistry } from './services/presence-registry.ts';
 import { eventBudget } from './services/rate-limits.ts';
 import { authenticateSockets } from './socket/authenticate.ts';
 import { runConnections } from './socket/lifecycle.ts';

@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import { metrics } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
 import type { Notifier } from '../services/notifier.ts';
-import type { PresenceRegistry } from '../services/presence.ts';
+import type { PresenceRegistry } from '../services/presence-registry.ts';
 import type { EventBudget } from '../services/rate-limits.ts';
 import { socketBinder, type ChatSocket } from './handlers.ts';
 import { userRoom } from './notifier.ts';
