@@ -56,7 +56,9 @@ export interface ConnectRefusal {
   data: WireError;
 }
 
-export type SessionEndReason = 'elsewhere' | 'blocked' | 'logout' | 'replaced';
+/** Why the server ends a session (`session:ended`); PROTOCOL.md lists exactly these. */
+export const SESSION_END_REASONS = ['elsewhere', 'blocked', 'logout', 'replaced'] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 export interface FriendInfo {
   username: string;
@@ -208,8 +210,15 @@ export interface ClientToServer {
 
 export type ClientEvent = keyof ClientToServer;
 
-export type RelationEndReason =
-  'unfriended' | 'removed-from-group' | 'group-deleted' | 'group-blocked' | 'user-blocked';
+/** Why two people may no longer talk (`relation:ended`); PROTOCOL.md lists exactly these. */
+export const RELATION_END_REASONS = [
+  'unfriended',
+  'removed-from-group',
+  'group-deleted',
+  'group-blocked',
+  'user-blocked',
+] as const;
+export type RelationEndReason = (typeof RELATION_END_REASONS)[number];
 
 export interface ServerToClient {
   'session:ready': (data: SessionReady) => void;
