@@ -44,7 +44,21 @@ export interface SessionReady extends IceConfig {
   groupMembersMax: number;
 }
 
-export type SessionEndReason = 'elsewhere' | 'blocked' | 'logout' | 'replaced';
+/**
+ * What a refused Socket.IO handshake carries. The client's `connect_error` is an `Error` whose
+ * `message` is the error's code and whose `data` is the catalogued error itself:
+ * `UNAUTHENTICATED` (no token, or a dead one: sign in again), `RATE_LIMITED` (too many handshakes
+ * from this address; `details.retryAfterMs`) or `INTERNAL`. A `connect_error`
+ * without `data` is a transport failure, which Socket.IO retries by itself.
+ */
+export interface ConnectRefusal {
+  message: WireError['code'];
+  data: WireError;
+}
+
+/** Why the server ends a session (`session:ended`); PROTOCOL.md lists exactly these. */
+export const SESSION_END_REASONS = ['elsewhere', 'blocked', 'logout', 'replaced'] as const;
+export type SessionEndReason = (typeof SESSION_END_REASONS)[number];
 
 export interface FriendInfo {
   username: string;
@@ -216,8 +230,15 @@ export interface ClientToServer {
 
 export type ClientEvent = keyof ClientToServer;
 
-export type RelationEndReason =
-  'unfriended' | 'removed-from-group' | 'group-deleted' | 'group-blocked' | 'user-blocked';
+/** Why two people may no longer talk (`relation:ended`); PROTOCOL.md lists exactly these. */
+export const RELATION_END_REASONS = [
+  'unfriended',
+  'removed-from-group',
+  'group-deleted',
+  'group-blocked',
+  'user-blocked',
+] as const;
+export type RelationEndReason = (typeof RELATION_END_REASONS)[number];
 
 export interface ServerToClient {
   'session:ready': (data: SessionReady) => void;
@@ -245,7 +266,11 @@ export interface ServerToClient {
 
   signal: (data: { from: string; signal: Record<string, unknown> }) => void;
 
-  /** Messages are waiting in the offline store: pull them with `offline:pull`. */
+  /**
+   * Messages are waiting in the offline store: pull them with `offline:pull`. Sent right after
+   * `session:ready` with the total when the mailbox is not empty, and while connected with how
+   * many were just stored.
+   */
   'offline:available': (data: { count: number }) => void;
 
   'system:message': (data: SystemMessage) => void;

@@ -11,11 +11,12 @@ import { createInterface } from 'node:readline';
 import { AppError } from '../shared/errors.ts';
 import * as S from '../shared/schemas.ts';
 import { awaitAcks } from './block-feed.ts';
+import { badRequest, parseOrRefuse as parse } from './errors.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createServices } from './services/index.ts';
 import { offlineNotifier } from './services/notifier.ts';
-import { PresenceRegistry } from './services/presence.ts';
+import { PresenceRegistry } from './services/presence-registry.ts';
 import { openStore } from './storage/db.ts';
 
 const USAGE = `usage: npm run admin -- <command>
@@ -111,20 +112,20 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'create-admin': {
-        const parsed = S.username.safeParse(one(args, 'username'));
-        if (!parsed.success)
-          throw new AppError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'bad username');
-        const password = await readPassword(`password for ${parsed.data}: `);
-        const ok = S.password.safeParse(password);
-        if (!ok.success)
-          throw new AppError('BAD_REQUEST', ok.error.issues[0]?.message ?? 'bad password');
-        const user = await services.auth.createUser(parsed.data, password, true);
+        // The registration schemas, one field at a time: a bad name is refused before the prompt.
+        const username = parse(S.credentials.shape.username, one(args, 'username'));
+        const password = parse(
+          S.credentials.shape.password,
+          await readPassword(`password for ${username}: `),
+        );
+        const user = await services.auth.createUser(username, password, true);
         console.log(`created administrator ${user.username} (id ${user.id})`);
         return 0;
       }
       case 'promote':
       case 'demote': {
-        const user = await services.auth.setAdmin(one(args, 'username'), command === 'promote');
+        const { username } = parse(S.userTarget, { username: one(args, 'username') });
+        const user = await services.auth.setAdmin(username, command === 'promote');
         console.log(
           `${user.username} is ${command === 'promote' ? 'now' : 'no longer'} an administrator`,
         );
@@ -132,11 +133,8 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'block':
       case 'unblock': {
-        const res = await services.moderation.blockUser(
-          cli,
-          one(args, 'username'),
-          command === 'block',
-        );
+        const { username } = parse(S.userTarget, { username: one(args, 'username') });
+        const res = await services.moderation.blockUser(cli, username, command === 'block');
         const { missing } = await awaitAcks(store, res.eventId, ACK_TIMEOUT_MS);
         if (missing.length > 0) {
           console.error(
@@ -148,28 +146,22 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'users': {
-        const online = args.includes('--online');
         if (args.some((a) => a !== '--online')) throw new UsageError('users takes only --online');
-        const users = await services.moderation.users(false);
-        const presence = new Map(
-          (
-            await store.db
-              .selectFrom('sessions')
-              .select(['user_id', 'presence'])
-              .where('presence', 'is not', null)
-              .execute()
-          ).map((r) => [r.user_id, r.presence]),
+        const { onlineOnly } = parse(S.adminUsers, { onlineOnly: args.includes('--online') });
+        // Who is online, as the running servers keep it in the store (this process has no sockets).
+        await services.presence.adoptMirror();
+        const users = await services.moderation.users(onlineOnly);
+        console.log(
+          table(
+            users.map((u) => ({
+              id: u.id,
+              username: u.username,
+              admin: u.isAdmin ? 'yes' : '',
+              status: u.blocked ? 'blocked' : 'active',
+              presence: u.status,
+            })),
+          ),
         );
-        const rows = users
-          .map((u) => ({
-            id: u.id,
-            username: u.username,
-            admin: u.isAdmin ? 'yes' : '',
-            status: u.blocked ? 'blocked' : 'active',
-            presence: presence.get(u.id) ?? 'offline',
-          }))
-          .filter((u) => !online || u.presence !== 'offline');
-        console.log(table(rows));
         return 0;
       }
       case 'groups': {
@@ -189,10 +181,13 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'log': {
-        const n = args[0] === undefined ? 20 : Number(args[0]);
-        if (!Number.isInteger(n) || n < 1 || n > 1000 || args.length > 1)
-          throw new UsageError('log takes a count from 1 to 1000');
-        const entries = await services.moderation.log(n);
+        if (args.length > 1) throw new UsageError('log takes one count');
+        const counted = S.adminLog.safeParse({
+          limit: args[0] === undefined ? 20 : Number(args[0]),
+        });
+        if (!counted.success)
+          throw new UsageError(`log takes a count: ${badRequest(counted.error).message}`);
+        const entries = await services.moderation.log(counted.data.limit);
         console.log(
           table(
             entries.map((e) => ({

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { createClient } from 'redis';
 import type { Server } from 'socket.io';
 import type { SettableStatus } from '../shared/limits.ts';
-import type { PresenceRegistry } from './services/presence.ts';
+import type { PresenceRegistry } from './services/presence-registry.ts';
 
 type PresenceMessage = { node: string; userId: number; status: SettableStatus | null };
 type Snapshot = { node: string; entries: [number, SettableStatus][] };

@@ -22,6 +22,13 @@ export function badRequest(error: z.ZodError): AppError {
   return new AppError('BAD_REQUEST', message, Object.keys(details).length ? details : undefined);
 }
 
+/** The schema's output, or the BAD_REQUEST of `badRequest`: every surface parses this way. */
+export function parseOrRefuse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw badRequest(result.error);
+  return result.data;
+}
+
 /** What the client may see of an error: our own codes as they are, anything else as INTERNAL (and logged). */
 export function toWire(err: unknown, logger: Logger, context: Record<string, unknown>): WireError {
   if (err instanceof AppError) return err.toWire();

@@ -3,11 +3,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
 import * as S from '../../shared/schemas.ts';
 import type { Config } from '../config.ts';
-import { badRequest, toWire } from '../errors.ts';
+import { parseOrRefuse as parse, toWire } from '../errors.ts';
 import { countLoginFailure } from '../metrics.ts';
 import { publicUser } from '../services/auth.ts';
 import type { Services } from '../services/index.ts';
@@ -30,12 +29,6 @@ type Route = {
   admin?: boolean;
   handle: (ctx: Ctx, admin: { id: number; username: string } | null) => Promise<unknown>;
 };
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw badRequest(result.error);
-  return result.data;
-}
 
 export function apiHandler(deps: {
   services: Services;
@@ -164,9 +157,10 @@ export function apiHandler(deps: {
         sendJson(res, 200, { ok: true, data: { status: 'ok', store: store.dialect } });
       } catch (err) {
         logger.error({ err }, 'health check: store unreachable');
+        // 503, not INTERNAL's 500: a probe tells "down" from "broken".
         sendJson(res, 503, {
           ok: false,
-          error: { code: 'INTERNAL', message: 'store unreachable' },
+          error: new AppError('INTERNAL', 'store unreachable').toWire(),
         });
       }
       return true;
@@ -193,8 +187,7 @@ export function apiHandler(deps: {
             'UNAUTHENTICATED',
             'send an admin token as "Authorization: Bearer <token>"',
           );
-        if (user.is_admin !== 1) throw new AppError('FORBIDDEN', 'only administrators can do that');
-        admin = { id: user.id, username: user.username };
+        admin = await auth.requireAdmin(user.id);
       }
       const params = (route.path.exec(url.pathname) ?? []).slice(1);
       const data = await route.handle({ req, url, params, ip, body: () => readJson(req) }, admin);

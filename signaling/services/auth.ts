@@ -206,14 +206,20 @@ export class AuthService {
     return { ...user, is_admin: isAdmin ? 1 : 0 };
   }
 
-  /** Read fresh for each admin action, so a demotion (from the CLI, say) takes effect at once. */
-  async isAdmin(userId: number): Promise<boolean> {
+  /**
+   * The one admin gate, for the socket's admin events and the REST admin API alike: the user's row
+   * is read for every action, so a demotion or a block (from the CLI, say) takes effect at once on
+   * every surface, whatever the session was when it started. Returns the admin as the actor.
+   */
+  async requireAdmin(userId: number): Promise<{ id: number; username: string }> {
     const row = await this.deps.store.db
       .selectFrom('users')
-      .select(['is_admin', 'status'])
+      .select(['id', 'username', 'is_admin', 'status'])
       .where('id', '=', userId)
       .executeTakeFirst();
-    return row?.is_admin === 1 && row.status === 'active';
+    if (row?.is_admin !== 1 || row.status !== 'active')
+      throw new AppError('FORBIDDEN', 'only administrators can do that');
+    return { id: row.id, username: row.username };
   }
 
   /** A public key, opaque to the server, shown to friends and group peers. */

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import type { Store } from '../storage/db.ts';
 import type { BlockList } from './blocks.ts';
 import type { Notifier } from './notifier.ts';
-import type { PresenceRegistry } from './presence.ts';
+import type { PresenceRegistry } from './presence-registry.ts';
 import type { LimiterStore } from './rate-limits.ts';
 import type { Relations } from './relations.ts';
 import type { Users } from './users.ts';

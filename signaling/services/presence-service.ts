@@ -11,6 +11,9 @@ interface MirrorWrite {
   status: SettableStatus | null;
 }
 
+/** The node name under which `adoptMirror` files what the mirror says. */
+const MIRROR_NODE = 'stored-mirror';
+
 /** Ids per UPDATE ... WHERE user_id IN (...): well under SQLite's and PostgreSQL's parameter caps. */
 const MIRROR_CHUNK = 500;
 
@@ -102,6 +105,20 @@ export class PresenceService {
       await this.#mirror(u.id, null);
       await this.announce(u.id, u.username, 'offline');
     }
+  }
+
+  /**
+   * For a process without sockets (the admin CLI): take the stored mirror as what it knows of who
+   * is online, so the services answer from it as a server answers from its sockets.
+   */
+  async adoptMirror(): Promise<void> {
+    const rows = await this.deps.store.db
+      .selectFrom('sessions')
+      .select(['user_id', 'presence'])
+      .where('presence', 'is not', null)
+      .execute();
+    for (const r of rows)
+      if (r.presence !== null) this.deps.presence.applyRemote(MIRROR_NODE, r.user_id, r.presence);
   }
 
   /** At the start of a single node nobody is connected yet, whatever a crash left in the mirror. */

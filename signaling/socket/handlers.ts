@@ -15,7 +15,7 @@ import type {
 } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import * as S from '../../shared/schemas.ts';
-import { badRequest, toWire } from '../errors.ts';
+import { parseOrRefuse, toWire } from '../errors.ts';
 import { countEvent } from '../metrics.ts';
 import type { Services } from '../services/index.ts';
 import type { EventBudget } from '../services/rate-limits.ts';
@@ -159,12 +159,8 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
     try {
       // Per user, not per socket: a reconnect must not refill the budget.
       await events.consume(budgetKey(me));
-      if (binding.admin && !(await services.auth.isAdmin(me.userId))) {
-        throw new AppError('FORBIDDEN', 'only administrators can do that');
-      }
-      const parsed = binding.schema.safeParse(payload);
-      if (!parsed.success) throw badRequest(parsed.error);
-      const data = await binding.run(parsed.data as never, me);
+      if (binding.admin) await services.auth.requireAdmin(me.userId);
+      const data = await binding.run(parseOrRefuse(binding.schema, payload) as never, me);
       reply({ ok: true, data });
       countEvent(event, 'ok');
     } catch (err) {
@@ -185,10 +181,8 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
     logger.warn({ event: name, user: socket.data.username }, 'unknown event');
     socket.emit('error:unknownEvent', { event: name });
     if (typeof ack === 'function') {
-      (ack as (res: Ack<never>) => void)({
-        ok: false,
-        error: { code: 'UNKNOWN_EVENT', message: `unknown event "${name}"` },
-      });
+      const error = new AppError('UNKNOWN_EVENT', `unknown event "${name}"`).toWire();
+      (ack as (res: Ack<never>) => void)({ ok: false, error });
     }
   }
 

@@ -2,22 +2,17 @@
  * PROTOCOL.md is the contract a stranger writes a client from, so what it states about the wire is
  * checked against the code here: a change on either side without the other fails this file.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, HTTP_STATUS } from '../../shared/errors.ts';
+import {
+  RELATION_END_REASONS,
+  SESSION_END_REASONS,
+  type FriendInfo,
+  type GroupInfo,
+} from '../../shared/events.ts';
 import { LIMITS, MESSAGE_ID_PATTERN } from '../../shared/limits.ts';
 import { parseFrame } from '../../shared/peer-wire.ts';
-
-const doc = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
-
-/** The section of PROTOCOL.md under a heading, up to the next heading of any level. */
-function section(heading: string): string {
-  const start = doc.indexOf(`${heading}\n`);
-  if (start < 0) throw new Error(`PROTOCOL.md has no "${heading}"`);
-  const rest = doc.slice(start + heading.length + 1);
-  const end = rest.search(/^#{1,6} /m);
-  return end < 0 ? rest : rest.slice(0, end);
-}
+import { doc, fields, quoted, row, section } from '../helpers/protocol-doc.ts';
 
 /** The error table: one row per code or per list of codes, with their statuses `a/b/c`. */
 function documentedErrors(): Map<string, number> {
@@ -33,6 +28,29 @@ function documentedErrors(): Map<string, number> {
   }
   return documented;
 }
+
+/**
+ * Every key of T, and no other, at compile time: a field added to or dropped from the contract's
+ * type without this list fails `tsc` ("not assignable to parameter of type 'never'"); the list is
+ * then checked against PROTOCOL.md below.
+ */
+function keysOf<T>() {
+  return <const K extends readonly (keyof T)[]>(
+    keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : never),
+  ): readonly string[] => keys as readonly string[];
+}
+const FRIEND_INFO_KEYS = keysOf<FriendInfo>()(['username', 'status', 'publicKey']);
+const GROUP_INFO_KEYS = keysOf<GroupInfo>()([
+  'id',
+  'number',
+  'name',
+  'creator',
+  'owner',
+  'role',
+  'online',
+  'total',
+  'blocked',
+]);
 
 describe('PROTOCOL.md against the code', () => {
   it('lists every error code in the catalogue with its HTTP status, and no other', () => {
@@ -73,5 +91,28 @@ describe('PROTOCOL.md against the code', () => {
     expect(frame(-1)).toBe(false);
     expect(frame(1.5)).toBe(false);
     expect(frame('1700000000000')).toBe(false);
+  });
+
+  describe('events the server sends, and acks', () => {
+    const toClient = '### Server to client';
+    const toServer = '### Client to server';
+
+    it('lists exactly the relation:ended reasons of the contract', () => {
+      expect(quoted(row(toClient, 'relation:ended')[1] ?? '')).toEqual([...RELATION_END_REASONS]);
+    });
+
+    it('lists exactly the session:ended reasons of the contract', () => {
+      expect(quoted(row(toClient, 'session:ended')[1] ?? '')).toEqual([...SESSION_END_REASONS]);
+    });
+
+    it("states friends:added's shape: { friend: FriendInfo }", () => {
+      const cell = row(toClient, 'friends:added')[1] ?? '';
+      expect(cell).toMatch(/^`\{ friend: \{/);
+      expect(fields(cell)).toEqual(FRIEND_INFO_KEYS);
+    });
+
+    it("states groups:create's ack: the new GroupInfo", () => {
+      expect(fields(row(toServer, 'groups:create')[2] ?? '')).toEqual(GROUP_INFO_KEYS);
+    });
   });
 });

@@ -72,7 +72,12 @@ export function createCore(deps: CoreDeps): Core {
     dropped: (reason) => deps.notice(reason, 'error'),
   });
 
-  server.on('offline:available', () => void inbox.pullOffline());
+  // Only once ready: the server also sends it right behind session:ready, and a pull before the
+  // sign-in has loaded friends and groups would refuse (and ack away) mail it should keep. The
+  // sign-in pulls by itself (drain).
+  server.on('offline:available', () => {
+    if (server.state.phase === 'ready') void inbox.pullOffline();
+  });
   server.on('system:message', (message) => {
     inbox.onSystem(message).catch(() => undefined);
   });

@@ -4,10 +4,11 @@
  * both, so no new login), and the end of the session when the server says so.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, WireError } from '../../../shared/errors.ts';
+import { ERROR_CODES, type Ack, type ErrorCode, type WireError } from '../../../shared/errors.ts';
 import type {
   ClientEvent,
   ClientToServer,
+  ConnectRefusal,
   ServerToClient,
   SessionReady,
 } from '../../../shared/events.ts';
@@ -43,6 +44,26 @@ export interface SessionHooks {
 type FirstOutcome = 'ready' | 'unauthenticated' | 'network';
 
 const wireError = (code: WireError['code'], message: string) => new EngineError({ code, message });
+
+const isErrorCode = (code: unknown): code is ErrorCode =>
+  (ERROR_CODES as readonly unknown[]).includes(code);
+
+/**
+ * The server's refusal in a `connect_error` (shared/events.ts, ConnectRefusal), or null for a
+ * transport failure, which carries no `data`. Data in any other shape is read as INTERNAL.
+ */
+function refusalOf(err: Error & { data?: unknown }): ConnectRefusal['data'] | null {
+  const data = err.data as { code?: unknown; message?: unknown; details?: unknown } | undefined;
+  if (data === undefined) return null;
+  if (typeof data !== 'object' || data === null || !isErrorCode(data.code))
+    return { code: 'INTERNAL', message: err.message };
+  const message = typeof data.message === 'string' ? data.message : err.message;
+  const details =
+    typeof data.details === 'object' && data.details !== null
+      ? { details: data.details as Record<string, unknown> }
+      : {};
+  return { code: data.code, message, ...details };
+}
 
 export class Session implements ServerLink {
   #state: SessionState = { phase: 'signed-out', user: null, status: 'online', endedBecause: null };
@@ -177,23 +198,19 @@ export class Session implements ServerLink {
         this.#signOut({ reason, message }, reason !== 'replaced');
         settle('unauthenticated');
       });
-      socket.on(
-        'connect_error',
-        (err: Error & { data?: { code?: unknown; message?: unknown } }) => {
-          if (this.#socket !== socket) return;
-          if (err.data?.code === 'UNAUTHENTICATED') {
-            const message = typeof err.data.message === 'string' ? err.data.message : err.message;
-            this.#signOut({ reason: 'logout', message }, true);
-            settle('unauthenticated');
-            return;
-          }
-          // A middleware error other than auth (INTERNAL) is not retried by Socket.IO; retry it here.
-          if (err.data !== undefined)
-            setTimeout(() => this.#socket === socket && socket.connect(), 2_000);
-          this.#set({ phase: 'reconnecting' });
-          settle('network');
-        },
-      );
+      socket.on('connect_error', (err: Error & { data?: unknown }) => {
+        if (this.#socket !== socket) return;
+        const refused = refusalOf(err);
+        if (refused?.code === 'UNAUTHENTICATED') {
+          this.#signOut({ reason: 'logout', message: refused.message }, true);
+          settle('unauthenticated');
+          return;
+        }
+        // A refusal other than auth (RATE_LIMITED, INTERNAL) is not retried by Socket.IO; retry it here.
+        if (refused) setTimeout(() => this.#socket === socket && socket.connect(), 2_000);
+        this.#set({ phase: 'reconnecting' });
+        settle('network');
+      });
       socket.on('disconnect', (reason) => {
         if (this.#socket !== socket || this.state.phase === 'signed-out') return;
         this.#set({ phase: 'reconnecting' });
