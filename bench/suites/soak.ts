@@ -25,6 +25,11 @@ export async function soak(opts: Options): Promise<SuiteResult> {
     REDIS_URL,
     REDIS_PREFIX: prefix,
     CLUSTER_HEARTBEAT_MS: '500',
+    // Ten people sending a message every ~70 ms between them, each new channel a dozen signals,
+    // all from one address: past the flood guards (200 events per user per 10 s, 120 handshakes
+    // per address a minute), which this soak is not about.
+    RATE_EVENTS_PER_USER: '100000',
+    RATE_CONNECTS_PER_IP: '100000',
   };
   opts.log(`soak: ${fmtInt(messages)} messages, ${users} users on 2 nodes`);
   let result: ChaosResult;

@@ -254,6 +254,25 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       // `lost` holds what never arrived; the figures report it.
     }
     const settleMs = Date.now() - settleStart;
+    if (lost > 0) {
+      // Who is missing what, and the state each recipient's engine is in: where to look first.
+      const seen = new Map<string, Set<string>>();
+      for (const p of people) {
+        const ids = new Set<string>();
+        for (const c of await p.engine!.conversations())
+          for (const m of await p.engine!.history(c.id, { limit: 1_000_000 })) ids.add(m.id);
+        seen.set(p.name, ids);
+      }
+      const missing = new Map<string, number>();
+      for (const e of expectations)
+        for (const r of e.to)
+          if (!seen.get(r.name)!.has(e.id)) {
+            const k = `${e.from} -> ${r.name} (${r.conversation.startsWith('g:') ? 'group' : 'private'})`;
+            missing.set(k, (missing.get(k) ?? 0) + 1);
+          }
+      for (const [k, n] of missing) log(`missing ${n}: ${k}`);
+      for (const p of people) log(`${p.name}: ${p.engine!.session.phase}`);
+    }
 
     let duplicates = 0;
     let outOfOrder = 0;

@@ -11,7 +11,7 @@ import {
   type MsgFrame,
   type OfflinePayload,
 } from '../../../shared/peer-wire.ts';
-import type { ChatMessage, ConversationId } from './api.ts';
+import type { ChatMessage, ConversationId, EngineError } from './api.ts';
 import type { History } from './history.ts';
 import { groupConversation, privateConversation } from './ids.ts';
 import type { PeerChannels } from './peers.ts';
@@ -80,7 +80,15 @@ export class Inbox {
         await this.#drain();
       } while (this.#pullAgain);
     })()
-      .catch((err: unknown) => this.#log(err))
+      .catch((err: unknown) => {
+        this.#log(err);
+        // What was not acked is still in the store: try again soon (sooner if the server said).
+        const retryAfter = (err as EngineError).wire?.details?.retryAfterMs;
+        const wait = typeof retryAfter === 'number' ? Math.min(retryAfter, 10_000) : 2_000;
+        setTimeout(() => {
+          if (this.deps.session.connected) void this.pullOffline();
+        }, wait);
+      })
       .finally(() => {
         this.#pulling = null;
       });

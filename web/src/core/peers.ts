@@ -274,7 +274,13 @@ export class Peers implements PeerChannels {
       if (!current()) return;
       link.open = true;
       if (link.giveUp) clearTimeout(link.giveUp);
-      peer.send(encodeFrame(frames.hello(this.deps.me())));
+      try {
+        peer.send(encodeFrame(frames.hello(this.deps.me())));
+      } catch (err) {
+        // Closed between 'connect' and now (wrtc throws InvalidStateError): a lost channel.
+        this.#drop(link, err instanceof Error ? err : new Error(String(err)), true);
+        return;
+      }
       this.#touch(link);
       this.deps.onLink(link.username, 'direct');
       for (const waiter of [...link.waiters]) waiter.resolve();

@@ -122,13 +122,11 @@ export class Relationships {
    * view as it is after the load, so an event that arrived meanwhile counts.
    */
   async check(peer: string, exchange: Exchange): Promise<Verdict> {
-    if (exchange.kind === 'group' && this.#mine(exchange.groupId).ok) {
-      try {
-        await this.members(exchange.groupId);
-      } catch {
-        // Cannot ask the server now: without a member list, the answer is no.
-      }
-    }
+    // When the server cannot be asked (a rate limit, a timeout) this rejects rather than answer
+    // no: a refusal drops the message for good (a stored copy is acked away), an error leaves it
+    // where it was (unacked on the channel, in the store) to be decided again later.
+    if (exchange.kind === 'group' && this.#mine(exchange.groupId).ok)
+      await this.members(exchange.groupId);
     return this.verdict(peer, exchange);
   }
 
@@ -175,7 +173,11 @@ export class Relationships {
     if (this.#blockedUsers.has(key(peer))) return false;
     for (const [groupId, group] of this.#groups ?? []) {
       if (group.blocked) continue;
-      if ((await this.check(peer, { kind: 'group', groupId })).ok) return true;
+      // Unsure (the member list cannot be read now) keeps the channel: closing is for a no.
+      const verdict = await this.check(peer, { kind: 'group', groupId }).catch(() => ({
+        ok: true,
+      }));
+      if (verdict.ok) return true;
     }
     return false;
   }
