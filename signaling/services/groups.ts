@@ -18,6 +18,7 @@
  * (`groups:inviteEnded`).
  */
 import { AppError } from '../../shared/errors.ts';
+import { groupRules } from '../../shared/group-roles.ts';
 import type {
   GroupInfo,
   GroupInvitation,
@@ -87,16 +88,16 @@ export class GroupsService {
     return row?.role;
   }
 
+  /** The caller's role, if `allowed` (a rule of shared/group-roles.ts) lets that role do this. */
   async #requireRole(
     groupId: number,
     userId: number,
-    allowed: GroupRole[],
+    allowed: (role: GroupRole) => boolean,
     what: string,
   ): Promise<GroupRole> {
     const role = await this.#role(groupId, userId);
     if (!role) throw new AppError('NOT_MEMBER', 'you are not a member of this group', { groupId });
-    if (!allowed.includes(role))
-      throw new AppError('FORBIDDEN', `only the group's ${what}`, { groupId });
+    if (!allowed(role)) throw new AppError('FORBIDDEN', `only the group's ${what}`, { groupId });
     return role;
   }
 
@@ -228,7 +229,7 @@ export class GroupsService {
   /** Invites `username`: an invitation they accept or decline, not a membership. */
   async invite(userId: number, groupId: number, username: string) {
     const group = await this.byId(groupId);
-    await this.#requireRole(groupId, userId, ['owner', 'admin'], 'owner and admins can invite');
+    await this.#requireRole(groupId, userId, groupRules.invite, 'owner and admins can invite');
     if (group.blocked)
       throw new AppError('GROUP_BLOCKED', 'this group is blocked by an administrator');
     const invitee = await this.#users.require(username);
@@ -341,7 +342,7 @@ export class GroupsService {
         .where('user_id', '=', userId)
         .execute();
       // The inviter lost the right while this was racing its withdrawal: the invitation is void.
-      if (invitation.inviterRole !== 'owner' && invitation.inviterRole !== 'admin') return null;
+      if (!invitation.inviterRole || !groupRules.invite(invitation.inviterRole)) return null;
       // Thrown, so the transaction undoes the delete: the invitee may try again once a place frees.
       if (ids.length >= max)
         throw new AppError('GROUP_FULL', `a group holds at most ${max} members`);
@@ -428,7 +429,7 @@ export class GroupsService {
     const myRole = await this.#requireRole(
       groupId,
       userId,
-      ['owner', 'admin'],
+      (role) => groupRules.remove(role, 'member'),
       'owner and admins can remove members',
     );
     const target = await this.#users.require(username);
@@ -446,7 +447,7 @@ export class GroupsService {
       this.#tellInvitees([target.id], groupId, 'withdrawn');
       return { groupId, username: target.username };
     }
-    if (theirRole === 'owner' || (theirRole === 'admin' && myRole !== 'owner')) {
+    if (!groupRules.remove(myRole, theirRole)) {
       throw new AppError(
         'FORBIDDEN',
         'only the owner can remove an admin, and nobody can remove the owner',
@@ -534,11 +535,17 @@ export class GroupsService {
 
   async setRole(userId: number, groupId: number, username: string, role: 'admin' | 'member') {
     const group = await this.byId(groupId);
-    await this.#requireRole(groupId, userId, ['owner'], 'owner can change roles');
+    const myRole = await this.#requireRole(
+      groupId,
+      userId,
+      (role) => groupRules.setRole(role, 'member'),
+      'owner can change roles',
+    );
     const target = await this.#users.require(username);
     const theirRole = await this.#role(groupId, target.id);
     if (!theirRole) throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
-    if (theirRole === 'owner') throw new AppError('FORBIDDEN', 'the owner keeps the owner role');
+    if (!groupRules.setRole(myRole, theirRole))
+      throw new AppError('FORBIDDEN', 'the owner keeps the owner role');
     await this.deps.store.db
       .updateTable('group_members')
       .set({ role })
@@ -558,7 +565,7 @@ export class GroupsService {
 
   async delete(userId: number, groupId: number) {
     const group = await this.byId(groupId);
-    await this.#requireRole(groupId, userId, ['owner'], 'owner can delete it');
+    await this.#requireRole(groupId, userId, groupRules.delete, 'owner can delete it');
     await this.#deleteGroup(group, 'deleted');
     return { groupId };
   }
