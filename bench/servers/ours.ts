@@ -5,16 +5,13 @@
  * Users are seeded straight into the store (users + sessions rows with the SHA-256 of a token the
  * load generator can derive), because registering 10,000 users over HTTP costs 10,000 Argon2 hashes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import pino from 'pino';
 import { createApp, type App } from '../../signaling/app.ts';
 import { loadConfig } from '../../signaling/config.ts';
 import { hashToken } from '../../signaling/services/auth.ts';
 import { hashPassword } from '../../signaling/services/passwords.ts';
+import { freshDatabase, generousRateLimits } from '../../tests/helpers/platform.ts';
 import { BENCH_PASSWORD } from '../lib/constants.ts';
 import { serve } from '../lib/ipc.ts';
 import { monitorHandlers, writeHeapProfile } from '../lib/monitor.ts';
@@ -27,32 +24,6 @@ const need = (): App => {
   if (!app) throw new Error('server not started');
   return app;
 };
-
-async function freshDatabase(dialect: 'sqlite' | 'postgres', pgAdminUrl: string) {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'p2sp-bench-'));
-    return {
-      url: `sqlite:${join(dir, 'chat.db')}`,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const name = `p2sp_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: pgAdminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(pgAdminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: pgAdminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** Inserts `rows` in chunks inside one transaction per chunk. */
 async function insertChunks<T>(rows: T[], chunk: number, insert: (part: T[]) => Promise<unknown>) {
@@ -73,8 +44,7 @@ serve({
   }) {
     const db = args.databaseUrl
       ? { url: args.databaseUrl, drop: async () => {} }
-      : await freshDatabase(args.dialect, args.pgAdminUrl);
-    const generous = { points: 1_000_000, durationSec: 1 };
+      : await freshDatabase(args.dialect, { adminUrl: args.pgAdminUrl, prefix: 'p2sp_bench' });
     const config = {
       ...loadConfig({}),
       databaseUrl: db.url,
@@ -84,14 +54,7 @@ serve({
       port: 0,
       staticDir: args.staticDir ?? null,
       logLevel: 'silent',
-      rateLimits: {
-        loginPerIp: generous,
-        loginFailuresPerUserIp: generous,
-        loginFailuresPerUser: generous,
-        registerPerIp: generous,
-        eventsPerUser: generous,
-        connectsPerIp: generous,
-      },
+      rateLimits: generousRateLimits(1_000_000, 1),
     };
     try {
       app = await createApp({ config, logger: pino({ level: 'silent' }) });

@@ -30,18 +30,7 @@ import {
   type SuiteResult,
 } from '../lib/harness.ts';
 import { fmtInt, fmtMs, round, summarize, type Summary } from '../lib/stats.ts';
-
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tests/helpers/platform.ts';
 
 const PAGE_DIR = fileURLToPath(new URL('../browser/', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -12,22 +12,12 @@ import {
   type Locator,
   type Page,
 } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './platform.ts';
 import { startServer, type TestServer } from './server.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DIST = join(ROOT, 'dist');
 export const PASSWORD = 'correct horse battery';
-
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
@@ -123,7 +113,7 @@ export async function startHarness(): Promise<Harness> {
   buildClientIfStale();
   const server = await startServer('sqlite', { staticDir: DIST });
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,
   });
   const contexts = new Set<BrowserContext>();

@@ -2,55 +2,16 @@
  * A real signaling server for tests: real HTTP on port 0, a real SQLite file in a temp dir or a
  * fresh PostgreSQL database on this machine's server, real Socket.IO clients.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import pino from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Ack } from '../../shared/errors.ts';
 import type { AuthResult, ClientToServer, ServerToClient } from '../../shared/events.ts';
 import { createApp, type App } from '../../signaling/app.ts';
 import { loadConfig, type Config } from '../../signaling/config.ts';
+import { freshDatabase, generousRateLimits, type Dialect, type TestDatabase } from './platform.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
+export { freshDatabase, PG_ADMIN_URL, type Dialect, type TestDatabase } from './platform.ts';
 export const DIALECTS: Dialect[] = ['sqlite', 'postgres'];
-
-/** PostgreSQL admin URL for creating per-test databases (trust auth on this machine and in CI). */
-export const PG_ADMIN_URL =
-  process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-export interface TestDatabase {
-  url: string;
-  drop(): Promise<void>;
-}
-
-/** A database nobody else uses: a temp SQLite file, or a new PostgreSQL database. */
-export async function freshDatabase(dialect: Dialect): Promise<TestDatabase> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'p2sp-test-'));
-    return {
-      url: `sqlite:${join(dir, 'chat.db')}`,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const name = `p2sp_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 export function testConfig(databaseUrl: string, overrides: Partial<Config> = {}): Config {
   const base = loadConfig({});
@@ -65,12 +26,8 @@ export function testConfig(databaseUrl: string, overrides: Partial<Config> = {})
     pingTimeoutMs: 1_000,
     sweepIntervalMs: 200,
     rateLimits: {
-      loginPerIp: { points: 10_000, durationSec: 60 },
-      loginFailuresPerUserIp: { points: 10_000, durationSec: 60 },
-      loginFailuresPerUser: { points: 10_000, durationSec: 60 },
-      registerPerIp: { points: 10_000, durationSec: 60 },
+      ...generousRateLimits(10_000, 60),
       eventsPerUser: { points: 10_000, durationSec: 1 },
-      connectsPerIp: { points: 10_000, durationSec: 60 },
     },
     ...overrides,
   };
