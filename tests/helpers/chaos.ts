@@ -271,6 +271,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             missing.set(k, (missing.get(k) ?? 0) + 1);
           }
       for (const [k, n] of missing) log(`missing ${n}: ${k}`);
+      // And where the sender's copy of each missing message stands (sending, stored, failed...).
+      const states = new Map<string, number>();
+      const byName = new Map(people.map((p) => [p.name, p]));
+      for (const e of expectations) {
+        if (e.to.every((r) => seen.get(r.name)!.has(e.id))) continue;
+        const sender = byName.get(e.from)!;
+        const conversation = e.to[0]!.conversation.startsWith('g:')
+          ? e.to[0]!.conversation
+          : (`u:${e.to[0]!.name}` as ConversationId);
+        const own = (await sender.engine!.history(conversation, { limit: 1_000_000 })).find(
+          (m) => m.id === e.id,
+        );
+        const k = own ? `${own.state}${own.error ? ` (${own.error})` : ''}` : 'not in history';
+        states.set(k, (states.get(k) ?? 0) + 1);
+      }
+      for (const [k, n] of states) log(`sender's state of ${n} missing: ${k}`);
       for (const p of people) log(`${p.name}: ${p.engine!.session.phase}`);
     }
 
