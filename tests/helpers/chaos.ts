@@ -8,7 +8,7 @@
  * Used by the bounded test in `npm test` (tests/integration/chaos.test.ts) and by the longer soak in
  * `npm run bench -- soak` (bench/suites/soak.ts), which adds a second node.
  */
-import type { ChatEngine, ConversationId } from '../../web/src/core/api.ts';
+import type { ChatEngine, ChatMessage, ConversationId } from '../../web/src/core/api.ts';
 import { browser, joinGroup, startEngine, type TestBrowser } from './engine.ts';
 import { startMain, type RunningServer } from './process.ts';
 import { eventually, sleep } from './server.ts';
@@ -241,7 +241,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       for (const p of people) {
         const ids = new Set<string>();
         for (const c of await p.engine!.conversations())
-          for (const m of await p.engine!.history(c.id, { limit: 1_000_000 })) ids.add(m.id);
+          for (const m of await wholeHistory(p.engine!, c.id)) ids.add(m.id);
         seen.set(p.name, ids);
       }
       for (const e of expectations) for (const r of e.to) if (!seen.get(r.name)!.has(e.id)) count++;
@@ -260,7 +260,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       for (const p of people) {
         const ids = new Set<string>();
         for (const c of await p.engine!.conversations())
-          for (const m of await p.engine!.history(c.id, { limit: 1_000_000 })) ids.add(m.id);
+          for (const m of await wholeHistory(p.engine!, c.id)) ids.add(m.id);
         seen.set(p.name, ids);
       }
       const missing = new Map<string, number>();
@@ -280,9 +280,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         const conversation = e.to[0]!.conversation.startsWith('g:')
           ? e.to[0]!.conversation
           : (`u:${e.to[0]!.name}` as ConversationId);
-        const own = (await sender.engine!.history(conversation, { limit: 1_000_000 })).find(
-          (m) => m.id === e.id,
-        );
+        const own = (await wholeHistory(sender.engine!, conversation)).find((m) => m.id === e.id);
         const k = own ? `${own.state}${own.error ? ` (${own.error})` : ''}` : 'not in history';
         states.set(k, (states.get(k) ?? 0) + 1);
       }
@@ -295,9 +293,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const seqById = new Map(expectations.map((e) => [e.id, e]));
     for (const p of people) {
       for (const c of await p.engine!.conversations()) {
-        const history = await p.engine!.history(c.id, { limit: 1_000_000 });
-        const ids = history.map((m) => m.id);
-        duplicates += ids.length - new Set(ids).size;
+        const history = await wholeHistory(p.engine!, c.id, (n) => (duplicates += n));
         const last = new Map<string, number>();
         for (const m of history) {
           const e = seqById.get(m.id);
@@ -323,4 +319,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await Promise.all(people.map((p) => p.proxy.close()));
     await Promise.all(servers.map((s) => s.stop('SIGTERM')));
   }
+}
+
+/**
+ * A conversation's whole history, oldest first: `history()` answers at most a page (500), newest
+ * last, so this pages back by `sentAt`. Pages overlap by the boundary millisecond (two messages
+ * may share it) and are merged by id; `duplicates` hears of any id shown twice within one page.
+ */
+async function wholeHistory(
+  engine: ChatEngine,
+  conversation: ConversationId,
+  duplicates: (n: number) => void = () => {},
+): Promise<ChatMessage[]> {
+  const byId = new Map<string, ChatMessage>();
+  const pages: ChatMessage[][] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await engine.history(conversation, { limit: 500, before });
+    const ids = page.map((m) => m.id);
+    duplicates(ids.length - new Set(ids).size);
+    const fresh = page.filter((m) => !byId.has(m.id));
+    for (const m of fresh) byId.set(m.id, m);
+    pages.unshift(fresh);
+    if (page.length < 500 || fresh.length === 0) break;
+    before = page[0]!.sentAt + 1;
+  }
+  return pages.flat();
 }
