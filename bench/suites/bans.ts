@@ -8,13 +8,14 @@
  * Rows: SQLite with one node; PostgreSQL with two nodes and Redis, the banned user on node 2 and
  * their friend on node 1. During each ban the banned user relays a signal every 2 ms.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { io as connect, type Socket } from 'socket.io-client';
+import { startMain, type RunningServer } from '../../tests/helpers/process.ts';
 import { loadNote, sleep, type Options, type SuiteResult } from '../lib/harness.ts';
 import { fmtInt, fmtMs, round, summarize, type Summary } from '../lib/stats.ts';
 
@@ -27,53 +28,17 @@ const LABEL: Record<Layout, string> = {
   'postgres-2': 'PostgreSQL + Redis, 2 nodes (banned user on the other node)',
 };
 
-interface Node {
-  child: ChildProcess;
-  url: string;
-  stop(): Promise<void>;
-}
-
-function startNode(env: Record<string, string>): Promise<Node> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signaling/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      STATIC_DIR: '',
-      LOG_LEVEL: 'info',
-      SWEEP_INTERVAL_MS: '600000',
-      RATE_EVENTS_PER_SOCKET: '1000000',
-      RATE_REGISTER_PER_IP: '100000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * A node: the real entrypoint as a process (tests/helpers/process.ts), with the sweep out of the
+ * way so only the block log can explain a fast ban, and the flood guards lifted.
+ */
+const startNode = (env: Record<string, string>): Promise<RunningServer> =>
+  startMain({
+    SWEEP_INTERVAL_MS: '600000',
+    RATE_EVENTS_PER_USER: '1000000',
+    RATE_REGISTER_PER_IP: '100000',
+    ...env,
   });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${out}`));
-    }, 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+?)"/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      resolve({
-        child,
-        url: m[1]!.replace('localhost', '127.0.0.1'),
-        stop: () =>
-          new Promise((r) => {
-            if (child.exitCode !== null) return r();
-            child.once('exit', () => r());
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-}
 
 function cli(databaseUrl: string, args: string[]): Promise<{ code: number | null; out: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'signaling/admin-cli.ts', ...args], {
@@ -213,7 +178,7 @@ export async function bans(opts: Options): Promise<SuiteResult> {
       env.REDIS_URL = REDIS_URL;
       env.REDIS_PREFIX = `p2sp-bench-bans-${runId}`;
     }
-    const nodes: Node[] = [];
+    const nodes: RunningServer[] = [];
     const results: Ban[] = [];
     try {
       nodes.push(await startNode(env));
