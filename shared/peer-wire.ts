@@ -1,6 +1,7 @@
 /**
  * The peer wire format: what travels on a WebRTC data channel between two browsers, and what a
- * sender hands the server's offline store as an opaque payload (the same `msg` frame, as JSON).
+ * sender hands the server's offline store (the same `msg` frame, as JSON, sealed to the recipient:
+ * web/src/core/e2ee/seal.ts; the server sees only the sealed text).
  *
  * Every frame is versioned and parsed like a server event: size-capped before JSON.parse, then
  * checked against a schema. A frame never says who sent it: the sender is the peer connection's
@@ -173,8 +174,9 @@ export const frames = {
 
 /**
  * What an offline store `payload` means, by the envelope's `kind`: a `system` payload is an
- * administrator's text (the server wrote it); any other is a `msg` frame as JSON, from a peer, and
- * parsed like one from a data channel. The one decoder of that rule.
+ * administrator's text (the server wrote it, in the clear: it is the server's own word); any other
+ * is a sealed `msg` frame from a peer, which the receiver opens (e2ee/keys.ts) and passes here as
+ * `payload` to be parsed like a frame from a data channel. The one decoder of that rule.
  */
 export type OfflinePayload =
   | { kind: 'system'; text: string }
@@ -193,22 +195,26 @@ export function decodeOfflinePayload(stored: { kind: string; payload: string }):
 /**
  * What we put in `signal:send`: simple-peer's signal objects wrapped with a connection id, so a
  * late answer or candidate for a connection that was replaced is recognised and dropped. `knock`
- * asks the other side to initiate (only the lexicographically smaller username initiates).
+ * asks the other side to initiate (only the lexicographically smaller username initiates). An
+ * offer or answer carries `auth`: the sender's signature over its DTLS fingerprints, the id and
+ * both names (e2ee/channel-auth.ts); one without a valid `auth` is refused.
  */
 export const peerSignal = z.object({
   v,
   sid: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
   knock: z.optional(z.literal(true)),
   data: z.optional(z.record(z.string(), z.unknown())),
+  auth: z.optional(z.string().check(z.maxLength(128))),
 });
 export type PeerSignal = z.output<typeof peerSignal>;
 
 /** Signal builders, stamping the version like `frames`. */
 export const signals = {
   knock: (sid: string): PeerSignal => ({ v: PEER_WIRE_VERSION, sid, knock: true }),
-  data: (sid: string, data: Record<string, unknown>): PeerSignal => ({
+  data: (sid: string, data: Record<string, unknown>, auth?: string): PeerSignal => ({
     v: PEER_WIRE_VERSION,
     sid,
     data,
+    ...(auth === undefined ? {} : { auth }),
   }),
 };

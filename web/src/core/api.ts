@@ -17,6 +17,10 @@ import type {
 } from '../../../shared/events.ts';
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 
+import type { TrustState } from './e2ee/keyring.ts';
+
+export type { TrustState } from './e2ee/keyring.ts';
+
 /** A conversation key: `u:<username>` for a private chat, `g:<groupId>` for a group. */
 export type ConversationId = `u:${string}` | `g:${number}`;
 
@@ -106,7 +110,11 @@ export type EngineEvent =
   | { type: 'message'; message: ChatMessage }
   | { type: 'conversations'; conversations: Conversation[] }
   | { type: 'link'; username: string; link: LinkState }
-  | { type: 'notice'; text: string; level: 'info' | 'error' };
+  | { type: 'notice'; text: string; level: 'info' | 'error' }
+  /** Someone's key was pinned, changed, accepted or verified (e2ee/keyring.ts). */
+  | { type: 'trust'; trust: TrustState }
+  /** A connection claiming to be `username` was refused: its signature did not match their key. */
+  | { type: 'impostor'; username: string; reason: string };
 
 export interface ChatEngine {
   readonly session: SessionState;
@@ -152,6 +160,23 @@ export interface ChatEngine {
   link(username: string): LinkState;
   /** A friend's or group member's presence; 'unknown' while the server is away. */
   presence(username: string): ContactPresence;
+
+  // --- end-to-end encryption (e2ee/) ---
+  /** What I know of someone's key: none yet, pinned, or changed and waiting for me. */
+  trust(username: string): TrustState;
+  /** Everyone whose key changed and waits for my decision. */
+  keyChanges(): TrustState[];
+  /**
+   * Twelve groups of five digits, the same on both sides; with `pending`, computed with the
+   * changed key (to compare before accepting it). Null when a key is missing.
+   */
+  safetyNumber(username: string, options?: { pending?: boolean }): string[] | null;
+  /** Takes someone's changed key as theirs: stored messages sealed with it are opened now. */
+  acceptKey(username: string): Promise<void>;
+  /** After comparing safety numbers: mark (or unmark) someone's key as verified. */
+  setVerified(username: string, verified: boolean): Promise<void>;
+  /** Changes the password and re-wraps the key backup with it, in one request. */
+  changePassword(oldPassword: string, newPassword: string): Promise<void>;
 
   // --- the command language (shared/commands.ts), for the composer's `/` commands ---
   runCommand(line: string): Promise<CommandOutcome>;

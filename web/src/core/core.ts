@@ -8,6 +8,7 @@ import type { PeerFrame } from '../../../shared/peer-wire.ts';
 import type { PresenceStatus } from '../../../shared/limits.ts';
 import type { ChatMessage, EngineError, SocialState } from './api.ts';
 import { Delivery } from './delivery.ts';
+import type { Keys } from './e2ee/keys.ts';
 import type { History } from './history.ts';
 import { Inbox } from './inbox.ts';
 import type { PeerChannels } from './peers.ts';
@@ -21,6 +22,8 @@ const SETUP_ATTEMPTS = 5;
 export interface CoreDeps {
   server: ServerLink;
   peers: PeerChannels;
+  /** Seals and opens what the server stores; pins the keys the server shows. */
+  keys: Keys;
   directTimeoutMs: number;
   history(): History | null;
   /** A message was added or changed state (mine or received). */
@@ -44,18 +47,36 @@ export interface Core {
   signedIn(): Promise<void>;
   /** Then, in the background: pull the offline store, and resend the outbox after it. */
   drain(): Promise<void>;
+  /** Looks for someone's published key (group members not loaded yet) so it can be pinned. */
+  learnKey(username: string): Promise<void>;
+  /** `username`'s key change was accepted: the copies held for it are opened now. */
+  keyAccepted(username: string): Promise<void>;
   signedOut(): void;
 }
 
 export function createCore(deps: CoreDeps): Core {
-  const { server, peers, directTimeoutMs, history } = deps;
-  const social = new Social(server, { changed: deps.social, presence: deps.presence });
-  const relationships = new Relationships(server, social);
+  const { server, peers, keys, directTimeoutMs, history } = deps;
+  // Every key the server shows goes past the keyring, which pins the first and flags a change.
+  const seen = (username: string, publicKey: string | null) => {
+    keys.keyring?.observe(username, publicKey).catch(() => undefined);
+  };
+  const social = new Social(server, {
+    changed: (state) => {
+      for (const friend of state.friends) seen(friend.username, friend.publicKey);
+      deps.social(state);
+    },
+    presence: deps.presence,
+  });
+  const relationships = new Relationships(server, social, (members) => {
+    for (const member of members) seen(member.username, member.publicKey);
+  });
+  server.on('keys:changed', ({ username, publicKey }) => seen(username, publicKey));
   const delivery = new Delivery({
     session: server,
     peers,
     social,
     relationships,
+    keys,
     directTimeoutMs,
     history,
     changed: deps.message,
@@ -66,6 +87,7 @@ export function createCore(deps: CoreDeps): Core {
     peers,
     social,
     relationships,
+    keys,
     directTimeoutMs,
     history,
     received: deps.message,
@@ -120,6 +142,16 @@ export function createCore(deps: CoreDeps): Core {
       }
     },
     drain: () => inbox.pullOffline().then(() => delivery.flushOutbox()),
+    async learnKey(username) {
+      if (keys.keyring?.keyFor(username)) return;
+      // Friends' keys come with the friends list; a group member's with their group's members.
+      const groups = social.state.groups.filter((g) => !g.blocked);
+      await Promise.allSettled(groups.map((g) => relationships.members(g.id)));
+    },
+    async keyAccepted(username) {
+      const held = await keys.keyring?.release(username);
+      if (held?.length) await inbox.released(held);
+    },
     signedOut() {
       social.reset();
       relationships.reset();

@@ -16,6 +16,7 @@ import { sameUsername } from '../../../shared/names.ts';
 import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
 import { applyOwnPatch, type History } from './history.ts';
 import { groupConversation, newMessageId, parseConversation, privateConversation } from './ids.ts';
+import type { Keys } from './e2ee/keys.ts';
 import type { PeerChannels } from './peers.ts';
 import { Relationships, type Exchange } from './relationships.ts';
 import type { ServerLink } from './session.ts';
@@ -26,6 +27,8 @@ export interface DeliveryDeps {
   peers: PeerChannels;
   social: Social;
   relationships: Relationships;
+  /** Seals each stored copy to its recipient: the server keeps only ciphertext. */
+  keys: Keys;
   directTimeoutMs: number;
   history(): History | null;
   changed(message: ChatMessage): void;
@@ -40,7 +43,7 @@ type Target = { kind: 'private'; username: string } | { kind: 'group'; groupId: 
 interface Outgoing {
   message: ChatMessage;
   target: Target;
-  /** The encoded `msg` frame, exactly as sent to peers and to the offline store. */
+  /** The encoded `msg` frame, as sent to peers (and sealed per recipient for the offline store). */
   frame: string;
   /** The message's own row committed (it is in history and the outbox). */
   stored: Promise<void>;
@@ -253,7 +256,7 @@ export class Delivery {
       await this.deps.session.request('offline:store', {
         id: out.message.id,
         to: { username },
-        payload: out.frame,
+        payload: this.#sealFor(out, username),
       });
       return done('stored');
     } catch (err) {
@@ -288,7 +291,7 @@ export class Delivery {
           await this.deps.session.request('offline:store', {
             id: out.message.id,
             to: { groupId, username: member.username },
-            payload: out.frame,
+            payload: this.#sealFor(out, member.username, groupId),
           });
           return 'stored';
         } catch (err) {
@@ -313,6 +316,11 @@ export class Delivery {
       transient: false,
       message: { state: fanout.stored > 0 ? 'stored' : 'delivered', error: undefined, fanout },
     };
+  }
+
+  /** The frame sealed to one recipient's pinned key (throws when there is none to seal to). */
+  #sealFor(out: Outgoing, to: string, groupId?: number): string {
+    return this.deps.keys.seal({ to, id: out.message.id, groupId }, out.frame);
   }
 
   /**

@@ -7,12 +7,15 @@ import type { ChatEngine, ChatMessage, ConversationId, EngineEvent } from './api
 import { contactPresence, EngineError } from './api.ts';
 import { runCommand } from './commands.ts';
 import { createCore } from './core.ts';
+import { Keyring } from './e2ee/keyring.ts';
+import { Keys, KeysLocked } from './e2ee/keys.ts';
 import { Emitter } from './emitter.ts';
 import { History } from './history.ts';
 import { IceKeeper } from './ice.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
 import { Session } from './session.ts';
+import { sameUsername } from '../../../shared/names.ts';
 
 export type { EngineOptions, TokenStore } from './options.ts';
 export { memoryTokenStore } from './options.ts';
@@ -23,6 +26,11 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
   const emit = (event: EngineEvent) => emitter.emit(event);
   let history: History | null = null;
   let destroyed = false;
+  /**
+   * The password of a sign-in under way, kept in memory only until this device's keys are set up
+   * with it (restore or wrap the backup); a resumed session has none.
+   */
+  let signingIn: { username: string; password: string } | null = null;
 
   // Coalesced: one 'conversations' event per burst of changes (a committed batch of messages
   // announces each of them), built from History's in-memory list rather than read back from disk.
@@ -47,10 +55,16 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       ice.stop();
       peers.closeAll();
       core.signedOut();
+      keys.signedOut();
       history?.close();
       history = null;
     },
   });
+  const notice = (text: string, level: 'info' | 'error') => {
+    console.warn(text);
+    emit({ type: 'notice', text, level });
+  };
+  const keys = new Keys({ server: session, notice: (text) => notice(text, 'error') });
   const peers = new Peers({
     wrtc: options.wrtc,
     idleCloseMs: options.idleCloseMs,
@@ -62,20 +76,32 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     },
     onFrame: (from, frame) => core.onFrame(from, frame),
     onLink: (username, link) => emit({ type: 'link', username, link }),
+    channelAuth: {
+      sign: (to, sid, type, sdp) =>
+        keys.signChannel({ from: keys.keyring?.user ?? '', to, sid, type, sdp }),
+      check: (from, sid, type, sdp, auth) =>
+        keys.checkChannel({ from, to: keys.keyring?.user ?? '', sid, type, sdp }, auth),
+      learn: (username) => core.learnKey(username),
+      refused: (username, reason) => {
+        notice(
+          `A connection claiming to be ${username} was refused: ${reason}. Someone may be trying to intercept your conversation; compare your safety number with ${username}.`,
+          'error',
+        );
+        emit({ type: 'impostor', username, reason });
+      },
+    },
   });
   const ice = new IceKeeper(session, peers);
   const core = createCore({
     server: session,
     peers,
+    keys,
     directTimeoutMs: options.directTimeoutMs,
     history: () => history,
     message: messageChanged,
     conversationsChanged,
     social: (state) => emit({ type: 'social', social: state }),
-    notice: (text, level) => {
-      console.warn(text);
-      emit({ type: 'notice', text, level });
-    },
+    notice,
     presence: (username, status) => {
       // A peer that went offline will not answer on its old channel; stop waiting on it.
       if (status === 'offline') peers.close(username, `${username} went offline`);
@@ -92,6 +118,23 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     if (history?.user !== me) {
       history?.close();
       history = await History.open(me, options);
+    }
+    const password = signingIn && sameUsername(signingIn.username, me) ? signingIn.password : null;
+    signingIn = null;
+    if (keys.keyring?.user !== me || !keys.keyring.isOpen) {
+      keys.signedOut();
+      const keyring = await Keyring.open(me, options, (trust) => emit({ type: 'trust', trust }));
+      try {
+        await keys.establish(keyring, me, password);
+      } catch (err) {
+        keys.signedOut();
+        if (!(err instanceof KeysLocked)) throw err;
+        // Nothing can be read or sent without the keys: back to the sign-in, saying why.
+        await session.logout(err.message);
+        return;
+      }
+    } else if (password !== null) {
+      await keys.establish(keys.keyring, me, password);
     }
     ice.apply(data);
     await core.signedIn();
@@ -133,8 +176,14 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     },
     on: (listener) => emitter.on(listener),
 
-    register: (username, password) => session.register(username, password),
-    login: (username, password) => session.login(username, password),
+    register: (username, password) => {
+      signingIn = { username, password };
+      return session.register(username, password).finally(() => (signingIn = null));
+    },
+    login: (username, password) => {
+      signingIn = { username, password };
+      return session.login(username, password).finally(() => (signingIn = null));
+    },
     logout: () => session.logout(),
     resume: () => session.resume(),
     setStatus: (status) => session.setStatus(status),
@@ -161,6 +210,36 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     },
     link: (username) => peers.link(username),
     presence: presenceOf,
+
+    trust: (username) =>
+      keys.keyring?.trust(username) ?? {
+        username,
+        state: 'none',
+        verified: false,
+        wasVerified: false,
+      },
+    keyChanges: () => keys.keyring?.changes() ?? [],
+    safetyNumber: (username, opts) => keys.keyring?.safetyNumber(username, opts?.pending) ?? null,
+    async acceptKey(username) {
+      const keyring = keys.keyring;
+      if (!keyring) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
+      if (await keyring.accept(username)) await core.keyAccepted(username);
+    },
+    async setVerified(username, verified) {
+      const keyring = keys.keyring;
+      if (!keyring) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
+      try {
+        await keyring.setVerified(username, verified);
+      } catch (err) {
+        throw new EngineError({ code: 'BAD_REQUEST', message: (err as Error).message });
+      }
+    },
+    async changePassword(oldPassword, newPassword) {
+      const me = session.state.user?.username;
+      if (!me) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
+      const backup = await keys.rewrap(me, newPassword);
+      await session.request('auth:changePassword', { oldPassword, newPassword, backup });
+    },
 
     runCommand: (line) =>
       runCommand(

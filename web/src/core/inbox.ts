@@ -14,6 +14,7 @@ import {
 import type { ChatMessage, ConversationId, EngineError } from './api.ts';
 import type { History } from './history.ts';
 import { groupConversation, privateConversation } from './ids.ts';
+import type { Keys } from './e2ee/keys.ts';
 import type { PeerChannels } from './peers.ts';
 import type { Relationships } from './relationships.ts';
 import type { ServerLink } from './session.ts';
@@ -24,6 +25,8 @@ export interface InboxDeps {
   peers: PeerChannels;
   social: Social;
   relationships: Relationships;
+  /** Opens stored copies (sealed to me by their sender); holds those waiting on a key change. */
+  keys: Keys;
   directTimeoutMs: number;
   history(): History | null;
   received(message: ChatMessage): void;
@@ -162,8 +165,9 @@ export class Inbox {
   }
 
   async #fromStore(stored: OfflineMessage): Promise<void> {
-    const payload = decodeOfflinePayload(stored);
-    if (payload.kind === 'system') {
+    if (stored.kind === 'system') {
+      const payload = decodeOfflinePayload(stored);
+      if (payload.kind !== 'system') return;
       await this.onSystem({
         id: stored.id,
         text: payload.text,
@@ -174,22 +178,33 @@ export class Inbox {
       });
       return;
     }
-    // A copy that does not say what its envelope says is forged or corrupt: dropped (and acked, so
-    // it does not come back), and reported, never in silence.
-    const copy = checkCopy(stored, payload);
-    if (!copy.ok) {
-      this.deps.dropped(`A stored message from ${stored.from} was dropped: ${copy.reason}.`);
-      return;
-    }
-    const { frame } = copy;
     const group = stored.kind === 'group' ? stored.group : null;
     // The server checked the sender when it accepted the copy, but a block, a removal or an
     // unfriending since then counts too: the copy is dropped (and acked, so it does not come back).
+    // Checked first: it loads the group's members, whose keys the copy is opened with.
     const verdict = await this.deps.relationships.check(
       stored.from,
       group ? { kind: 'group', groupId: group.id } : { kind: 'private' },
     );
     if (!verdict.ok) return;
+    const opened = this.deps.keys.open(stored, group?.id);
+    if (!opened.ok) {
+      // Sealed with a key I have not accepted yet: kept on this device until I decide.
+      if (opened.held) await this.deps.keys.hold(stored);
+      else this.deps.dropped(`A stored message from ${stored.from} was dropped: ${opened.reason}.`);
+      return;
+    }
+    // A copy that does not say what its envelope says is forged or corrupt: dropped (and acked, so
+    // it does not come back), and reported, never in silence.
+    const copy = checkCopy(
+      stored,
+      decodeOfflinePayload({ kind: stored.kind, payload: opened.text }),
+    );
+    if (!copy.ok) {
+      this.deps.dropped(`A stored message from ${stored.from} was dropped: ${copy.reason}.`);
+      return;
+    }
+    const { frame } = copy;
     const conversation: ConversationId = group
       ? groupConversation(group.id)
       : privateConversation(stored.from);
@@ -205,6 +220,11 @@ export class Inbox {
       },
       title,
     );
+  }
+
+  /** Copies held for `username`'s key change, opened again now that it is decided. */
+  async released(messages: OfflineMessage[]): Promise<void> {
+    for (const stored of messages) await this.#fromStore(stored);
   }
 
   /** Stores and announces a received message; false when it was a duplicate. */

@@ -5,6 +5,11 @@
  * Glare: only the lexicographically smaller username initiates. The other side, when it wants a
  * channel, sends a `knock` signal asking to be called. Each connection has an id (`sid`) carried on
  * its signals, so a late answer or candidate for a replaced connection is recognised and dropped.
+ *
+ * Accounts: an offer or answer is let in only with the sender's signature over its DTLS fingerprint
+ * (PeersDeps.channelAuth), so a server that swaps the SDP gets a refused channel, not a silent man
+ * in the middle. The signals of a connection whose sender's key is not known yet wait while the
+ * key is looked up, then go through the same check.
  */
 import Peer, { type Options as PeerOptions, type SignalData } from 'simple-peer';
 import type { IceServer, IceTransportPolicy } from '../../../shared/events.ts';
@@ -51,7 +56,28 @@ export interface PeersDeps {
   sendSignal(to: string, signal: PeerSignal): Promise<void>;
   onFrame(from: string, frame: PeerFrame): void;
   onLink(username: string, link: LinkState): void;
+  channelAuth: ChannelAuth;
 }
+
+/** Signs my offers and answers, and checks theirs (e2ee/keys.ts over the pinned keys). */
+export interface ChannelAuth {
+  sign(to: string, sid: string, type: string, sdp: string): string | null;
+  check(
+    from: string,
+    sid: string,
+    type: string,
+    sdp: string,
+    auth: string | undefined,
+  ): 'ok' | 'unknown' | 'bad';
+  /** Find `username`'s key (it may be in a group whose members were not loaded yet). */
+  learn(username: string): Promise<void>;
+  /** A connection from `username` was refused: the user must hear of it. */
+  refused(username: string, reason: string): void;
+}
+
+/** Offers and answers carry an SDP with the fingerprint the channel's DTLS is keyed to. */
+const isSessionDescription = (data: { type?: unknown; sdp?: unknown }) =>
+  (data.type === 'offer' || data.type === 'answer') && typeof data.sdp === 'string';
 
 /**
  * What `send` hands back: settles if the channel the frame went out on is lost (it broke, ICE
@@ -97,6 +123,8 @@ interface Link {
 
 export class Peers implements PeerChannels {
   readonly #links = new Map<string, Link>();
+  /** Signals from someone whose key is being looked up, in arrival order. */
+  readonly #waiting = new Map<string, PeerSignal[]>();
   #iceServers: IceServer[] = [];
   #policy: IceTransportPolicy = 'all';
 
@@ -152,6 +180,61 @@ export class Peers implements PeerChannels {
     const parsed = peerSignal.safeParse(raw);
     if (!parsed.success) return;
     const signal = parsed.data;
+    const waiting = this.#waiting.get(from);
+    if (waiting) {
+      waiting.push(signal);
+      return;
+    }
+    if (signal.data && isSessionDescription(signal.data)) {
+      const { type, sdp } = signal.data as { type: string; sdp: string };
+      const verdict = this.deps.channelAuth.check(from, signal.sid, type, sdp, signal.auth);
+      if (verdict === 'unknown') {
+        this.#learnThenReplay(from, signal);
+        return;
+      }
+      if (verdict === 'bad') {
+        this.#refuse(from, signal.sid);
+        return;
+      }
+    }
+    this.#accept(from, signal);
+  }
+
+  /** Holds `from`'s signals while their key is looked up, then lets them through the check again. */
+  #learnThenReplay(from: string, first: PeerSignal): void {
+    const queue = [first];
+    this.#waiting.set(from, queue);
+    const replay = () => {
+      this.#waiting.delete(from);
+      const [head, ...rest] = queue;
+      if (!head?.data) return;
+      const { type, sdp } = head.data as { type: string; sdp: string };
+      const verdict = this.deps.channelAuth.check(from, head.sid, type, sdp, head.auth);
+      if (verdict !== 'ok') {
+        this.#refuse(
+          from,
+          head.sid,
+          verdict === 'unknown' ? 'no security key is known for them' : undefined,
+        );
+        return;
+      }
+      for (const signal of [head, ...rest])
+        this.onSignal(from, signal as unknown as Record<string, unknown>);
+    };
+    this.deps.channelAuth.learn(from).then(replay, replay);
+  }
+
+  #refuse(
+    from: string,
+    sid: string,
+    reason = 'its security signature does not match their key',
+  ): void {
+    const current = this.#links.get(from);
+    if (current?.sid === sid) this.#drop(current, new Error('unverified peer'));
+    this.deps.channelAuth.refused(from, reason);
+  }
+
+  #accept(from: string, signal: PeerSignal): void {
     const current = this.#links.get(from);
     const iInitiate = this.deps.me() < from;
     if (signal.knock) {
@@ -183,6 +266,7 @@ export class Peers implements PeerChannels {
   }
 
   closeAll(): void {
+    this.#waiting.clear();
     for (const link of [...this.#links.values()]) this.#drop(link, new Error('engine closed'));
   }
 
@@ -268,7 +352,18 @@ export class Peers implements PeerChannels {
     });
     const current = () => !link.closed && link.peer === peer;
     peer.on('signal', (data: SignalData) => {
-      if (current()) this.#signal(link, signals.data(link.sid, { ...data }));
+      if (!current()) return;
+      let auth: string | undefined;
+      if (isSessionDescription(data)) {
+        const { type, sdp } = data as { type: string; sdp: string };
+        auth = this.deps.channelAuth.sign(link.username, link.sid, type, sdp) ?? undefined;
+        // Without my keys no one would accept the channel: say so rather than wait for a timeout.
+        if (auth === undefined) {
+          this.#drop(link, new Error('no keys to sign the connection with'));
+          return;
+        }
+      }
+      this.#signal(link, signals.data(link.sid, { ...data }, auth));
     });
     peer.on('connect', () => {
       if (!current()) return;

@@ -51,6 +51,8 @@ export class Relationships {
   constructor(
     private readonly session: ServerLink,
     private readonly social: Pick<Social, 'friend'>,
+    /** Members' published keys, as each list arrives (the keyring pins them). */
+    private readonly keysSeen: (members: GroupMember[]) => void = () => undefined,
   ) {
     session.on('groups:changed', ({ group }) =>
       this.#groupEvent((groups) => groups.set(group.id, { blocked: group.blocked })),
@@ -153,6 +155,7 @@ export class Relationships {
           entry.members = members;
           entry.list = list;
         }
+        this.keysSeen(list);
         const members = entry.members;
         return members ? list.filter((m) => members.has(key(m.username))) : [];
       })

@@ -110,11 +110,12 @@ export class Session implements ServerLink {
     return (await this.#connect(token)) !== 'unauthenticated';
   }
 
-  async logout(): Promise<void> {
+  /** Ends the session here and on the server; `message` says why (shown on the sign-in screen). */
+  async logout(message = 'You signed out.'): Promise<void> {
     const token = this.#token;
     // Tell the server even if this socket is down; sign out locally whatever it says.
     if (token) await postLogout(this.options.serverUrl, token);
-    this.#signOut({ reason: 'logout', message: 'You signed out.' }, true);
+    this.#signOut({ reason: 'logout', message }, true);
   }
 
   async setStatus(status: SessionState['status']): Promise<void> {
