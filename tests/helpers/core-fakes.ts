@@ -24,6 +24,10 @@ import {
   type SessionState,
 } from '../../web/src/core/api.ts';
 import { createCore, type Core } from '../../web/src/core/core.ts';
+import { generateIdentity, type Identity } from '../../web/src/core/e2ee/identity.ts';
+import { Keyring } from '../../web/src/core/e2ee/keyring.ts';
+import { Keys } from '../../web/src/core/e2ee/keys.ts';
+import { pairKey, seal } from '../../web/src/core/e2ee/seal.ts';
 import { History } from '../../web/src/core/history.ts';
 import type { LinkLost, PeerChannels } from '../../web/src/core/peers.ts';
 import type { AckData, Payload, ServerEvent, ServerLink } from '../../web/src/core/session.ts';
@@ -93,6 +97,8 @@ export class FakeServer {
   readonly #friends = new Set<string>();
   readonly #groups = new Map<number, FakeGroup>();
   readonly mailbox = new Map<string, OfflineMessage[]>();
+  /** Published bundles by username, as `keys:publish` left them. */
+  readonly publicKeys = new Map<string, string>();
   #groupId = 0;
   #storedAt = 0;
 
@@ -136,7 +142,11 @@ export class FakeServer {
         return {
           friends: [...this.presence.keys()]
             .filter((u) => u !== me && this.#friends.has(pair(me, u)))
-            .map((u) => ({ username: u, status: this.#status(u), publicKey: null })),
+            .map((u) => ({
+              username: u,
+              status: this.#status(u),
+              publicKey: this.publicKeys.get(u) ?? null,
+            })),
           incoming: [],
           outgoing: [],
         };
@@ -154,7 +164,7 @@ export class FakeServer {
           username,
           role,
           status: this.#status(username),
-          publicKey: null,
+          publicKey: this.publicKeys.get(username) ?? null,
         }));
       }
       case 'offline:store':
@@ -269,7 +279,21 @@ export interface FakePeer {
   received: PeerFrame[];
   /** Every notice the core raised. */
   notices: { text: string; level: 'info' | 'error' }[];
+  identity: Identity;
+  keys: Keys;
   close(): void;
+}
+
+/** What `from`'s client would store for `to`: `plaintext` sealed with their pairwise key. */
+export function sealedCopy(
+  from: { username: string; identity: Identity },
+  to: { username: string; identity: Identity },
+  id: string,
+  plaintext: string,
+  groupId?: number,
+): string {
+  const key = pairKey(from.identity, to.identity);
+  return seal(key, { from: from.username, to: to.username, id, groupId }, plaintext);
 }
 
 /** An engine core for `username`, over the fake server and net, signed in (the view loaded). */
@@ -277,20 +301,35 @@ export async function fakePeer(
   username: string,
   server: FakeServer,
   net: FakePeerNet,
-  options: { directTimeoutMs?: number; indexedDB?: IDBFactory; signIn?: boolean } = {},
+  options: {
+    directTimeoutMs?: number;
+    indexedDB?: IDBFactory;
+    signIn?: boolean;
+    /** This user's keys (default: what their device has, or new ones). */
+    identity?: Identity;
+  } = {},
 ): Promise<FakePeer> {
   const link = server.links.get(username) ?? server.connect(username);
   const channels = net.channels(username);
-  const history = await History.open(username, {
-    indexedDB: options.indexedDB ?? new IDBFactory(),
-    IDBKeyRange,
-  });
+  const indexedDB = options.indexedDB ?? new IDBFactory();
   const messages: ChatMessage[] = [];
   const received: PeerFrame[] = [];
   const notices: FakePeer['notices'] = [];
+  const history = await History.open(username, {
+    indexedDB,
+    IDBKeyRange,
+  });
+  // Keys without the backup's KDF (its own tests cover it): made here and published directly.
+  const keyring = await Keyring.open(username, { indexedDB, IDBKeyRange }, () => undefined);
+  const identity = options.identity ?? keyring.identity ?? generateIdentity();
+  await keyring.adopt(identity);
+  server.publicKeys.set(username, identity.bundle);
+  const keys = new Keys({ server: link, notice: (text) => notices.push({ text, level: 'error' }) });
+  keys.attach(keyring);
   const core = createCore({
     server: link,
     peers: channels,
+    keys,
     directTimeoutMs: options.directTimeoutMs ?? 1_000,
     history: () => (history.isOpen ? history : null),
     message: (m) => messages.push(m),
@@ -312,9 +351,12 @@ export async function fakePeer(
     messages,
     received,
     notices,
+    identity,
+    keys,
     close: () => {
       core.delivery.stop();
       history.close();
+      keyring.close();
     },
   };
 }

@@ -7,7 +7,15 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, frames } from '../../shared/peer-wire.ts';
-import { FakePeerNet, FakeServer, fakePeer, until, type FakePeer } from '../helpers/core-fakes.ts';
+import { generateIdentity, type Identity } from '../../web/src/core/e2ee/identity.ts';
+import {
+  FakePeerNet,
+  FakeServer,
+  fakePeer,
+  sealedCopy,
+  until,
+  type FakePeer,
+} from '../helpers/core-fakes.ts';
 
 const peers: FakePeer[] = [];
 afterEach(() => {
@@ -17,9 +25,21 @@ afterEach(() => {
 async function world(names: string[], options: { directTimeoutMs?: number } = {}) {
   const server = new FakeServer();
   const net = new FakePeerNet();
-  for (const name of names) server.connect(name);
+  // Everyone has published keys, including those the test never makes an engine for.
+  const identities = new Map<string, Identity>();
+  for (const name of names) {
+    server.connect(name);
+    const identity = generateIdentity();
+    identities.set(name, identity);
+    server.publicKeys.set(name, identity.bundle);
+  }
   const make = async (name: string, extra: { indexedDB?: IDBFactory; signIn?: boolean } = {}) => {
-    const peer = await fakePeer(name, server, net, { ...options, ...extra });
+    const identity = identities.get(name);
+    const peer = await fakePeer(name, server, net, {
+      ...options,
+      ...extra,
+      ...(identity ? { identity } : {}),
+    });
     peers.push(peer);
     return peer;
   };
@@ -67,7 +87,10 @@ describe('delivery', () => {
     expect(await alice.history.outbox()).toEqual([]);
     const [copy] = server.mailbox.get('bob') ?? [];
     expect(copy).toMatchObject({ id: sent.id, from: 'alice', kind: 'private' });
-    expect(JSON.parse(copy?.payload ?? '')).toMatchObject({ type: 'msg', id: sent.id });
+    // The server holds ciphertext only: neither the text nor the frame's JSON is in it.
+    expect(copy?.payload).toMatch(/^e1\./);
+    expect(copy?.payload).not.toContain('are you there');
+    expect(() => JSON.parse(copy?.payload ?? '')).toThrow();
 
     await bob.core.inbox.pullOffline();
     expect(await bob.history.page('u:alice')).toMatchObject([
@@ -187,8 +210,10 @@ describe('inbox: what the receiver refuses', () => {
 
 describe('group fan-out', () => {
   it('counts who got it directly and who gets a stored copy', async () => {
+    // Long enough for bob's first receipt (loading the members, checking their keys) on a busy
+    // machine; carol's silence takes it all.
     const { server, net, make } = await world(['alice', 'bob', 'carol', 'dave'], {
-      directTimeoutMs: 50,
+      directTimeoutMs: 500,
     });
     const groupId = server.createGroup('crew', 'alice', ['bob', 'carol', 'dave']);
     server.presence.set('dave', 'offline');
@@ -279,6 +304,7 @@ describe('inbox: forged or corrupt stored copies', () => {
     server.befriend('alice', 'bob');
     const groupId = server.createGroup('crew', 'alice', ['bob']);
     const otherGroup = server.createGroup('other', 'alice', ['bob']);
+    const alice = await make('alice');
     const bob = await make('bob');
     const crew = { id: groupId, name: 'crew', creator: 'alice' };
     const copy = (id: string, payload: string, group: typeof crew | null = null) =>
@@ -289,24 +315,41 @@ describe('inbox: forged or corrupt stored copies', () => {
         group,
         payload,
       });
-    copy('s1', encodeFrame(msgFrame('other-id', 'id swapped')));
-    copy('s2', encodeFrame(msgFrame('s2', 'group swapped', otherGroup)), crew);
-    copy('s3', encodeFrame(msgFrame('s3', 'group frame, private envelope', groupId)));
-    copy('s4', 'not a frame');
-    copy('s5', encodeFrame(msgFrame('s5', 'the good one', groupId)), crew);
+    // What a modified client of alice's could seal: well sealed, but not what the envelope says.
+    const sealed = (id: string, plaintext: string, group?: number) =>
+      sealedCopy(alice, bob, id, plaintext, group);
+    copy('s1', sealed('s1', encodeFrame(msgFrame('other-id', 'id swapped'))));
+    copy(
+      's2',
+      sealed('s2', encodeFrame(msgFrame('s2', 'group swapped', otherGroup)), groupId),
+      crew,
+    );
+    copy('s3', sealed('s3', encodeFrame(msgFrame('s3', 'group frame, private envelope', groupId))));
+    copy('s4', sealed('s4', 'not a frame'));
+    // What the server (or anyone but alice) could make: a plain frame, a copy sealed for another
+    // id, a copy with one byte changed.
+    copy('s6', encodeFrame(msgFrame('s6', 'unsealed')));
+    copy('s7', sealed('other', encodeFrame(msgFrame('s7', 'sealed for another id'))));
+    const good = sealed('s8', encodeFrame(msgFrame('s8', 'tampered')));
+    copy('s8', good.slice(0, -2) + (good.at(-2) === 'A' ? 'B' : 'A') + good.at(-1));
+    copy('s5', sealed('s5', encodeFrame(msgFrame('s5', 'the good one', groupId)), groupId), crew);
 
     await bob.core.inbox.pullOffline();
 
     expect(bob.messages.map((m) => m.text)).toEqual(['the good one']);
     expect(server.mailbox.get('bob')).toEqual([]);
-    expect(bob.notices).toHaveLength(4);
+    expect(bob.notices).toHaveLength(7);
     expect(bob.notices.every((n) => n.level === 'error' && n.text.includes('alice'))).toBe(true);
     expect(bob.notices.map((n) => n.text)).toEqual([
       expect.stringContaining('its id differs'),
       expect.stringContaining('its group differs'),
       expect.stringContaining('group message stored as a private one'),
       expect.stringContaining('not a message'),
+      expect.stringContaining('integrity check'),
+      expect.stringContaining('integrity check'),
+      expect.stringContaining('integrity check'),
     ]);
+    expect(bob.keys.rejected).toBe(3);
   });
 
   it('a copy refused by the relationships view is dropped without a notice (it was honest)', async () => {

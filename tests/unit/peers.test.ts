@@ -5,20 +5,27 @@
  */
 import type { SignalData } from 'simple-peer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, frames, type PeerFrame } from '../../shared/peer-wire.ts';
+import { encodeFrame, frames, type PeerFrame, type PeerSignal } from '../../shared/peer-wire.ts';
 import type { LinkState } from '../../web/src/core/api.ts';
+import { signChannel, verifyChannel } from '../../web/src/core/e2ee/channel-auth.ts';
+import { generateIdentity, type Identity } from '../../web/src/core/e2ee/identity.ts';
 import { Peers, type PeerConnection } from '../../web/src/core/peers.ts';
 import { until } from '../helpers/core-fakes.ts';
 
 type Listener = (...args: never[]) => void;
 
-/** Connections that find each other through their offer: an offer's `sdp` names its maker. */
+/**
+ * Connections that find each other through their offer: an offer's `sdp` names its maker, and
+ * carries a DTLS fingerprint line like a real one, for the channel's signature to cover.
+ */
 class FakeRtc {
   readonly offers = new Map<string, FakeConnection>();
   readonly made: FakeConnection[] = [];
   #n = 0;
   create = ({ initiator }: { initiator: boolean }): PeerConnection => {
-    const connection = new FakeConnection(this, initiator, initiator ? `offer-${++this.#n}` : '');
+    const n = ++this.#n;
+    const sdp = initiator ? `v=0 offer-${n}\r\na=fingerprint:sha-256 0${n}:AB:CD\r\n` : '';
+    const connection = new FakeConnection(this, initiator, sdp);
     this.made.push(connection);
     return connection;
   };
@@ -88,6 +95,10 @@ interface Side {
   peers: Peers;
   frames: { from: string; frame: PeerFrame }[];
   links: LinkState[];
+  /** Connections refused for their signature, as `who: why`. */
+  refused: string[];
+  /** How often this side had to look up a key. */
+  learned: number;
 }
 
 const all: Peers[] = [];
@@ -95,12 +106,37 @@ afterEach(() => {
   for (const p of all.splice(0)) p.closeAll();
 });
 
-/** Two Peers whose signals reach each other, as the server's relay would carry them. */
-function linked(a: string, b: string, names: { [user: string]: string } = {}) {
+type Relay = (from: string, to: string, signal: PeerSignal) => PeerSignal;
+
+/**
+ * Two Peers whose signals reach each other, as the server's relay would carry them (`relay` may
+ * rewrite them, as a lying server would). Each side knows the other's key unless `unknownTo` says
+ * it must learn it first (it does, on the next turn).
+ */
+function linked(
+  a: string,
+  b: string,
+  names: { [user: string]: string } = {},
+  options: { relay?: Relay; unknownTo?: string } = {},
+) {
   const rtc = new FakeRtc();
   const sides = new Map<string, Side>();
+  const identities = new Map<string, Identity>([
+    [a, generateIdentity()],
+    [b, generateIdentity()],
+  ]);
+  const relay = options.relay ?? ((_from, _to, signal) => signal);
   for (const me of [a, b]) {
-    const side: Side = { frames: [], links: [], peers: null as unknown as Peers };
+    const known = new Map(
+      [...identities].filter(([name]) => name !== me && options.unknownTo !== me),
+    );
+    const side: Side = {
+      frames: [],
+      links: [],
+      refused: [],
+      learned: 0,
+      peers: null as unknown as Peers,
+    };
     side.peers = new Peers({
       wrtc: undefined,
       createPeer: rtc.create,
@@ -108,10 +144,27 @@ function linked(a: string, b: string, names: { [user: string]: string } = {}) {
       connectTimeoutMs: 5_000,
       me: () => names[me] ?? me,
       sendSignal: async (to, signal) => {
-        later(() => sides.get(to)?.peers.onSignal(me, { ...signal }));
+        const carried = relay(me, to, signal);
+        later(() => sides.get(to)?.peers.onSignal(me, { ...carried }));
       },
       onFrame: (from, frame) => side.frames.push({ from, frame }),
       onLink: (_username, link) => side.links.push(link),
+      channelAuth: {
+        sign: (to, sid, type, sdp) =>
+          signChannel(identities.get(me) as Identity, { from: me, to, sid, type, sdp }),
+        check: (from, sid, type, sdp, auth) => {
+          const key = known.get(from);
+          if (!key) return 'unknown';
+          return verifyChannel(key, { from, to: me, sid, type, sdp }, auth) ? 'ok' : 'bad';
+        },
+        learn: async (username) => {
+          side.learned++;
+          await new Promise((r) => setTimeout(r, 5));
+          const key = identities.get(username);
+          if (key) known.set(username, key);
+        },
+        refused: (username, reason) => side.refused.push(`${username}: ${reason}`),
+      },
     });
     all.push(side.peers);
     sides.set(me, side);
@@ -181,5 +234,55 @@ describe('peers', () => {
     const outcome = await Promise.race([lost.then(() => 'lost'), until(() => true, 'now')]);
     expect(outcome).toBeUndefined();
     expect(alice.peers.link('bob')).toBe('offline-store');
+  });
+  it('refuses a channel whose offer a relay rewrote to its own fingerprint, and says so', async () => {
+    const relay: Relay = (_from, _to, signal) => {
+      const data = signal.data as { type?: string; sdp?: string } | undefined;
+      if (data?.type !== 'offer') return signal;
+      const sdp = (data.sdp ?? '').replace(
+        /a=fingerprint:\S+ \S+/,
+        'a=fingerprint:sha-256 EE:VI:L0',
+      );
+      return { ...signal, data: { ...data, sdp } };
+    };
+    const { rtc, a: alice, b: bob } = linked('alice', 'bob', {}, { relay });
+    await expect(alice.peers.send('bob', ack('a1'), Date.now() + 300)).rejects.toThrow();
+    expect(bob.refused).toEqual([expect.stringContaining('alice: its security signature')]);
+    expect(bob.frames).toEqual([]);
+    // Bob never answered the forged offer: no connection of his was made.
+    expect(rtc.made.filter((c) => !c.initiator)).toHaveLength(0);
+  });
+
+  it('refuses an answer without a signature, and one signed for another connection', async () => {
+    for (const forge of ['strip', 'replay'] as const) {
+      let firstAuth: string | undefined;
+      const relay: Relay = (_from, _to, signal) => {
+        const data = signal.data as { type?: string } | undefined;
+        if (data?.type !== 'answer') return signal;
+        if (forge === 'strip') return { v: signal.v, sid: signal.sid, data: signal.data ?? {} };
+        firstAuth ??= signal.auth;
+        return {
+          ...signal,
+          sid: signal.sid,
+          auth: firstAuth === signal.auth ? 'A'.repeat(86) : firstAuth,
+        };
+      };
+      const { a: alice, b: bob } = linked('alice', 'bob', {}, { relay });
+      await expect(alice.peers.send('bob', ack('a1'), Date.now() + 300)).rejects.toThrow();
+      expect(alice.refused, forge).toEqual([
+        expect.stringContaining('bob: its security signature'),
+      ]);
+      expect(bob.frames).toEqual([]);
+      alice.peers.closeAll();
+      bob.peers.closeAll();
+    }
+  });
+
+  it('an offer from someone whose key is not known yet waits for the key, then opens', async () => {
+    const { a: alice, b: bob } = linked('alice', 'bob', {}, { unknownTo: 'bob' });
+    await alice.peers.send('bob', ack('a1'), deadline());
+    await until(() => bob.frames.length === 1, 'frame at bob');
+    expect(bob.learned).toBe(1);
+    expect(bob.refused).toEqual([]);
   });
 });

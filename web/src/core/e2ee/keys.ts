@@ -43,6 +43,11 @@ export class Keys {
     return this.#keyring;
   }
 
+  /** Uses `keyring` as it is (its identity already set up). */
+  attach(keyring: Keyring): void {
+    this.#keyring = keyring;
+  }
+
   #ring(): Keyring {
     if (!this.#keyring)
       throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
@@ -56,7 +61,7 @@ export class Keys {
    * on this device can be used.
    */
   async establish(keyring: Keyring, username: string, password: string | null): Promise<void> {
-    this.#keyring = keyring;
+    this.attach(keyring);
     const { server } = this.deps;
     const remote = await server.request('keys:restore', {});
     const local = keyring.identity;
