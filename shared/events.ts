@@ -203,7 +203,19 @@ export interface ClientToServer {
   >;
   'offline:ack': Handler<In<typeof S.offlineAck>, { deleted: number }>;
 
-  'keys:publish': Handler<In<typeof S.keysPublish>, { publicKey: string | null }>;
+  /**
+   * My public key and the wrapped backup of my private key, stored together (opaque to the
+   * server). A changed key is announced to everyone related to me (`keys:changed`).
+   */
+  'keys:publish': Handler<In<typeof S.keysPublish>, { publicKey: string }>;
+  /** What I published (null before the first `keys:publish`): how a new device gets its key. */
+  'keys:restore': Handler<Empty, { publicKey: string | null; backup: string | null }>;
+
+  /**
+   * A new password, with the key backup re-wrapped for it; the old password must be right
+   * (INVALID_CREDENTIALS, counted like a failed login).
+   */
+  'auth:changePassword': Handler<In<typeof S.changePassword>, Record<string, never>>;
 
   'signal:send': Handler<In<typeof S.signalSend>, { to: string }>;
 
@@ -266,6 +278,9 @@ export interface ServerToClient {
 
   signal: (data: { from: string; signal: Record<string, unknown> }) => void;
 
+  /** A friend or group peer published a new public key (`friends:list` and `groups:members` show it too). */
+  'keys:changed': (data: { username: string; publicKey: string }) => void;
+
   /**
    * Messages are waiting in the offline store: pull them with `offline:pull`. Sent right after
    * `session:ready` with the total when the mailbox is not empty, and while connected with how
@@ -289,4 +304,6 @@ export interface SocketData {
   userId: number;
   username: string;
   isAdmin: boolean;
+  /** The client's address as the handshake saw it (TRUST_PROXY applied), for per-address limits. */
+  ip: string;
 }

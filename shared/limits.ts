@@ -16,7 +16,13 @@ export const LIMITS = {
   offlinePayloadMax: 64 * 1024,
   /** A WebRTC signal (SDP offers run to a few KB; candidates are small). */
   signalMax: 16 * 1024,
+  /** A published public key: opaque to the server (clients send base64 or similar). */
   publicKeyMax: 4_096,
+  /**
+   * The private key's backup, wrapped by the client with a key derived from the password: opaque
+   * to the server, which stores it so a new device can restore it.
+   */
+  keyBackupMax: 8_192,
   messageIdMax: 64,
   /** Offline messages acknowledged in one `offline:ack`. */
   ackBatchMax: 1_000,

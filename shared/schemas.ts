@@ -55,13 +55,31 @@ function optional<T extends z.ZodType>(schema: T, fallback: z.input<T>) {
 
 export const empty = optional(z.object({}), {});
 
-// --- auth (HTTP) ---
+// --- keys (opaque to the server) ---
+/**
+ * Key material the server stores without reading it: non-empty printable ASCII (what base64, hex
+ * or JSON of such text are), so it can be neither a control character nor a megabyte.
+ */
+function opaqueKey(what: string, max: number) {
+  return z
+    .string()
+    .min(1, `${what} is empty`)
+    .max(max, `${what} has at most ${max} characters`)
+    .regex(/^[\x21-\x7e]+$/, `${what} is printable ASCII without spaces`);
+}
+const publicKey = opaqueKey('a public key', LIMITS.publicKeyMax);
+const keyBackup = opaqueKey('a key backup', LIMITS.keyBackupMax);
+
+// --- auth ---
+/** At login, any length up to the cap: an old short password still gets INVALID_CREDENTIALS. */
+const currentPassword = z.string().min(1, 'enter a password').max(LIMITS.passwordMax);
 export const credentials = z.object({ username, password });
-export const loginCredentials = z.object({
-  username: usernameRef,
-  // At login, any length up to the cap is allowed so an old short password still gets a clear
-  // INVALID_CREDENTIALS rather than a schema error.
-  password: z.string().min(1, 'enter a password').max(LIMITS.passwordMax),
+export const loginCredentials = z.object({ username: usernameRef, password: currentPassword });
+/** The backup is wrapped with a key derived from the password, so a new password needs a new one. */
+export const changePassword = z.object({
+  oldPassword: currentPassword,
+  newPassword: password,
+  backup: keyBackup,
 });
 
 // --- presence ---
@@ -134,9 +152,7 @@ export const offlinePull = optional(
 export const offlineAck = z.object({ ids: z.array(messageId).min(1).max(LIMITS.ackBatchMax) });
 
 // --- keys ---
-export const keysPublish = z.object({
-  publicKey: z.string().min(1).max(LIMITS.publicKeyMax).nullable(),
-});
+export const keysPublish = z.object({ publicKey, backup: keyBackup });
 
 // --- signaling relay ---
 /** simple-peer's signal objects: {type:'offer'|'answer', sdp}, {type:'candidate', candidate}, {renegotiate}, {transceiverRequest}. */

@@ -13,7 +13,7 @@ import { clientAddressResolver } from './client-address.ts';
 import { followBlocks } from './block-feed.ts';
 import { joinCluster } from './cluster.ts';
 import { socketServerOptions, type Config } from './config.ts';
-import { startHousekeeping } from './housekeeping.ts';
+import { startHousekeeping, type Housekeeping } from './housekeeping.ts';
 import { httpServer } from './http/server.ts';
 import { attachMetrics } from './metrics.ts';
 import { BlockList } from './services/blocks.ts';
@@ -34,6 +34,8 @@ export interface App {
   store: Store;
   services: Services;
   presence: PresenceRegistry;
+  /** The timers' work, callable: `housekeeping.hourly()` runs the hourly pass now. */
+  housekeeping: Pick<Housekeeping, 'hourly'>;
   listen(port?: number, host?: string): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
 }
@@ -101,7 +103,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     events: eventBudget(config, deps.limiterStore),
   });
-  const stopHousekeeping = startHousekeeping(services, config, logger);
+  const housekeeping = startHousekeeping(services, store, config, logger);
 
   let closed = false;
   let detachMetrics: (() => void) | null = null;
@@ -122,6 +124,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     services,
     presence,
+    housekeeping: { hourly: housekeeping.hourly },
     async listen(port = config.port, host = config.host) {
       const addr = await front.listen(port, host);
       detachMetrics = attachMetrics(metricsSource, config.nodeId ?? `${hostname()}:${addr.port}`);
@@ -131,7 +134,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     async close() {
       if (closed) return;
       closed = true;
-      stopHousekeeping();
+      housekeeping.stop();
       detachMetrics?.();
       // io.close() disconnects every socket and closes the HTTP server, which waits for open
       // connections; `drain` ends those that would keep it waiting.

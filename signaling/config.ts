@@ -28,6 +28,8 @@ export interface Config {
   groupMembersMax: number;
   offlineMaxPerUser: number;
   offlineMaxAgeMs: number;
+  /** How long sign-ins (user, address, time) are kept in login_log: LOGIN_LOG_DAYS. */
+  loginLogMaxAgeMs: number;
   /** Socket.IO heartbeat: a dropped socket is noticed within pingInterval + pingTimeout. */
   pingIntervalMs: number;
   pingTimeoutMs: number;
@@ -122,6 +124,20 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+/** `int`, and within [min, max]. */
+function intBetween(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const n = int(env, name, fallback);
+  if (n < min || n > max)
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${env[name]}"`);
+  return n;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: int(env, 'PORT', 8080),
@@ -139,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     groupMembersMax: int(env, 'GROUP_MEMBERS_MAX', LIMITS.groupMembersDefault),
     offlineMaxPerUser: int(env, 'OFFLINE_MAX_PER_USER', 10_000),
     offlineMaxAgeMs: int(env, 'OFFLINE_MAX_AGE_DAYS', 30) * 24 * 3600 * 1000,
+    loginLogMaxAgeMs: intBetween(env, 'LOGIN_LOG_DAYS', 90, 1, 3650) * 24 * 3600 * 1000,
     pingIntervalMs: int(env, 'PING_INTERVAL_MS', 10_000),
     pingTimeoutMs: int(env, 'PING_TIMEOUT_MS', 5_000),
     sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 5_000),

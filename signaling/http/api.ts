@@ -8,7 +8,7 @@ import * as S from '../../shared/schemas.ts';
 import type { Config } from '../config.ts';
 import { parseOrRefuse as parse, toWire } from '../errors.ts';
 import { countLoginFailure } from '../metrics.ts';
-import { publicUser } from '../services/auth.ts';
+import { hashToken, publicUser } from '../services/auth.ts';
 import type { Services } from '../services/index.ts';
 import type { Store } from '../storage/db.ts';
 import type { ClientAddressOf } from '../client-address.ts';
@@ -63,6 +63,17 @@ export function apiHandler(deps: {
       handle: async ({ req }) => {
         await auth.logout(bearerToken(req) ?? '');
         return {};
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/auth\/password$/,
+      handle: async ({ req, body, ip }) => {
+        const token = bearerToken(req) ?? '';
+        const user = await auth.authenticate(token);
+        if (!user) throw new AppError('UNAUTHENTICATED', 'not signed in');
+        const change = parse(S.changePassword, await body());
+        return auth.changePassword({ userId: user.id, ip, ...change, tokenHash: hashToken(token) });
       },
     },
     {

@@ -1,7 +1,8 @@
 /**
  * Accounts and sessions. A token is 32 random bytes handed to the client once; the server keeps only
  * its SHA-256. Each user has one session row: a login replaces it (so the old token dies) and ends
- * the old live sockets with "logged in elsewhere".
+ * the old live sockets with "logged in elsewhere". Also the user's end-to-end key material (issue
+ * 11), which the server stores and hands out without reading it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors.ts';
@@ -10,7 +11,7 @@ import { usernameKey } from '../../shared/names.ts';
 import { addressKey } from '../client-address.ts';
 import { isUniqueViolation } from '../storage/db.ts';
 import { prepared } from '../storage/prepared.ts';
-import type { UserRow } from '../storage/schema.ts';
+import { USER_COLUMNS, type UserRow } from '../storage/schema.ts';
 import type { ServiceContext } from './deps.ts';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { authLimiters } from './rate-limits.ts';
@@ -43,7 +44,7 @@ export class AuthService {
         db
           .selectFrom('sessions')
           .innerJoin('users', 'users.id', 'sessions.user_id')
-          .selectAll('users')
+          .select(USER_COLUMNS.map((c) => `users.${c}` as const))
           .where('sessions.token_hash', '=', tokenHash)
           .where('users.status', '=', 'active'),
       [''],
@@ -79,9 +80,10 @@ export class AuthService {
           status: 'active',
           is_admin: isAdmin ? 1 : 0,
           public_key: null,
+          key_backup: null,
           created_at: this.deps.now(),
         })
-        .returningAll()
+        .returning(USER_COLUMNS)
         .executeTakeFirstOrThrow();
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
@@ -222,16 +224,122 @@ export class AuthService {
     return { id: row.id, username: row.username };
   }
 
-  /** A public key, opaque to the server, shown to friends and group peers. */
+  /**
+   * A public key (shown to friends and group peers) and the wrapped backup of its private key,
+   * written in one update so a device that restores the backup never gets one that does not match
+   * the published key. When the key is new or different, everyone who may see the user's presence
+   * (friends, members of a shared group) and is online hears of it.
+   */
   async publishKey(
-    userId: number,
-    publicKey: string | null,
-  ): Promise<{ publicKey: string | null }> {
-    await this.deps.store.db
-      .updateTable('users')
-      .set({ public_key: publicKey })
-      .where('id', '=', userId)
-      .execute();
+    me: { id: number; username: string },
+    publicKey: string,
+    backup: string,
+  ): Promise<{ publicKey: string }> {
+    const previous = await this.deps.store.db.transaction().execute(async (tx) => {
+      // Locked on PostgreSQL (SQLite has one writer): two publishes at once announce in the order
+      // they were stored, so the last key a peer hears of is the stored one.
+      const row = await tx
+        .selectFrom('users')
+        .select('public_key')
+        .where('id', '=', me.id)
+        .$if(this.deps.store.dialect === 'postgres', (q) => q.forUpdate())
+        .executeTakeFirst();
+      await tx
+        .updateTable('users')
+        .set({ public_key: publicKey, key_backup: backup })
+        .where('id', '=', me.id)
+        .execute();
+      return row?.public_key ?? null;
+    });
+    if (previous !== publicKey) {
+      const audience = await this.deps.relations.audience(me.id);
+      this.deps.notifier.toUsers(
+        audience.filter((id) => this.deps.presence.isOnline(id)),
+        'keys:changed',
+        { username: me.username, publicKey },
+      );
+    }
     return { publicKey };
+  }
+
+  /** The caller's own key material, for a new device: nobody else is ever given the backup. */
+  async restoreKeys(userId: number): Promise<{ publicKey: string | null; backup: string | null }> {
+    const row = await this.deps.store.db
+      .selectFrom('users')
+      .select(['public_key', 'key_backup'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    return { publicKey: row?.public_key ?? null, backup: row?.key_backup ?? null };
+  }
+
+  /**
+   * A new password, and the key backup re-wrapped for it, in one update: a backup wrapped for one
+   * password beside the hash of another could never be opened again.
+   *
+   * The old password is checked as a login checks it, and a wrong one spends a point of the same
+   * per-user-and-address limit (spent first, given back on success), so a stolen session cannot
+   * be used to guess the password faster than logging in would.
+   *
+   * The session making the change stays signed in. A user has one session, so normally there is
+   * no other to revoke; but a login with the old password may replace the session while the hashes
+   * run. The change then deletes every session but the caller's (`tokenHash`; for a socket, the
+   * session as it was when the change began) and ends their sockets.
+   */
+  async changePassword(change: {
+    userId: number;
+    ip: string;
+    oldPassword: string;
+    newPassword: string;
+    backup: string;
+    /** The caller's session (HTTP: its bearer token's hash); read from the store when absent. */
+    tokenHash?: string;
+  }): Promise<Record<string, never>> {
+    const { db } = this.deps.store;
+    const user = await this.#users.requireId(change.userId);
+    const keep =
+      change.tokenHash ??
+      (
+        await db
+          .selectFrom('sessions')
+          .select('token_hash')
+          .where('user_id', '=', user.id)
+          .executeTakeFirst()
+      )?.token_hash;
+    if (keep === undefined) throw new AppError('UNAUTHENTICATED', 'your session has ended');
+    const pair = `${user.username_key}|${addressKey(change.ip)}`;
+    await this.#limits.loginFailuresPerUserIp.consume(pair);
+    if (!(await verifyPassword(user.password_hash, change.oldPassword)))
+      throw new AppError('INVALID_CREDENTIALS', 'wrong password');
+    await this.#limits.loginFailuresPerUserIp.reset(pair);
+    const passwordHash = await hashPassword(change.newPassword);
+    const revoked = await db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, key_backup: change.backup })
+        .where('id', '=', user.id)
+        .execute();
+      const gone = await tx
+        .deleteFrom('sessions')
+        .where('user_id', '=', user.id)
+        .where('token_hash', '!=', keep)
+        .executeTakeFirst();
+      return Number(gone.numDeletedRows);
+    });
+    // The replaced session's login already ended the caller's sockets; what is left is the other's.
+    if (revoked > 0) this.deps.notifier.endSessions(user.id, 'elsewhere');
+    return {};
+  }
+
+  /**
+   * Forgets sign-ins older than LOGIN_LOG_DAYS (housekeeping, hourly): the log is what lets a user
+   * in from a known address past the failed-login ceiling, and it need not remember more.
+   */
+  async pruneLoginLog(): Promise<number> {
+    const before = this.deps.now() - this.deps.config.loginLogMaxAgeMs;
+    const res = await this.deps.store.db
+      .deleteFrom('login_log')
+      .where('at', '<', before)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
   }
 }

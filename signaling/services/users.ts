@@ -3,7 +3,7 @@
  */
 import { AppError } from '../../shared/errors.ts';
 import { usernameKey } from '../../shared/names.ts';
-import type { UserRow } from '../storage/schema.ts';
+import { USER_COLUMNS, type UserRow } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
 
 export class Users {
@@ -12,7 +12,7 @@ export class Users {
   async byName(username: string): Promise<UserRow | undefined> {
     return this.deps.store.db
       .selectFrom('users')
-      .selectAll()
+      .select(USER_COLUMNS)
       .where('username_key', '=', usernameKey(username))
       .executeTakeFirst();
   }
@@ -20,7 +20,7 @@ export class Users {
   async byId(id: number): Promise<UserRow | undefined> {
     return this.deps.store.db
       .selectFrom('users')
-      .selectAll()
+      .select(USER_COLUMNS)
       .where('id', '=', id)
       .executeTakeFirst();
   }

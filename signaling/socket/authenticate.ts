@@ -73,7 +73,12 @@ export function authenticateSockets(
           next(refusal(new AppError('UNAUTHENTICATED', message).toWire()));
           return;
         }
-        socket.data = { userId: user.id, username: user.username, isAdmin: user.is_admin === 1 };
+        socket.data = {
+          userId: user.id,
+          username: user.username,
+          isAdmin: user.is_admin === 1,
+          ip,
+        };
         forgetHandshake(socket.handshake);
         next();
       })

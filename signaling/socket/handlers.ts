@@ -86,7 +86,14 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
     'offline:pull': define(S.offlinePull, (p, me) => offline.pull(me.userId, p?.limit)),
     'offline:ack': define(S.offlineAck, (p, me) => offline.ack(me.userId, p.ids)),
 
-    'keys:publish': define(S.keysPublish, (p, me) => auth.publishKey(me.userId, p.publicKey)),
+    'keys:publish': define(S.keysPublish, (p, me) =>
+      auth.publishKey({ id: me.userId, username: me.username }, p.publicKey, p.backup),
+    ),
+    'keys:restore': define(S.empty, (_p, me) => auth.restoreKeys(me.userId)),
+
+    'auth:changePassword': define(S.changePassword, (p, me) =>
+      auth.changePassword({ userId: me.userId, ip: me.ip, ...p }),
+    ),
 
     'signal:send': define(S.signalSend, (p, me) =>
       relay.send({ id: me.userId, username: me.username }, p.to, p.signal),

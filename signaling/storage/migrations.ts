@@ -286,6 +286,17 @@ export function migrations(dialect: Dialect): MigrationProvider {
         `.execute(db);
       },
     },
+    '0010_keys_and_retention': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // End-to-end encryption (issue 11): the private key's backup, wrapped by the client with a
+        // key derived from the password. Opaque to the server; written with public_key, in one row.
+        await db.schema.alterTable('users').addColumn('key_backup', 'text').execute();
+        // Housekeeping deletes sign-ins older than LOGIN_LOG_DAYS every hour: by this index, not
+        // a walk of the whole log.
+        await db.schema.createIndex('login_log_at').on('login_log').column('at').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -18,7 +18,13 @@ export interface UsersTable {
   password_hash: string;
   status: 'active' | 'blocked';
   is_admin: number;
+  /** Published by the client, opaque to the server, shown to friends and group peers. */
   public_key: string | null;
+  /**
+   * The private key's backup, wrapped by the client with a key derived from the password (issue
+   * 11): opaque to the server, handed back only to its owner (`keys:restore`).
+   */
+  key_backup: string | null;
   created_at: number;
 }
 
@@ -162,5 +168,20 @@ export interface NodesTable {
   seen_at: number;
 }
 
-export type UserRow = Selectable<UsersTable>;
+/**
+ * A user as the services read one: every column but the key backup, which is up to 8 KiB that
+ * only its owner's `keys:restore` needs. Lookups select `USER_COLUMNS` rather than `*`.
+ */
+export type UserRow = Omit<Selectable<UsersTable>, 'key_backup'>;
+export const USER_COLUMNS = [
+  'id',
+  'username',
+  'username_key',
+  'username_skeleton',
+  'password_hash',
+  'status',
+  'is_admin',
+  'public_key',
+  'created_at',
+] as const satisfies readonly (keyof UserRow)[];
 export type NewOfflineMessage = Insertable<OfflineMessagesTable>;

@@ -321,7 +321,7 @@ describe.each(DIALECTS)('friends (%s)', (dialect) => {
     expect(saw).toEqual([]);
   });
 
-  it('a published key is shown to friends and group peers; null withdraws it', async () => {
+  it('a published key is shown to friends and group peers; a new one replaces it', async () => {
     const a = await user(url, uname('ann'));
     const friend = await user(url, uname('friend'));
     const peer = await user(url, uname('peer'));
@@ -329,7 +329,7 @@ describe.each(DIALECTS)('friends (%s)', (dialect) => {
     const group = await makeGroup(peer, 'keys', [a]);
     const key = 'pk:' + 'A'.repeat(100);
 
-    expect(await call(a.socket, 'keys:publish', { publicKey: key })).toEqual({
+    expect(await call(a.socket, 'keys:publish', { publicKey: key, backup: 'wrapped-1' })).toEqual({
       ok: true,
       data: { publicKey: key },
     });
@@ -342,12 +342,15 @@ describe.each(DIALECTS)('friends (%s)', (dialect) => {
     ]);
 
     expectError(
-      await call(a.socket, 'keys:publish', { publicKey: 'k'.repeat(LIMITS.publicKeyMax + 1) }),
+      await call(a.socket, 'keys:publish', {
+        publicKey: 'k'.repeat(LIMITS.publicKeyMax + 1),
+        backup: 'wrapped-2',
+      }),
       'BAD_REQUEST',
     );
-    ok(await call(a.socket, 'keys:publish', { publicKey: null }));
+    ok(await call(a.socket, 'keys:publish', { publicKey: 'pk:second', backup: 'wrapped-2' }));
     expect(ok(await call(friend.socket, 'friends:list', {})).friends).toEqual([
-      { username: a.username, status: 'online', publicKey: null },
+      { username: a.username, status: 'online', publicKey: 'pk:second' },
     ]);
   });
 });
