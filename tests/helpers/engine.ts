@@ -82,7 +82,8 @@ export async function signedIn(
   const profile = browser();
   const engine = startEngine(url, profile, options);
   await engine.register(username, 'correct horse battery');
-  await eventually(() => engine.session.phase === 'ready', 5_000, `${username} ready`);
+  // Ready includes making and wrapping the keys (Argon2id, about a second on a busy machine).
+  await eventually(() => engine.session.phase === 'ready', 15_000, `${username} ready`);
   return { engine, profile, username };
 }
 

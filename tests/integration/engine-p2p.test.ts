@@ -18,7 +18,6 @@ import {
   connectSocket,
   call,
   eventually,
-  register,
   sleep,
   type TestServer,
 } from '../helpers/server.ts';
@@ -82,14 +81,13 @@ describe('engine: direct messages', () => {
     const alice = await signedIn(server.url, 'alice');
     const bob = await signedIn(server.url, 'bob');
     const carol = await signedIn(server.url, 'carol');
-    const daveAuth = await register(server.url, 'dave'); // a member who is not online
+    // A member who signed in once (so has published keys), joined, and is offline now.
+    const daveBefore = await signedIn(server.url, 'dave');
     const group = await alice.engine.createGroup('crew');
-    for (const p of [bob, carol]) await joinGroup(alice.engine, p.engine, group.id);
-    await alice.engine.inviteToGroup(group.id, 'dave');
-    const daveSocket = await connectSocket(server.url, daveAuth.token);
-    await call(daveSocket, 'groups:accept', { groupId: group.id });
-    daveSocket.close();
-    await eventually(() => !server.app.presence.isOnline(daveAuth.user.id));
+    for (const p of [bob, carol, daveBefore]) await joinGroup(alice.engine, p.engine, group.id);
+    const daveId = daveBefore.engine.session.user?.id;
+    await daveBefore.engine.destroy();
+    await eventually(() => !server.app.presence.isOnline(daveId ?? 0));
     const conv = `g:${group.id}` as const;
 
     const sent = await alice.engine.sendGroup(group.id, 'hello crew');
@@ -108,6 +106,7 @@ describe('engine: direct messages', () => {
     }
     expect((await offlineRows()).map((r) => r.msg_id)).toEqual([sent.id]);
 
+    // On a new device: the keys come from the backup, and the stored copy opens with them.
     const dave = startEngine(server.url);
     await dave.login('dave', 'correct horse battery');
     await eventually(async () => (await dave.history(conv)).length === 1, 10_000, 'dave receives');
