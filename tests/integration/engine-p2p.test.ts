@@ -14,13 +14,7 @@ import {
   startEngine,
   waitForState,
 } from '../helpers/engine.ts';
-import {
-  connectSocket,
-  call,
-  eventually,
-  sleep,
-  type TestServer,
-} from '../helpers/server.ts';
+import { connectSocket, call, eventually, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 
