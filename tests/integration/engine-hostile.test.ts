@@ -2,8 +2,6 @@
  * A hand-made peer (raw socket + simple-peer) talking to a real engine: frames are checked, the
  * sender is the connection's server-stamped name, and group messages need current membership.
  */
-import wrtc from '@roamhq/wrtc';
-import Peer, { type Instance, type Options } from 'simple-peer';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
   destroyEngines,
@@ -15,66 +13,38 @@ import {
 import {
   call,
   closeAllSockets,
-  connectSocket,
   eventually,
-  register,
   sleep,
   startServer,
-  type ClientSocket,
   type TestServer,
 } from '../helpers/server.ts';
+import { destroyHandmadePeers, handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
 
 let server: TestServer;
-let peer: Instance | null = null;
 
 beforeEach(async () => {
   server = await startServer('sqlite');
 });
 
 afterEach(async () => {
-  peer?.destroy();
+  destroyHandmadePeers();
   await destroyEngines();
   closeAllSockets();
   await server.close();
 });
 
-/** `aaron` sorts before `bob`, so (by the engine's rule) the hand-made side initiates. */
-async function rawPeer(
-  socket: ClientSocket,
-  to: string,
-): Promise<{ peer: Instance; frames: unknown[] }> {
-  const sid = 'handmade1';
-  const p = new Peer({ initiator: true, trickle: true, wrtc: wrtc as unknown as Options['wrtc'] });
-  peer = p;
-  const frames: unknown[] = [];
-  p.on(
-    'signal',
-    (data) => void call(socket, 'signal:send', { to, signal: { v: 1, sid, data: { ...data } } }),
-  );
-  socket.on('signal', ({ signal }) => {
-    if (signal.sid === sid && signal.data)
-      p.signal(signal.data as Parameters<Instance['signal']>[0]);
-  });
-  p.on('data', (d: Uint8Array) => frames.push(JSON.parse(new TextDecoder().decode(d))));
-  await new Promise<void>((resolve, reject) => {
-    p.once('connect', () => resolve());
-    p.once('error', reject);
-  });
-  return { peer: p, frames };
-}
-
 it('drops bad frames and group messages from non-members; stamps the sender from the connection', async () => {
   const bob = await signedIn(server.url, 'bob');
   const carol = await signedIn(server.url, 'carol');
-  const aaronAuth = await register(server.url, 'aaron');
-  const aaron = await connectSocket(server.url, aaronAuth.token);
+  const aaronUser = await handmadeUser(server.url, 'aaron');
+  const aaron = aaronUser.socket;
   await call(aaron, 'friends:request', { username: 'bob' });
   await eventually(() => bob.engine.social.incoming.includes('aaron'));
   await bob.engine.respondFriend('aaron', true);
   const group = await carol.engine.createGroup('no aaron here');
   await joinGroup(carol.engine, bob.engine, group.id);
 
-  const { peer: p, frames } = await rawPeer(aaron, 'bob');
+  const { peer: p, frames } = await rawPeer(aaronUser, 'bob');
   const base = { v: 1, type: 'msg', sentAt: Date.now() };
   p.send('not json at all');
   p.send(
@@ -110,12 +80,12 @@ it('drops bad frames and group messages from non-members; stamps the sender from
 
 it('stops waiting for an ack at the deadline and stores the messages for a peer that never acks', async () => {
   const bob = await signedIn(server.url, 'bob', { directTimeoutMs: 1_000 });
-  const aaronAuth = await register(server.url, 'aaron');
-  const aaron = await connectSocket(server.url, aaronAuth.token);
+  const aaronUser = await handmadeUser(server.url, 'aaron');
+  const aaron = aaronUser.socket;
   await call(aaron, 'friends:request', { username: 'bob' });
   await eventually(() => bob.engine.social.incoming.includes('aaron'));
   await bob.engine.respondFriend('aaron', true);
-  const { frames } = await rawPeer(aaron, 'bob');
+  const { frames } = await rawPeer(aaronUser, 'bob');
   await eventually(() => bob.engine.link('aaron') === 'direct', 5_000, 'channel open');
 
   const sent = await Promise.all(

@@ -4,8 +4,6 @@
  * the server no longer allows. The receiving engine drops it, shows nothing and sends no ack; the
  * honest engine refuses to send it in the first place.
  */
-import wrtc from '@roamhq/wrtc';
-import Peer, { type Instance, type Options } from 'simple-peer';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { encodeFrame } from '../../shared/peer-wire.ts';
 import { EngineError } from '../../web/src/core/api.ts';
@@ -19,25 +17,28 @@ import {
 import {
   call,
   closeAllSockets,
-  connectSocket,
   eventually,
-  register,
   sleep,
   startServer,
-  type ClientSocket,
   type TestServer,
 } from '../helpers/server.ts';
+import {
+  destroyHandmadePeers,
+  handmadeUser,
+  rawPeer,
+  sealAs,
+  type HandmadeUser,
+} from '../helpers/handmade-peer.ts';
 import { adminUser, ok } from '../helpers/social.ts';
 
 let server: TestServer;
-const peers: Instance[] = [];
 
 beforeEach(async () => {
   server = await startServer('sqlite');
 });
 
 afterEach(async () => {
-  for (const p of peers.splice(0)) p.destroy();
+  destroyHandmadePeers();
   await destroyEngines();
   closeAllSockets();
   await server.close();
@@ -45,44 +46,27 @@ afterEach(async () => {
 
 type Frame = { type?: string; id?: string };
 
-/** `aaron` sorts before `bob`, so (by the engine's rule) the hand-made side initiates. */
-async function rawPeer(socket: ClientSocket, to: string) {
-  const sid = `handmade${peers.length}`;
-  const p = new Peer({ initiator: true, trickle: true, wrtc: wrtc as unknown as Options['wrtc'] });
-  peers.push(p);
-  const frames: Frame[] = [];
-  p.on(
-    'signal',
-    (data) => void call(socket, 'signal:send', { to, signal: { v: 1, sid, data: { ...data } } }),
-  );
-  socket.on('signal', ({ signal }) => {
-    if (signal.sid === sid && signal.data)
-      p.signal(signal.data as Parameters<Instance['signal']>[0]);
-  });
-  p.on('data', (d: Uint8Array) => frames.push(JSON.parse(new TextDecoder().decode(d)) as Frame));
-  await new Promise<void>((resolve, reject) => {
-    p.once('connect', () => resolve());
-    p.once('error', reject);
-  });
-  const acked = (id: string) => frames.some((f) => f.type === 'ack' && f.id === id);
+/** A hand-made channel to `to`, with a builder of `msg` frames the test sends on it. */
+async function rawPeerWithFrames(user: HandmadeUser, to: string) {
+  const raw = await rawPeer(user, to);
   const msg = (id: string, groupId?: number) =>
     encodeFrame(
       groupId === undefined
         ? { v: 1, type: 'msg', id, conversation: 'private', text: id, sentAt: Date.now() }
         : { v: 1, type: 'msg', id, conversation: 'group', groupId, text: id, sentAt: Date.now() },
     );
-  return { peer: p, frames, acked, msg };
+  return { ...raw, msg };
 }
 
 /** aaron (hand-made) and bob (a real engine), friends, so their channel outlives any group. */
 async function aaronAndBob() {
   const bob = await signedIn(server.url, 'bob');
-  const aaronAuth = await register(server.url, 'aaron');
-  const aaron = await connectSocket(server.url, aaronAuth.token);
+  const aaronUser = await handmadeUser(server.url, 'aaron');
+  const aaron = aaronUser.socket;
   ok(await call(aaron, 'friends:request', { username: 'bob' }));
   await eventually(() => bob.engine.social.incoming.includes('aaron'));
   await bob.engine.respondFriend('aaron', true);
-  return { bob, aaron };
+  return { bob, aaron, aaronUser };
 }
 
 /**
@@ -90,7 +74,7 @@ async function aaronAndBob() {
  * channel works, and the refused ones had their turn (plus a moment for a slow membership check).
  */
 async function expectDropped(
-  raw: Awaited<ReturnType<typeof rawPeer>>,
+  raw: Awaited<ReturnType<typeof rawPeerWithFrames>>,
   refused: string[],
   control: string,
 ) {
@@ -104,12 +88,12 @@ async function expectDropped(
 }
 
 it('a blocked group: the receiver drops what a modified client sends to it, and the honest client refuses to send', async () => {
-  const { bob, aaron } = await aaronAndBob();
+  const { bob, aaron, aaronUser } = await aaronAndBob();
   const root = await adminUser(server, 'root');
   const group = await bob.engine.createGroup('crew');
   await bob.engine.inviteToGroup(group.id, 'aaron');
   ok(await call(aaron, 'groups:accept', { groupId: group.id }));
-  const raw = await rawPeer(aaron, 'bob');
+  const raw = await rawPeerWithFrames(aaronUser, 'bob');
   const conv = `g:${group.id}` as const;
 
   // Before the block the same kind of frame is stored and acked: the path works.
@@ -136,7 +120,7 @@ it('a blocked group: the receiver drops what a modified client sends to it, and 
 });
 
 it('a deleted group, a removed sender, a receiver who was removed: all dropped without an ack', async () => {
-  const { bob, aaron } = await aaronAndBob();
+  const { bob, aaron, aaronUser } = await aaronAndBob();
   const deleted = await bob.engine.createGroup('gone soon');
   await bob.engine.inviteToGroup(deleted.id, 'aaron');
   ok(await call(aaron, 'groups:accept', { groupId: deleted.id }));
@@ -152,7 +136,7 @@ it('a deleted group, a removed sender, a receiver who was removed: all dropped w
   );
   await bob.engine.respondGroupInvite(theirs.id, true);
   await eventually(() => bob.engine.social.groups.length === 3, 5_000, 'three groups');
-  const raw = await rawPeer(aaron, 'bob');
+  const raw = await rawPeerWithFrames(aaronUser, 'bob');
   for (const g of [deleted, kicked, theirs]) raw.peer.send(raw.msg(`ok${g.id}`, g.id));
   for (const g of [deleted, kicked, theirs])
     await eventually(() => raw.acked(`ok${g.id}`), 5_000, `group ${g.id} works`);
@@ -173,22 +157,22 @@ it('a deleted group, a removed sender, a receiver who was removed: all dropped w
 
 it('a private frame from someone who is not a friend (they only share a group) is dropped', async () => {
   const bob = await signedIn(server.url, 'bob');
-  const aaronAuth = await register(server.url, 'aaron');
-  const aaron = await connectSocket(server.url, aaronAuth.token);
+  const aaronUser = await handmadeUser(server.url, 'aaron');
+  const aaron = aaronUser.socket;
   const group = await bob.engine.createGroup('acquaintances');
   await bob.engine.inviteToGroup(group.id, 'aaron');
   ok(await call(aaron, 'groups:accept', { groupId: group.id }));
-  const raw = await rawPeer(aaron, 'bob'); // the server relays: a shared group allows a channel
+  const raw = await rawPeerWithFrames(aaronUser, 'bob'); // the server relays: a shared group allows a channel
 
   await expectDropped(raw, [raw.msg('private-no')], raw.msg('group-ok', group.id));
   expect(await findMessage(bob.engine, 'u:aaron', 'private-no')).toBeUndefined();
 });
 
 it('copies in the offline store for a group blocked, or a friendship ended, since are dropped at sign-in', async () => {
-  const { bob, aaron } = await aaronAndBob();
+  const { bob, aaron, aaronUser } = await aaronAndBob();
   const root = await adminUser(server, 'root');
-  const carolAuth = await register(server.url, 'carol');
-  const carol = await connectSocket(server.url, carolAuth.token);
+  const carolUser = await handmadeUser(server.url, 'carol');
+  const carol = carolUser.socket;
   ok(await call(carol, 'friends:request', { username: 'bob' }));
   await eventually(() => bob.engine.social.incoming.includes('carol'));
   await bob.engine.respondFriend('carol', true);
@@ -198,31 +182,29 @@ it('copies in the offline store for a group blocked, or a friendship ended, sinc
   await bob.engine.destroy();
   await eventually(() => !server.app.presence.isOnline(bob.engine.session.user!.id), 5_000);
 
+  const listed = ok(await call(aaron, 'friends:list', {})).friends.find(
+    (f) => f.username === 'bob',
+  );
+  const bobKey = { username: 'bob', bundle: listed?.publicKey ?? '' };
+  // Sealed properly: what is refused here is the relationship, not the crypto.
   const store = (
-    socket: ClientSocket,
+    user: HandmadeUser,
     id: string,
     to: { username: string } | { groupId: number },
-  ) =>
-    call(socket, 'offline:store', {
-      id,
-      to,
-      payload: encodeFrame(
-        'groupId' in to
-          ? {
-              v: 1,
-              type: 'msg',
-              id,
-              conversation: 'group',
-              groupId: to.groupId,
-              text: id,
-              sentAt: 1,
-            }
-          : { v: 1, type: 'msg', id, conversation: 'private', text: id, sentAt: 1 },
-      ),
-    });
-  ok(await store(aaron, 'group-stored', { groupId: group.id }));
-  ok(await store(carol, 'carol-stored', { username: 'bob' }));
-  ok(await store(aaron, 'aaron-stored', { username: 'bob' }));
+  ) => {
+    const groupId = 'groupId' in to ? to.groupId : undefined;
+    const frame = encodeFrame(
+      groupId !== undefined
+        ? { v: 1, type: 'msg', id, conversation: 'group', groupId, text: id, sentAt: 1 }
+        : { v: 1, type: 'msg', id, conversation: 'private', text: id, sentAt: 1 },
+    );
+    const payload = sealAs(user, bobKey, id, frame, groupId);
+    const target = groupId !== undefined ? { groupId, username: 'bob' } : to;
+    return call(user.socket, 'offline:store', { id, to: target, payload });
+  };
+  ok(await store(aaronUser, 'group-stored', { groupId: group.id }));
+  ok(await store(carolUser, 'carol-stored', { username: 'bob' }));
+  ok(await store(aaronUser, 'aaron-stored', { username: 'bob' }));
   ok(await call(root.socket, 'admin:blockGroup', { group: 'crew', creator: 'bob' }));
   ok(await call(carol, 'friends:remove', { username: 'bob' }));
 
@@ -241,15 +223,15 @@ it('copies in the offline store for a group blocked, or a friendship ended, sinc
 });
 
 it("a banned user's channels close on every contact's side at once, and nothing they send is taken", async () => {
-  const { bob, aaron } = await aaronAndBob();
+  const { bob, aaron, aaronUser } = await aaronAndBob();
   const carol = await signedIn(server.url, 'carol');
   const root = await adminUser(server, 'root');
   // Carol knows aaron only through a group: she is told too.
   const group = await carol.engine.createGroup('with aaron');
   await carol.engine.inviteToGroup(group.id, 'aaron');
   ok(await call(aaron, 'groups:accept', { groupId: group.id }));
-  const toBob = await rawPeer(aaron, 'bob');
-  const toCarol = await rawPeer(aaron, 'carol');
+  const toBob = await rawPeerWithFrames(aaronUser, 'bob');
+  const toCarol = await rawPeerWithFrames(aaronUser, 'carol');
   await eventually(
     () => bob.engine.link('aaron') === 'direct' && carol.engine.link('aaron') === 'direct',
     5_000,

@@ -82,7 +82,15 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       check: (from, sid, type, sdp, auth) =>
         keys.checkChannel({ from, to: keys.keyring?.user ?? '', sid, type, sdp }, auth),
       learn: (username) => core.learnKey(username),
-      refused: (username, reason) => {
+      refused: (username, why) => {
+        if (why === 'no-key') {
+          notice(
+            `A connection from ${username} was refused: no security key is known for them yet.`,
+            'info',
+          );
+          return;
+        }
+        const reason = `its security signature does not match ${username}'s key`;
         notice(
           `A connection claiming to be ${username} was refused: ${reason}. Someone may be trying to intercept your conversation; compare your safety number with ${username}.`,
           'error',

@@ -71,8 +71,11 @@ export interface ChannelAuth {
   ): 'ok' | 'unknown' | 'bad';
   /** Find `username`'s key (it may be in a group whose members were not loaded yet). */
   learn(username: string): Promise<void>;
-  /** A connection from `username` was refused: the user must hear of it. */
-  refused(username: string, reason: string): void;
+  /**
+   * A connection from `username` was refused: its signature did not match their pinned key
+   * (`bad-signature`: someone may be in the middle), or no key is known for them (`no-key`).
+   */
+  refused(username: string, why: 'bad-signature' | 'no-key'): void;
 }
 
 /** Offers and answers carry an SDP with the fingerprint the channel's DTLS is keyed to. */
@@ -193,7 +196,7 @@ export class Peers implements PeerChannels {
         return;
       }
       if (verdict === 'bad') {
-        this.#refuse(from, signal.sid);
+        this.#refuse(from, signal.sid, 'bad-signature');
         return;
       }
     }
@@ -211,11 +214,7 @@ export class Peers implements PeerChannels {
       const { type, sdp } = head.data as { type: string; sdp: string };
       const verdict = this.deps.channelAuth.check(from, head.sid, type, sdp, head.auth);
       if (verdict !== 'ok') {
-        this.#refuse(
-          from,
-          head.sid,
-          verdict === 'unknown' ? 'no security key is known for them' : undefined,
-        );
+        this.#refuse(from, head.sid, verdict === 'unknown' ? 'no-key' : 'bad-signature');
         return;
       }
       for (const signal of [head, ...rest])
@@ -224,14 +223,10 @@ export class Peers implements PeerChannels {
     this.deps.channelAuth.learn(from).then(replay, replay);
   }
 
-  #refuse(
-    from: string,
-    sid: string,
-    reason = 'its security signature does not match their key',
-  ): void {
+  #refuse(from: string, sid: string, why: 'bad-signature' | 'no-key'): void {
     const current = this.#links.get(from);
     if (current?.sid === sid) this.#drop(current, new Error('unverified peer'));
-    this.deps.channelAuth.refused(from, reason);
+    this.deps.channelAuth.refused(from, why);
   }
 
   #accept(from: string, signal: PeerSignal): void {
