@@ -90,6 +90,15 @@ describe('two nodes on PostgreSQL and Redis', () => {
     expect(await offline).toEqual({ username: 'pres_b', status: 'offline' });
   });
 
+  it('a new public key is told to a friend on the other node', async () => {
+    const [a, b] = await pair('keys');
+    const changed = next(b.socket, 'keys:changed');
+    expect(
+      await call(a.socket, 'keys:publish', { publicKey: 'pk-keys-a', backup: 'wrapped' }),
+    ).toEqual({ ok: true, data: { publicKey: 'pk-keys-a' } });
+    expect(await changed).toEqual({ username: 'keys_a', publicKey: 'pk-keys-a' });
+  });
+
   it('the signaling relay reaches a user on the other node, stamped with the sender', async () => {
     const [a, b] = await pair('relay');
     const got = next(b.socket, 'signal');

@@ -4,16 +4,25 @@
  * told to the people related to its owner and nobody else; and a password change that re-wraps
  * the backup in the same write, with the old password checked like a login.
  */
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../shared/limits.ts';
+import { usernameKey } from '../../shared/names.ts';
 import { hashToken } from '../../signaling/services/auth.ts';
+import { hashPassword } from '../../signaling/services/passwords.ts';
+import { usernameSkeleton } from '../../signaling/services/skeleton.ts';
+import { migrations } from '../../signaling/storage/migrations.ts';
 import {
   DIALECTS,
   call,
   closeAllSockets,
   collect,
   connectSocket,
+  freshDatabase,
   get,
+  login,
   next,
   post,
   startServer,
@@ -338,5 +347,57 @@ describe.each(DIALECTS)('password change and the failed-login limit (%s)', (dial
       }),
       'RATE_LIMITED',
     );
+  });
+});
+
+describe.each(DIALECTS)('migration 0010 on existing accounts (%s)', (dialect) => {
+  it('keeps a published key and starts without a backup until the next publication', async () => {
+    const database = await freshDatabase(dialect);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the schema of the past
+    const db = new Kysely<any>({
+      dialect:
+        dialect === 'postgres'
+          ? new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) })
+          : new SqliteDialect({ database: new SQLite(database.url.replace(/^sqlite:/, '')) }),
+    });
+    const all = await migrations(dialect).getMigrations();
+    const before: Record<string, Migration> = Object.fromEntries(
+      Object.entries(all).filter(([name]) => name < '0010'),
+    );
+    const { error } = await new Migrator({
+      db,
+      provider: { getMigrations: async () => before },
+    }).migrateToLatest();
+    if (error) throw error;
+    await db
+      .insertInto('users')
+      .values({
+        username: 'veteran',
+        username_key: usernameKey('veteran'),
+        username_skeleton: usernameSkeleton('veteran'),
+        password_hash: await hashPassword(PASSWORD),
+        public_key: 'pk-from-before',
+        created_at: 1,
+      })
+      .execute();
+    await db.destroy();
+
+    const server = await startServer(dialect, {}, database);
+    try {
+      const auth = await login(server.url, 'veteran');
+      const socket = await connectSocket(server.url, auth.token);
+      expect(ok(await call(socket, 'keys:restore', {}))).toEqual({
+        publicKey: 'pk-from-before',
+        backup: null,
+      });
+      ok(await call(socket, 'keys:publish', { publicKey: 'pk-from-before', backup: 'wrapped' }));
+      expect(ok(await call(socket, 'keys:restore', {}))).toEqual({
+        publicKey: 'pk-from-before',
+        backup: 'wrapped',
+      });
+    } finally {
+      closeAllSockets();
+      await server.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The shapes PROTOCOL.md states for `friends:added` and `groups:create`'s ack, against what a real
- * server sends: no field more, none less.
+ * The shapes PROTOCOL.md states for `friends:added`, `groups:create`'s ack, `keys:changed` and
+ * `keys:restore`'s ack, against what a real server sends: no field more, none less.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -42,5 +42,21 @@ describe.each(DIALECTS)('PROTOCOL.md shapes against the server (%s)', (dialect) 
     if (!res.ok) throw new Error(res.error.message);
     const documented = fields(row('### Client to server', 'groups:create')[2] ?? '');
     expect(Object.keys(res.data).sort()).toEqual([...documented].sort());
+  });
+
+  it("keys:changed and keys:restore's ack have the fields the document lists", async () => {
+    const ann = await user(server.url, 'shape_kann');
+    const bob = await user(server.url, 'shape_kbob');
+    await call(ann.socket, 'friends:request', { username: bob.username });
+    await call(bob.socket, 'friends:respond', { username: ann.username, accept: true });
+    const changed = next(bob.socket, 'keys:changed');
+    await call(ann.socket, 'keys:publish', { publicKey: 'pk', backup: 'wrapped' });
+    const documented = fields(row('### Server to client', 'keys:changed')[1] ?? '');
+    expect(Object.keys(await changed).sort()).toEqual([...documented].sort());
+
+    const res = await call(ann.socket, 'keys:restore', {});
+    if (!res.ok) throw new Error(res.error.message);
+    const restore = fields(row('### Client to server', 'keys:restore')[2] ?? '');
+    expect(Object.keys(res.data).sort()).toEqual([...restore].sort());
   });
 });

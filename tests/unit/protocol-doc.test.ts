@@ -7,11 +7,14 @@ import { ERROR_CODES, HTTP_STATUS } from '../../shared/errors.ts';
 import {
   RELATION_END_REASONS,
   SESSION_END_REASONS,
+  type ClientToServer,
   type FriendInfo,
   type GroupInfo,
+  type ServerToClient,
 } from '../../shared/events.ts';
 import { LIMITS, MESSAGE_ID_PATTERN } from '../../shared/limits.ts';
 import { parseFrame } from '../../shared/peer-wire.ts';
+import * as S from '../../shared/schemas.ts';
 import { doc, fields, quoted, row, section } from '../helpers/protocol-doc.ts';
 
 /** The error table: one row per code or per list of codes, with their statuses `a/b/c`. */
@@ -51,6 +54,17 @@ const GROUP_INFO_KEYS = keysOf<GroupInfo>()([
   'total',
   'blocked',
 ]);
+
+const KEYS_CHANGED_KEYS = keysOf<Parameters<ServerToClient['keys:changed']>[0]>()([
+  'username',
+  'publicKey',
+]);
+/** What a successful ack of event E carries. */
+type AckOf<E extends keyof ClientToServer> = Extract<
+  Parameters<Parameters<ClientToServer[E]>[1]>[0],
+  { ok: true }
+>['data'];
+const KEYS_RESTORE_KEYS = keysOf<AckOf<'keys:restore'>>()(['publicKey', 'backup']);
 
 describe('PROTOCOL.md against the code', () => {
   it('lists every error code in the catalogue with its HTTP status, and no other', () => {
@@ -113,6 +127,41 @@ describe('PROTOCOL.md against the code', () => {
 
     it("states groups:create's ack: the new GroupInfo", () => {
       expect(fields(row(toServer, 'groups:create')[2] ?? '')).toEqual(GROUP_INFO_KEYS);
+    });
+
+    it('states the payloads of the key events as their schemas take them', () => {
+      expect(fields(row(toServer, 'keys:publish')[1] ?? '')).toEqual(
+        Object.keys(S.keysPublish.shape),
+      );
+      expect(fields(row(toServer, 'auth:changePassword')[1] ?? '')).toEqual(
+        Object.keys(S.changePassword.shape),
+      );
+      expect(fields(row(toServer, 'keys:restore')[2] ?? '')).toEqual(KEYS_RESTORE_KEYS);
+      expect(fields(row(toClient, 'keys:changed')[1] ?? '')).toEqual(KEYS_CHANGED_KEYS);
+    });
+  });
+
+  describe('end-to-end keys', () => {
+    const keys = section('### End-to-end keys');
+
+    it('states the size limits the schemas enforce', () => {
+      const publicKeyMax = LIMITS.publicKeyMax.toLocaleString('en');
+      const keyBackupMax = LIMITS.keyBackupMax.toLocaleString('en');
+      expect(keys).toContain(`\`publicKey\` 1-${publicKeyMax}`);
+      expect(keys).toContain(`\`backup\` 1-${keyBackupMax}`);
+      const publish = (publicKey: string, backup: string) =>
+        S.keysPublish.safeParse({ publicKey, backup }).success;
+      expect(publish('k'.repeat(LIMITS.publicKeyMax), 'b'.repeat(LIMITS.keyBackupMax))).toBe(true);
+      expect(publish('k'.repeat(LIMITS.publicKeyMax + 1), 'b')).toBe(false);
+      expect(publish('k', 'b'.repeat(LIMITS.keyBackupMax + 1))).toBe(false);
+    });
+
+    it('states the alphabet the schemas enforce', () => {
+      expect(keys).toContain('`^[\\x21-\\x7e]+$`');
+      const publish = (publicKey: string) =>
+        S.keysPublish.safeParse({ publicKey, backup: 'b' }).success;
+      expect(publish('!"#azAZ09+/=~')).toBe(true);
+      for (const bad of ['', 'a b', 'tab\t', 'é', '😀', '\u007f']) expect(publish(bad)).toBe(false);
     });
   });
 });
