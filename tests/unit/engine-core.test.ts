@@ -367,3 +367,58 @@ describe('inbox: forged or corrupt stored copies', () => {
     expect(bob.notices).toEqual([]);
   });
 });
+
+describe('keys', () => {
+  it('a key change waits for me; once accepted, later updates do not bring the old key back', async () => {
+    const { server, make } = await world(['alice', 'bob']);
+    server.befriend('alice', 'bob');
+    const alice = await make('alice');
+    const keyring = alice.keys.keyring;
+    await until(() => keyring?.trust('bob').state === 'pinned', 'bob pinned');
+    const old = keyring?.keyFor('bob')?.bundle;
+
+    const newer = generateIdentity().bundle;
+    server.publicKeys.set('bob', newer);
+    alice.server.emit('keys:changed', { username: 'bob', publicKey: newer });
+    await until(() => keyring?.trust('bob').state === 'changed', 'the change');
+    // Anything else that changes the friends list (presence) shows the keyring the list again.
+    alice.server.emit('presence:changed', { username: 'bob', status: 'away' });
+    expect(keyring?.trust('bob').state).toBe('changed');
+    expect(() => alice.keys.seal({ to: 'bob', id: 'x1' }, 'hi')).toThrow(/security key changed/);
+
+    await keyring?.accept('bob');
+    alice.server.emit('presence:changed', { username: 'bob', status: 'online' });
+    await alice.core.social.refresh();
+    expect(keyring?.trust('bob').state).toBe('pinned');
+    expect(keyring?.keyFor('bob')?.bundle).toBe(newer);
+    expect(newer).not.toBe(old);
+  });
+
+  it('a copy sealed with a changed key waits on the device, and shows once the key is accepted', async () => {
+    const { server, make } = await world(['alice', 'bob']);
+    server.befriend('alice', 'bob');
+    const bob = await make('bob');
+    await until(() => bob.keys.keyring?.trust('alice').state === 'pinned', 'alice pinned');
+    // Alice on a new device without her backup: new keys, and a message stored with them.
+    const aliceNew = { username: 'alice', identity: generateIdentity() };
+    server.publicKeys.set('alice', aliceNew.identity.bundle);
+    bob.server.emit('keys:changed', { username: 'alice', publicKey: aliceNew.identity.bundle });
+    await until(() => bob.keys.keyring?.trust('alice').state === 'changed', 'the change');
+    server.deposit('bob', {
+      id: 'n1',
+      from: 'alice',
+      kind: 'private',
+      group: null,
+      payload: sealedCopy(aliceNew, bob, 'n1', encodeFrame(msgFrame('n1', 'new phone, who dis'))),
+    });
+
+    await bob.core.inbox.pullOffline();
+    expect(bob.messages).toEqual([]);
+    expect(bob.notices).toEqual([]);
+    expect(server.mailbox.get('bob')).toEqual([]); // acked: the device holds it now
+
+    await bob.keys.keyring?.accept('alice');
+    await bob.core.keyAccepted('alice');
+    expect(bob.messages.map((m) => m.text)).toEqual(['new phone, who dis']);
+  });
+});

@@ -83,9 +83,11 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
         keys.checkChannel({ from, to: keys.keyring?.user ?? '', sid, type, sdp }, auth),
       learn: (username) => core.learnKey(username),
       refused: (username, why) => {
-        if (why === 'no-key') {
+        if (why === 'no-key' || why === 'key-changed') {
           notice(
-            `A connection from ${username} was refused: no security key is known for them yet.`,
+            why === 'no-key'
+              ? `A connection from ${username} was refused: no security key is known for them yet.`
+              : `${username} is connecting with their new security key. Compare your safety number and accept it to talk directly again.`,
             'info',
           );
           return;
@@ -293,6 +295,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       session.close();
       ice.stop();
       peers.closeAll();
+      keys.signedOut();
       history?.close();
       history = null;
       emitter.clear();

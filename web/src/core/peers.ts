@@ -68,15 +68,21 @@ export interface ChannelAuth {
     type: string,
     sdp: string,
     auth: string | undefined,
-  ): 'ok' | 'unknown' | 'bad';
+  ): 'ok' | 'unknown' | 'pending' | 'bad';
   /** Find `username`'s key (it may be in a group whose members were not loaded yet). */
   learn(username: string): Promise<void>;
   /**
    * A connection from `username` was refused: its signature did not match their pinned key
-   * (`bad-signature`: someone may be in the middle), or no key is known for them (`no-key`).
+   * (`bad-signature`: someone may be in the middle), it matched a changed key I have not accepted
+   * (`key-changed`), or no key is known for them (`no-key`).
    */
-  refused(username: string, why: 'bad-signature' | 'no-key'): void;
+  refused(username: string, why: RefusedBecause): void;
 }
+
+export type RefusedBecause = 'bad-signature' | 'key-changed' | 'no-key';
+
+const refusal = (verdict: 'unknown' | 'pending' | 'bad'): RefusedBecause =>
+  verdict === 'unknown' ? 'no-key' : verdict === 'pending' ? 'key-changed' : 'bad-signature';
 
 /** Offers and answers carry an SDP with the fingerprint the channel's DTLS is keyed to. */
 const isSessionDescription = (data: { type?: unknown; sdp?: unknown }) =>
@@ -195,8 +201,8 @@ export class Peers implements PeerChannels {
         this.#learnThenReplay(from, signal);
         return;
       }
-      if (verdict === 'bad') {
-        this.#refuse(from, signal.sid, 'bad-signature');
+      if (verdict !== 'ok') {
+        this.#refuse(from, signal.sid, refusal(verdict));
         return;
       }
     }
@@ -214,7 +220,7 @@ export class Peers implements PeerChannels {
       const { type, sdp } = head.data as { type: string; sdp: string };
       const verdict = this.deps.channelAuth.check(from, head.sid, type, sdp, head.auth);
       if (verdict !== 'ok') {
-        this.#refuse(from, head.sid, verdict === 'unknown' ? 'no-key' : 'bad-signature');
+        this.#refuse(from, head.sid, refusal(verdict));
         return;
       }
       for (const signal of [head, ...rest])
@@ -223,7 +229,7 @@ export class Peers implements PeerChannels {
     this.deps.channelAuth.learn(from).then(replay, replay);
   }
 
-  #refuse(from: string, sid: string, why: 'bad-signature' | 'no-key'): void {
+  #refuse(from: string, sid: string, why: RefusedBecause): void {
     const current = this.#links.get(from);
     if (current?.sid === sid) this.#drop(current, new Error('unverified peer'));
     this.deps.channelAuth.refused(from, why);

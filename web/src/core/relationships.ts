@@ -57,6 +57,12 @@ export class Relationships {
     session.on('groups:changed', ({ group }) =>
       this.#groupEvent((groups) => groups.set(group.id, { blocked: group.blocked })),
     );
+    session.on('keys:changed', ({ username, publicKey }) => {
+      for (const entry of this.#members.values())
+        entry.list = entry.list.map((m) =>
+          key(m.username) === key(username) ? { ...m, publicKey } : m,
+        );
+    });
     session.on('groups:removed', ({ groupId }) => {
       this.#groupEvent((groups) => groups.delete(groupId));
       this.#members.delete(groupId);

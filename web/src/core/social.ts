@@ -36,6 +36,15 @@ export class Social {
       hooks.presence(username, status);
       this.#refreshGroupsSoon(); // online counts in the groups list
     });
+    // Kept current, so a later change of anything else does not show the keyring an old key.
+    session.on('keys:changed', ({ username, publicKey }) => {
+      for (const entry of this.#members.values()) {
+        entry.members = entry.members.map((m) =>
+          sameUsername(m.username, username) ? { ...m, publicKey } : m,
+        );
+      }
+      this.#patchFriend(username, (f) => ({ ...f, publicKey }));
+    });
     session.on('friends:requested', ({ from }) => {
       this.#set({ incoming: [...this.state.incoming.filter((u) => !sameUsername(u, from)), from] });
     });

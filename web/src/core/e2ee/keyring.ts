@@ -123,8 +123,8 @@ export class Keyring {
 
   /**
    * A key the server shows for someone (friends list, group members, `keys:changed`). Pins it if it
-   * is the first; records a pending change if it differs from the pin. Null (not published yet) and
-   * malformed bundles change nothing.
+   * is the first; records a pending change if it differs from the pin (a newer change replaces a
+   * waiting one). Null (not published yet) and malformed bundles change nothing.
    */
   async observe(username: string, bundle: string | null): Promise<void> {
     if (bundle === null || usernameKey(username) === usernameKey(this.user)) return;
@@ -142,11 +142,9 @@ export class Keyring {
         wasVerified: false,
         changedAt: null,
       };
-    } else if (pin.bundle === bundle) {
-      if (pin.pending === null) return;
-      // The server shows the pinned key again: the change it showed is withdrawn.
-      next = { ...pin, pending: null, wasVerified: false, changedAt: null };
-    } else if (pin.pending === bundle) {
+    } else if (pin.bundle === bundle || pin.pending === bundle) {
+      // The pinned key again does not cancel a change that is waiting: only I decide it (a list
+      // read before the change was published still shows the old key).
       return;
     } else {
       next = { ...pin, pending: bundle, wasVerified: pin.verified, changedAt: Date.now() };

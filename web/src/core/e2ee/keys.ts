@@ -168,11 +168,20 @@ export class Keys {
     return identity ? signChannel(identity, claim) : null;
   }
 
-  /** 'ok', 'unknown' (no key pinned for them yet) or 'bad' (a signature that does not match). */
-  checkChannel(claim: ChannelClaim, signature: string | undefined): 'ok' | 'unknown' | 'bad' {
+  /**
+   * 'ok'; 'unknown' (no key pinned for them yet); 'pending' (signed with the changed key that waits
+   * for my decision: most likely their new device, refused until I accept it); or 'bad' (a
+   * signature no key of theirs made).
+   */
+  checkChannel(
+    claim: ChannelClaim,
+    signature: string | undefined,
+  ): 'ok' | 'unknown' | 'pending' | 'bad' {
     const key = this.#keyring?.keyFor(claim.from);
     if (!key) return 'unknown';
     if (verifyChannel(key, claim, signature)) return 'ok';
+    const pending = this.#keyring?.pendingFor(claim.from);
+    if (pending && verifyChannel(pending, claim, signature)) return 'pending';
     this.rejected++;
     return 'bad';
   }
