@@ -6,7 +6,8 @@
 import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { AppError, type Ack } from '../../shared/errors.ts';
+import type { Ack } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type {
   ClientEvent,
   ClientToServer,
@@ -181,7 +182,7 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
     logger.warn({ event: name, user: socket.data.username }, 'unknown event');
     socket.emit('error:unknownEvent', { event: name });
     if (typeof ack === 'function') {
-      const error = new AppError('UNKNOWN_EVENT', `unknown event "${name}"`).toWire();
+      const error = errors.unknownEvent({ event: name }).toWire();
       (ack as (res: Ack<never>) => void)({ ok: false, error });
     }
   }
