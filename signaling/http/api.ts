@@ -113,8 +113,8 @@ export function apiHandler(deps: {
       path: /^\/api\/admin\/groups\/(block|unblock)$/,
       admin: true,
       handle: async ({ params, body }, admin) => {
-        const { group, creator } = parse(S.groupByName, await body());
-        return moderation.setGroupBlocked(admin!, group, creator, params[0] === 'block');
+        const group = parse(S.groupRef, await body());
+        return moderation.setGroupBlocked(admin!, group, params[0] === 'block');
       },
     },
     {
@@ -131,8 +131,8 @@ export function apiHandler(deps: {
       path: /^\/api\/admin\/sendgroup$/,
       admin: true,
       handle: async ({ body }, admin) => {
-        const { group, creator, text } = parse(S.adminSendGroup, await body());
-        return moderation.sendGroup(admin!, group, creator, text);
+        const payload = parse(S.adminSendGroup, await body());
+        return moderation.sendGroup(admin!, payload, payload.text);
       },
     },
     {

@@ -27,6 +27,7 @@ import type {
   InvitationEndReason,
 } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
+import type { GroupRef } from '../../shared/schemas.ts';
 import { groupNameKey, usernameKey } from '../../shared/names.ts';
 import type { GroupsTable } from '../storage/schema.ts';
 import type { ServiceContext } from './deps.ts';
@@ -66,6 +67,11 @@ export class GroupsService {
       .executeTakeFirst();
     if (!group) throw errors.groupNotFoundByName({ name, creator });
     return group;
+  }
+
+  /** A group as the admin events name it: by id, or by name and creator. */
+  byRef(ref: GroupRef): Promise<GroupRow> {
+    return 'groupId' in ref ? this.byId(ref.groupId) : this.byName(ref.group, ref.creator);
   }
 
   async memberIds(groupId: number): Promise<number[]> {

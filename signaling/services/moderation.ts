@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { errors } from '../error-catalogue.ts';
 import type { AdminAction, AdminGroup, AdminUser } from '../../shared/events.ts';
+import type { GroupRef } from '../../shared/schemas.ts';
 import { appendBlockEvent, type BlockEvent } from '../block-feed.ts';
 import { metrics } from '../metrics.ts';
 import type { ServiceContext } from './deps.ts';
@@ -133,11 +134,10 @@ export class ModerationService {
 
   async sendGroup(
     admin: Actor,
-    groupName: string,
-    creator: string,
+    named: GroupRef,
     text: string,
   ): Promise<{ live: number; stored: number }> {
-    const group = await this.groups.byName(groupName, creator);
+    const group = await this.groups.byRef(named);
     // A blocked group gets nothing, an admin's message included: its members have the block notice.
     if (group.blocked)
       throw errors.groupBlockedForAdmin({ name: group.name, creator: group.creator });
@@ -259,13 +259,8 @@ export class ModerationService {
     this.deps.notifier.toUsers(audience, 'relation:ended', { username, reason: 'user-blocked' });
   }
 
-  async setGroupBlocked(
-    admin: Pick<Actor, 'username'>,
-    groupName: string,
-    creator: string,
-    blocked: boolean,
-  ) {
-    const group = await this.groups.byName(groupName, creator);
+  async setGroupBlocked(admin: Pick<Actor, 'username'>, named: GroupRef, blocked: boolean) {
+    const group = await this.groups.byRef(named);
     await this.groups.setBlocked(group.id, blocked);
     // Its members' stored messages to it go with the block: none is handed out later.
     if (blocked) await this.offline.dropGroupMail(group.id);

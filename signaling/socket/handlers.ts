@@ -103,7 +103,7 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
     ),
     'admin:sendGroup': define(
       S.adminSendGroup,
-      (p, me) => moderation.sendGroup(actor(me), p.group, p.creator, p.text),
+      (p, me) => moderation.sendGroup(actor(me), p, p.text),
       true,
     ),
     'admin:broadcast': define(
@@ -122,13 +122,13 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
       true,
     ),
     'admin:blockGroup': define(
-      S.groupByName,
-      (p, me) => moderation.setGroupBlocked(actor(me), p.group, p.creator, true),
+      S.groupRef,
+      (p, me) => moderation.setGroupBlocked(actor(me), p, true),
       true,
     ),
     'admin:unblockGroup': define(
-      S.groupByName,
-      (p, me) => moderation.setGroupBlocked(actor(me), p.group, p.creator, false),
+      S.groupRef,
+      (p, me) => moderation.setGroupBlocked(actor(me), p, false),
       true,
     ),
     'admin:log': define(S.adminLog, (p) => moderation.log(p.limit), true),
