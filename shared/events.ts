@@ -162,6 +162,8 @@ export interface AdminAction {
 }
 
 type In<T extends z.ZodType> = z.input<T>;
+/** A group for the admin events: `{ groupId }`, or `{ group, creator }` as the spec's commands name it. */
+export type AdminGroupRef = In<typeof S.groupRef>;
 type Handler<P, R> = (payload: P, ack: (res: Ack<R>) => void) => void;
 type Empty = Record<string, never> | undefined;
 
@@ -229,8 +231,8 @@ export interface ClientToServer {
   'admin:broadcast': Handler<In<typeof S.adminBroadcast>, { live: number }>;
   'admin:blockUser': Handler<In<typeof S.userTarget>, { username: string; blocked: boolean }>;
   'admin:unblockUser': Handler<In<typeof S.userTarget>, { username: string; blocked: boolean }>;
-  'admin:blockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
-  'admin:unblockGroup': Handler<In<typeof S.groupByName>, { groupId: number; blocked: boolean }>;
+  'admin:blockGroup': Handler<AdminGroupRef, { groupId: number; blocked: boolean }>;
+  'admin:unblockGroup': Handler<AdminGroupRef, { groupId: number; blocked: boolean }>;
   'admin:log': Handler<{ limit?: number } | undefined, AdminAction[]>;
 
   /** Invitations waiting for me, oldest first. */

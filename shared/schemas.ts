@@ -98,8 +98,38 @@ export const groupSetRole = z.object({
   username: usernameRef,
   role: z.enum(['admin', 'member']),
 });
-/** How the spec's admin commands name a group: its name and its creator's username. */
-export const groupByName = z.object({ group: groupName, creator: usernameRef });
+/**
+ * A group for the admin events, named either way: by id (what a client holding a listing has), or
+ * as the spec's admin commands do, by its name and its creator's username (`blockgroup <name>
+ * <creator>`). A payload naming it both ways is refused, so the two cannot disagree; otherwise a
+ * `groupId` picks the id form, and the errors are the chosen form's (they name the bad field).
+ */
+function namedGroup<S extends z.ZodRawShape>(extra: S) {
+  const byId = z.object({ groupId, ...extra });
+  const byName = z.object({ group: groupName, creator: usernameRef, ...extra });
+  type Out = z.output<typeof byId> | z.output<typeof byName>;
+  type In = z.input<typeof byId> | z.input<typeof byName>;
+  return z.unknown().transform((value, ctx): Out => {
+    const o = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    const byIdGiven = o.groupId !== undefined;
+    const byNameGiven = o.group !== undefined || o.creator !== undefined;
+    if (byIdGiven === byNameGiven) {
+      ctx.addIssue({
+        code: 'custom',
+        message: byIdGiven
+          ? 'name the group by groupId or by group and creator, not both'
+          : 'name a group by groupId, or by group and creator',
+      });
+      return z.NEVER;
+    }
+    const parsed = (byIdGiven ? byId : byName).safeParse(value);
+    if (parsed.success) return parsed.data;
+    ctx.issues.push(...(parsed.error.issues as typeof ctx.issues));
+    return z.NEVER;
+  }) as z.ZodType<Out, In>;
+}
+export const groupRef = namedGroup({});
+export type GroupRef = z.output<typeof groupRef>;
 
 // --- offline store ---
 /**
@@ -194,11 +224,7 @@ export const signalSend = z.object({ to: usernameRef, signal: signalData });
 // --- admin ---
 export const adminUsers = optional(z.object({ onlineOnly: z.boolean().default(false) }), {});
 export const adminSendUser = z.object({ username: usernameRef, text: systemText });
-export const adminSendGroup = z.object({
-  group: groupName,
-  creator: usernameRef,
-  text: systemText,
-});
+export const adminSendGroup = namedGroup({ text: systemText });
 export const adminBroadcast = z.object({ text: systemText });
 export const adminLog = optional(
   z.object({ limit: z.number().int().min(1).max(1_000).default(100) }),

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppError, type WireError } from '../shared/errors.ts';
+import { errors } from './error-catalogue.ts';
 import type { z } from 'zod';
 
 /**
@@ -8,18 +9,12 @@ import type { z } from 'zod';
  */
 export function badRequest(error: z.ZodError): AppError {
   const issue = error.issues[0];
-  const field = issue?.path.join('.') || undefined;
-  const message = issue
-    ? field
-      ? `${field}: ${issue.message}`
-      : issue.message
-    : 'invalid payload';
   const rule = issue?.code === 'custom' ? (issue.params as { rule?: unknown })?.rule : undefined;
-  const details = {
-    ...(field ? { field } : {}),
-    ...(typeof rule === 'string' ? { rule } : {}),
-  };
-  return new AppError('BAD_REQUEST', message, Object.keys(details).length ? details : undefined);
+  return errors.badRequest({
+    problem: issue?.message ?? 'invalid payload',
+    field: issue?.path.join('.') || undefined,
+    rule: typeof rule === 'string' ? rule : undefined,
+  });
 }
 
 /** The schema's output, or the BAD_REQUEST of `badRequest`: every surface parses this way. */
@@ -33,5 +28,5 @@ export function parseOrRefuse<T extends z.ZodType>(schema: T, value: unknown): z
 export function toWire(err: unknown, logger: Logger, context: Record<string, unknown>): WireError {
   if (err instanceof AppError) return err.toWire();
   logger.error({ err, ...context }, 'unexpected error');
-  return { code: 'INTERNAL', message: 'something went wrong on the server' };
+  return errors.internal().toWire();
 }

@@ -3,7 +3,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import * as S from '../../shared/schemas.ts';
 import type { Config } from '../config.ts';
 import { parseOrRefuse as parse, toWire } from '../errors.ts';
@@ -81,7 +81,7 @@ export function apiHandler(deps: {
       path: /^\/api\/auth\/me$/,
       handle: async ({ req }) => {
         const user = await auth.authenticate(bearerToken(req) ?? '');
-        if (!user) throw new AppError('UNAUTHENTICATED', 'not signed in');
+        if (!user) throw errors.notSignedIn();
         return publicUser(user);
       },
     },
@@ -124,8 +124,8 @@ export function apiHandler(deps: {
       path: /^\/api\/admin\/groups\/(block|unblock)$/,
       admin: true,
       handle: async ({ params, body }, admin) => {
-        const { group, creator } = parse(S.groupByName, await body());
-        return moderation.setGroupBlocked(admin!, group, creator, params[0] === 'block');
+        const group = parse(S.groupRef, await body());
+        return moderation.setGroupBlocked(admin!, group, params[0] === 'block');
       },
     },
     {
@@ -142,8 +142,8 @@ export function apiHandler(deps: {
       path: /^\/api\/admin\/sendgroup$/,
       admin: true,
       handle: async ({ body }, admin) => {
-        const { group, creator, text } = parse(S.adminSendGroup, await body());
-        return moderation.sendGroup(admin!, group, creator, text);
+        const payload = parse(S.adminSendGroup, await body());
+        return moderation.sendGroup(admin!, payload, payload.text);
       },
     },
     {
@@ -171,7 +171,7 @@ export function apiHandler(deps: {
         // 503, not INTERNAL's 500: a probe tells "down" from "broken".
         sendJson(res, 503, {
           ok: false,
-          error: new AppError('INTERNAL', 'store unreachable').toWire(),
+          error: errors.storeUnreachable().toWire(),
         });
       }
       return true;
@@ -181,23 +181,16 @@ export function apiHandler(deps: {
     const ip = clientAddress(req);
     try {
       const candidates = routes.filter((r) => r.path.test(url.pathname));
-      if (candidates.length === 0) throw new AppError('NOT_FOUND', `no route ${url.pathname}`);
+      if (candidates.length === 0) throw errors.noRoute({ path: url.pathname });
       const route = candidates.find((r) => r.method === req.method);
       if (!route) {
         res.setHeader('allow', candidates.map((r) => r.method).join(', '));
-        throw new AppError(
-          'BAD_REQUEST',
-          `use ${candidates.map((r) => r.method).join(' or ')} for ${url.pathname}`,
-        );
+        throw errors.wrongMethod({ methods: candidates.map((r) => r.method), path: url.pathname });
       }
       let admin: { id: number; username: string } | null = null;
       if (route.admin) {
         const user = await auth.authenticate(bearerToken(req) ?? '');
-        if (!user)
-          throw new AppError(
-            'UNAUTHENTICATED',
-            'send an admin token as "Authorization: Bearer <token>"',
-          );
+        if (!user) throw errors.adminTokenMissing();
         admin = await auth.requireAdmin(user.id);
       }
       const params = (route.path.exec(url.pathname) ?? []).slice(1);

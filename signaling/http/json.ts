@@ -4,30 +4,29 @@
  * `client-address.ts`'s, shared with the socket handshake.)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, HTTP_STATUS, type WireError } from '../../shared/errors.ts';
+import { HTTP_STATUS, type WireError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import { LIMITS } from '../../shared/limits.ts';
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!type.startsWith('application/json')) {
-    throw new AppError('BAD_REQUEST', 'send a JSON body with Content-Type: application/json');
+    throw errors.notJson();
   }
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > LIMITS.httpBodyMax)
-    throw new AppError('BAD_REQUEST', `body larger than ${LIMITS.httpBodyMax} bytes`);
+  if (declared > LIMITS.httpBodyMax) throw errors.bodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > LIMITS.httpBodyMax)
-      throw new AppError('BAD_REQUEST', `body larger than ${LIMITS.httpBodyMax} bytes`);
+    if (size > LIMITS.httpBodyMax) throw errors.bodyTooLarge();
     chunks.push(chunk);
   }
   if (size === 0) return {};
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new AppError('BAD_REQUEST', 'body is not valid JSON');
+    throw errors.invalidJson();
   }
 }
 

@@ -6,7 +6,7 @@
  * request hung). Here such requests become a BAD_REQUEST, in one place.
  */
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 
 export interface RequestTarget {
   /** The path as sent (still percent-encoded), checked to decode. */
@@ -34,14 +34,14 @@ function requestTarget(raw: string): RequestTarget {
   const path = /^https?:\/\/[^/?#]*/i.test(raw)
     ? raw.replace(/^https?:\/\/[^/?#]*/i, '') || '/'
     : raw;
-  if (!path.startsWith('/')) throw new AppError('BAD_REQUEST', 'the request target must be a path');
+  if (!path.startsWith('/')) throw errors.targetNotPath();
   const end = path.search(/[?#]/);
   const pathname = end === -1 ? path : path.slice(0, end);
   const query = end === -1 || path[end] === '#' ? '' : path.slice(end + 1).split('#')[0]!;
   try {
     decodeURIComponent(pathname);
   } catch {
-    throw new AppError('BAD_REQUEST', 'the request path is not valid percent-encoding');
+    throw errors.badPercentEncoding();
   }
   // URLSearchParams never throws: a bad escape in the query stays as it was sent.
   return { pathname, query, searchParams: new URLSearchParams(query) };
@@ -52,7 +52,7 @@ export function pathSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new AppError('BAD_REQUEST', 'the request path is not valid percent-encoding');
+    throw errors.badPercentEncoding();
   }
 }
 
@@ -67,8 +67,8 @@ function simpleRange(range: string): string | null {
   if (single) {
     const [, first, last] = single;
     if (last === '' || Number(first) <= Number(last)) return text;
-    throw new AppError('BAD_REQUEST', 'Range: the last byte is before the first');
+    throw errors.rangeBackwards();
   }
   if (/^bytes=\s*(\d*-\d*)(\s*,\s*\d*-\d*)*$/.test(text) && /\d/.test(text)) return null;
-  throw new AppError('BAD_REQUEST', 'Range: expected "bytes=<first>-<last>"');
+  throw errors.rangeMalformed();
 }

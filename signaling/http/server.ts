@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import sirv from 'sirv';
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type { ClientAddressOf } from '../client-address.ts';
 import type { Config } from '../config.ts';
 import { toWire } from '../errors.ts';
@@ -55,9 +55,7 @@ function requestHandler(
     staticDir && existsSync(staticDir)
       ? sirv(staticDir, { single: true, etag: true, gzip: true, brotli: true, immutable: true })
       : null;
-  const notFound = files
-    ? new AppError('NOT_FOUND', 'not found')
-    : new AppError('NOT_FOUND', 'the web client is not built; run `npm run build`');
+  const notFound = files ? errors.fileNotFound() : errors.webClientNotBuilt();
 
   return (req, res) => {
     if (req.url?.startsWith('/socket.io/')) return; // Socket.IO answers these itself.

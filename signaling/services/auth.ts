@@ -5,7 +5,7 @@
  * 11), which the server stores and hands out without reading it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type { AuthResult, PublicUser } from '../../shared/events.ts';
 import { usernameKey } from '../../shared/names.ts';
 import { addressKey } from '../client-address.ts';
@@ -88,9 +88,7 @@ export class AuthService {
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       await this.#refuseTaken(username, key, skeleton);
-      throw new AppError('USERNAME_TAKEN', `the username "${username}" is taken`, {
-        rule: 'same',
-      });
+      throw errors.usernameTaken({ username });
     }
   }
 
@@ -103,15 +101,8 @@ export class AuthService {
       .orderBy('id')
       .executeTakeFirst();
     if (!holder) return;
-    if (holder.username_key === key)
-      throw new AppError('USERNAME_TAKEN', `the username "${username}" is taken`, {
-        rule: 'same',
-      });
-    throw new AppError(
-      'USERNAME_TAKEN',
-      `the username "${username}" looks too much like the existing user "${holder.username}"`,
-      { rule: 'confusable', similarTo: holder.username },
-    );
+    if (holder.username_key === key) throw errors.usernameTaken({ username });
+    throw errors.usernameConfusable({ username, similarTo: holder.username });
   }
 
   /**
@@ -137,9 +128,8 @@ export class AuthService {
       spentCeiling = false;
     }
     const ok = await verifyPassword(user?.password_hash ?? (await decoyHash()), password);
-    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS', 'wrong username or password');
-    if (user.status === 'blocked')
-      throw new AppError('USER_BLOCKED', 'this account is blocked by an administrator');
+    if (!user || !ok) throw errors.invalidCredentials();
+    if (user.status === 'blocked') throw errors.accountBlocked();
     await this.#limits.loginFailuresPerUserIp.reset(pair);
     if (spentCeiling) await this.#limits.loginFailuresPerUser.reward(key);
     return this.#startSession(user, ip);
@@ -186,7 +176,7 @@ export class AuthService {
 
   async logout(token: string): Promise<void> {
     const user = await this.authenticate(token);
-    if (!user) throw new AppError('UNAUTHENTICATED', 'not signed in');
+    if (!user) throw errors.notSignedIn();
     await this.deps.store.db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
     this.deps.notifier.endSessions(user.id, 'logout');
   }
@@ -219,8 +209,7 @@ export class AuthService {
       .select(['id', 'username', 'is_admin', 'status'])
       .where('id', '=', userId)
       .executeTakeFirst();
-    if (row?.is_admin !== 1 || row.status !== 'active')
-      throw new AppError('FORBIDDEN', 'only administrators can do that');
+    if (row?.is_admin !== 1 || row.status !== 'active') throw errors.adminOnly();
     return { id: row.id, username: row.username };
   }
 

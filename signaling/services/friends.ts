@@ -1,7 +1,7 @@
 /**
  * Friend requests and friendships. A request to someone who already asked you is an acceptance.
  */
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type { FriendInfo, FriendsList } from '../../shared/events.ts';
 import type { UserRow } from '../storage/schema.ts';
 import type { ServiceContext } from './deps.ts';
@@ -61,9 +61,9 @@ export class FriendsService {
   ): Promise<{ username: string; state: 'pending' | 'friends' }> {
     const me = await this.#users.requireId(userId);
     const other = await this.#users.require(username);
-    if (other.id === userId) throw new AppError('SELF', 'you cannot befriend yourself');
+    if (other.id === userId) throw errors.befriendSelf();
     if (await this.#relations.areFriends(userId, other.id)) {
-      throw new AppError('ALREADY_FRIENDS', `you and ${other.username} are already friends`);
+      throw errors.alreadyFriends({ username: other.username });
     }
     // Both people's rows are locked (in id order, so no deadlock): two requests crossing each other
     // run one after the other, and the second sees the first and becomes an acceptance.
@@ -94,10 +94,7 @@ export class FriendsService {
       return { username: other.username, state: 'friends' };
     }
     if (outcome === 'pending') {
-      throw new AppError(
-        'REQUEST_PENDING',
-        `you already asked ${other.username}; waiting for an answer`,
-      );
+      throw errors.requestPending({ username: other.username });
     }
     this.deps.notifier.toUser(other.id, 'friends:requested', { from: me.username });
     return { username: other.username, state: 'pending' };
@@ -112,7 +109,7 @@ export class FriendsService {
       .where('to_id', '=', userId)
       .executeTakeFirst();
     if (Number(deleted.numDeletedRows) === 0) {
-      throw new AppError('NOT_FOUND', `${other.username} has not asked to be your friend`);
+      throw errors.noFriendRequest({ username: other.username });
     }
     if (!accept) {
       this.deps.notifier.toUser(other.id, 'friends:declined', { username: me.username });
@@ -169,8 +166,7 @@ export class FriendsService {
         .executeTakeFirst();
       return Number(res.numDeletedRows) + Number(req.numDeletedRows);
     });
-    if (removed === 0)
-      throw new AppError('NOT_FRIENDS', `you and ${other.username} are not friends`);
+    if (removed === 0) throw errors.notFriends({ username: other.username });
     this.deps.notifier.toUser(me.id, 'friends:removed', { username: other.username });
     this.deps.notifier.toUser(other.id, 'friends:removed', { username: me.username });
     if ((await this.#relations.lostContact(me.id, [other.id])).length > 0) {

@@ -17,7 +17,7 @@
  * admin; the owner and admins withdraw one by removing (`kick`) the invitee. The invitee is told
  * (`groups:inviteEnded`).
  */
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import { groupRules } from '../../shared/group-roles.ts';
 import type {
   GroupInfo,
@@ -27,6 +27,7 @@ import type {
   InvitationEndReason,
 } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
+import type { GroupRef } from '../../shared/schemas.ts';
 import { groupNameKey, usernameKey } from '../../shared/names.ts';
 import type { GroupsTable } from '../storage/schema.ts';
 import type { ServiceContext } from './deps.ts';
@@ -54,7 +55,7 @@ export class GroupsService {
 
   async byId(groupId: number): Promise<GroupRow> {
     const group = await this.#groups().where('groups.id', '=', groupId).executeTakeFirst();
-    if (!group) throw new AppError('NOT_FOUND', 'no such group', { groupId });
+    if (!group) throw errors.groupNotFound({ groupId });
     return group;
   }
 
@@ -64,8 +65,13 @@ export class GroupsService {
       .where('groups.name_key', '=', groupNameKey(name))
       .where('c.username_key', '=', usernameKey(creator))
       .executeTakeFirst();
-    if (!group) throw new AppError('NOT_FOUND', `no group "${name}" created by ${creator}`);
+    if (!group) throw errors.groupNotFoundByName({ name, creator });
     return group;
+  }
+
+  /** A group as the admin events name it: by id, or by name and creator. */
+  byRef(ref: GroupRef): Promise<GroupRow> {
+    return 'groupId' in ref ? this.byId(ref.groupId) : this.byName(ref.group, ref.creator);
   }
 
   async memberIds(groupId: number): Promise<number[]> {
@@ -96,8 +102,8 @@ export class GroupsService {
     what: string,
   ): Promise<GroupRole> {
     const role = await this.#role(groupId, userId);
-    if (!role) throw new AppError('NOT_MEMBER', 'you are not a member of this group', { groupId });
-    if (!allowed(role)) throw new AppError('FORBIDDEN', `only the group's ${what}`, { groupId });
+    if (!role) throw errors.notMember({ groupId });
+    if (!allowed(role)) throw errors.groupRoleRequired({ groupId, what });
     return role;
   }
 
@@ -170,10 +176,7 @@ export class GroupsService {
         .where('owner_id', '=', userId)
         .executeTakeFirstOrThrow();
       if (Number(owned.n) >= LIMITS.groupsOwnedMax) {
-        throw new AppError(
-          'GROUP_LIMIT',
-          `you already own ${LIMITS.groupsOwnedMax} groups, the most one person may own`,
-        );
+        throw errors.groupLimit();
       }
       const exists = await tx
         .selectFrom('groups')
@@ -181,7 +184,7 @@ export class GroupsService {
         .where('creator_id', '=', userId)
         .where('name_key', '=', groupNameKey(name))
         .executeTakeFirst();
-      if (exists) throw new AppError('GROUP_EXISTS', `you already created a group named "${name}"`);
+      if (exists) throw errors.groupExists({ name });
       const row = await tx
         .insertInto('groups')
         .values({
@@ -209,7 +212,7 @@ export class GroupsService {
   async members(userId: number, groupId: number, asAdmin = false): Promise<GroupMember[]> {
     await this.byId(groupId);
     if (!asAdmin && !(await this.#role(groupId, userId))) {
-      throw new AppError('NOT_MEMBER', 'you are not a member of this group', { groupId });
+      throw errors.notMember({ groupId });
     }
     const rows = await this.deps.store.db
       .selectFrom('group_members')
@@ -230,11 +233,9 @@ export class GroupsService {
   async invite(userId: number, groupId: number, username: string) {
     const group = await this.byId(groupId);
     await this.#requireRole(groupId, userId, groupRules.invite, 'owner and admins can invite');
-    if (group.blocked)
-      throw new AppError('GROUP_BLOCKED', 'this group is blocked by an administrator');
+    if (group.blocked) throw errors.groupBlocked();
     const invitee = await this.#users.require(username);
-    if (invitee.status === 'blocked')
-      throw new AppError('USER_BLOCKED', `${invitee.username} is blocked`);
+    if (invitee.status === 'blocked') throw errors.userBlocked({ username: invitee.username });
     const max = this.deps.config.groupMembersMax;
     // Checked and inserted under a lock on the group's row, so two invitations at once can neither
     // invite one person twice nor pass the caps.
@@ -247,8 +248,7 @@ export class GroupsService {
         .where('group_id', '=', groupId)
         .where('user_id', '=', invitee.id)
         .executeTakeFirst();
-      if (member)
-        throw new AppError('ALREADY_MEMBER', `${invitee.username} is already in this group`);
+      if (member) throw errors.alreadyMember({ username: invitee.username });
       const waiting = await tx
         .selectFrom('group_invitations')
         .select('user_id')
@@ -256,10 +256,9 @@ export class GroupsService {
         .where('user_id', '=', invitee.id)
         .executeTakeFirst();
       if (waiting) return false;
-      if ((await this.#count(tx, 'group_members', groupId)) >= max)
-        throw new AppError('GROUP_FULL', `a group holds at most ${max} members`);
+      if ((await this.#count(tx, 'group_members', groupId)) >= max) throw errors.groupFull({ max });
       if ((await this.#count(tx, 'group_invitations', groupId)) >= max)
-        throw new AppError('GROUP_FULL', `a group has at most ${max} invitations waiting`);
+        throw errors.invitationsFull({ max });
       await tx
         .insertInto('group_invitations')
         .values({ group_id: groupId, user_id: invitee.id, inviter_id: userId, created_at: at })
@@ -324,10 +323,8 @@ export class GroupsService {
         .where('inv.group_id', '=', groupId)
         .where('inv.user_id', '=', userId)
         .executeTakeFirst();
-      if (!invitation)
-        throw new AppError('NOT_FOUND', 'you have no invitation to this group', { groupId });
-      if (invitation.blocked)
-        throw new AppError('GROUP_BLOCKED', 'this group is blocked by an administrator');
+      if (!invitation) throw errors.noInvitation({ groupId });
+      if (invitation.blocked) throw errors.groupBlocked();
       const ids = (
         await tx
           .selectFrom('group_members')
@@ -344,8 +341,7 @@ export class GroupsService {
       // The inviter lost the right while this was racing its withdrawal: the invitation is void.
       if (!invitation.inviterRole || !groupRules.invite(invitation.inviterRole)) return null;
       // Thrown, so the transaction undoes the delete: the invitee may try again once a place frees.
-      if (ids.length >= max)
-        throw new AppError('GROUP_FULL', `a group holds at most ${max} members`);
+      if (ids.length >= max) throw errors.groupFull({ max });
       await tx
         .insertInto('group_members')
         .values({ group_id: groupId, user_id: userId, role: 'member', joined_at: this.deps.now() })
@@ -354,7 +350,7 @@ export class GroupsService {
     });
     if (before === null) {
       this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'withdrawn' });
-      throw new AppError('NOT_FOUND', 'you have no invitation to this group', { groupId });
+      throw errors.noInvitation({ groupId });
     }
     this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'accepted' });
     this.deps.notifier.toUsers(before, 'groups:memberChanged', {
@@ -375,8 +371,7 @@ export class GroupsService {
       .where('group_id', '=', groupId)
       .where('user_id', '=', userId)
       .executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0)
-      throw new AppError('NOT_FOUND', 'you have no invitation to this group', { groupId });
+    if (Number(res.numDeletedRows) === 0) throw errors.noInvitation({ groupId });
     this.deps.notifier.toUser(userId, 'groups:inviteEnded', { groupId, reason: 'declined' });
     return { groupId };
   }
@@ -408,7 +403,7 @@ export class GroupsService {
       .where('id', '=', groupId)
       .$if(this.deps.store.dialect === 'postgres', (q) => q.forUpdate())
       .executeTakeFirst();
-    if (!row) throw new AppError('NOT_FOUND', 'no such group', { groupId });
+    if (!row) throw errors.groupNotFound({ groupId });
   }
 
   async #count(
@@ -433,7 +428,7 @@ export class GroupsService {
       'owner and admins can remove members',
     );
     const target = await this.#users.require(username);
-    if (target.id === userId) throw new AppError('SELF', 'to leave a group, use leave');
+    if (target.id === userId) throw errors.kickSelf();
     const theirRole = await this.#role(groupId, target.id);
     if (!theirRole) {
       // Removing someone invited but not yet in withdraws the invitation.
@@ -443,15 +438,12 @@ export class GroupsService {
         .where('user_id', '=', target.id)
         .executeTakeFirst();
       if (Number(withdrawn.numDeletedRows) === 0)
-        throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
+        throw errors.memberNotInGroup({ username: target.username });
       this.#tellInvitees([target.id], groupId, 'withdrawn');
       return { groupId, username: target.username };
     }
     if (!groupRules.remove(myRole, theirRole)) {
-      throw new AppError(
-        'FORBIDDEN',
-        'only the owner can remove an admin, and nobody can remove the owner',
-      );
+      throw errors.removeForbidden();
     }
     await this.#removeMember(groupId, target.id, target.username, 'kicked');
     return { groupId, username: target.username };
@@ -461,7 +453,7 @@ export class GroupsService {
     const group = await this.byId(groupId);
     const me = await this.#users.requireId(userId);
     const role = await this.#role(groupId, userId);
-    if (!role) throw new AppError('NOT_MEMBER', 'you are not a member of this group', { groupId });
+    if (!role) throw errors.notMember({ groupId });
     const { db } = this.deps.store;
     let newOwner: string | null = null;
     if (role === 'owner') {
@@ -543,9 +535,8 @@ export class GroupsService {
     );
     const target = await this.#users.require(username);
     const theirRole = await this.#role(groupId, target.id);
-    if (!theirRole) throw new AppError('NOT_MEMBER', `${target.username} is not in this group`);
-    if (!groupRules.setRole(myRole, theirRole))
-      throw new AppError('FORBIDDEN', 'the owner keeps the owner role');
+    if (!theirRole) throw errors.memberNotInGroup({ username: target.username });
+    if (!groupRules.setRole(myRole, theirRole)) throw errors.ownerKeepsRole();
     await this.deps.store.db
       .updateTable('group_members')
       .set({ role })

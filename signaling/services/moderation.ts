@@ -4,8 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type { AdminAction, AdminGroup, AdminUser } from '../../shared/events.ts';
+import type { GroupRef } from '../../shared/schemas.ts';
 import { appendBlockEvent, type BlockEvent } from '../block-feed.ts';
 import { metrics } from '../metrics.ts';
 import type { ServiceContext } from './deps.ts';
@@ -133,17 +134,13 @@ export class ModerationService {
 
   async sendGroup(
     admin: Actor,
-    groupName: string,
-    creator: string,
+    named: GroupRef,
     text: string,
   ): Promise<{ live: number; stored: number }> {
-    const group = await this.groups.byName(groupName, creator);
+    const group = await this.groups.byRef(named);
     // A blocked group gets nothing, an admin's message included: its members have the block notice.
     if (group.blocked)
-      throw new AppError(
-        'GROUP_BLOCKED',
-        `${group.name} (${group.creator}) is blocked; unblock it first`,
-      );
+      throw errors.groupBlockedForAdmin({ name: group.name, creator: group.creator });
     const ref = { id: group.id, name: group.name, creator: group.creator };
     const id = randomUUID();
     // One message, one time: every member sees the same `at`, however long the stores take.
@@ -204,7 +201,7 @@ export class ModerationService {
   ): Promise<{ username: string; blocked: boolean; eventId: number }> {
     const user = await this.#users.require(username);
     if (blocked && user.is_admin === 1 && user.username === admin.username) {
-      throw new AppError('SELF', 'you cannot block yourself');
+      throw errors.blockSelf();
     }
     // A running server tells the user's contacts itself, across nodes; the CLI cannot, so the node
     // holding the user's socket does it when the event arrives.
@@ -262,13 +259,8 @@ export class ModerationService {
     this.deps.notifier.toUsers(audience, 'relation:ended', { username, reason: 'user-blocked' });
   }
 
-  async setGroupBlocked(
-    admin: Pick<Actor, 'username'>,
-    groupName: string,
-    creator: string,
-    blocked: boolean,
-  ) {
-    const group = await this.groups.byName(groupName, creator);
+  async setGroupBlocked(admin: Pick<Actor, 'username'>, named: GroupRef, blocked: boolean) {
+    const group = await this.groups.byRef(named);
     await this.groups.setBlocked(group.id, blocked);
     // Its members' stored messages to it go with the block: none is handed out later.
     if (blocked) await this.offline.dropGroupMail(group.id);

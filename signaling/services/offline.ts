@@ -19,6 +19,7 @@
  */
 import type { CompiledQuery } from 'kysely';
 import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { metrics } from '../metrics.ts';
@@ -176,8 +177,7 @@ export class OfflineService {
     to: OfflineTarget,
     payload: string,
   ): Promise<StoreResult> {
-    if (payload.length > LIMITS.offlinePayloadMax)
-      throw new AppError('BAD_REQUEST', 'payload too large');
+    if (payload.length > LIMITS.offlinePayloadMax) throw errors.payloadTooLarge();
     const now = this.deps.now();
     if (!('groupId' in to)) {
       const copies = await this.#privateStores.submit({
@@ -202,17 +202,14 @@ export class OfflineService {
     now: number,
   ): Promise<StoreResult> {
     const group = await this.groups.byId(to.groupId);
-    if (group.blocked)
-      throw new AppError('GROUP_BLOCKED', 'this group is blocked by an administrator');
+    if (group.blocked) throw errors.groupBlocked();
     const members = await this.groups.memberIds(group.id);
-    if (!members.includes(senderId))
-      throw new AppError('NOT_MEMBER', 'you are not a member of this group');
+    if (!members.includes(senderId)) throw errors.notMember({ groupId: group.id });
     let targets: number[];
     if (to.username !== undefined) {
       // One member the sender could not reach directly, even though the server may think them online.
       const one = await this.#users.require(to.username);
-      if (!members.includes(one.id))
-        throw new AppError('NOT_MEMBER', `${one.username} is not in this group`);
+      if (!members.includes(one.id)) throw errors.memberNotInGroup({ username: one.username });
       targets = [one.id];
     } else {
       targets = members.filter((m) => m !== senderId && !this.deps.presence.isOnline(m));
@@ -252,8 +249,8 @@ export class OfflineService {
     if (to.username !== undefined && skipped.length > 0) {
       const mailboxFull = (await this.#mailboxes(this.deps.store.db, targets)).get(targets[0]!);
       throw (mailboxFull ?? 0) >= max
-        ? new AppError('QUOTA_EXCEEDED', `${skipped[0]}'s mailbox is full; try again later`)
-        : shareFull(skipped[0]!, perSender);
+        ? errors.mailboxFull({ username: skipped[0]! })
+        : errors.shareFull({ username: skipped[0]!, perSender });
     }
     this.#announce(rows, added);
     return { id, copies: rows.length, skipped };
@@ -338,20 +335,12 @@ export class OfflineService {
       const perRecipient = new Map<number, { name: string; idx: number[] }>();
       items.forEach((it, i) => {
         const recipient = byKey.get(itemKeys[i] as string);
-        if (!recipient)
-          return refuse(
-            i,
-            new AppError('NOT_FOUND', `no user named "${it.to}"`, { username: it.to }),
-          );
-        if (recipient.id === it.senderId)
-          return refuse(i, new AppError('SELF', 'you cannot send to yourself'));
+        if (!recipient) return refuse(i, errors.userNotFound({ username: it.to }));
+        if (recipient.id === it.senderId) return refuse(i, errors.sendSelf());
         if (recipient.status === 'blocked')
-          return refuse(i, new AppError('USER_BLOCKED', `${recipient.username} is blocked`));
+          return refuse(i, errors.userBlocked({ username: recipient.username }));
         if (!friends.has(`${it.senderId}:${recipient.id}`))
-          return refuse(
-            i,
-            new AppError('NOT_FRIENDS', `you and ${recipient.username} are not friends`),
-          );
+          return refuse(i, errors.notFriends({ username: recipient.username }));
         const entry = perRecipient.get(recipient.id) ?? { name: recipient.username, idx: [] };
         entry.idx.push(i);
         perRecipient.set(recipient.id, entry);
@@ -401,8 +390,8 @@ export class OfflineService {
             refuse(
               i,
               count >= max
-                ? new AppError('QUOTA_EXCEEDED', `${name}'s mailbox is full; try again later`)
-                : shareFull(name, perSender),
+                ? errors.mailboxFull({ username: name })
+                : errors.shareFull({ username: name, perSender }),
             );
             continue;
           }
@@ -682,12 +671,4 @@ function writePrivate(it: PrivateStore, recipientId: number, into: unknown[], at
 function writeRow(row: NewOfflineMessage, into: unknown[], at: number): void {
   for (let c = 0; c < INSERT_COLUMNS.length; c++)
     into[at + c] = row[INSERT_COLUMNS[c] as (typeof INSERT_COLUMNS)[number]] ?? null;
-}
-
-/** A sender's share of one mailbox is used up: the mailbox itself may have room for others. */
-function shareFull(recipient: string, perSender: number): AppError {
-  return new AppError(
-    'QUOTA_EXCEEDED',
-    `you already have ${perSender} messages waiting for ${recipient}, the most one sender may; try again once they have read some`,
-  );
 }

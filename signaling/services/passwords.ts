@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 
 // Algorithm is an ambient const enum, which verbatimModuleSyntax cannot read at run time.
 const ARGON2ID = 2 as Algorithm.Argon2id;
@@ -39,10 +39,7 @@ export class HashGate {
     if (this.#running >= this.slots) {
       if (this.#waiting.length >= this.queueMax) {
         const ms = Math.ceil(((this.#waiting.length + this.#running) * this.#avgMs) / this.slots);
-        const seconds = Math.max(1, Math.ceil(ms / 1000));
-        throw new AppError('RATE_LIMITED', `server busy, try again in ${seconds} s`, {
-          retryAfterMs: ms,
-        });
+        throw errors.serverBusy({ retryAfterMs: ms });
       }
       // The slot is handed over by release(), so #running already counts this job when it wakes.
       await new Promise<void>((resolve) => this.#waiting.push(resolve));

@@ -4,7 +4,8 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import { AppError } from '../../shared/errors.ts';
+import type { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type { Config } from '../config.ts';
 import { limitLabel, metrics } from '../metrics.ts';
 
@@ -135,11 +136,8 @@ export function eventBudget(config: Config, store?: LimiterStore | null): EventB
 }
 
 function tooMany(what: string, ms: number): AppError {
-  const seconds = Math.max(1, Math.ceil(ms / 1000));
   metrics.rateLimited.inc({ limit: limitLabel(what) });
-  return new AppError('RATE_LIMITED', `too many ${what}; try again in ${seconds} s`, {
-    retryAfterMs: ms,
-  });
+  return errors.tooMany({ what, retryAfterMs: ms });
 }
 
 export function authLimiters(config: Config, store?: LimiterStore | null) {

@@ -1,7 +1,7 @@
 /**
  * Looking people up. Usernames are matched by their key (NFKC + case fold, shared/names.ts).
  */
-import { AppError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import { usernameKey } from '../../shared/names.ts';
 import { USER_COLUMNS, type UserRow } from '../storage/schema.ts';
 import type { ServiceDeps } from './deps.ts';
@@ -28,13 +28,13 @@ export class Users {
   /** The user, or NOT_FOUND naming them. */
   async require(username: string): Promise<UserRow> {
     const user = await this.byName(username);
-    if (!user) throw new AppError('NOT_FOUND', `no user named "${username}"`, { username });
+    if (!user) throw errors.userNotFound({ username });
     return user;
   }
 
   async requireId(id: number): Promise<UserRow> {
     const user = await this.byId(id);
-    if (!user) throw new AppError('NOT_FOUND', 'no such user');
+    if (!user) throw errors.userIdNotFound();
     return user;
   }
 }

@@ -11,7 +11,8 @@ import type {
   ServerToClient,
   SocketData,
 } from '../../shared/events.ts';
-import { AppError, type WireError } from '../../shared/errors.ts';
+import type { WireError } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type { ClientAddressOf } from '../client-address.ts';
 import { toWire } from '../errors.ts';
 import type { Services } from '../services/index.ts';
@@ -68,9 +69,8 @@ export function authenticateSockets(
       .authenticateConnection(typeof token === 'string' ? token : '', ip)
       .then((user) => {
         if (!user) {
-          const message =
-            typeof token === 'string' ? 'your session has ended; sign in again' : 'sign in first';
-          next(refusal(new AppError('UNAUTHENTICATED', message).toWire()));
+          const refused = typeof token === 'string' ? errors.sessionEnded() : errors.signInFirst();
+          next(refusal(refused.toWire()));
           return;
         }
         socket.data = {

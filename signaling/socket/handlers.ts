@@ -6,7 +6,8 @@
 import type { Logger } from 'pino';
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { AppError, type Ack } from '../../shared/errors.ts';
+import type { Ack } from '../../shared/errors.ts';
+import { errors } from '../error-catalogue.ts';
 import type {
   ClientEvent,
   ClientToServer,
@@ -109,7 +110,7 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
     ),
     'admin:sendGroup': define(
       S.adminSendGroup,
-      (p, me) => moderation.sendGroup(actor(me), p.group, p.creator, p.text),
+      (p, me) => moderation.sendGroup(actor(me), p, p.text),
       true,
     ),
     'admin:broadcast': define(
@@ -128,13 +129,13 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
       true,
     ),
     'admin:blockGroup': define(
-      S.groupByName,
-      (p, me) => moderation.setGroupBlocked(actor(me), p.group, p.creator, true),
+      S.groupRef,
+      (p, me) => moderation.setGroupBlocked(actor(me), p, true),
       true,
     ),
     'admin:unblockGroup': define(
-      S.groupByName,
-      (p, me) => moderation.setGroupBlocked(actor(me), p.group, p.creator, false),
+      S.groupRef,
+      (p, me) => moderation.setGroupBlocked(actor(me), p, false),
       true,
     ),
     'admin:log': define(S.adminLog, (p) => moderation.log(p.limit), true),
@@ -188,7 +189,7 @@ export function socketBinder(services: Services, logger: Logger, events: EventBu
     logger.warn({ event: name, user: socket.data.username }, 'unknown event');
     socket.emit('error:unknownEvent', { event: name });
     if (typeof ack === 'function') {
-      const error = new AppError('UNKNOWN_EVENT', `unknown event "${name}"`).toWire();
+      const error = errors.unknownEvent({ event: name }).toWire();
       (ack as (res: Ack<never>) => void)({ ok: false, error });
     }
   }

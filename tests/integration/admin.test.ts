@@ -395,6 +395,115 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     );
   });
 
+  it('names a group by groupId or by name and creator, on the socket and over REST', async () => {
+    await newAdmin();
+    const o = await user(url, uname('own'));
+    const m = await user(url, uname('mem'));
+    const mallory = await user(url, uname('mal'));
+    const group = await makeGroup(o, 'either', [m]);
+    const byId = { groupId: group.id };
+    const byName = { group: 'either', creator: o.username };
+    const blocked = async () =>
+      ok(await call(root.socket, 'admin:groups', {})).find((g) => g.id === group.id)?.blocked;
+
+    // A non-admin is refused either way, and nothing changes.
+    for (const named of [byId, byName]) {
+      expectError(await call(mallory.socket, 'admin:blockGroup', named), 'FORBIDDEN');
+      expectError(await call(mallory.socket, 'admin:unblockGroup', named), 'FORBIDDEN');
+      expectError(
+        await call(mallory.socket, 'admin:sendGroup', { ...named, text: 'pwned' }),
+        'FORBIDDEN',
+      );
+    }
+    expect(await blocked()).toBe(false);
+
+    // Both forms block and unblock, and each answers with the group's id; members hear it.
+    const told = next(m.socket, 'groups:changed', 5_000, (d) => d.group.blocked);
+    expect(await call(root.socket, 'admin:blockGroup', byId)).toEqual({
+      ok: true,
+      data: { groupId: group.id, blocked: true },
+    });
+    expect((await told).group).toMatchObject({ id: group.id, blocked: true });
+    expect(await blocked()).toBe(true);
+    expectError(
+      await call(root.socket, 'admin:sendGroup', { ...byId, text: 'still there?' }),
+      'GROUP_BLOCKED',
+    );
+    expect(await call(root.socket, 'admin:unblockGroup', byName)).toEqual({
+      ok: true,
+      data: { groupId: group.id, blocked: false },
+    });
+    expect(await blocked()).toBe(false);
+    expect(ok(await call(root.socket, 'admin:blockGroup', byName))).toEqual({
+      groupId: group.id,
+      blocked: true,
+    });
+    expect(ok(await call(root.socket, 'admin:unblockGroup', byId))).toEqual({
+      groupId: group.id,
+      blocked: false,
+    });
+    expect(await blocked()).toBe(false);
+
+    // sendGroup by id reaches the members as by name.
+    const got = next(m.socket, 'system:message');
+    expect(ok(await call(root.socket, 'admin:sendGroup', { ...byId, text: 'by id' }))).toEqual({
+      live: 2,
+      stored: 0,
+    });
+    expect(await got).toMatchObject({
+      text: 'by id',
+      group: { id: group.id, name: 'either', creator: o.username },
+    });
+
+    // The admin API takes both forms too.
+    expect(await post(url, '/api/admin/groups/block', byId, root.token)).toMatchObject({
+      status: 200,
+      body: { ok: true, data: { groupId: group.id, blocked: true } },
+    });
+    expect(await post(url, '/api/admin/groups/unblock', byName, root.token)).toMatchObject({
+      status: 200,
+      body: { ok: true, data: { groupId: group.id, blocked: false } },
+    });
+
+    // An id that names no group is NOT_FOUND, with the id; a bad id or two ways at once, BAD_REQUEST.
+    const missing = await call(root.socket, 'admin:blockGroup', { groupId: 999_999_999 });
+    expectError(missing, 'NOT_FOUND');
+    expect(missing.ok ? null : missing.error).toEqual({
+      code: 'NOT_FOUND',
+      message: 'no such group',
+      details: { groupId: 999_999_999 },
+    });
+    expectError(
+      await call(root.socket, 'admin:unblockGroup', { groupId: 999_999_999 }),
+      'NOT_FOUND',
+    );
+    expectError(
+      await call(root.socket, 'admin:sendGroup', { groupId: 999_999_999, text: 'x' }),
+      'NOT_FOUND',
+    );
+    expect(
+      (await post(url, '/api/admin/groups/block', { groupId: 999_999_999 }, root.token)).status,
+    ).toBe(404);
+    for (const bad of [{ groupId: 0 }, { groupId: -1 }, { groupId: 1.5 }, { groupId: '1' }, {}])
+      expectError(await call(root.socket, 'admin:blockGroup', bad as never), 'BAD_REQUEST');
+    const both = await call(root.socket, 'admin:blockGroup', { ...byId, ...byName } as never);
+    expectError(both, 'BAD_REQUEST');
+    expect(both.ok ? null : both.error.message).toBe(
+      'name the group by groupId or by group and creator, not both',
+    );
+    expect(await blocked()).toBe(false);
+
+    const entries = await log(6);
+    expect(entries.map(({ action, target }) => [action, target])).toEqual([
+      ['unblockgroup', `either (${o.username})`],
+      ['blockgroup', `either (${o.username})`],
+      ['adminsendgroup', `either (${o.username})`],
+      ['unblockgroup', `either (${o.username})`],
+      ['blockgroup', `either (${o.username})`],
+      ['unblockgroup', `either (${o.username})`],
+    ]);
+  });
+
   it('the admin log lists each action, newest first, with the admin who took it', async () => {
     const other = await adminUser(server, uname('op'));
     await newAdmin();

@@ -115,3 +115,35 @@ it('add with another spelling of a user who asked first answers that the two are
     message: 'you and bob are already friends',
   });
 });
+
+it('blockgroup and unblockgroup name the group by name and creator; the admin view names it by id', async () => {
+  const bob = await signedIn(server.url, 'bob');
+  const group = await bob.engine.createGroup('crew');
+  const root = await signedIn(server.url, 'root');
+  // The server's admin gate reads the database on every call, so this session may act at once.
+  await server.app.services.auth.setAdmin('root', true);
+  const blockedNow = async () => (await server.app.services.groups.byId(group.id)).blocked === 1;
+
+  expect(await root.engine.runCommand('blockgroup Crew bob')).toEqual({
+    ok: true,
+    lines: ['Crew (creator bob) is blocked'],
+  });
+  expect(await blockedNow()).toBe(true);
+  expect(await root.engine.runCommand('unblockgroup crew bob')).toEqual({
+    ok: true,
+    lines: ['crew (creator bob) is unblocked'],
+  });
+  expect(await blockedNow()).toBe(false);
+  expect(await root.engine.runCommand('blockgroup crew nobody')).toEqual({
+    ok: false,
+    message: 'no group "crew" created by nobody',
+  });
+
+  await root.engine.admin.setGroupBlocked({ groupId: group.id }, true);
+  expect(await blockedNow()).toBe(true);
+  await root.engine.admin.setGroupBlocked({ groupId: group.id }, false);
+  expect(await blockedNow()).toBe(false);
+  await expect(
+    root.engine.admin.setGroupBlocked({ groupId: group.id + 1_000 }, true),
+  ).rejects.toMatchObject({ wire: { code: 'NOT_FOUND', details: { groupId: group.id + 1_000 } } });
+});

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, HTTP_STATUS } from '../../shared/errors.ts';
+import { errors } from '../../signaling/error-catalogue.ts';
 import {
   RELATION_END_REASONS,
   SESSION_END_REASONS,
@@ -17,17 +18,24 @@ import { parseFrame } from '../../shared/peer-wire.ts';
 import * as S from '../../shared/schemas.ts';
 import { doc, fields, quoted, row, section } from '../helpers/protocol-doc.ts';
 
-/** The error table: one row per code or per list of codes, with their statuses `a/b/c`. */
-function documentedErrors(): Map<string, number> {
-  const documented = new Map<string, number>();
-  for (const line of doc.split('\n')) {
-    const cells = line.split('|').map((c) => c.trim());
-    if (cells.length < 4 || !cells[1]?.startsWith('`')) continue;
-    const codes = [...cells[1].matchAll(/`([A-Z_]+)`/g)].map((m) => m[1] ?? '');
-    const statuses = (cells[2] ?? '').split('/').map(Number);
-    if (codes.length === 0 || statuses.length !== codes.length || statuses.some(Number.isNaN))
-      continue;
-    codes.forEach((code, i) => documented.set(code, statuses[i] ?? NaN));
+/** The error table: one row per code, its HTTP status, and the `details` keys it names (`key`: ...). */
+function documentedErrors(): Map<string, { status: number; details: string[] }> {
+  const lines = doc.split('\n');
+  const header = lines.findIndex((l) => /^\| code +\| HTTP +\| meaning +\| details +\|$/.test(l));
+  if (header < 0) throw new Error('PROTOCOL.md has no error table');
+  const documented = new Map<string, { status: number; details: string[] }>();
+  for (const line of lines.slice(header + 2)) {
+    if (!line.startsWith('|')) break;
+    const [code = '', status = '', , details = ''] = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+    const name = /^`([A-Z_]+)`$/.exec(code)?.[1] ?? code;
+    if (documented.has(name)) throw new Error(`PROTOCOL.md's error table lists ${name} twice`);
+    documented.set(name, {
+      status: Number(status),
+      details: [...details.matchAll(/`(\w+)`:/g)].map((m) => m[1] ?? '').sort(),
+    });
   }
   return documented;
 }
@@ -67,11 +75,21 @@ type AckOf<E extends keyof ClientToServer> = Extract<
 const KEYS_RESTORE_KEYS = keysOf<AckOf<'keys:restore'>>()(['publicKey', 'backup']);
 
 describe('PROTOCOL.md against the code', () => {
-  it('lists every error code in the catalogue with its HTTP status, and no other', () => {
-    const documented = documentedErrors();
-    expect(Object.fromEntries(documented)).toEqual(
-      Object.fromEntries(ERROR_CODES.map((code) => [code, HTTP_STATUS[code]])),
-    );
+  const documentedErrorTable = documentedErrors();
+
+  it('lists every error code with its HTTP status, one row each, and no other', () => {
+    expect(
+      Object.fromEntries([...documentedErrorTable].map(([code, row]) => [code, row.status])),
+    ).toEqual(Object.fromEntries(ERROR_CODES.map((code) => [code, HTTP_STATUS[code]])));
+  });
+
+  it('names, for each code, exactly the details keys its catalogue entries carry', () => {
+    const carried = new Map<string, Set<string>>(ERROR_CODES.map((code) => [code, new Set()]));
+    for (const entry of Object.values(errors))
+      for (const key of entry.detailKeys) carried.get(entry.code)?.add(key);
+    expect(
+      Object.fromEntries([...documentedErrorTable].map(([code, row]) => [code, row.details])),
+    ).toEqual(Object.fromEntries([...carried].map(([code, keys]) => [code, [...keys].sort()])));
   });
 
   const values = section('### Values on the wire');

@@ -7,6 +7,7 @@ import type { WireError } from '../../../shared/errors.ts';
 import type {
   AdminAction,
   AdminGroup,
+  AdminGroupRef,
   AdminUser,
   FriendInfo,
   GroupInfo,
@@ -189,7 +190,8 @@ export interface ChatEngine {
     sendGroup(group: string, creator: string, text: string): Promise<void>;
     broadcast(text: string): Promise<void>;
     setUserBlocked(username: string, blocked: boolean): Promise<void>;
-    setGroupBlocked(group: string, creator: string, blocked: boolean): Promise<void>;
+    /** By id where the caller has one (the admin view's listing), by name and creator otherwise. */
+    setGroupBlocked(group: AdminGroupRef, blocked: boolean): Promise<void>;
     log(): Promise<AdminAction[]>;
   };
 

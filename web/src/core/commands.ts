@@ -202,8 +202,7 @@ async function run(ctx: CommandContext, intent: Intent): Promise<CommandOutcome>
     case 'blockgroup':
     case 'unblockgroup':
       await engine.admin.setGroupBlocked(
-        intent.group,
-        intent.creator,
+        { group: intent.group, creator: intent.creator },
         intent.kind === 'blockgroup',
       );
       return ok([

@@ -276,11 +276,8 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       setUserBlocked: async (username, blocked) => {
         await session.request(blocked ? 'admin:blockUser' : 'admin:unblockUser', { username });
       },
-      setGroupBlocked: async (group, creator, blocked) => {
-        await session.request(blocked ? 'admin:blockGroup' : 'admin:unblockGroup', {
-          group,
-          creator,
-        });
+      setGroupBlocked: async (group, blocked) => {
+        await session.request(blocked ? 'admin:blockGroup' : 'admin:unblockGroup', group);
       },
       log: () => session.request('admin:log', {}),
     },

@@ -1,6 +1,8 @@
 /**
  * The admin view's data: users, groups and the admin log, fetched on demand (the server pushes no
- * admin events), and refreshed after every action so the tables show what the server now holds.
+ * admin events), and refreshed after an action so the tables show what the server now holds. A
+ * group's block is the exception: its ack is the server's word on the one field it changes, so the
+ * row is updated from it and nothing is fetched again (the log shows it at the next refresh).
  */
 import { SvelteSet } from 'svelte/reactivity';
 import type { ChatEngine } from '../core/api.ts';
@@ -51,9 +53,15 @@ export class AdminState {
     return this.#act(`user:${username}`, () => this.engine.admin.setUserBlocked(username, blocked));
   }
 
+  /** One request, naming the group by the id the listing gave. */
   setGroupBlocked(group: AdminGroup, blocked: boolean): Promise<void> {
-    return this.#act(`group:${group.id}`, () =>
-      this.engine.admin.setGroupBlocked(group.name, group.creator, blocked),
+    return this.#act(
+      `group:${group.id}`,
+      async () => {
+        await this.engine.admin.setGroupBlocked({ groupId: group.id }, blocked);
+        this.groups = this.groups.map((g) => (g.id === group.id ? { ...g, blocked } : g));
+      },
+      { refresh: false },
     );
   }
 
@@ -75,7 +83,11 @@ export class AdminState {
     }
   }
 
-  async #act(key: string, action: () => Promise<void>): Promise<void> {
+  async #act(
+    key: string,
+    action: () => Promise<void>,
+    { refresh = true }: { refresh?: boolean } = {},
+  ): Promise<void> {
     this.busy.add(key);
     try {
       await action();
@@ -85,6 +97,6 @@ export class AdminState {
     } finally {
       this.busy.delete(key);
     }
-    await this.refresh();
+    if (refresh) await this.refresh();
   }
 }
