@@ -126,6 +126,10 @@ export const errors = {
     code: 'INVALID_CREDENTIALS',
     message: () => 'wrong username or password',
   }),
+  /** A password change whose old password is wrong (the user is known: no username to hide). */
+  wrongPassword: define({ code: 'INVALID_CREDENTIALS', message: () => 'wrong password' }),
+  /** A password change from a session that ended while it ran. */
+  sessionGone: define({ code: 'UNAUTHENTICATED', message: () => 'your session has ended' }),
   usernameTaken: define({
     code: 'USERNAME_TAKEN',
     message: (p: { username: string }) => `the username "${p.username}" is taken`,

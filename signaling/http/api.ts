@@ -71,7 +71,7 @@ export function apiHandler(deps: {
       handle: async ({ req, body, ip }) => {
         const token = bearerToken(req) ?? '';
         const user = await auth.authenticate(token);
-        if (!user) throw new AppError('UNAUTHENTICATED', 'not signed in');
+        if (!user) throw errors.notSignedIn();
         const change = parse(S.changePassword, await body());
         return auth.changePassword({ userId: user.id, ip, ...change, tokenHash: hashToken(token) });
       },

@@ -294,11 +294,11 @@ export class AuthService {
           .where('user_id', '=', user.id)
           .executeTakeFirst()
       )?.token_hash;
-    if (keep === undefined) throw new AppError('UNAUTHENTICATED', 'your session has ended');
+    if (keep === undefined) throw errors.sessionGone();
     const pair = `${user.username_key}|${addressKey(change.ip)}`;
     await this.#limits.loginFailuresPerUserIp.consume(pair);
     if (!(await verifyPassword(user.password_hash, change.oldPassword)))
-      throw new AppError('INVALID_CREDENTIALS', 'wrong password');
+      throw errors.wrongPassword();
     await this.#limits.loginFailuresPerUserIp.reset(pair);
     const passwordHash = await hashPassword(change.newPassword);
     const revoked = await db.transaction().execute(async (tx) => {
