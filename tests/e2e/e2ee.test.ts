@@ -86,7 +86,9 @@ describe('a friend’s key changes', () => {
     // Nothing can be sent to the changed key: the composer says why.
     await alice!.byTestId('composer-input').fill('are you there?');
     expect(await alice!.byTestId('composer-send').isDisabled()).toBe(true);
-    await alice!.page.getByText('compare safety numbers or accept the new key to send').waitFor();
+    await alice!.page
+      .getByText(`Sending is paused until you decide on ${bob!.name}'s new key`)
+      .waitFor();
 
     // Compare: the panel shows the number with the new key, which is what bob's new device shows.
     await alice!.byTestId('compare-keys').click();
