@@ -24,8 +24,10 @@ import type { GroupInfo } from '../../../shared/events.ts';
 import { ConversationView } from './conversation.svelte.ts';
 import { errorText } from './format.ts';
 import { NoticeLog } from './notices.svelte.ts';
+import { Security } from './security.svelte.ts';
 
-export type Route = { kind: 'home' } | { kind: 'chat'; id: ConversationId } | { kind: 'admin' };
+export type Route =
+  { kind: 'home' } | { kind: 'chat'; id: ConversationId } | { kind: 'admin' } | { kind: 'account' };
 
 export interface Toast {
   id: number;
@@ -34,6 +36,13 @@ export interface Toast {
 }
 
 const TOAST_MS = 6_000;
+
+/** Toasts this module raises itself; the views keep their own words. */
+const TEXT = {
+  keyChanged: (name: string) =>
+    `${name}'s security key changed. Open your conversation with them to compare safety numbers.`,
+  passwordChanged: 'Password changed; your key backup was re-encrypted with it',
+} as const;
 
 export class AppState {
   session: SessionState;
@@ -50,6 +59,8 @@ export class AppState {
   active = $state.raw<ConversationView | null>(null);
   /** Command output typed on the home pane, where no conversation is open. */
   readonly console = new NoticeLog();
+  /** Contacts' keys (end-to-end encryption) and the connections refused in their name. */
+  readonly security: Security;
 
   #toastId = 0;
   readonly #off: () => void;
@@ -57,6 +68,7 @@ export class AppState {
   constructor(readonly engine: ChatEngine) {
     this.session = $state.raw(engine.session);
     this.social = $state.raw(engine.social);
+    this.security = new Security(engine, () => this.session);
     this.#off = engine.on((event) => this.#apply(event));
   }
 
@@ -129,6 +141,21 @@ export class AppState {
       case 'notice':
         this.toast(event.text, event.level);
         break;
+      case 'trust': {
+        const before = this.security.trustChanged(event.trust);
+        const name = event.trust.username;
+        const viewing =
+          this.active?.target.kind === 'private' && sameUsername(this.active.target.username, name);
+        // The open conversation shows its own banner; elsewhere the change would go unseen.
+        if (event.trust.state === 'changed' && before?.state !== 'changed' && !viewing) {
+          this.toast(TEXT.keyChanged(name), event.trust.wasVerified ? 'error' : 'info');
+        }
+        break;
+      }
+      case 'impostor':
+        // The engine's 'notice' for it is the toast; this keeps it in the conversation.
+        this.security.impostor(event.username, event.reason);
+        break;
     }
   }
 
@@ -139,6 +166,7 @@ export class AppState {
     this.conversations = [];
     this.links.clear();
     this.console.clear();
+    this.security.clear();
   }
 
   async refreshConversations(): Promise<void> {
@@ -171,6 +199,11 @@ export class AppState {
 
   openAdmin(): void {
     this.route = { kind: 'admin' };
+    this.pane = 'main';
+  }
+
+  openAccount(): void {
+    this.route = { kind: 'account' };
     this.pane = 'main';
   }
 
@@ -219,6 +252,12 @@ export class AppState {
   leaveGroup = (groupId: number) => this.engine.leaveGroup(groupId);
   setGroupRole = (groupId: number, username: string, role: 'admin' | 'member') =>
     this.engine.setGroupRole(groupId, username, role);
+
+  /** Re-wraps the key backup with the new password too; rejects with the server's error. */
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    await this.engine.changePassword(oldPassword, newPassword);
+    this.toast(TEXT.passwordChanged);
+  }
 
   /** Sends into a conversation; the message shows by the engine's events, not by this result. */
   async send(conversation: ConversationId, text: string): Promise<void> {
