@@ -163,8 +163,9 @@ export class Person {
   async fillAuth(mode: 'login' | 'register', password = PASSWORD): Promise<void> {
     const submit = this.byTestId('auth-submit');
     await submit.waitFor();
-    const wanted = mode === 'login' ? 'Sign in' : 'Create account';
-    if ((await submit.textContent())?.trim() !== wanted) await this.byTestId('auth-switch').click();
+    // By the form's mode, not its words: the button says 登录 in a Chinese browser.
+    const form = this.byTestId('auth-form');
+    if ((await form.getAttribute('data-mode')) !== mode) await this.byTestId('auth-switch').click();
     await this.byTestId('auth-username').fill(this.name);
     await this.byTestId('auth-password').fill(password);
     await submit.click();

@@ -2,6 +2,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import { createEngine } from './core/engine.ts';
 import { AppState } from './state/app.svelte.ts';
+import { i18n } from './state/i18n/locale.svelte.ts';
 import './app.css';
 
 const TOKEN_KEY = 'p2sp.token';
@@ -24,6 +25,8 @@ const tokenStore = {
     }
   },
 };
+
+i18n.apply();
 
 const engine = createEngine({
   serverUrl: location.origin,

@@ -23,6 +23,7 @@ import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 import type { GroupInfo } from '../../../shared/events.ts';
 import { ConversationView } from './conversation.svelte.ts';
 import { errorText } from './format.ts';
+import { i18n } from './i18n/locale.svelte.ts';
 import { NoticeLog } from './notices.svelte.ts';
 import { Security } from './security.svelte.ts';
 
@@ -36,13 +37,6 @@ export interface Toast {
 }
 
 const TOAST_MS = 6_000;
-
-/** Toasts this module raises itself; the views keep their own words. */
-const TEXT = {
-  keyChanged: (name: string) =>
-    `${name}'s security key changed. Open your conversation with them to compare safety numbers.`,
-  passwordChanged: 'Password changed; your key backup was re-encrypted with it',
-} as const;
 
 export class AppState {
   session: SessionState;
@@ -148,7 +142,10 @@ export class AppState {
           this.active?.target.kind === 'private' && sameUsername(this.active.target.username, name);
         // The open conversation shows its own banner; elsewhere the change would go unseen.
         if (event.trust.state === 'changed' && before?.state !== 'changed' && !viewing) {
-          this.toast(TEXT.keyChanged(name), event.trust.wasVerified ? 'error' : 'info');
+          this.toast(
+            i18n.t.banners.keyChangedToast(name),
+            event.trust.wasVerified ? 'error' : 'info',
+          );
         }
         break;
       }
@@ -173,7 +170,7 @@ export class AppState {
     try {
       this.conversations = await this.engine.conversations();
     } catch (e) {
-      this.toast(`Could not load conversations: ${errorText(e)}`, 'error');
+      this.toast(i18n.t.app.conversationsFailed(errorText(e)), 'error');
     }
   }
 
@@ -256,7 +253,7 @@ export class AppState {
   /** Re-wraps the key backup with the new password too; rejects with the server's error. */
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
     await this.engine.changePassword(oldPassword, newPassword);
-    this.toast(TEXT.passwordChanged);
+    this.toast(i18n.t.password.changed);
   }
 
   /** Sends into a conversation; the message shows by the engine's events, not by this result. */
@@ -278,7 +275,7 @@ export class AppState {
       } else {
         const lines = [outcome.message];
         if (outcome.usage && !outcome.message.includes(outcome.usage)) {
-          lines.push(`usage: ${outcome.usage}`);
+          lines.push(i18n.t.notice.usage(outcome.usage));
         }
         log.add({ command: line, lines, level: 'error' });
       }

@@ -12,6 +12,7 @@ import type { GroupMember } from '../../../shared/events.ts';
 import type { PresenceStatus } from '../../../shared/limits.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import { errorText } from './format.ts';
+import { i18n } from './i18n/locale.svelte.ts';
 import { merge } from './messages.ts';
 import { NoticeLog, type Notice } from './notices.svelte.ts';
 
@@ -78,7 +79,10 @@ export class ConversationView {
       this.reachedStart = page.length < PAGE_SIZE;
       this.messages = merge(page, this.messages);
     } catch (e) {
-      this.log.add({ lines: [`Could not load older messages: ${errorText(e)}`], level: 'error' });
+      this.log.add({
+        lines: [i18n.t.conversation.loadOlderFailed(errorText(e))],
+        level: 'error',
+      });
     } finally {
       this.loadingOlder = false;
     }

@@ -1,36 +1,66 @@
 /** Small pure helpers the views share: error text, times, avatar colours. */
-import { EngineError } from '../core/api.ts';
+import { ERROR_CODES, type WireError } from '../../../shared/errors.ts';
+import { ZH_ERRORS } from './i18n/errors-zh.ts';
+import { i18n, type Lang } from './i18n/locale.svelte.ts';
 
-/** The server's own words when there are some (EngineError.wire.message), else the error's message. */
-export function errorText(error: unknown): string {
-  if (error instanceof EngineError) return error.wire.message;
-  if (typeof error === 'object' && error !== null && 'wire' in error) {
-    const wire = (error as { wire: unknown }).wire;
-    if (typeof wire === 'object' && wire !== null && 'message' in wire) {
-      const { message } = wire as { message: unknown };
-      if (typeof message === 'string') return message;
-    }
+function wireOf(error: unknown): WireError | null {
+  if (typeof error !== 'object' || error === null || !('wire' in error)) return null;
+  const wire = (error as { wire: unknown }).wire;
+  if (typeof wire !== 'object' || wire === null) return null;
+  const { code, message, details } = wire as Partial<Record<keyof WireError, unknown>>;
+  if (typeof message !== 'string') return null;
+  const known = ERROR_CODES.find((c) => c === code);
+  if (!known) return { code: 'INTERNAL', message };
+  return typeof details === 'object' && details !== null
+    ? { code: known, message, details: details as Record<string, unknown> }
+    : { code: known, message };
+}
+
+/**
+ * An error as a sentence in the person's language. A server (or engine) error is chosen by its
+ * code and details; the server's own English words are shown in English, and in Chinese only for
+ * details that have no translation. Anything else shows its message.
+ */
+export function errorText(error: unknown, lang: Lang = i18n.lang): string {
+  const wire = wireOf(error);
+  if (wire) {
+    if (lang === 'en') return wire.message;
+    return ZH_ERRORS[wire.code](wire.details ?? {}) ?? wire.message;
   }
   if (error instanceof Error) return error.message;
   return String(error);
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayFormat = new Intl.DateTimeFormat(undefined, {
-  weekday: 'long',
-  month: 'long',
-  day: 'numeric',
-});
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+interface Formats {
+  time: Intl.DateTimeFormat;
+  day: Intl.DateTimeFormat;
+  full: Intl.DateTimeFormat;
+}
 
-export const clock = (ms: number): string => timeFormat.format(ms);
-export const fullDate = (ms: number): string => fullFormat.format(ms);
+const formats = new Map<Lang, Formats>();
+
+/** Built once per language: an Intl formatter is costly to make and cheap to reuse. */
+function formatsFor(lang: Lang): Formats {
+  let f = formats.get(lang);
+  if (!f) {
+    f = {
+      time: new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }),
+      day: new Intl.DateTimeFormat(lang, { weekday: 'long', month: 'long', day: 'numeric' }),
+      full: new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'medium' }),
+    };
+    formats.set(lang, f);
+  }
+  return f;
+}
+
+export const clock = (ms: number): string => formatsFor(i18n.lang).time.format(ms);
+export const fullDate = (ms: number): string => formatsFor(i18n.lang).full.format(ms);
 
 export function dayLabel(ms: number, now = Date.now()): string {
   const key = (t: number): string => new Date(t).toDateString();
-  if (key(ms) === key(now)) return 'Today';
-  if (key(ms) === key(now - 86_400_000)) return 'Yesterday';
-  return dayFormat.format(ms);
+  if (key(ms) === key(now)) return i18n.t.list.today;
+  if (key(ms) === key(now - 86_400_000)) return i18n.t.list.yesterday;
+  return formatsFor(i18n.lang).day.format(ms);
 }
 
 export const sameDay = (a: number, b: number): boolean =>

@@ -1,0 +1,316 @@
+/**
+ * Every word the web UI shows, in English. The Chinese dictionary is typed `Messages`, so a key
+ * missing there (or one left over) fails the type check. Usernames, group names and `/` commands
+ * are passed in, never translated.
+ */
+import { LIMITS } from '../../../../shared/limits.ts';
+
+export const en = {
+  languageName: 'English',
+  language: 'Language',
+  loading: 'Loading',
+  loadingDots: 'Loading…',
+  back: 'Back to conversations',
+  dismiss: 'Dismiss',
+  cancel: 'Cancel',
+
+  signIn: {
+    tagline: 'Private messages go browser to browser.',
+    signIn: 'Sign in',
+    createAccount: 'Create account',
+    createAnAccount: 'Create an account',
+    username: 'Username',
+    password: 'Password',
+    passwordRule: `At least ${LIMITS.passwordMin} characters.`,
+    wait: 'Please wait…',
+    newHere: 'New here?',
+    haveAccount: 'Already have an account?',
+    ended: {
+      blocked: 'Your account has been blocked',
+      elsewhere: 'You signed in somewhere else',
+      network: 'Connection lost',
+      logout: 'You signed out',
+    },
+    /** The line under the title; English shows the engine's or server's own sentence instead. */
+    endedBody: null as null | {
+      blocked: string;
+      elsewhere: string;
+      network: string;
+      logout: string;
+    },
+  },
+
+  shell: {
+    conversations: 'Conversations',
+    reconnecting: 'Reconnecting to the server…',
+    loadingAdmin: 'Loading admin tools…',
+    adminFailed: (error: string) => `Could not load the admin view: ${error}`,
+  },
+
+  sidebar: {
+    friends: 'Friends',
+    addFriend: 'Add friend',
+    addFriendPlaceholder: 'Add a friend by username',
+    noFriends: 'No friends yet. Add someone by their username.',
+    requestsSent: 'Requests you sent',
+    requestSent: 'request sent',
+    requestSentTo: (name: string) => `Request sent to ${name}`,
+    others: 'Other conversations',
+    systemMessages: 'System messages',
+    notFriend: 'Not a friend',
+    groups: 'Groups',
+    newGroup: 'New group',
+    newGroupPlaceholder: 'New group name',
+    noGroups: 'No groups yet.',
+    created: (number: number, name: string) => `Created #${number} ${name}`,
+    groupBlocked: 'blocked by an admin',
+    createdBy: (creator: string) => `created by ${creator}`,
+    online: (online: number, total: number) => `${online}/${total} online`,
+    members: (total: number) => `${total} members`,
+    you: 'You',
+    preview: (who: string, text: string) => `${who}: ${text}`,
+    system: 'System',
+    unread: ' unread',
+  },
+
+  presence: {
+    online: 'Online',
+    away: 'Away',
+    busy: 'Busy',
+    offline: 'Offline',
+    unknown: 'Unknown',
+    unknownHint: 'Presence unknown: reconnecting to the server',
+  },
+
+  me: {
+    status: 'Your status',
+    console: 'Command console',
+    account: 'Account and password',
+    admin: 'Admin',
+    signOut: 'Sign out',
+    statusFailed: (error: string) => `Could not change status: ${error}`,
+  },
+
+  requests: {
+    friendRequests: 'Friend requests',
+    accept: 'Accept',
+    acceptName: (name: string) => `Accept ${name}`,
+    decline: 'Decline',
+    declineName: (name: string) => `Decline ${name}`,
+    invitations: 'Group invitations',
+    invitedBy: (name: string) => `invited by ${name}`,
+    join: 'Join',
+    joinName: (group: string) => `Join ${group}`,
+    declineInvitation: (group: string) => `Decline the invitation to ${group}`,
+  },
+
+  home: {
+    title: 'Command console',
+    welcome: (name: string) => `Welcome, ${name}`,
+    introBefore:
+      'Pick a conversation, or type a command below. Commands work in every conversation too: start a line with',
+    introAfter: '.',
+    output: 'Command output',
+    placeholder: 'Type a command, e.g. /help',
+  },
+
+  conversation: {
+    group: (id: number) => `Group ${id}`,
+    systemClosed: 'System messages cannot be answered.',
+    notFriends: (name: string) => `You are not friends with ${name}.`,
+    keyPaused: (name: string) => `Sending is paused until you decide on ${name}'s new key.`,
+    notMember: 'You are no longer a member of this group.',
+    groupBlocked: 'An admin has blocked this group.',
+    removed: (name: string) => `You removed ${name} from your friends.`,
+    notSent: (error: string) => `Not sent: ${error}`,
+    systemMessages: 'System messages',
+    notFriend: 'Not a friend',
+    online: (online: number, total: number) => `${online}/${total} online`,
+    securityLabel: (name: string) => `Security: safety number with ${name}`,
+    safetyVerified: 'Safety number (verified)',
+    safety: 'Safety number',
+    removeFriendLabel: (name: string) => `Remove ${name} from friends`,
+    removeFriend: 'Remove friend',
+    members: 'Members',
+    confirmRemoveLabel: (name: string) => `Confirm removing ${name}`,
+    confirmRemove: (name: string) =>
+      `Remove ${name} from your friends? You can no longer message each other until one of you adds the other again.`,
+    commandPlaceholder: 'Type a / command',
+    messagePlaceholder: (title: string) => `Message ${title}`,
+    loadOlderFailed: (error: string) => `Could not load older messages: ${error}`,
+  },
+
+  roles: { owner: 'owner', admin: 'admin', member: 'member' },
+
+  composer: {
+    stillWorks: 'Commands starting with / still work.',
+    label: 'Message, or a command starting with /',
+    run: 'Run command',
+    send: 'Send',
+    over: (n: number) => `${n} characters over the limit`,
+    commandHint: 'Enter runs the command · /help lists them',
+    hint: 'Enter to send · Shift+Enter for a new line · / for commands',
+  },
+
+  message: {
+    sending: 'Sending…',
+    delivered: 'Delivered',
+    deliveredSome: (delivered: number, stored: number) =>
+      `Delivered to ${delivered}, stored for ${stored}`,
+    deliveredTitle: 'Delivered directly, browser to browser',
+    stored: 'Stored for later',
+    storedTitle: 'Held by the server until the recipient signs in',
+    failed: 'Failed',
+    failedBecause: (error: string) => `Failed: ${error}`,
+    system: (from: string) => `[System message] · ${from}`,
+    viaServer: 'via server',
+    viaServerTitle: "Arrived through the server's offline store",
+  },
+
+  list: {
+    label: 'Messages',
+    loadingOlder: 'Loading older messages…',
+    start: 'Beginning of the conversation',
+    failed: (error: string) => `Could not load messages: ${error}`,
+    empty: 'No messages yet. Say hello!',
+    today: 'Today',
+    yesterday: 'Yesterday',
+  },
+
+  notice: { onlyYou: 'Only visible to you', usage: (usage: string) => `usage: ${usage}` },
+
+  groupPanel: {
+    label: 'Group members',
+    members: 'Members',
+    close: 'Close members',
+    invite: 'Invite to group',
+    invitePlaceholder: 'Invite by username',
+    invited: (name: string) => `${name} was invited; they join when they accept`,
+    you: '(you)',
+    keyChangedTitle: (name: string) => `${name}'s security key changed`,
+    keyChanged: 'Key changed',
+    verifiedTitle: (name: string) => `You verified ${name}'s safety number`,
+    verified: 'Verified',
+    demoteLabel: (name: string) => `Remove admin role from ${name}`,
+    promoteLabel: (name: string) => `Make ${name} a group admin`,
+    demote: 'Remove admin',
+    promote: 'Make admin',
+    kickLabel: (name: string) => `Remove ${name} from the group`,
+    kick: 'Remove',
+    confirmDelete: (group: string) => `Delete ${group} for everyone?`,
+    confirmLeave: (group: string) => `Leave ${group}?`,
+    deleteGroup: 'Delete group',
+    leaveGroup: 'Leave group',
+    leave: 'Leave',
+  },
+
+  link: {
+    direct: 'Direct (P2P)',
+    directHint: 'Messages go straight to their browser.',
+    connecting: 'Connecting…',
+    connectingHint: 'Opening a direct connection.',
+    stored: 'Stored for later',
+    storedHint: 'No direct connection: the server keeps messages until they can receive them.',
+  },
+
+  account: {
+    title: 'Account',
+    languageHint: 'The app follows your browser until you choose here.',
+  },
+
+  password: {
+    title: 'Change password',
+    intro:
+      'Your key backup is encrypted with your password, so it is re-encrypted with the new one: signing in on a new device then restores your messages with the new password.',
+    old: 'Current password',
+    next: 'New password',
+    confirm: 'Repeat the new password',
+    rule: `At least ${LIMITS.passwordMin} characters.`,
+    tooShort: `The new password is too short: it needs at least ${LIMITS.passwordMin} characters.`,
+    tooLong: `The new password is too long: at most ${LIMITS.passwordMax} characters.`,
+    mismatch: 'The two new passwords do not match.',
+    same: 'The new password is the same as the current one.',
+    submit: 'Change password',
+    busy: 'Changing…',
+    changed: 'Password changed; your key backup was re-encrypted with it',
+  },
+
+  banners: {
+    changed: (name: string) =>
+      `${name}'s security key changed. This happens when ${name} signs in on a new device without their key backup — or if someone is trying to intercept your messages. Compare safety numbers before you continue.`,
+    loudTitle: (name: string) => `Warning: ${name}'s verified security key changed`,
+    changedLoud: (name: string) =>
+      `You had compared safety numbers with ${name}, and now the server shows a different key. Someone may be trying to intercept your messages. Compare the new safety number with ${name} in person or over a call before you accept it.`,
+    refusedMeanwhile: (name: string) =>
+      `Meanwhile a connection from ${name} was refused: it was not signed with the key you have for them.`,
+    refused: (name: string, reason: string) =>
+      `A connection claiming to be ${name} was refused: ${reason}. Someone may be trying to intercept; compare your safety number with ${name}.`,
+    refusedTitle: 'Connection refused',
+    compare: 'Compare',
+    accept: 'Accept new key',
+    keyChangedToast: (name: string) =>
+      `${name}'s security key changed. Open your conversation with them to compare safety numbers.`,
+  },
+
+  safety: {
+    title: 'Safety number',
+    close: 'Close safety number',
+    verified: 'Verified',
+    notVerified: 'Not verified',
+    changed: 'Key changed',
+    explain: (name: string) =>
+      `Compare these numbers with ${name} in person or over a call. If they match, your messages are end-to-end encrypted to the right person.`,
+    explainChanged: (name: string) =>
+      `${name}'s security key changed. This is the safety number with the new key: compare it with ${name} in person or over a call before you accept it.`,
+    verifiedNote: (name: string) =>
+      `You compared this number with ${name}. If their key changes, you will be warned loudly.`,
+    noKey: (name: string) =>
+      `There is no safety number yet: ${name} has not published a security key. It appears once they sign in with this app.`,
+    markVerified: 'Mark as verified',
+    unmark: 'Verified ✓ — unmark',
+    accept: 'Accept new key',
+    acceptNote: 'Once you accept it, you can compare and verify the new number.',
+  },
+
+  app: {
+    conversationsFailed: (error: string) => `Could not load conversations: ${error}`,
+  },
+
+  admin: {
+    title: 'Administration',
+    refresh: 'Refresh',
+    users: 'Users',
+    usersOnline: (total: number, online: number) => `${total} · ${online} online`,
+    onlineOnly: 'Online only',
+    adminTag: 'admin',
+    blockedTag: 'blocked',
+    block: 'Block',
+    unblock: 'Unblock',
+    blockUser: (name: string) => `Block ${name}`,
+    unblockUser: (name: string) => `Unblock ${name}`,
+    blockGroup: (name: string) => `Block group ${name}`,
+    unblockGroup: (name: string) => `Unblock group ${name}`,
+    noUsers: 'No users.',
+    groups: 'Groups',
+    groupLine: (creator: string, online: number, total: number) =>
+      `by ${creator} · ${online}/${total} online`,
+    noGroups: 'No groups.',
+    log: 'Admin log',
+    logEmpty: 'Nothing yet.',
+    compose: 'System message',
+    sendTo: 'Send to',
+    toUser: 'A user',
+    toGroup: 'A group',
+    toEveryone: 'Everyone',
+    username: 'Username',
+    group: 'Group',
+    chooseGroup: 'Choose a group',
+    groupOption: (name: string, creator: string) => `${name} (by ${creator})`,
+    message: 'Message',
+    sent: 'Sent.',
+    broadcast: 'Broadcast',
+    send: 'Send',
+  },
+};
+
+export type Messages = typeof en;
