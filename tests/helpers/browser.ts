@@ -107,6 +107,8 @@ export async function inviteToGroup(by: Person, who: Person, group: string): Pro
 export interface PersonOptions {
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
+  /** The browser's language (navigator.languages), e.g. 'zh-CN'; en-US unless given. */
+  locale?: string;
 }
 
 export async function startHarness(): Promise<Harness> {
@@ -132,6 +134,7 @@ export async function startHarness(): Promise<Harness> {
       const context = await browser.newContext({
         viewport: options.viewport ?? { width: 1280, height: 800 },
         colorScheme: options.colorScheme ?? 'light',
+        locale: options.locale ?? 'en-US',
       });
       contexts.add(context);
       const page = await context.newPage();

@@ -1,0 +1,77 @@
+/**
+ * The interface in a Chinese browser: it starts in 简体中文 (navigator.languages), says the server's
+ * errors in Chinese by their code, and a switch to English outlives a reload. Same harness as
+ * chat.test.ts, with the browser context's locale set to zh-CN.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const lang = (p: Person) => p.page.evaluate(() => document.documentElement.lang);
+
+describe('a Chinese browser', () => {
+  let li: Person;
+  let wang: Person;
+
+  it('signs up in Chinese, with <html lang="zh-CN">', async () => {
+    li = await h.person(h.unique('li'), { locale: 'zh-CN' });
+    expect(await lang(li)).toBe('zh-CN');
+    await expect.poll(() => li.byTestId('auth-submit').textContent()).toContain('登录');
+    await li.register();
+    expect(await li.page.locator('#friends-heading').textContent()).toBe('好友');
+    expect(await li.byTestId('open-account').getAttribute('aria-label')).toBe('账号与密码');
+  });
+
+  it('befriends and messages with Chinese labels', async () => {
+    wang = await h.person(h.unique('wang'), { locale: 'zh-CN' });
+    await wang.register();
+    await befriend(li, wang);
+    await li.openFriend(wang.name);
+    expect(await li.byTestId('composer-input').getAttribute('placeholder')).toBe(
+      `发消息给 ${wang.name}`,
+    );
+    await li.type('你好，世界');
+    await li.expectMessage('你好，世界');
+    await wang.openFriend(li.name);
+    await wang.expectMessage('你好，世界');
+    await expect
+      .poll(() => li.message('你好，世界').getByTestId('message-state').textContent())
+      .toMatch(/已送达|待对方上线接收|发送中/);
+  });
+
+  it("says a server error in Chinese, by the error's code", async () => {
+    const twin = await h.person(li.name, { locale: 'zh-CN' });
+    await twin.fillAuth('register');
+    await expect
+      .poll(() => twin.byTestId('auth-error').textContent())
+      .toBe('该用户名已被占用，请换一个。');
+    // A detail the translation reads: the rule a name broke (a Cyrillic І among Latin letters).
+    await twin.byTestId('auth-username').fill(li.name.toUpperCase().replace('I', 'І'));
+    await twin.byTestId('auth-submit').click();
+    await expect.poll(() => twin.byTestId('auth-error').textContent()).toContain('混用');
+  });
+
+  it('remembers a switch to English across a reload', async () => {
+    await li.byTestId('open-account').click();
+    await li.byTestId('language-select').selectOption('en');
+    await expect.poll(() => li.page.locator('#friends-heading').textContent()).toBe('Friends');
+    expect(await lang(li)).toBe('en');
+    await li.reload();
+    await li.signedIn();
+    expect(await li.page.locator('#friends-heading').textContent()).toBe('Friends');
+    expect(await lang(li)).toBe('en');
+    // Back to Chinese, from the same switch.
+    await li.byTestId('open-account').click();
+    await li.byTestId('language-select').selectOption('zh-CN');
+    await expect.poll(() => li.page.locator('#friends-heading').textContent()).toBe('好友');
+  });
+});
