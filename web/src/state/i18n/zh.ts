@@ -164,7 +164,7 @@ export const zh: Messages = {
   list: {
     label: '消息',
     loadingOlder: '正在加载更早的消息…',
-    start: '已经到顶了，这是会话的开始',
+    start: '会话的开始',
     failed: (error) => `无法加载消息：${error}`,
     empty: '还没有消息，打个招呼吧！',
     today: '今天',

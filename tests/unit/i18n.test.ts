@@ -1,0 +1,101 @@
+/**
+ * The interface language: which one a browser gets, and server errors said in it by their code and
+ * details (never by the English message), with the server's words only where no translation fits.
+ */
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, type WireError } from '../../shared/errors.ts';
+import { EngineError } from '../../web/src/core/api.ts';
+import { dayLabel, errorText } from '../../web/src/state/format.ts';
+import { en } from '../../web/src/state/i18n/en.ts';
+import { browserLang, i18n } from '../../web/src/state/i18n/locale.svelte.ts';
+import { zh } from '../../web/src/state/i18n/zh.ts';
+
+const err = (wire: WireError) => new EngineError(wire);
+
+describe('browserLang', () => {
+  it('gives Chinese to a browser whose first language is any Chinese', () => {
+    expect(browserLang(['zh-CN', 'en'])).toBe('zh-CN');
+    expect(browserLang(['zh'])).toBe('zh-CN');
+    expect(browserLang(['zh-TW'])).toBe('zh-CN');
+    expect(browserLang(['ZH-hans-CN'])).toBe('zh-CN');
+  });
+  it('gives English to everyone else, and to a browser that names none', () => {
+    expect(browserLang(['en-US', 'zh-CN'])).toBe('en');
+    expect(browserLang(['fr'])).toBe('en');
+    expect(browserLang([])).toBe('en');
+  });
+});
+
+describe('errorText', () => {
+  it("shows the server's own words in English", () => {
+    const e = err({ code: 'USERNAME_TAKEN', message: 'the username "li" is taken', details: {} });
+    expect(errorText(e, 'en')).toBe('the username "li" is taken');
+  });
+
+  it('says every error code in Chinese', () => {
+    for (const code of ERROR_CODES) {
+      const text = errorText(
+        err({ code, message: 'english', details: { field: 'username' } }),
+        'zh-CN',
+      );
+      expect(text, code).not.toBe('english');
+      expect(text, code).toMatch(/[\u4e00-\u9fff]/);
+    }
+  });
+
+  it('reads the details the table names', () => {
+    const zhText = (wire: WireError) => errorText(err(wire), 'zh-CN');
+    expect(zhText({ code: 'RATE_LIMITED', message: 'x', details: { retryAfterMs: 2_100 } })).toBe(
+      '操作太频繁，请 3 秒后再试。',
+    );
+    expect(
+      zhText({
+        code: 'USERNAME_TAKEN',
+        message: 'x',
+        details: { rule: 'confusable', similarTo: 'pop' },
+      }),
+    ).toContain('“pop”');
+    expect(
+      zhText({
+        code: 'BAD_REQUEST',
+        message: 'x',
+        details: { field: 'username', rule: 'mixed-script' },
+      }),
+    ).toContain('混用');
+    expect(zhText({ code: 'NOT_FOUND', message: 'x', details: { username: 'bob' } })).toBe(
+      '找不到用户“bob”。',
+    );
+  });
+
+  it("falls back to the server's words only where no translation fits", () => {
+    expect(
+      errorText(err({ code: 'BAD_REQUEST', message: 'body is not valid JSON' }), 'zh-CN'),
+    ).toBe('body is not valid JSON');
+  });
+
+  it('passes other errors through as their message', () => {
+    expect(errorText(new Error('boom'), 'zh-CN')).toBe('boom');
+    expect(errorText('plain', 'zh-CN')).toBe('plain');
+  });
+});
+
+describe('the dictionaries', () => {
+  it('have the same keys in both languages (the type says so; this keeps it honest at runtime)', () => {
+    const keys = (o: object, prefix = ''): string[] =>
+      Object.entries(o).flatMap(([k, v]) =>
+        v && typeof v === 'object' ? keys(v as object, `${prefix}${k}.`) : [`${prefix}${k}`],
+      );
+    // English shows the engine's own sentence for an ended session; Chinese has its words.
+    const withoutEnded = (list: string[]) => list.filter((k) => !k.startsWith('signIn.endedBody'));
+    expect(withoutEnded(keys(zh))).toEqual(withoutEnded(keys(en)));
+  });
+
+  it('follow the switch, days included', () => {
+    i18n.set('zh-CN');
+    expect(i18n.t.sidebar.friends).toBe('好友');
+    expect(dayLabel(Date.now())).toBe('今天');
+    i18n.set('en');
+    expect(i18n.t.sidebar.friends).toBe('Friends');
+    expect(dayLabel(Date.now())).toBe('Today');
+  });
+});
