@@ -60,6 +60,23 @@ describe('a Chinese browser', () => {
     await expect.poll(() => twin.byTestId('auth-error').textContent()).toContain('混用');
   });
 
+  it("marks an administrator's message as 系统消息", async () => {
+    const root = await h.person(h.unique('root'), { locale: 'zh-CN' });
+    await root.register();
+    await h.server.app.services.auth.setAdmin(root.name, true);
+    await root.byTestId('sign-out').click();
+    await root.login();
+    await root.byTestId('open-admin').click();
+    await root.byTestId('admin-send-user').fill(li.name);
+    await root.byTestId('admin-send-text').fill('请遵守社区规则');
+    await root.byTestId('admin-send').click();
+    await expect.poll(() => root.byTestId('admin-send-result').textContent()).toBe('已发送。');
+    await li.byTestId(`conversation-${root.name}`).click();
+    const system = li.page.locator('[data-testid="message"][data-system="true"]');
+    await expect.poll(() => system.textContent()).toContain(`[系统消息] · ${root.name}`);
+    expect(await system.textContent()).toContain('请遵守社区规则');
+  });
+
   it('remembers a switch to English across a reload', async () => {
     await li.byTestId('open-account').click();
     await li.byTestId('language-select').selectOption('en');

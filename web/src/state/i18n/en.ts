@@ -143,7 +143,7 @@ export const en = {
   roles: { owner: 'owner', admin: 'admin', member: 'member' },
 
   composer: {
-    stillWorks: 'Commands starting with / still work.',
+    stillWorks: (reason: string) => `${reason} Commands starting with / still work.`,
     label: 'Message, or a command starting with /',
     run: 'Run command',
     send: 'Send',

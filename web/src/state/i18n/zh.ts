@@ -29,7 +29,7 @@ export const zh: Messages = {
       logout: '你已退出登录',
     },
     endedBody: {
-      blocked: '管理员封禁了此账号，如有疑问请联系管理员。',
+      blocked: '如有疑问，请联系管理员。',
       elsewhere: '此账号在另一个窗口或设备上登录了，这里的会话已结束。',
       network: '无法连接服务器，请检查网络后重新登录。',
       logout: '你已退出登录。',
@@ -103,8 +103,8 @@ export const zh: Messages = {
   home: {
     title: '命令控制台',
     welcome: (name) => `欢迎，${name}`,
-    introBefore: '选择一个会话，或在下方输入命令。命令在每个会话中都能用：在行首输入',
-    introAfter: '即可。',
+    introBefore: '选择一个会话，或在下方输入命令。在任何会话里，以',
+    introAfter: ' 开头的一行都会作为命令执行。',
     output: '命令输出',
     placeholder: '输入命令，例如 /help',
   },
@@ -138,7 +138,7 @@ export const zh: Messages = {
   roles: { owner: '群主', admin: '管理员', member: '成员' },
 
   composer: {
-    stillWorks: '以 / 开头的命令仍然可以使用。',
+    stillWorks: (reason) => `${reason}以 / 开头的命令仍然可以使用。`,
     label: '消息，或以 / 开头的命令',
     run: '执行命令',
     send: '发送',
