@@ -60,12 +60,7 @@ export class PresenceService {
   }
 
   async announce(userId: number, username: string, status: PresenceStatus): Promise<void> {
-    const audience = await this.#relations.audience(userId);
-    this.deps.notifier.toUsers(
-      audience.filter((id) => this.deps.presence.isOnline(id)),
-      'presence:changed',
-      { username, status },
-    );
+    this.#tell(await this.#relations.audience(userId), username, status);
   }
 
   /** Keeps the stored mirror in step (read by the admin CLI, which has no sockets). */
@@ -91,16 +86,41 @@ export class PresenceService {
     return items.map(() => ({ ok: true, value: undefined }));
   }
 
+  /**
+   * A change of this node's own: the mirror written, then the audience told. Who to tell is read
+   * while the mirror write waits for its turn's commit (both are batched per event-loop turn and
+   * neither needs the other), so a reconnect waits one turn less; the telling still comes after
+   * the commit.
+   */
+  async #change(
+    userId: number,
+    username: string,
+    mirror: SettableStatus | null,
+    shown: PresenceStatus,
+  ): Promise<void> {
+    const [, audience] = await Promise.all([
+      this.#mirror(userId, mirror),
+      this.#relations.audience(userId),
+    ]);
+    this.#tell(audience, username, shown);
+  }
+
+  #tell(audience: number[], username: string, status: PresenceStatus): void {
+    this.deps.notifier.toUsers(
+      audience.filter((id) => this.deps.presence.isOnline(id)),
+      'presence:changed',
+      { username, status },
+    );
+  }
+
   async connected(userId: number, username: string, socketId: string): Promise<void> {
     if (!this.deps.presence.connect(userId, socketId)) return;
-    await this.#mirror(userId, 'online');
-    await this.announce(userId, username, 'online');
+    await this.#change(userId, username, 'online', 'online');
   }
 
   async disconnected(userId: number, username: string, socketId: string): Promise<void> {
     if (!this.deps.presence.disconnect(userId, socketId)) return;
-    await this.#mirror(userId, null);
-    await this.announce(userId, username, 'offline');
+    await this.#change(userId, username, null, 'offline');
   }
 
   async set(
@@ -108,10 +128,8 @@ export class PresenceService {
     username: string,
     status: SettableStatus,
   ): Promise<{ status: SettableStatus }> {
-    if (this.deps.presence.set(userId, status)) {
-      await this.#mirror(userId, status);
-      await this.announce(userId, username, status);
-    }
+    if (this.deps.presence.set(userId, status))
+      await this.#change(userId, username, status, status);
     return { status };
   }
 
