@@ -1,13 +1,19 @@
 /**
  * Batched reads: the keys asked for during one turn of the event loop are fetched together, one
- * `WHERE key IN (...)` query for all of them, instead of one query each. After a restart every
+ * `WHERE key IN (...)` query for a batch of them, instead of one query each. After a restart every
  * client reconnects at once and Socket.IO reads thousands of handshakes in a few turns; one query
- * per handshake was the largest part of the server's own time in that storm (BENCHMARKS.md, 8).
+ * per handshake was the largest part of the server's own time in that storm (BENCHMARKS.md, 8): on
+ * SQLite a statement costs about 30 µs of fixed overhead (a read transaction, its locks) and a key
+ * in an IN list about 5 µs.
+ *
+ * A batch is fetched as soon as it is full, and what is left at the end of the turn then. A full
+ * batch does not wait: one turn of the event loop can read thousands of handshakes, and a handshake
+ * held to the end of it waits for all of them (under load, long enough for clients to time out).
  *
  * The read twin of `GroupCommit`: each caller still gets its own answer, as if it had asked alone.
- * The same key asked twice in a turn is fetched once and both callers get the same value (treat it
+ * The same key asked twice in a batch is fetched once and both callers get the same value (treat it
  * as read-only). A fetch that fails rejects the callers of that batch, and only those, with an
- * error that says what failed; the next turn's batch is fetched afresh.
+ * error that says what failed; the next batch is fetched afresh.
  */
 
 interface Waiter<V> {
@@ -15,8 +21,11 @@ interface Waiter<V> {
   reject: (error: Error) => void;
 }
 
-/** The most keys one fetch is given by default: well under SQLite's and PostgreSQL's parameter caps. */
-export const LOOKUP_BATCH_MAX = 512;
+/**
+ * The keys of one fetch by default. Past a few dozen the fixed cost of a statement is spread thin
+ * (on SQLite, 64 keys cost about as much each as 512 did), and a smaller batch goes sooner.
+ */
+export const LOOKUP_BATCH_MAX = 64;
 
 export class BatchedLookup<K, V> {
   #waiting = new Map<K, Waiter<V>[]>();
@@ -26,6 +35,7 @@ export class BatchedLookup<K, V> {
    * @param what names the lookup in the error its callers get when a fetch fails
    * @param fetch the values found for these keys (distinct, at most `maxBatch`); a key left out of
    *   the map is answered `undefined` (not found)
+   * @param maxBatch the keys of a full batch, fetched at once
    */
   constructor(
     private readonly what: string,
@@ -37,13 +47,20 @@ export class BatchedLookup<K, V> {
   get(key: K): Promise<V | undefined> {
     return new Promise<V | undefined>((resolve, reject) => {
       const waiters = this.#waiting.get(key);
-      if (waiters) waiters.push({ resolve, reject });
-      else this.#waiting.set(key, [{ resolve, reject }]);
-      if (!this.#scheduled) {
+      if (waiters) {
+        waiters.push({ resolve, reject });
+        return;
+      }
+      this.#waiting.set(key, [{ resolve, reject }]);
+      if (this.#waiting.size >= this.maxBatch) this.#fetchWaiting();
+      else if (!this.#scheduled) {
         this.#scheduled = true;
         // After this turn's I/O callbacks (every handshake read in the same turn), not a microtask:
         // microtasks run between two sockets' reads, so each batch would hold one key.
-        setImmediate(() => this.#run());
+        setImmediate(() => {
+          this.#scheduled = false;
+          if (this.#waiting.size > 0) this.#fetchWaiting();
+        });
       }
     });
   }
@@ -53,13 +70,10 @@ export class BatchedLookup<K, V> {
     return this.#waiting.size;
   }
 
-  #run(): void {
-    this.#scheduled = false;
+  #fetchWaiting(): void {
     const waiting = this.#waiting;
     this.#waiting = new Map();
-    const keys = [...waiting.keys()];
-    for (let i = 0; i < keys.length; i += this.maxBatch)
-      void this.#fetchBatch(keys.slice(i, i + this.maxBatch), waiting);
+    void this.#fetchBatch([...waiting.keys()], waiting);
   }
 
   async #fetchBatch(keys: K[], waiting: Map<K, Waiter<V>[]>): Promise<void> {

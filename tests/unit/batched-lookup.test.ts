@@ -21,7 +21,7 @@ describe('BatchedLookup', () => {
   it('fetches the keys asked for in one turn together, and gives each caller its own answer', async () => {
     const rows = Object.fromEntries(keys(100).map((k, i) => [k, i * 10]));
     const t = table(rows);
-    const lookup = new BatchedLookup('test lookup', t.fetch);
+    const lookup = new BatchedLookup('test lookup', t.fetch, 1_000);
     // In a shuffled order, as handshakes arrive.
     const asked = keys(100).sort(() => Math.random() - 0.5);
     const answers = await Promise.all(asked.map((k) => lookup.get(k)));
@@ -57,6 +57,22 @@ describe('BatchedLookup', () => {
     const answers = await Promise.all(keys(25).map((k) => lookup.get(k)));
     expect(answers).toEqual(keys(25).map((_, i) => i));
     expect(t.calls.map((c) => c.length)).toEqual([10, 10, 5]);
+  });
+
+  it('fetches a full batch at once, without waiting for the end of the turn', async () => {
+    const rows = Object.fromEntries(keys(7).map((k, i) => [k, i]));
+    const t = table(rows);
+    const lookup = new BatchedLookup('test lookup', t.fetch, 3);
+    const asked = keys(7).map((k) => lookup.get(k));
+    // Two full batches went as they filled; the seventh key waits for the end of the turn.
+    expect(t.calls).toEqual([
+      ['k0', 'k1', 'k2'],
+      ['k3', 'k4', 'k5'],
+    ]);
+    expect(lookup.pending).toBe(1);
+    expect(await Promise.all(asked)).toEqual(keys(7).map((_, i) => i));
+    expect(t.calls).toHaveLength(3);
+    expect(t.calls[2]).toEqual(['k6']);
   });
 
   it('keeps turns apart: what is asked for after a fetch started goes in the next one', async () => {
