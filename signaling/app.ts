@@ -76,7 +76,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     store,
     config,
     logger,
-    notifier: socketNotifier(io),
+    notifier: socketNotifier(io, { singleNode: !cluster }),
     presence,
     now: options.now ?? Date.now,
     limiterStore: cluster ? { client: cluster.redis, prefix: config.redisPrefix } : null,

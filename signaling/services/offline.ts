@@ -23,7 +23,9 @@ import { errors } from '../error-catalogue.ts';
 import type { OfflineMessage } from '../../shared/events.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { metrics } from '../metrics.ts';
+import { preparedIn } from '../storage/prepared.ts';
 import type { NewOfflineMessage } from '../storage/schema.ts';
+import { BatchedLookup, LOOKUP_BATCH_MAX } from './batched-lookup.ts';
 import type { ServiceContext } from './deps.ts';
 import { GroupCommit, type Outcome } from './group-commit.ts';
 import type { GroupsService } from './groups.ts';
@@ -95,12 +97,32 @@ export class OfflineService {
     PRIVATE_FLUSH_MAX,
   );
 
+  /**
+   * Mailbox counts asked for in one event-loop turn, read together (every connect asks for one, for
+   * `offline:available`): one `user_id IN (...)` query, on SQLite on the synchronous read
+   * connection, which sees committed rows only, as a reader after the commit should.
+   */
+  readonly #waiting: BatchedLookup<number, number>;
+
   constructor(
     private readonly deps: ServiceContext,
     private readonly groups: GroupsService,
   ) {
     this.#users = deps.users;
     this.#postgres = deps.store.dialect === 'postgres';
+    const { db, reader } = deps.store;
+    const counts = preparedIn(
+      db,
+      (userIds: number[]) =>
+        db.selectFrom('mailboxes').select(['user_id', 'count']).where('user_id', 'in', userIds),
+      0,
+      LOOKUP_BATCH_MAX,
+      reader,
+    );
+    this.#waiting = new BatchedLookup(
+      'mailbox count',
+      async (userIds) => new Map((await counts(userIds)).map((r) => [r.user_id, r.count])),
+    );
   }
 
   /**
@@ -623,7 +645,7 @@ export class OfflineService {
 
   /** How many messages wait for this user (their mailbox count). */
   async waiting(userId: number): Promise<number> {
-    return (await this.#mailboxes(this.deps.store.db, [userId])).get(userId) ?? 0;
+    return (await this.#waiting.get(userId)) ?? 0;
   }
 
   /** Deletes messages older than the age limit; run periodically. */

@@ -162,10 +162,11 @@ export function authLimiters(config: Config, store?: LimiterStore | null) {
       config.rateLimits.registerPerIp,
       store,
     ),
-    connectsPerIp: new Limiter(
-      'connection attempts from this address',
-      config.rateLimits.connectsPerIp,
-      store,
-    ),
+    // Every socket handshake spends a point. On one node the synchronous window costs a Map lookup
+    // where rate-limiter-flexible's memory store costs promises, a result object and a timer per
+    // address: in a reconnect storm, that much per reconnect adds up.
+    connectsPerIp: store
+      ? new Limiter('connection attempts from this address', config.rateLimits.connectsPerIp, store)
+      : new WindowLimiter('connection attempts from this address', config.rateLimits.connectsPerIp),
   };
 }

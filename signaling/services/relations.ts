@@ -9,7 +9,8 @@
  */
 import type { Expression, QueryCreator } from 'kysely';
 import type { Database, UserRow } from '../storage/schema.ts';
-import { prepared } from '../storage/prepared.ts';
+import { prepared, preparedIn } from '../storage/prepared.ts';
+import { BatchedLookup, LOOKUP_BATCH_MAX } from './batched-lookup.ts';
 import type { ServiceDeps } from './deps.ts';
 import { usernameKey } from '../../shared/names.ts';
 
@@ -75,7 +76,24 @@ export class Relations {
       [0, ''],
       reader,
     );
-    this.#audience = prepared(db, (userId: number) => links(db, userId, 'any-group'), [0], reader);
+    // Asked at every connect and disconnect: the users of one event-loop turn are looked up
+    // together (a reconnect storm brings thousands in a few turns).
+    const audiences = preparedIn(
+      db,
+      (userIds: number[]) => links(db, userIds, 'any-group'),
+      0,
+      LOOKUP_BATCH_MAX,
+      reader,
+    );
+    this.#audience = new BatchedLookup('presence audience', async (userIds: number[]) => {
+      const found = new Map<number, Set<number>>();
+      for (const { a, b } of await audiences(userIds)) {
+        const seen = found.get(a);
+        if (seen) seen.add(b);
+        else found.set(a, new Set([b]));
+      }
+      return found;
+    });
   }
 
   async areFriends(a: number, b: number): Promise<boolean> {
@@ -110,8 +128,8 @@ export class Relations {
 
   /** Everyone entitled to see this user's presence: friends and members of any shared group. */
   async audience(userId: number): Promise<number[]> {
-    const rows = await this.#audience(userId);
-    return [...new Set(rows.map((r) => r.b))];
+    const audience = await this.#audience.get(userId);
+    return audience ? [...audience] : [];
   }
 
   /**

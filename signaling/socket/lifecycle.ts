@@ -45,10 +45,15 @@ export function runConnections(
     // One live session per user: a second socket with the same token replaces the first.
     notifier.endSessions(userId, 'replaced', socket.id);
     socket.on('disconnect', onDisconnect);
-    services.presence
-      .connected(userId, username, socket.id)
-      .then(() => services.offline.waiting(userId))
-      .then((waiting) => {
+    // The mailbox count is read alongside the presence write rather than after it: both are
+    // batched per event-loop turn, and in a reconnect storm every turn a socket waits is a turn in
+    // which thousands more arrive. It is read after the join above, so mail stored from here on
+    // is also announced to this socket as it lands.
+    Promise.all([
+      services.presence.connected(userId, username, socket.id),
+      services.offline.waiting(userId),
+    ])
+      .then(([, waiting]) => {
         if (!socket.connected) return;
         socket.emit('session:ready', {
           user: { id: userId, username, isAdmin: socket.data.isAdmin },
