@@ -240,6 +240,7 @@ export async function browser(opts: Options): Promise<SuiteResult> {
   const loads = [loadNote()];
   const notes: string[] = [];
   const pageErrors: string[] = [];
+  const pageWarnings: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'p2sp-bench-page-'));
   let server: Server | undefined;
   let chromium: Browser | undefined;
@@ -260,6 +261,8 @@ export async function browser(opts: Options): Promise<SuiteResult> {
       page.on('pageerror', (err) => pageErrors.length < 5 && pageErrors.push(err.message));
       page.on('console', (m) => {
         if (m.type() === 'error' && pageErrors.length < 5) pageErrors.push(m.text());
+        // The engine's notices (a refused channel, locked keys) are warnings.
+        if (m.type() === 'warning' && pageWarnings.length < 5) pageWarnings.push(m.text());
       });
       await page.goto(url);
       await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30_000 });
@@ -290,6 +293,12 @@ export async function browser(opts: Options): Promise<SuiteResult> {
     opts.log(
       `  ${(total + 1) * 2} users registered over HTTP in ${(registerMs / 1000).toFixed(1)} s`,
     );
+    // Sign-up runs Argon2id in the page for every user (their key backup), so on a loaded machine
+    // a session can miss a heartbeat and reconnect meanwhile: every one is ready before we go on.
+    await Promise.all([
+      call(A, (b, n: string[]) => b.waitReady(n, 120_000), [...senders, tpSender]),
+      call(B, (b, n: string[]) => b.waitReady(n, 120_000), [...receivers, tpReceiver]),
+    ]);
     for (const [s, r] of [
       ...senders.map((s, i) => [s, receivers[i] as string]),
       [tpSender, tpReceiver],
@@ -567,6 +576,8 @@ export async function browser(opts: Options): Promise<SuiteResult> {
     );
     if (pageErrors.length)
       notes.push(`page errors/console errors: ${pageErrors.slice(0, 3).join(' | ')}`);
+    if (pageWarnings.length)
+      notes.push(`page console warnings (engine notices): ${pageWarnings.slice(0, 3).join(' | ')}`);
 
     const row = (
       what: string,
@@ -701,6 +712,11 @@ export async function browser(opts: Options): Promise<SuiteResult> {
       },
       wallMs: performance.now() - t0,
     };
+  } catch (err) {
+    // What the pages said is often why: keep it with the failure.
+    const said = [...pageErrors, ...pageWarnings];
+    if (err instanceof Error && said.length) err.message += `\npages said: ${said.join(' | ')}`;
+    throw err;
   } finally {
     for (const c of contexts) await c.close().catch(() => undefined);
     await chromium?.close().catch(() => undefined);
