@@ -32,6 +32,8 @@ const PAGE_ENTRY = fileURLToPath(new URL('../browser/crypto-page.ts', import.met
 const MESSAGE_OPS: MessageOp[] = [
   'seal',
   'open',
+  'seal-fn',
+  'open-fn',
   'aead-encrypt',
   'aead-decrypt',
   'b64-encode',
@@ -51,6 +53,8 @@ const ONCE_OPS: OnceOp[] = [
 const OP_LABEL: Record<MessageOp | OnceOp, string> = {
   seal: 'seal (Keys.seal: cached pair key, XChaCha20-Poly1305, base64url)',
   open: 'open (Keys.open: cached pair key, decrypt + verify tag, UTF-8)',
+  'seal-fn': '  part: seal() alone (associated data, nonce, UTF-8, AEAD, base64url)',
+  'open-fn': '  part: open() alone (associated data, base64url, AEAD, UTF-8)',
   'aead-encrypt': '  part: XChaCha20-Poly1305 encrypt alone',
   'aead-decrypt': '  part: XChaCha20-Poly1305 decrypt alone',
   'b64-encode': '  part: base64url encode of the box (codec.ts)',
