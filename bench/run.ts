@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|all] [--quick] [--connections N] [--rate N]
- *  [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io]
- *  [--steps N,N,...] [--step-seconds N] [--messages N] [--json FILE]`
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|all] [--quick]
+ *  [--connections N] [--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N]
+ *  [--client raw|socket.io] [--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N]
+ *  [--payload sealed|plain] [--json FILE]`
  *
  * Each server under test and each load generator runs in its own process; this one only drives
  * them and prints the figures with the conditions they were measured under.
@@ -13,6 +14,7 @@ import { table } from './lib/stats.ts';
 import { bans } from './suites/bans.ts';
 import { browser } from './suites/browser.ts';
 import { connections } from './suites/connections.ts';
+import { cryptoCosts } from './suites/crypto.ts';
 import { logins } from './suites/logins.ts';
 import { nodes } from './suites/nodes.ts';
 import { offline } from './suites/offline.ts';
@@ -20,13 +22,28 @@ import { relay } from './suites/relay.ts';
 import { soak } from './suites/soak.ts';
 import { storm } from './suites/storm.ts';
 
-const SUITES = { connections, relay, offline, logins, browser, nodes, storm, bans, soak } as const;
+const SUITES = {
+  connections,
+  relay,
+  offline,
+  logins,
+  browser,
+  nodes,
+  storm,
+  bans,
+  soak,
+  crypto: cryptoCosts,
+} as const;
 type SuiteName = keyof typeof SUITES;
 
-const USAGE =
-  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|all] [--quick] [--connections N] ' +
-  '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
-  '[--steps N,N,...] [--step-seconds N] [--messages N] [--json FILE]';
+const USAGE = [
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|all] [--quick] [--connections N] ' +
+    '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
+    '[--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N] [--payload sealed|plain] [--json FILE]',
+  '  crypto: client-side cost of end-to-end encryption (seal/open per stored copy, pair key, channel signatures, ' +
+    'safety number, Argon2id backup) in Chromium and Node; --iterations N typical messages (default 10,000, quick 200)',
+  '  offline: --payload sealed (default: sealed copies of a typical msg frame) or plain (the old 256-character text)',
+].join('\n');
 
 export interface Args {
   suites: SuiteName[];
@@ -60,7 +77,13 @@ export function parseArgs(argv: string[]): Args {
     else if (a === '--connections') options.connections = Math.round(num(a, argv[++i]));
     else if (a === '--rate') options.rate = num(a, argv[++i]);
     else if (a === '--messages') options.messages = Math.round(num(a, argv[++i]));
-    else if (a === '--seconds') options.seconds = num(a, argv[++i]);
+    else if (a === '--iterations') options.iterations = Math.round(num(a, argv[++i]));
+    else if (a === '--payload') {
+      const p = argv[++i];
+      if (p !== 'sealed' && p !== 'plain')
+        throw new Error(`--payload takes sealed or plain\n${USAGE}`);
+      options.payload = p;
+    } else if (a === '--seconds') options.seconds = num(a, argv[++i]);
     else if (a === '--workers') options.workers = Math.round(num(a, argv[++i]));
     else if (a === '--addresses') options.addresses = Math.round(num(a, argv[++i]));
     else if (a === '--json') json = argv[++i] ?? null;

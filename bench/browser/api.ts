@@ -46,6 +46,11 @@ export interface Rate {
 export interface BenchPage {
   /** Registers each name over HTTP (engine.register) and waits for its session to be ready. */
   register(names: string[], password: string, concurrency: number): Promise<void>;
+  /**
+   * Waits until every named engine's session is ready (a reconnect since sign-up finished), or
+   * throws saying which one was signed out and why.
+   */
+  waitReady(names: string[], timeoutMs: number): Promise<void>;
   addFriend(me: string, other: string): Promise<void>;
   acceptFriend(me: string, other: string): Promise<void>;
   /** Waits until `other` is my friend and online (what delivery needs to try the channel). */

@@ -238,6 +238,24 @@ const bench: BenchPage = {
     );
   },
 
+  async waitReady(names, timeoutMs) {
+    const end = now() + timeoutMs;
+    for (const name of names) {
+      for (;;) {
+        const { phase, endedBecause } = entry(name).engine.session;
+        if (phase === 'ready') break;
+        if (phase === 'signed-out') {
+          const why = endedBecause
+            ? `${endedBecause.reason}: ${endedBecause.message}`
+            : 'no reason';
+          throw new Error(`${name} was signed out after signing up (${why})`);
+        }
+        if (now() > end) throw new Error(`${name} is not ready in time (${phase})`);
+        await sleep(20);
+      }
+    }
+  },
+
   async addFriend(me, other) {
     await entry(me).engine.addFriend(other);
   },

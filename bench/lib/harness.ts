@@ -24,6 +24,10 @@ export interface Options {
   seconds?: number;
   /** Chat messages the soak sends. */
   messages?: number;
+  /** Crypto suite: typical messages sealed and opened per runtime (the maximum ones a tenth). */
+  iterations?: number;
+  /** Offline suite: what is stored, sealed copies of a typical msg frame or the old plain text. */
+  payload?: 'sealed' | 'plain';
   /** Relay max-rate search: the rates tried and how long each is held. */
   steps?: number[];
   stepSeconds?: number;

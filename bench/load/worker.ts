@@ -397,11 +397,11 @@ serve({
     total: number;
     window: number;
     recipients: string[];
-    payloadBytes: number;
+    /** Message k is stored with payloads[k % n] (sealed copies, or one plain text). */
+    payloads: string[];
     timeoutMs: number;
   }) {
     const senders = conns.filter(Boolean).map((c) => c.socket as Socket);
-    const payload = 'p'.repeat(args.payloadBytes);
     let issued = 0;
     let stored = 0;
     let failed = 0;
@@ -419,7 +419,7 @@ serve({
               .emitWithAck('offline:store', {
                 id: `m${process.pid}x${s}x${k}`,
                 to: { username: to },
-                payload,
+                payload: args.payloads[k % args.payloads.length] as string,
               })
               .catch((e: Error) => ({
                 ok: false,
@@ -446,11 +446,11 @@ serve({
     window: number;
     batch: number;
     recipients: string[];
-    payloadBytes: number;
+    /** Message k is stored with payloads[k % n] (sealed copies, or one plain text). */
+    payloads: string[];
     timeoutMs: number;
   }) {
     const senders = conns.filter(Boolean).map((c) => c.socket as Socket);
-    const payload = 'p'.repeat(args.payloadBytes);
     let issued = 0;
     let stored = 0;
     let failed = 0;
@@ -468,7 +468,7 @@ serve({
             const items = Array.from({ length: n }, (_, j) => ({
               id: `b${process.pid}x${s}x${first + j}`,
               to: { username: args.recipients[(first + j) % args.recipients.length] as string },
-              payload,
+              payload: args.payloads[(first + j) % args.payloads.length] as string,
             }));
             const res = (await socket
               .timeout(60_000)

@@ -137,11 +137,11 @@ serve({
     recipient: number;
     sender: number;
     count: number;
-    payloadBytes: number;
+    /** Row k gets payloads[k % n]. */
+    payloads: string[];
   }) {
     const { db } = need().store;
     const now = Date.now();
-    const payload = 'x'.repeat(args.payloadBytes);
     const rows = Array.from({ length: args.count }, (_, k) => ({
       recipient_id: args.recipient + 1,
       msg_id: `seed${k}`,
@@ -150,7 +150,7 @@ serve({
       group_id: null,
       group_name: null,
       group_creator: null,
-      payload,
+      payload: args.payloads[k % args.payloads.length] as string,
       created_at: now,
     }));
     await insertChunks(rows, 500, (part) =>
@@ -168,11 +168,11 @@ serve({
     batch: number;
     recipients: number[];
     sender: number;
-    payloadBytes: number;
+    /** Row k gets payloads[k % n]. */
+    payloads: string[];
   }) {
     const { db } = need().store;
     const now = Date.now();
-    const payload = 'y'.repeat(args.payloadBytes);
     const t0 = performance.now();
     for (let i = 0; i < args.count; i += args.batch) {
       const n = Math.min(args.batch, args.count - i);
@@ -184,7 +184,7 @@ serve({
         group_id: null,
         group_name: null,
         group_creator: null,
-        payload,
+        payload: args.payloads[(i + k) % args.payloads.length] as string,
         created_at: now,
       }));
       await db.transaction().execute(async (tx) => {
@@ -210,10 +210,10 @@ serve({
     recipients: number[];
     total: number;
     concurrency: number;
-    payloadBytes: number;
+    /** Row k gets payloads[k % n]. */
+    payloads: string[];
   }) {
     const { offline } = need().services;
-    const payload = 's'.repeat(args.payloadBytes);
     let issued = 0;
     let stored = 0;
     const errors: string[] = [];
@@ -225,6 +225,7 @@ serve({
           const k = issued++;
           const to = args.recipients[k % args.recipients.length] ?? 0;
           try {
+            const payload = args.payloads[k % args.payloads.length] as string;
             await offline.store((k % args.senders) + 1, `svc${k}`, { username: `u${to}` }, payload);
             stored++;
           } catch (err) {

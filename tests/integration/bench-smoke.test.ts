@@ -2,7 +2,8 @@
  * Benchmarks are not tests, and nothing here asserts a timing. This runs every benchmark once at
  * its smallest size (`--quick`) so the suite cannot rot: each one must finish and produce its
  * figures, with every connection made and every message delivered. The quick browser (Chromium)
- * and two-node (PostgreSQL + Redis) runs take about 20 s each.
+ * and two-node (PostgreSQL + Redis) runs take about 20 s each, the crypto one (Chromium and Node,
+ * two Argon2id backups in each) about 15 s.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +26,10 @@ describe('bench', () => {
     const a = parseArgs(['relay', '--quick', '--rate', '300', '--connections', '400']);
     expect(a.suites).toEqual(['relay']);
     expect(a.options).toMatchObject({ quick: true, rate: 300, connections: 400 });
+    const c = parseArgs(['crypto', 'offline', '--iterations', '50', '--payload', 'plain']);
+    expect(c.suites).toEqual(['crypto', 'offline']);
+    expect(c.options).toMatchObject({ iterations: 50, payload: 'plain' });
+    expect(() => parseArgs(['offline', '--payload', 'zip'])).toThrow(/sealed or plain/);
     expect(parseArgs([]).suites).toEqual([
       'connections',
       'relay',
@@ -35,16 +40,17 @@ describe('bench', () => {
       'storm',
       'bans',
       'soak',
+      'crypto',
     ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
   });
 
-  it('runs every benchmark in quick mode and reports its figures', { timeout: 330_000 }, () => {
+  it('runs every benchmark in quick mode and reports its figures', { timeout: 370_000 }, () => {
     const out = join(dir, 'bench.json');
     const run = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'bench/run.ts', 'all', '--quick', '--json', out],
-      { encoding: 'utf8', timeout: 310_000, killSignal: 'SIGINT' },
+      { encoding: 'utf8', timeout: 350_000, killSignal: 'SIGINT' },
     );
     expect(run.status, run.stderr + run.stdout).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Result[] };
@@ -59,6 +65,7 @@ describe('bench', () => {
       'storm',
       'bans',
       'soak',
+      'crypto',
     ]);
 
     type ConnRow = {
@@ -108,7 +115,16 @@ describe('bench', () => {
       acked: number;
       left: number;
     };
-    const offline = byName.get('offline') as { rows: OfflineRow[]; total: number; inbox: number };
+    const offline = byName.get('offline') as {
+      rows: OfflineRow[];
+      total: number;
+      inbox: number;
+      payload: string;
+      payloadChars: number;
+    };
+    // What the engine stores: sealed copies (a typical frame's is ~480 characters).
+    expect(offline.payload).toBe('sealed');
+    expect(offline.payloadChars).toBeGreaterThan(300);
     expect(offline.rows.map((r) => r.dialect)).toEqual(['sqlite', 'postgres']);
     for (const r of offline.rows) {
       expect(r.failed).toBe(0);
@@ -197,6 +213,37 @@ describe('bench', () => {
       expect(r.rounds).toBeGreaterThan(0);
       expect(Number.isFinite(r.commitToDropP50)).toBe(true);
     }
+
+    // 10. Crypto: every runtime measured every operation, and every sealed copy opened.
+    type Figures = { count: number; p50: number; p95: number };
+    const cryptoRun = byName.get('crypto') as {
+      failures: number;
+      runtimes: {
+        where: string;
+        messages: { op: string; case: string; us: Figures; failures: number }[];
+        once: { op: string; ms: Figures }[];
+      }[];
+    };
+    expect(cryptoRun.runtimes.map((r) => r.where.split(' ')[0])).toEqual(['Chromium', 'Node']);
+    expect(cryptoRun.failures).toBe(0);
+    for (const r of cryptoRun.runtimes) {
+      for (const c of ['typical', 'max'])
+        for (const op of ['seal', 'open'])
+          expect(r.messages.find((m) => m.op === op && m.case === c)?.us.count).toBeGreaterThan(0);
+      expect(r.once.map((o) => o.op)).toEqual([
+        'pairKey',
+        'parseBundle',
+        'signChannel',
+        'verifyChannel',
+        'safetyNumber',
+        'generateIdentity',
+        'backupWrap',
+        'backupUnwrap',
+      ]);
+      for (const o of r.once) expect(o.ms.count).toBeGreaterThan(0);
+    }
+    expect(run.stdout).toContain('## 10. End-to-end encryption: client-side cost');
+    expect(run.stdout).toMatch(/\| Chromium [^|]*\| seal \(Keys\.seal/);
 
     const soak = byName.get('soak') as {
       sent: number;
