@@ -22,6 +22,12 @@ describe('codec', () => {
     expect(fromBase64url('AAE+')).toBeNull();
     expect(fromBase64url('AAE=')).toBeNull();
     expect(fromBase64url('AAF')).toBeNull(); // a second spelling of AAE
+    expect(fromBase64url('AB')).toBeNull(); // a second spelling of AA
+    expect(fromBase64url('AA')).toEqual(new Uint8Array([0]));
+    for (let n = 0; n < 40; n++) {
+      const random = crypto.getRandomValues(new Uint8Array(n));
+      expect(fromBase64url(toBase64url(random))).toEqual(random);
+    }
     expect(fromBase64url('AA', 2)).toBeNull();
   });
 });
