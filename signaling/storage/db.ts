@@ -73,11 +73,14 @@ function openSqlite(url: string): Store {
   });
   // Opened lazily: the file's tables exist only once the migrations (on `db`) have run.
   let readConnection: SqliteDatabase | undefined;
+  let closed = false;
   const reader: SyncReader | undefined =
     file === ':memory:'
       ? undefined
       : {
           all<Row>(text: string, parameters: readonly unknown[]): Row[] {
+            // A batched lookup asked for before close may run after it: refuse, do not reopen.
+            if (closed) throw new Error('the store is closed');
             readConnection ??= cachingStatements(new SQLite(file, { readonly: true }));
             return readConnection.prepare(text).all(parameters) as Row[];
           },
@@ -110,6 +113,7 @@ function openSqlite(url: string): Store {
       });
     },
     async close() {
+      closed = true;
       readConnection?.close();
       readConnection = undefined;
       await db.destroy();
