@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|all] [--quick]
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|all] [--quick]
  *  [--connections N] [--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N]
  *  [--client raw|socket.io] [--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N]
  *  [--payload sealed|plain] [--json FILE]`
@@ -13,6 +13,7 @@ import type { Options, ServerKind, SuiteResult } from './lib/harness.ts';
 import { table } from './lib/stats.ts';
 import { bans } from './suites/bans.ts';
 import { browser } from './suites/browser.ts';
+import { bundle } from './suites/bundle.ts';
 import { connections } from './suites/connections.ts';
 import { cryptoCosts } from './suites/crypto.ts';
 import { logins } from './suites/logins.ts';
@@ -33,15 +34,17 @@ const SUITES = {
   bans,
   soak,
   crypto: cryptoCosts,
+  bundle,
 } as const;
 type SuiteName = keyof typeof SUITES;
 
 const USAGE = [
-  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|all] [--quick] [--connections N] ' +
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|all] [--quick] [--connections N] ' +
     '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
     '[--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N] [--payload sealed|plain] [--json FILE]',
   '  crypto: client-side cost of end-to-end encryption (seal/open per stored copy, pair key, channel signatures, ' +
     'safety number, Argon2id backup) in Chromium and Node; --iterations N typical messages (default 10,000, quick 200)',
+  '  bundle: the production build split into the first load (the sign-in form) and the chunks loaded when first used, gzipped',
   '  offline: --payload sealed (default: sealed copies of a typical msg frame) or plain (the old 256-character text)',
 ].join('\n');
 

@@ -41,6 +41,7 @@ describe('bench', () => {
       'bans',
       'soak',
       'crypto',
+      'bundle',
     ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
   });
@@ -66,7 +67,19 @@ describe('bench', () => {
       'bans',
       'soak',
       'crypto',
+      'bundle',
     ]);
+
+    // The build's split, read off Vite's manifest: a first load, and the chat behind it.
+    const bundle = byName.get('bundle') as {
+      firstLoadJsGzipBytes: number;
+      firstLoadFiles: string[];
+      lazy: { name: string; jsGzipBytes: number; files: string[] }[];
+    };
+    expect(bundle.firstLoadJsGzipBytes).toBeGreaterThan(0);
+    const chat = bundle.lazy.find((l) => l.name === 'chat');
+    expect(chat?.jsGzipBytes).toBeGreaterThan(0);
+    expect(bundle.firstLoadFiles.some((f) => chat?.files.includes(f))).toBe(false);
 
     type ConnRow = {
       server: string;

@@ -25,6 +25,7 @@ export const en = {
     wait: 'Please wait…',
     newHere: 'New here?',
     haveAccount: 'Already have an account?',
+    loadFailed: 'The chat could not be downloaded. Check the connection and try again.',
     ended: {
       blocked: 'Your account has been blocked',
       elsewhere: 'You signed in somewhere else',

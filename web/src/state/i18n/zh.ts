@@ -22,6 +22,7 @@ export const zh: Messages = {
     wait: '请稍候…',
     newHere: '还没有账号？',
     haveAccount: '已有账号？',
+    loadFailed: '聊天程序未能下载。请检查网络后重试。',
     ended: {
       blocked: '你的账号已被封禁',
       elsewhere: '你已在其他地方登录',

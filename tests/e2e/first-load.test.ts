@@ -1,0 +1,55 @@
+/**
+ * The first load is the sign-in form only; the chat (engine, app state, chat UI) is a second chunk
+ * fetched behind it (web/src/boot/). These check what that means for a person: the form works
+ * without the chunk, a failed download says so and a later submit tries again, and a stored
+ * session resumes straight into the chat.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/browser.ts';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const CHAT_CHUNK = /\/assets\/chat-[^/]+\.js$/;
+
+describe('the first load', () => {
+  it('shows the sign-in form without the chat chunk, reports a failed download and retries it', async () => {
+    const erin = await h.person(h.unique('erin'));
+    // A fresh page whose chat chunk cannot be fetched (a flaky network, a deploy mid-visit).
+    await erin.page.route(CHAT_CHUNK, (route) => route.abort('connectionfailed'));
+    await erin.page.goto(h.url);
+    await erin.byTestId('auth-form').waitFor();
+    await expect
+      .poll(() => erin.byTestId('auth-error').textContent())
+      .toMatch(/could not be downloaded/);
+
+    await erin.page.unroute(CHAT_CHUNK);
+    await erin.register();
+    await expect.poll(() => erin.byTestId('auth-error').count()).toBe(0);
+
+    // The token is stored: a reload resumes into the chat, never showing the form.
+    const sawForm = erin.page.waitForSelector('[data-testid="auth-form"]', { timeout: 0 });
+    let formShown = false;
+    void sawForm.then(
+      () => (formShown = true),
+      () => undefined,
+    );
+    await erin.reload();
+    await erin.signedIn();
+    expect(formShown).toBe(false);
+  });
+
+  it('says it in Chinese in a Chinese browser', async () => {
+    const fang = await h.person(h.unique('fang'), { locale: 'zh-CN' });
+    await fang.page.route(CHAT_CHUNK, (route) => route.abort('connectionfailed'));
+    await fang.page.goto(h.url);
+    await expect.poll(() => fang.byTestId('auth-error').textContent()).toMatch(/未能下载/);
+  });
+});
