@@ -87,6 +87,8 @@ export interface GroupInfo {
   online: number;
   total: number;
   blocked: boolean;
+  /** A room: listed in the directory (`rooms:list`), and anyone may join it (`rooms:join`). */
+  public: boolean;
 }
 
 export interface GroupMember {
@@ -151,6 +153,8 @@ export interface AdminGroup {
   online: number;
   total: number;
   blocked: boolean;
+  /** A room (public group): listed in the directory. */
+  public: boolean;
 }
 
 export interface AdminAction {
@@ -159,6 +163,20 @@ export interface AdminAction {
   action: string;
   target: string;
   at: number;
+}
+
+// --- rooms (public groups, issue 12) ---
+/** One room in the directory, as `rooms:list` answers it. Blocked groups are never listed. */
+export interface RoomInfo {
+  id: number;
+  name: string;
+  creator: string;
+  owner: string;
+  /** Members online now, and members in all (the member cap is `SessionReady.groupMembersMax`). */
+  online: number;
+  total: number;
+  /** Whether the asker is already a member. */
+  member: boolean;
 }
 
 type In<T extends z.ZodType> = z.input<T>;
@@ -240,6 +258,14 @@ export interface ClientToServer {
   /** Accept an invitation: I become a member; the group as `groups:list` shows it. */
   'groups:accept': Handler<In<typeof S.groupTarget>, GroupInfo>;
   'groups:decline': Handler<In<typeof S.groupTarget>, { groupId: number }>;
+
+  // --- rooms (public groups, issue 12) ---
+  /** The directory: public groups whose name contains `query`, most members first. */
+  'rooms:list': Handler<In<typeof S.roomsList>, { rooms: RoomInfo[]; more: boolean }>;
+  /** Join a room without an invitation (leave with `groups:leave`); the group as `groups:list` shows it. */
+  'rooms:join': Handler<In<typeof S.groupTarget>, GroupInfo>;
+  /** The owner or a group admin lists the group as a room, or takes it out of the directory. */
+  'rooms:setPublic': Handler<In<typeof S.roomSetPublic>, { groupId: number; public: boolean }>;
 }
 
 export type ClientEvent = keyof ClientToServer;

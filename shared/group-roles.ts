@@ -4,7 +4,8 @@
  * (web/src/ui/GroupPanel.svelte), so the two cannot drift.
  *
  * The owner invites, removes anyone but themself, changes roles and deletes the group. An admin
- * invites and removes plain members. A member may only leave.
+ * invites and removes plain members. A member may only leave. The owner and admins make a group
+ * a public room or private again.
  */
 import type { GroupRole } from './events.ts';
 
@@ -17,4 +18,6 @@ export const groupRules = {
   setRole: (actor: GroupRole, target: GroupRole): boolean =>
     actor === 'owner' && target !== 'owner',
   delete: (actor: GroupRole): boolean => actor === 'owner',
+  /** Rooms: who may list the group in the directory (open it to anyone) or take it out again. */
+  setPublic: (actor: GroupRole): boolean => actor === 'owner' || actor === 'admin',
 } as const;

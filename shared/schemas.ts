@@ -230,3 +230,23 @@ export const adminLog = optional(
   z.object({ limit: z.number().int().min(1).max(1_000).default(100) }),
   {},
 );
+
+// --- rooms (public groups) ---
+/** The most rooms one directory page lists. */
+export const ROOMS_PAGE_MAX = 50;
+/** How far the directory pages: past this, narrow the search instead. */
+export const ROOMS_OFFSET_MAX = 1_000;
+export const roomsList = optional(
+  z.object({
+    /** Part of a room's name, compared as names are (case and width folded); empty: all rooms. */
+    query: z
+      .string()
+      .max(LIMITS.groupNameMax, `a search has at most ${LIMITS.groupNameMax} characters`)
+      .refine((s) => !/\p{Cc}/u.test(s), 'a search may not contain control characters')
+      .default(''),
+    limit: z.number().int().min(1).max(ROOMS_PAGE_MAX).default(ROOMS_PAGE_MAX),
+    offset: z.number().int().min(0).max(ROOMS_OFFSET_MAX).default(0),
+  }),
+  {},
+);
+export const roomSetPublic = z.object({ groupId, public: z.boolean() });

@@ -52,6 +52,14 @@ export interface Config {
     connectsPerIp: { points: number; durationSec: number };
   };
   /**
+   * Rooms (issue 12): joins per user (each tells every member), and directory reads per user (a
+   * search is a scan of the public groups' names, dearer than most events).
+   */
+  roomLimits: {
+    joinsPerUser: { points: number; durationSec: number };
+    listsPerUser: { points: number; durationSec: number };
+  };
+  /**
    * The most messages one sender may have waiting in one recipient's mailbox, so nobody can fill
    * it and make the recipient's other contacts get QUOTA_EXCEEDED.
    */
@@ -178,6 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         durationSec: 10,
       },
       connectsPerIp: { points: int(env, 'RATE_CONNECTS_PER_IP', 120), durationSec: 60 },
+    },
+    roomLimits: {
+      joinsPerUser: { points: int(env, 'RATE_ROOM_JOINS_PER_USER', 20), durationSec: 60 },
+      listsPerUser: { points: int(env, 'RATE_ROOM_LISTS_PER_USER', 60), durationSec: 60 },
     },
     offlineMaxPerSender: int(env, 'OFFLINE_MAX_PER_SENDER', 1_000),
   };

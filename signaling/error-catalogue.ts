@@ -279,6 +279,19 @@ export const errors = {
       `${p.name} (${p.creator}) is blocked; unblock it first`,
   }),
 
+  // --- rooms (public groups) ---
+  /** No such group, or not a public one: a private group is not told apart, so ids cannot be probed. */
+  roomNotFound: define({
+    code: 'NOT_FOUND',
+    message: (_p: { groupId: number }) => 'there is no public room with this id',
+    details: { groupId: (p) => p.groupId },
+  }),
+  roomJoinedAlready: define({
+    code: 'ALREADY_MEMBER',
+    message: (_p: { groupId: number }) => 'you are already in this room',
+    details: { groupId: (p) => p.groupId },
+  }),
+
   // --- the offline store ---
   sendSelf: define({ code: 'SELF', message: () => 'you cannot send to yourself' }),
   mailboxFull: define({

@@ -117,6 +117,7 @@ export class GroupsService {
       online: memberIds.filter((id) => this.deps.presence.isOnline(id)).length,
       total: memberIds.length,
       blocked: group.blocked === 1,
+      public: group.is_public === 1,
     };
   }
 
@@ -149,6 +150,19 @@ export class GroupsService {
       number: i + 1,
       ...this.#info(g, g.myRole, byGroup.get(g.id) ?? []),
     }));
+  }
+
+  /** Tells each of these members how the group now stands for them (`groups:changed`). */
+  async tellMembers(groupId: number, userIds: readonly number[]): Promise<void> {
+    const group = await this.byId(groupId);
+    for (const id of userIds) await this.#tellMember(group, id);
+  }
+
+  /** The group as `groups:list` shows it to this member. */
+  async infoFor(userId: number, groupId: number): Promise<GroupInfo> {
+    const found = (await this.list(userId)).find((g) => g.id === groupId);
+    if (!found) throw errors.notMember({ groupId });
+    return found;
   }
 
   async #tellMember(group: GroupRow, userId: number): Promise<void> {
@@ -193,6 +207,7 @@ export class GroupsService {
           creator_id: userId,
           owner_id: userId,
           blocked: 0,
+          is_public: 0,
           created_at: now,
         })
         .returning('id')

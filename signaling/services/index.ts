@@ -8,6 +8,7 @@ import { OfflineService } from './offline.ts';
 import { PresenceService } from './presence-service.ts';
 import { Relations } from './relations.ts';
 import { RelayService } from './relay.ts';
+import { RoomsService } from './rooms.ts';
 import { Users } from './users.ts';
 
 export function createServices(deps: ServiceDeps) {
@@ -24,6 +25,7 @@ export function createServices(deps: ServiceDeps) {
     relay: new RelayService(context),
     moderation: new ModerationService(context, groups, offline),
     ice: new IceService(context),
+    rooms: new RoomsService(context, groups),
   };
 }
 

@@ -86,6 +86,7 @@ export class ModerationService {
         'groups.id',
         'groups.name',
         'groups.blocked',
+        'groups.is_public',
         'c.username as creator',
         'o.username as owner',
       ])
@@ -105,6 +106,7 @@ export class ModerationService {
         online: ids.filter((id) => this.deps.presence.isOnline(id)).length,
         total: ids.length,
         blocked: g.blocked === 1,
+        public: g.is_public === 1,
       };
     });
   }

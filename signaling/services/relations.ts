@@ -6,6 +6,11 @@
  * - reaching someone (the relay's `reach`, `lostContact`) needs a friendship or a shared group
  *   that is not blocked;
  * - a private message in the offline store (`friendsAmong`) needs a friendship.
+ *
+ * A room (a public group, rooms.ts) is a shared group here like any other, on purpose: joining it
+ * is the member's own consent to be reached by its members, so presence, the relay and group
+ * copies follow. What it does not give is a friendship, so a room-mate's private message is still
+ * refused (`friendsAmong` here; `Relationships.verdict` on the receiving client).
  */
 import type { Expression, QueryCreator } from 'kysely';
 import type { Database, UserRow } from '../storage/schema.ts';

@@ -34,7 +34,7 @@ interface Binding<E extends ClientEvent = ClientEvent> {
 const budgetKey = (me: SocketData): string => String(me.userId);
 
 function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
-  const { presence, friends, groups, offline, relay, moderation, auth, ice } = services;
+  const { presence, friends, groups, offline, relay, moderation, auth, ice, rooms } = services;
   // `define` ties each schema's output type to its run() argument.
   const define = <E extends ClientEvent, T extends z.ZodType>(
     schema: T,
@@ -143,6 +143,12 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
     'groups:invitations': define(S.empty, (_p, me) => groups.invitations(me.userId)),
     'groups:accept': define(S.groupTarget, (p, me) => groups.accept(me.userId, p.groupId)),
     'groups:decline': define(S.groupTarget, (p, me) => groups.decline(me.userId, p.groupId)),
+
+    'rooms:list': define(S.roomsList, (p, me) => rooms.list(me.userId, p)),
+    'rooms:join': define(S.groupTarget, (p, me) => rooms.join(me.userId, p.groupId)),
+    'rooms:setPublic': define(S.roomSetPublic, (p, me) =>
+      rooms.setPublic(me.userId, p.groupId, p.public),
+    ),
   };
 }
 

@@ -297,6 +297,24 @@ export function migrations(dialect: Dialect): MigrationProvider {
         await db.schema.createIndex('login_log_at').on('login_log').column('at').execute();
       },
     },
+    '0011_public_groups': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // Rooms (issue 12): a public group is listed in the directory and anyone may join it
+        // without an invitation. Off for every group that exists: only its owner or admins say so.
+        await db.schema
+          .alterTable('groups')
+          .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        // The directory reads the few public groups, not the whole groups table.
+        await db.schema
+          .createIndex('groups_public')
+          .on('groups')
+          .column('id')
+          .where(sql.ref('is_public'), '=', sql.lit(1))
+          .execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

@@ -68,6 +68,8 @@ export interface GroupsTable {
   owner_id: number;
   blocked: number;
   created_at: number;
+  /** 1: a room (public group), listed in the directory and open to anyone (migration 0011). */
+  is_public: number;
 }
 
 export interface GroupMembersTable {

@@ -222,6 +222,7 @@ export class FakeServer {
       online: members.filter((u) => this.#status(u) !== 'offline').length,
       total: members.length,
       blocked: g.blocked,
+      public: false,
     };
   }
 }

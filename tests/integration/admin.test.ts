@@ -102,6 +102,7 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
         online: 1,
         total: 2,
         blocked: false,
+        public: false,
       },
       {
         id: g2.id,
@@ -111,6 +112,7 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
         online: 1,
         total: 1,
         blocked: true,
+        public: false,
       },
     ];
     const all = ok(await call(root.socket, 'admin:groups', {}));
@@ -356,6 +358,7 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
       online: 2,
       total: 2,
       blocked: true,
+      public: false,
     };
     expect(ownerView).toEqual({ group: { ...info, role: 'owner' } });
     expect(memberView).toEqual({ group: { ...info, role: 'member' } });

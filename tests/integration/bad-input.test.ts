@@ -121,6 +121,18 @@ const BAD_PAYLOADS: Record<ClientEvent, unknown[]> = {
   'admin:blockGroup': [{ group: 'g' }],
   'admin:unblockGroup': [{ creator: 'c' }],
   'admin:log': [{ limit: 0 }, { limit: 5000 }],
+  'rooms:list': [
+    { query: 5 },
+    { query: 'x'.repeat(65) },
+    { query: 'a\u0007b' },
+    { limit: 0 },
+    { limit: 51 },
+    { offset: -1 },
+    { offset: 1001 },
+    'rooms',
+  ],
+  'rooms:join': [{}, { groupId: 'one' }, { groupId: 0 }, { groupId: 2.5 }],
+  'rooms:setPublic': [{ groupId: 1 }, { groupId: 1, public: 'yes' }, { public: true }],
 };
 
 function raw(socket: ClientSocket, event: string, payload: unknown): Promise<Ack<unknown>> {

@@ -64,6 +64,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
       online: 1,
       total: 1,
       blocked: false,
+      public: false,
     });
     const { number: _n, ...withoutNumber } = created;
     expect(await changed).toEqual({ group: withoutNumber });
@@ -176,6 +177,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
         online: 2,
         total: 2,
         blocked: false,
+        public: false,
       },
     });
     expect(await joined).toEqual({
@@ -355,6 +357,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
         online: 3,
         total: 3,
         blocked: false,
+        public: false,
       },
     ]);
 
@@ -428,6 +431,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
         online: 2,
         total: 3,
         blocked: false,
+        public: false,
       },
       {
         id: second.id,
@@ -439,6 +443,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
         online: 2,
         total: 2,
         blocked: false,
+        public: false,
       },
     ]);
     expect((await groupsOf(c)).map((g) => [g.number, g.id, g.role])).toEqual([

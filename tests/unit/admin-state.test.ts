@@ -17,6 +17,7 @@ const crew: AdminGroup = {
   online: 1,
   total: 2,
   blocked: false,
+  public: false,
 };
 const other: AdminGroup = { ...crew, id: 8, name: 'other' };
 

@@ -61,6 +61,7 @@ const GROUP_INFO_KEYS = keysOf<GroupInfo>()([
   'online',
   'total',
   'blocked',
+  'public',
 ]);
 
 const KEYS_CHANGED_KEYS = keysOf<Parameters<ServerToClient['keys:changed']>[0]>()([
