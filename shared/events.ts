@@ -109,6 +109,16 @@ export interface OfflineMessage {
   at: number;
 }
 
+/**
+ * Delivery receipt (issue 12): the stored message `id` that I sent was picked up by `to` at `at`
+ * (ms since the epoch, the server's clock). Nothing of the content.
+ */
+export interface DeliveryReceipt {
+  id: string;
+  to: string;
+  at: number;
+}
+
 /** One item of `offline:storeMany`: stored (as `offline:store` would answer), or refused. */
 export type OfflineStoreResult =
   { id: string; ok: true; copies: number } | { id: string; ok: false; error: WireError };
@@ -223,6 +233,15 @@ export interface ClientToServer {
   >;
   'offline:ack': Handler<In<typeof S.offlineAck>, { deleted: number }>;
 
+  // --- delivery receipts (issue 12) ---
+  /** Receipts for my stored messages waiting for me, oldest first (kept until `receipts:ack`). */
+  'receipts:pull': Handler<
+    { limit?: number } | undefined,
+    { receipts: DeliveryReceipt[]; more: boolean }
+  >;
+  /** I have these receipts: the server forgets them. Pairs that are not mine delete nothing. */
+  'receipts:ack': Handler<In<typeof S.receiptsAck>, { deleted: number }>;
+
   /**
    * My public key and the wrapped backup of my private key, stored together (opaque to the
    * server). A changed key is announced to everyone related to me (`keys:changed`).
@@ -317,6 +336,12 @@ export interface ServerToClient {
   'offline:available': (data: { count: number }) => void;
 
   'system:message': (data: SystemMessage) => void;
+
+  // --- delivery receipts (issue 12) ---
+  /** Stored messages of mine were just picked up: acknowledge them with `receipts:ack`. */
+  'receipts:delivered': (data: { receipts: DeliveryReceipt[] }) => void;
+  /** Receipts waited while I was away (sent right behind `session:ready`): `receipts:pull` them. */
+  'receipts:available': (data: { count: number }) => void;
 
   /** Sent once, when a client emits an event the server does not know. */
   'error:unknownEvent': (data: { event: string }) => void;

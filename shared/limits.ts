@@ -33,6 +33,11 @@ export const LIMITS = {
   groupsOwnedMax: 10,
   groupMembersDefault: 50,
   systemTextMax: 2_000,
+  /**
+   * Delivery receipts (issue 12) the server keeps for one sender until they acknowledge them; past
+   * this the oldest go (the sender then shows such a message as stored, not delivered).
+   */
+  receiptsPerSenderMax: 1_000,
 } as const;
 
 /**

@@ -181,6 +181,15 @@ export const offlinePull = optional(
 );
 export const offlineAck = z.object({ ids: z.array(messageId).min(1).max(LIMITS.ackBatchMax) });
 
+// --- delivery receipts (issue 12) ---
+export const receiptsPull = offlinePull;
+export const receiptsAck = z.object({
+  receipts: z
+    .array(z.object({ id: messageId, to: usernameRef }))
+    .min(1)
+    .max(LIMITS.ackBatchMax),
+});
+
 // --- keys ---
 export const keysPublish = z.object({ publicKey, backup: keyBackup });
 

@@ -29,6 +29,7 @@ import { BatchedLookup, LOOKUP_BATCH_MAX } from './batched-lookup.ts';
 import type { ServiceContext } from './deps.ts';
 import { GroupCommit, type Outcome } from './group-commit.ts';
 import type { GroupsService } from './groups.ts';
+import type { ReceiptsService } from './receipts.ts';
 import { usernameKey } from '../../shared/names.ts';
 
 export type OfflineTarget =
@@ -107,6 +108,7 @@ export class OfflineService {
   constructor(
     private readonly deps: ServiceContext,
     private readonly groups: GroupsService,
+    readonly receipts: ReceiptsService,
   ) {
     this.#users = deps.users;
     this.#postgres = deps.store.dialect === 'postgres';
@@ -623,24 +625,35 @@ export class OfflineService {
     return Number(res.numDeletedRows);
   }
 
-  async ack(userId: number, ids: string[]): Promise<{ deleted: number }> {
-    const remove = (db: Db) =>
-      db
+  /**
+   * The recipient has these: they go, and each one's sender gets a delivery receipt (not for an
+   * admin's system message). The rows deleted are the proof of pickup: an id this user was never
+   * sent deletes nothing, so it makes no receipt.
+   */
+  async ack(
+    recipient: { id: number; username: string },
+    ids: string[],
+  ): Promise<{ deleted: number }> {
+    const userId = recipient.id;
+    const { deleted, receipts } = await this.deps.store.db.transaction().execute(async (tx) => {
+      // On PostgreSQL the mailbox is locked before any row goes: a group commit that holds it and
+      // stores one of these very ids again would otherwise wait on this delete while the delete's
+      // trigger waits on the mailbox.
+      if (this.#postgres) await this.#mailboxes(tx, [userId], true);
+      const gone = await tx
         .deleteFrom('offline_messages')
         .where('recipient_id', '=', userId)
         .where('msg_id', 'in', ids)
-        .executeTakeFirst();
-    // On PostgreSQL the mailbox is locked before any row goes: a group commit that holds it and
-    // stores one of these very ids again would otherwise wait on this delete while the delete's
-    // trigger waits on the mailbox.
-    const res = this.#postgres
-      ? await this.deps.store.db.transaction().execute(async (tx) => {
-          await this.#mailboxes(tx, [userId], true);
-          return remove(tx);
-        })
-      : await remove(this.deps.store.db);
-    metrics.offlineAcked.inc(Number(res.numDeletedRows));
-    return { deleted: Number(res.numDeletedRows) };
+        .returning(['sender_id', 'msg_id', 'kind'])
+        .execute();
+      const picked = gone
+        .filter((r) => r.kind !== 'system')
+        .map((r) => ({ senderId: r.sender_id, msgId: r.msg_id }));
+      return { deleted: gone.length, receipts: await this.receipts.record(tx, recipient, picked) };
+    });
+    this.receipts.announce(receipts);
+    metrics.offlineAcked.inc(deleted);
+    return { deleted };
   }
 
   /** How many messages wait for this user (their mailbox count). */
@@ -672,6 +685,8 @@ export class OfflineService {
         })
       : await remove(this.deps.store.db);
     metrics.offlineExpired.inc(Number(res.numDeletedRows));
+    // Receipts for mail that old are as stale as the mail would be.
+    await this.receipts.expire(before);
     return Number(res.numDeletedRows);
   }
 }

@@ -34,7 +34,8 @@ interface Binding<E extends ClientEvent = ClientEvent> {
 const budgetKey = (me: SocketData): string => String(me.userId);
 
 function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
-  const { presence, friends, groups, offline, relay, moderation, auth, ice, rooms } = services;
+  const { presence, friends, groups, offline, receipts, relay, moderation, auth, ice, rooms } =
+    services;
   // `define` ties each schema's output type to its run() argument.
   const define = <E extends ClientEvent, T extends z.ZodType>(
     schema: T,
@@ -85,7 +86,9 @@ function handlersFor(services: Services): { [E in ClientEvent]: Binding<E> } {
       };
     }),
     'offline:pull': define(S.offlinePull, (p, me) => offline.pull(me.userId, p?.limit)),
-    'offline:ack': define(S.offlineAck, (p, me) => offline.ack(me.userId, p.ids)),
+    'offline:ack': define(S.offlineAck, (p, me) => offline.ack(actor(me), p.ids)),
+    'receipts:pull': define(S.receiptsPull, (p, me) => receipts.pull(me.userId, p?.limit)),
+    'receipts:ack': define(S.receiptsAck, (p, me) => receipts.ack(me.userId, p.receipts)),
 
     'keys:publish': define(S.keysPublish, (p, me) =>
       auth.publishKey({ id: me.userId, username: me.username }, p.publicKey, p.backup),

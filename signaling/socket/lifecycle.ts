@@ -52,8 +52,9 @@ export function runConnections(
     Promise.all([
       services.presence.connected(userId, username, socket.id),
       services.offline.waiting(userId),
+      services.receipts.waiting(userId),
     ])
-      .then(([, waiting]) => {
+      .then(([, waiting, receipts]) => {
         if (!socket.connected) return;
         socket.emit('session:ready', {
           user: { id: userId, username, isAdmin: socket.data.isAdmin },
@@ -64,6 +65,8 @@ export function runConnections(
         // Mail stored while they were away: the total, right behind session:ready, so a client
         // knows to pull without asking (and an answer to anything it sends comes after this).
         if (waiting > 0) socket.emit('offline:available', { count: waiting });
+        // Likewise receipts for my stored messages picked up while I was away.
+        if (receipts > 0) socket.emit('receipts:available', { count: receipts });
       })
       .catch((err: unknown) => logger.error({ err }, 'session start failed'));
   });

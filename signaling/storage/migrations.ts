@@ -315,6 +315,34 @@ export function migrations(dialect: Dialect): MigrationProvider {
           .execute();
       },
     },
+    '0012_delivery_receipts': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations describe the past, not today's types
+      async up(db: Kysely<any>) {
+        // Delivery receipts (issue 12): when a recipient acknowledges a stored message, its sender
+        // is told, and the receipt waits here until the sender acknowledges it (they may be offline
+        // at pickup). Only the message id, who picked it up and when: never any content.
+        await db.schema
+          .createTable('receipts')
+          .$call(id('seq'))
+          .addColumn('sender_id', ref, (c) =>
+            c.notNull().references('users.id').onDelete('cascade'),
+          )
+          .addColumn('recipient_id', ref, (c) =>
+            c.notNull().references('users.id').onDelete('cascade'),
+          )
+          .addColumn('msg_id', 'text', (c) => c.notNull())
+          .addColumn('at', time, (c) => c.notNull())
+          .addUniqueConstraint('receipts_unique', ['sender_id', 'msg_id', 'recipient_id'])
+          .execute();
+        // A sender's receipts in order (pull, the per-sender cap) and the expiry sweep.
+        await db.schema
+          .createIndex('receipts_sender')
+          .on('receipts')
+          .columns(['sender_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('receipts_at').on('receipts').column('at').execute();
+      },
+    },
   };
   return { getMigrations: async () => all };
 }

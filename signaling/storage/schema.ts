@@ -145,6 +145,19 @@ export interface Database {
   block_events: BlockEventsTable;
   block_acks: BlockAcksTable;
   nodes: NodesTable;
+  receipts: ReceiptsTable;
+}
+
+/**
+ * A stored message its recipient picked up, waiting for its sender to hear of it (migration 0011).
+ * Id, who, when: nothing of the content.
+ */
+export interface ReceiptsTable {
+  seq: Generated<number>;
+  sender_id: number;
+  recipient_id: number;
+  msg_id: string;
+  at: number;
 }
 
 /** Every user block and unblock, in order: running nodes follow it (signaling/block-feed.ts). */

@@ -75,6 +75,22 @@ const BAD_PAYLOADS: Record<ClientEvent, unknown[]> = {
     { ids: 'a' },
     { ids: Array.from({ length: LIMITS.ackBatchMax + 1 }, (_, i) => `m${i}`) },
   ],
+  'receipts:pull': [{ limit: 0 }, { limit: 'all' }, { limit: 100_000 }],
+  'receipts:ack': [
+    {},
+    { receipts: [] },
+    { receipts: 'a' },
+    { receipts: [{ id: 'has space', to: 'bob' }] },
+    { receipts: [{ id: 'a1' }] },
+    { receipts: [{ id: 'a1', to: '' }] },
+    { receipts: [{ id: 'x'.repeat(LIMITS.messageIdMax + 1), to: 'bob' }] },
+    {
+      receipts: Array.from({ length: LIMITS.ackBatchMax + 1 }, (_, i) => ({
+        id: `m${i}`,
+        to: 'b',
+      })),
+    },
+  ],
   'keys:publish': [
     {},
     { publicKey: 'k' },
