@@ -66,7 +66,7 @@ export async function runCommand(
 }
 
 /** The parser's error in the caller's language; the parser's own problem text is English. */
-function parseErrorText(e: CommandError, t: CoreText): string {
+export function parseErrorText(e: CommandError, t: CoreText): string {
   if (t === CORE_TEXT.en) return e.message;
   if (e.code === 'EMPTY') return t.emptyCommand;
   if (e.code === 'UNKNOWN_COMMAND' && e.command) return t.unknownCommand(e.command, e.suggestion);
