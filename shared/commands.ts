@@ -16,9 +16,18 @@
  */
 import { SETTABLE_STATUSES, type SettableStatus } from './limits.ts';
 
+/**
+ * A group as typed: its local number from the `groups` list (digits, full-width too), or its name
+ * as the spec writes it (`delgroup team`). A quoted word is always a name, so a group called "2"
+ * is `delgroup "2"`.
+ */
+export type GroupRef = { number: number } | { name: string };
+
 export type Intent =
-  | { kind: 'reg'; username: string; password: string }
-  | { kind: 'login'; username: string; password: string }
+  /** Without a password (the spec's form) the front end asks for it twice, without echo. */
+  | { kind: 'reg'; username: string; password?: string }
+  /** Without a password the front end asks for it. */
+  | { kind: 'login'; username: string; password?: string }
   | { kind: 'logout' }
   | { kind: 'add'; username: string }
   | { kind: 'accept'; username: string }
@@ -26,11 +35,10 @@ export type Intent =
   | { kind: 'unfriend'; username: string }
   | { kind: 'friends' }
   | { kind: 'newgroup'; name: string }
-  /** `group` is the 1-based local number from the `groups` list. */
-  | { kind: 'delgroup'; group: number }
-  | { kind: 'addgroupuser'; group: number; username: string }
-  | { kind: 'delgroupuser'; group: number; username: string }
-  | { kind: 'leavegroup'; group: number }
+  | { kind: 'delgroup'; group: GroupRef }
+  | { kind: 'addgroupuser'; group: GroupRef; username: string }
+  | { kind: 'delgroupuser'; group: GroupRef; username: string }
+  | { kind: 'leavegroup'; group: GroupRef }
   /**
    * An invitation waiting for me, by its number in the `groups` list of invitations or by the
    * group's name.
@@ -64,6 +72,10 @@ export interface CommandError {
   usage?: string;
   /** Canonical name for USAGE errors; the name as typed for UNKNOWN_COMMAND. */
   command?: string;
+  /** USAGE: what was wrong, without the command name and usage (for front ends that reword). */
+  problem?: string;
+  /** UNKNOWN_COMMAND: the nearest command name, if one is close. */
+  suggestion?: string;
 }
 
 export type ParseResult = { ok: true; intent: Intent } | { ok: false; error: CommandError };
@@ -245,6 +257,16 @@ class Args {
     throw problem('a positive integer (1, 2, 3, ...)');
   }
 
+  /** A group by number (unquoted digits) or by name (anything else, or quoted). */
+  groupRef(i: number): GroupRef {
+    const t = this.tokens[i];
+    if (t === undefined) this.get(i);
+    if (t !== undefined && !t.quoted && /^[\d.+-]+$/.test(t.value.normalize('NFKC').trim())) {
+      return { number: this.groupNumber(i) };
+    }
+    return { name: this.nonEmpty(i) };
+  }
+
   /** The message: everything from argument `i` to the end of the line. */
   text(i: number): string {
     this.get(i);
@@ -302,19 +324,25 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
     },
   },
   reg: {
-    usage: 'reg <username> <password>',
-    description: 'Create a new account.',
+    usage: 'reg <username> [password]',
+    description: 'Create a new account (without a password, you are asked for it twice).',
     parse: (a) => {
-      a.arity(2);
-      return { kind: 'reg', username: username(a, 0), password: a.password(1) };
+      if (a.count < 2) a.arity(1);
+      else a.arity(2);
+      return a.count === 1
+        ? { kind: 'reg', username: username(a, 0) }
+        : { kind: 'reg', username: username(a, 0), password: a.password(1) };
     },
   },
   login: {
-    usage: 'login <username> <password>',
-    description: 'Log in to your account.',
+    usage: 'login <username> [password]',
+    description: 'Log in to your account (without a password, you are asked for it).',
     parse: (a) => {
-      a.arity(2);
-      return { kind: 'login', username: username(a, 0), password: a.password(1) };
+      if (a.count < 2) a.arity(1);
+      else a.arity(2);
+      return a.count === 1
+        ? { kind: 'login', username: username(a, 0) }
+        : { kind: 'login', username: username(a, 0), password: a.password(1) };
     },
   },
   logout: {
@@ -409,35 +437,35 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
     parse: (a) => ({ kind: 'sendgroup', group: a.groupNumber(0), text: a.text(1) }),
   },
   addgroupuser: {
-    usage: 'addgroupuser <group-number> <username>',
-    description: 'Invite a user to a group (they join when they accept).',
+    usage: 'addgroupuser <group> <username>',
+    description: 'Invite a user to a group, by its name or number (they join when they accept).',
     parse: (a) => {
       a.arity(2);
-      return { kind: 'addgroupuser', group: a.groupNumber(0), username: username(a, 1) };
+      return { kind: 'addgroupuser', group: a.groupRef(0), username: username(a, 1) };
     },
   },
   delgroupuser: {
-    usage: 'delgroupuser <group-number> <username>',
-    description: 'Remove a user from a group.',
+    usage: 'delgroupuser <group> <username>',
+    description: 'Remove a user from a group, by its name or number.',
     parse: (a) => {
       a.arity(2);
-      return { kind: 'delgroupuser', group: a.groupNumber(0), username: username(a, 1) };
+      return { kind: 'delgroupuser', group: a.groupRef(0), username: username(a, 1) };
     },
   },
   leavegroup: {
-    usage: 'leavegroup <group-number>',
-    description: 'Leave a group.',
+    usage: 'leavegroup <group>',
+    description: 'Leave a group, by its name or number.',
     parse: (a) => {
       a.arity(1);
-      return { kind: 'leavegroup', group: a.groupNumber(0) };
+      return { kind: 'leavegroup', group: a.groupRef(0) };
     },
   },
   delgroup: {
-    usage: 'delgroup <group-number>',
-    description: 'Delete a group you created.',
+    usage: 'delgroup <group>',
+    description: 'Delete a group you created, by its name or number.',
     parse: (a) => {
       a.arity(1);
-      return { kind: 'delgroup', group: a.groupNumber(0) };
+      return { kind: 'delgroup', group: a.groupRef(0) };
     },
   },
   acceptgroup: {
@@ -642,6 +670,7 @@ function unknownCommand(typed: string, prefix = ''): CommandError {
   return {
     code: 'UNKNOWN_COMMAND',
     command: typed,
+    ...(suggestion === undefined ? {} : { suggestion }),
     message: `${prefix}unknown command ${show(typed)}.${hint} Type "help" for a list of commands.`,
   };
 }
@@ -656,6 +685,7 @@ function usageError(spec: CommandSpec, problem: string): ParseResult {
     code: 'USAGE',
     command: spec.name,
     usage: spec.usage,
+    problem,
     message: `${spec.name}: ${problem}. usage: ${spec.usage}`,
   });
 }

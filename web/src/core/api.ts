@@ -19,6 +19,7 @@ import type {
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 
 import type { TrustState } from './e2ee/keyring.ts';
+import type { CoreLang } from './text.ts';
 
 export type { TrustState } from './e2ee/keyring.ts';
 
@@ -96,6 +97,17 @@ export interface SocialState {
   groups: GroupInfo[];
   /** Invitations to groups waiting for my answer, oldest first (I am not a member yet). */
   invitations: GroupInvitation[];
+}
+
+/** How one typed command runs: the language of its lines, and how to pick among same-named groups. */
+export interface CommandOptions {
+  /** The language of the result lines (web/src/core/text.ts); default English. */
+  lang?: CoreLang;
+  /**
+   * Two of my groups share the typed name: the front end asks which; undefined means "not
+   * answered" and the command fails listing the numbers to use.
+   */
+  chooseGroup?: (name: string, candidates: GroupInfo[]) => Promise<GroupInfo | undefined>;
 }
 
 /** What a typed command produced: lines to show in the conversation as a local notice. */
@@ -180,7 +192,7 @@ export interface ChatEngine {
   changePassword(oldPassword: string, newPassword: string): Promise<void>;
 
   // --- the command language (shared/commands.ts), for the composer's `/` commands ---
-  runCommand(line: string): Promise<CommandOutcome>;
+  runCommand(line: string, options?: CommandOptions): Promise<CommandOutcome>;
 
   // --- admin (reject with FORBIDDEN for non-admins) ---
   admin: {

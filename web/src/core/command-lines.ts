@@ -1,51 +1,67 @@
 /** How command results read: the spec's list formats and delivery outcomes as text lines. */
-import { COMMANDS, helpFor } from '../../../shared/commands.ts';
+import { COMMANDS, findCommand } from '../../../shared/commands.ts';
 import type { GroupInfo, GroupInvitation } from '../../../shared/events.ts';
 import type { ChatMessage, SocialState } from './api.ts';
+import { CORE_TEXT, type CoreText } from './text.ts';
 
 /** The spec's format: `1. name (creator alice) 2/5 online`. */
-export const groupLine = (g: Omit<GroupInfo, 'number' | 'role'>, n: number): string =>
-  `${n}. ${g.name} (creator ${g.creator}) ${g.online}/${g.total} online${g.blocked ? ' [blocked]' : ''}`;
+export const groupLine = (
+  g: Omit<GroupInfo, 'number' | 'role'>,
+  n: number,
+  t: CoreText = CORE_TEXT.en,
+): string =>
+  t.groupLine(n, g.name, g.creator, g.online, g.total) + (g.blocked ? t.blockedMark : '');
 
-export function help(command: string | undefined, admin: boolean): string[] {
-  if (command !== undefined) return (helpFor(command) ?? `unknown command ${command}`).split('\n');
-  return COMMANDS.filter((c) => admin || !c.admin).map((c) => `${c.usage} — ${c.description}`);
+export function help(
+  command: string | undefined,
+  admin: boolean,
+  t: CoreText = CORE_TEXT.en,
+): string[] {
+  if (command !== undefined) {
+    const spec = findCommand(command);
+    if (spec === undefined) return [t.unknownCommand(command, undefined)];
+    const lines = [t.helpUsage(spec.usage), t.descriptions[spec.name]];
+    if (spec.aliases.length > 0) lines.push(t.helpAliases(spec.aliases.join(', ')));
+    if (spec.admin) lines.push(t.adminOnly);
+    return lines;
+  }
+  return COMMANDS.filter((c) => admin || !c.admin).map(
+    (c) => `${c.usage} — ${t.descriptions[c.name]}`,
+  );
 }
 
-export function friendLines(social: SocialState): string[] {
+export function friendLines(social: SocialState, t: CoreText = CORE_TEXT.en): string[] {
   const lines =
     social.friends.length === 0
-      ? ['no friends yet; add one with: add <username>']
-      : social.friends.map((f) => `${f.username} (${f.status})`);
-  if (social.incoming.length > 0)
-    lines.push(`requests from: ${social.incoming.join(', ')} (accept <username>)`);
-  if (social.outgoing.length > 0) lines.push(`waiting for: ${social.outgoing.join(', ')}`);
+      ? [t.noFriends]
+      : social.friends.map((f) => t.friendLine(f.username, f.status));
+  if (social.incoming.length > 0) lines.push(t.requestsFrom(social.incoming.join(', ')));
+  if (social.outgoing.length > 0) lines.push(t.waitingFor(social.outgoing.join(', ')));
   return lines;
 }
 
 /** Invitations waiting, numbered for `acceptgroup <n>` / `declinegroup <n>`. */
-export function invitationLines(invitations: GroupInvitation[]): string[] {
+export function invitationLines(
+  invitations: GroupInvitation[],
+  t: CoreText = CORE_TEXT.en,
+): string[] {
   if (invitations.length === 0) return [];
   return [
-    'invitations (acceptgroup <n> or declinegroup <n>):',
-    ...invitations.map(
-      (i, k) => `${k + 1}. ${i.name} (creator ${i.creator}), invited by ${i.inviter}`,
-    ),
+    t.invitationsHeader,
+    ...invitations.map((i, k) => t.invitationLine(k + 1, i.name, i.creator, i.inviter)),
   ];
 }
 
-export function describe(m: ChatMessage, to: string): string {
-  const fanout = m.fanout
-    ? ` (${m.fanout.delivered} direct, ${m.fanout.stored} stored, of ${m.fanout.total})`
-    : '';
+export function describe(m: ChatMessage, to: string, t: CoreText = CORE_TEXT.en): string {
+  const fanout = m.fanout ? t.fanout(m.fanout.delivered, m.fanout.stored, m.fanout.total) : '';
   switch (m.state) {
     case 'delivered':
-      return `delivered to ${to}${fanout}`;
+      return t.delivered(to, fanout);
     case 'stored':
-      return `stored on the server for ${to}; delivered when they sign in${fanout}`;
+      return t.stored(to, fanout);
     case 'failed':
-      return `not sent to ${to}: ${m.error ?? 'unknown error'}`;
+      return t.failed(to, m.error ?? t.unknownError);
     default:
-      return `sending to ${to}…`;
+      return t.sending(to);
   }
 }

@@ -2,18 +2,25 @@
  * The spec's command language on top of the engine: shared/commands.ts parses a line into an
  * intent, this maps each intent to engine calls and describes the result in readable lines.
  */
-import { parseCommand, type Intent } from '../../../shared/commands.ts';
+import {
+  parseCommand,
+  type CommandError,
+  type GroupRef,
+  type Intent,
+} from '../../../shared/commands.ts';
 import type { GroupInfo, GroupInvitation } from '../../../shared/events.ts';
-import { sameUsername } from '../../../shared/names.ts';
+import { groupNameKey, sameUsername } from '../../../shared/names.ts';
 import {
   EngineError,
   type ChatEngine,
   type ChatMessage,
+  type CommandOptions,
   type CommandOutcome,
   type ConversationId,
 } from './api.ts';
 import { describe, friendLines, groupLine, help, invitationLines } from './command-lines.ts';
 import { groupConversation, privateConversation } from './ids.ts';
+import { CORE_TEXT, type CoreText } from './text.ts';
 
 export interface CommandContext {
   engine: ChatEngine;
@@ -21,6 +28,11 @@ export interface CommandContext {
   refreshGroups(): Promise<GroupInfo[]>;
   /** How long `send` waits to report delivered / stored before saying "sending". */
   settleMs: number;
+}
+
+interface Run extends CommandContext {
+  t: CoreText;
+  chooseGroup: CommandOptions['chooseGroup'];
 }
 
 const ok = (
@@ -32,10 +44,17 @@ const ok = (
   ...extra,
 });
 
-export async function runCommand(ctx: CommandContext, line: string): Promise<CommandOutcome> {
+export async function runCommand(
+  context: CommandContext,
+  line: string,
+  options: CommandOptions = {},
+): Promise<CommandOutcome> {
+  const t = CORE_TEXT[options.lang ?? 'en'];
+  const ctx: Run = { ...context, t, chooseGroup: options.chooseGroup };
   const parsed = parseCommand(line);
   if (!parsed.ok) {
-    const { message, usage } = parsed.error;
+    const { usage } = parsed.error;
+    const message = parseErrorText(parsed.error, t);
     return usage === undefined ? { ok: false, message } : { ok: false, message, usage };
   }
   try {
@@ -46,19 +65,50 @@ export async function runCommand(ctx: CommandContext, line: string): Promise<Com
   }
 }
 
-async function groupByNumber(ctx: CommandContext, n: number): Promise<GroupInfo> {
+/** The parser's error in the caller's language; the parser's own problem text is English. */
+export function parseErrorText(e: CommandError, t: CoreText): string {
+  if (t === CORE_TEXT.en) return e.message;
+  if (e.code === 'EMPTY') return t.emptyCommand;
+  if (e.code === 'UNKNOWN_COMMAND' && e.command) return t.unknownCommand(e.command, e.suggestion);
+  if (e.code === 'USAGE' && e.command && e.usage && e.problem)
+    return t.usage(e.command, e.problem, e.usage);
+  return e.message;
+}
+
+async function groupByNumber(ctx: Run, n: number): Promise<GroupInfo> {
   const group = (await ctx.refreshGroups()).find((g) => g.number === n);
-  if (!group) {
-    throw new EngineError({
-      code: 'NOT_FOUND',
-      message: `no group number ${n}; type "groups" to list yours`,
-    });
-  }
+  if (!group) throw new EngineError({ code: 'NOT_FOUND', message: ctx.t.noGroupNumber(n) });
   return group;
 }
 
+/**
+ * The spec's groups by name: a name I own or belong to (the server's list of my groups), folded
+ * the way the server compares group names. Two of mine sharing a name: the front end asks which
+ * (`chooseGroup`), or the command fails naming the numbers to use instead.
+ */
+async function groupFor(ctx: Run, ref: GroupRef): Promise<GroupInfo> {
+  if ('number' in ref) return groupByNumber(ctx, ref.number);
+  const key = groupNameKey(ref.name);
+  const matches = (await ctx.refreshGroups()).filter((g) => groupNameKey(g.name) === key);
+  const [only] = matches;
+  if (only === undefined) {
+    throw new EngineError({ code: 'NOT_FOUND', message: ctx.t.noGroupNamed(ref.name) });
+  }
+  if (matches.length === 1) return only;
+  const chosen = await ctx.chooseGroup?.(ref.name, matches);
+  // Only one of the offered groups counts as an answer, whatever the front end returns.
+  if (chosen !== undefined && matches.some((g) => g.id === chosen.id)) return chosen;
+  throw new EngineError({
+    code: 'BAD_REQUEST',
+    message: ctx.t.ambiguousGroup(
+      ref.name,
+      matches.map((g) => groupLine(g, g.number, ctx.t)).join('; '),
+    ),
+  });
+}
+
 /** An invitation of mine by its number in the `groups` listing, or by the group's name. */
-function invitationFor(engine: ChatEngine, ref: number | string): GroupInvitation {
+function invitationFor(engine: ChatEngine, ref: number | string, t: CoreText): GroupInvitation {
   const list = engine.social.invitations;
   const found =
     typeof ref === 'number'
@@ -67,147 +117,139 @@ function invitationFor(engine: ChatEngine, ref: number | string): GroupInvitatio
   if (!found) {
     throw new EngineError({
       code: 'NOT_FOUND',
-      message: `no invitation ${typeof ref === 'number' ? `number ${ref}` : `to "${ref}"`}; type "groups" to list yours`,
+      message: t.noInvitation(ref),
     });
   }
   return found;
 }
 
-async function run(ctx: CommandContext, intent: Intent): Promise<CommandOutcome> {
-  const { engine } = ctx;
+async function run(ctx: Run, intent: Intent): Promise<CommandOutcome> {
+  const { engine, t } = ctx;
   switch (intent.kind) {
     case 'help':
-      return ok(help(intent.command, engine.session.user?.isAdmin ?? false));
+      return ok(help(intent.command, engine.session.user?.isAdmin ?? false, t));
     case 'reg':
-      await engine.register(intent.username, intent.password);
-      return ok([
-        `registered and signed in as ${engine.session.user?.username ?? intent.username}`,
-      ]);
-    case 'login':
-      await engine.login(intent.username, intent.password);
-      return ok([`signed in as ${engine.session.user?.username ?? intent.username}`]);
+    case 'login': {
+      // The spec's `reg <username>`: a front end that can ask for a password (the terminal)
+      // does so before it gets here; the web composer has no hidden prompt, so it says so.
+      if (intent.password === undefined)
+        return { ok: false, message: t.passwordNeeded(intent.kind) };
+      if (intent.kind === 'reg') await engine.register(intent.username, intent.password);
+      else await engine.login(intent.username, intent.password);
+      const me = engine.session.user?.username ?? intent.username;
+      return ok([intent.kind === 'reg' ? t.registered(me) : t.signedIn(me)]);
+    }
     case 'logout':
       await engine.logout();
-      return ok(['signed out']);
+      return ok([t.signedOut]);
     case 'status':
       await engine.setStatus(intent.status);
-      return ok([`status: ${intent.status}`]);
+      return ok([t.status(intent.status)]);
     case 'add': {
       await engine.addFriend(intent.username);
       // The server's spelling may differ from the typed one (`add Bob`, user `bob`).
       const friend = engine.social.friends.find((f) => sameUsername(f.username, intent.username));
-      return ok([
-        friend
-          ? `you and ${friend.username} are now friends`
-          : `friend request sent to ${intent.username}`,
-      ]);
+      return ok([friend ? t.nowFriends(friend.username) : t.requestSent(intent.username)]);
     }
     case 'accept':
     case 'decline':
       await engine.respondFriend(intent.username, intent.kind === 'accept');
       return ok([
-        intent.kind === 'accept'
-          ? `you and ${intent.username} are now friends`
-          : `declined ${intent.username}`,
+        intent.kind === 'accept' ? t.nowFriends(intent.username) : t.declined(intent.username),
       ]);
     case 'unfriend':
       await engine.removeFriend(intent.username);
-      return ok([`${intent.username} is no longer your friend`]);
+      return ok([t.unfriended(intent.username)]);
     case 'friends':
-      return ok(friendLines(engine.social));
+      return ok(friendLines(engine.social, t));
     case 'newgroup': {
       const g = await engine.createGroup(intent.name);
-      return ok([`created group ${g.number}. ${g.name}`], {
+      return ok([t.createdGroup(g.number, g.name)], {
         openConversation: groupConversation(g.id),
       });
     }
     case 'delgroup': {
-      const g = await groupByNumber(ctx, intent.group);
+      const g = await groupFor(ctx, intent.group);
       await engine.deleteGroup(g.id);
-      return ok([`deleted group ${g.name}`]);
+      return ok([t.deletedGroup(g.name)]);
     }
     case 'addgroupuser': {
-      const g = await groupByNumber(ctx, intent.group);
+      const g = await groupFor(ctx, intent.group);
       await engine.inviteToGroup(g.id, intent.username);
-      return ok([`invited ${intent.username} to ${g.name}; they join when they accept`]);
+      return ok([t.invited(intent.username, g.name)]);
     }
     case 'acceptgroup':
     case 'declinegroup': {
-      const inv = invitationFor(engine, intent.invitation);
+      const inv = invitationFor(engine, intent.invitation, t);
       const accept = intent.kind === 'acceptgroup';
       await engine.respondGroupInvite(inv.groupId, accept);
       return accept
-        ? ok([`joined ${inv.name}`], { openConversation: groupConversation(inv.groupId) })
-        : ok([`declined the invitation to ${inv.name}`]);
+        ? ok([t.joined(inv.name)], { openConversation: groupConversation(inv.groupId) })
+        : ok([t.declinedInvitation(inv.name)]);
     }
     case 'delgroupuser': {
-      const g = await groupByNumber(ctx, intent.group);
+      const g = await groupFor(ctx, intent.group);
       await engine.kickFromGroup(g.id, intent.username);
-      return ok([`removed ${intent.username} from ${g.name}`]);
+      return ok([t.removedFromGroup(intent.username, g.name)]);
     }
     case 'leavegroup': {
-      const g = await groupByNumber(ctx, intent.group);
+      const g = await groupFor(ctx, intent.group);
       await engine.leaveGroup(g.id);
-      return ok([`left ${g.name}`]);
+      return ok([t.leftGroup(g.name)]);
     }
     case 'groups': {
       const groups = await ctx.refreshGroups();
       return ok([
-        ...(groups.length === 0
-          ? ['no groups yet; create one with: newgroup <name>']
-          : groups.map((g) => groupLine(g, g.number))),
-        ...invitationLines(engine.social.invitations),
+        ...(groups.length === 0 ? [t.noGroups] : groups.map((g) => groupLine(g, g.number, t))),
+        ...invitationLines(engine.social.invitations, t),
       ]);
     }
     case 'send': {
       const m = await engine.sendPrivate(intent.username, intent.text);
       const final = await settled(ctx, m);
-      return ok([describe(final, intent.username)], {
+      return ok([describe(final, intent.username, t)], {
         openConversation: privateConversation(final.conversation.slice(2)),
       });
     }
     case 'sendgroup': {
       const g = await groupByNumber(ctx, intent.group);
       const final = await settled(ctx, await engine.sendGroup(g.id, intent.text));
-      return ok([describe(final, g.name)], { openConversation: groupConversation(g.id) });
+      return ok([describe(final, g.name, t)], { openConversation: groupConversation(g.id) });
     }
     case 'allusers': {
       const users = await engine.admin.users(intent.onlineOnly);
       return ok(
         users.length === 0
-          ? ['no users']
-          : users.map(
-              (u) =>
-                `${u.username} (${u.status})${u.isAdmin ? ' [admin]' : ''}${u.blocked ? ' [blocked]' : ''}`,
-            ),
+          ? [t.noUsers]
+          : users.map((u) => t.userLine(u.username, u.status, u.isAdmin, u.blocked)),
       );
     }
     case 'allgroup': {
       const groups = await engine.admin.groups();
-      return ok(groups.length === 0 ? ['no groups'] : groups.map((g, i) => groupLine(g, i + 1)));
+      return ok(
+        groups.length === 0 ? [t.noAllGroups] : groups.map((g, i) => groupLine(g, i + 1, t)),
+      );
     }
     case 'adminsend':
       await engine.admin.sendUser(intent.username, intent.text);
-      return ok([`system message sent to ${intent.username}`]);
+      return ok([t.systemSentUser(intent.username)]);
     case 'adminsendgroup':
       await engine.admin.sendGroup(intent.group, intent.creator, intent.text);
-      return ok([`system message sent to ${intent.group} (creator ${intent.creator})`]);
+      return ok([t.systemSentGroup(intent.group, intent.creator)]);
     case 'broadcast':
       await engine.admin.broadcast(intent.text);
-      return ok(['broadcast sent']);
+      return ok([t.broadcastSent]);
     case 'blockuser':
     case 'unblockuser':
       await engine.admin.setUserBlocked(intent.username, intent.kind === 'blockuser');
-      return ok([`${intent.username} is ${intent.kind === 'blockuser' ? 'blocked' : 'unblocked'}`]);
+      return ok([t.userBlocked(intent.username, intent.kind === 'blockuser')]);
     case 'blockgroup':
     case 'unblockgroup':
       await engine.admin.setGroupBlocked(
         { group: intent.group, creator: intent.creator },
         intent.kind === 'blockgroup',
       );
-      return ok([
-        `${intent.group} (creator ${intent.creator}) is ${intent.kind === 'blockgroup' ? 'blocked' : 'unblocked'}`,
-      ]);
+      return ok([t.groupBlocked(intent.group, intent.creator, intent.kind === 'blockgroup')]);
   }
 }
 

@@ -251,7 +251,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       await session.request('auth:changePassword', { oldPassword, newPassword, backup });
     },
 
-    runCommand: (line) =>
+    runCommand: (line, commandOptions) =>
       runCommand(
         {
           engine,
@@ -259,6 +259,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
           settleMs: options.directTimeoutMs * 2 + 2_000,
         },
         line,
+        commandOptions,
       ),
 
     admin: {

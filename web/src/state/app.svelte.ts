@@ -268,7 +268,10 @@ export class AppState {
   /** Runs a `/` command; its outcome lands in `log` as a local notice. */
   async runCommand(line: string, log: NoticeLog): Promise<void> {
     try {
-      const outcome = await this.engine.runCommand(line);
+      // The engine's lines in the interface's language (web/src/core/text.ts).
+      const outcome = await this.engine.runCommand(line, {
+        lang: i18n.lang === 'zh-CN' ? 'zh' : 'en',
+      });
       if (outcome.ok) {
         log.add({ command: line, lines: outcome.lines, level: 'info' });
         if (outcome.openConversation) this.open(outcome.openConversation);

@@ -1,0 +1,477 @@
+/**
+ * The terminal client: the spec's command language at a prompt (or from a script), over the same
+ * engine as the web client (web/src/core) with @roamhq/wrtc as its WebRTC, so a terminal and a
+ * browser talk peer to peer. One engine per signed-in account, each over its own history file.
+ */
+import { Writable, type Readable } from 'node:stream';
+import { createInterface, type Interface } from 'node:readline';
+import { clearLine, cursorTo } from 'node:readline';
+import { join } from 'node:path';
+import wrtc from '@roamhq/wrtc';
+import { IDBKeyRange, type IDBFactory } from 'fake-indexeddb';
+import { COMMANDS, parseCommand } from '../shared/commands.ts';
+import type { GroupInfo, PublicUser } from '../shared/events.ts';
+import { sameUsername, usernameKey } from '../shared/names.ts';
+import { EngineError, type ChatEngine, type ChatMessage } from '../web/src/core/api.ts';
+import { help } from '../web/src/core/command-lines.ts';
+import { parseErrorText } from '../web/src/core/commands.ts';
+import { createEngine, type EngineOptions } from '../web/src/core/engine.ts';
+import { parseConversation } from '../web/src/core/ids.ts';
+import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
+import { ZH_ERRORS } from '../web/src/state/i18n/errors-zh.ts';
+import { loadFactory, saveFactory } from './idb-file.ts';
+import { TERMINAL_TEXT } from './text.ts';
+
+/** What the process exit code says. */
+export const EXIT = {
+  ok: 0,
+  /** A command failed (in a script: the first one; the rest did not run). */
+  commandFailed: 1,
+  /** Bad options, or the script file cannot be read. */
+  usage: 2,
+  /** The server cannot be reached, or the session was lost and not regained. */
+  server: 3,
+} as const;
+
+export interface ClientOptions {
+  server: string;
+  lang: CoreLang;
+  dataDir: string;
+  /** A person at a terminal: prompt, line editing, no-echo passwords. Otherwise lines in, lines out. */
+  interactive: boolean;
+  json: boolean;
+  /** In a script, carry on after a failed command (the exit code still says one failed). */
+  keepGoing: boolean;
+  input: Readable;
+  output: NodeJS.WritableStream & { columns?: number; isTTY?: boolean };
+  /** Engine timings, for tests. */
+  directTimeoutMs?: number;
+}
+
+const LOCAL_COMMANDS = ['quit', 'exit', 'sleep'];
+
+/** Forwards to the real output except while a password is typed (then only line breaks). */
+class MaskedOutput extends Writable {
+  muted = false;
+  constructor(private readonly target: ClientOptions['output']) {
+    super({ decodeStrings: false });
+  }
+  get columns(): number {
+    return this.target.columns ?? 80;
+  }
+  get isTTY(): boolean {
+    return this.target.isTTY ?? false;
+  }
+  override _write(chunk: unknown, _enc: BufferEncoding, done: (err?: Error | null) => void) {
+    const text = String(chunk);
+    if (!this.muted) this.target.write(text);
+    else if (text.includes('\n')) this.target.write('\r\n');
+    done();
+  }
+}
+
+/** `http://127.0.0.1:8080` -> `http_127.0.0.1_8080`: one folder of history files per server. */
+export function serverSlug(server: string): string {
+  const u = new URL(server);
+  const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+  return `${u.protocol.replace(':', '')}_${u.hostname}_${port}`.replace(/[^a-zA-Z0-9._-]/g, '_');
+}
+
+/** One history file per account and server; the name is the username's server-side fold, hex. */
+export function historyFile(dataDir: string, server: string, username: string): string {
+  const key = Buffer.from(usernameKey(username), 'utf8').toString('hex');
+  return join(dataDir, serverSlug(server), `${key}.idb`);
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const clock = (ms: number) => {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+};
+
+export async function runClient(o: ClientOptions): Promise<number> {
+  const t = CORE_TEXT[o.lang];
+  const tt = TERMINAL_TEXT[o.lang];
+  const masked = new MaskedOutput(o.output);
+  let engine: ChatEngine | null = null;
+  let factory: IDBFactory | null = null;
+  let file = '';
+  let me: PublicUser | null = null;
+  let failed = false;
+  let busy = true;
+  let quitting = false;
+  const seen = new Set<string>();
+  let knownRequests = new Set<string>();
+  let knownInvitations = new Set<number>();
+
+  const rl: Interface = createInterface({
+    input: o.input,
+    ...(o.interactive ? { output: masked, terminal: true } : { terminal: false }),
+    historySize: 1000,
+    prompt: '> ',
+    completer: (line: string) => complete(line),
+  });
+
+  // --- output -------------------------------------------------------------------------------
+
+  function emit(kind: string, text: string, extra: Record<string, unknown> = {}): void {
+    if (o.json) {
+      o.output.write(JSON.stringify({ type: kind, text, ...extra }) + '\n');
+      return;
+    }
+    if (o.interactive && !busy) {
+      // Printed above the prompt, and the half-typed line comes back as it was.
+      clearLine(o.output, 0);
+      cursorTo(o.output, 0);
+      o.output.write(text + '\n');
+      rl.prompt(true);
+      return;
+    }
+    o.output.write(text + '\n');
+  }
+
+  const errorText = (err: unknown): string => {
+    if (err instanceof EngineError) {
+      return o.lang === 'zh'
+        ? (ZH_ERRORS[err.wire.code](err.wire.details ?? {}) ?? err.wire.message)
+        : err.wire.message;
+    }
+    return err instanceof Error ? err.message : String(err);
+  };
+
+  // --- input --------------------------------------------------------------------------------
+
+  const lines = rl[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string | undefined> => {
+    const r = await lines.next();
+    return r.done ? undefined : (r.value as string);
+  };
+
+  /** Asks a question on the prompt line (in a script, the next line is the answer). */
+  async function ask(question: string, secret = false): Promise<string | undefined> {
+    if (!o.interactive) return nextLine();
+    rl.setPrompt(question);
+    rl.prompt();
+    masked.muted = secret;
+    try {
+      const answer = await nextLine();
+      // A password must not be one arrow-up away in the line history.
+      const history = (rl as unknown as { history?: string[] }).history;
+      if (secret && answer !== undefined && history?.[0] === answer) history.shift();
+      return answer;
+    } finally {
+      masked.muted = false;
+      rl.setPrompt('> ');
+    }
+  }
+
+  function complete(line: string): [string[], string] {
+    const words = line.split(/\s+/);
+    const last = words[words.length - 1] ?? '';
+    let pool: string[];
+    if (words.length <= 1) {
+      pool = [...COMMANDS.flatMap((c) => [c.name, ...c.aliases]), ...LOCAL_COMMANDS];
+    } else {
+      const s = engine?.social;
+      pool = s
+        ? [
+            ...s.friends.map((f) => f.username),
+            ...s.incoming,
+            ...s.groups.map((g) => g.name),
+            ...s.invitations.map((i) => i.name),
+          ]
+        : [];
+    }
+    const hits = [...new Set(pool)].filter((w) => w.toLowerCase().startsWith(last.toLowerCase()));
+    return [hits.sort(), last];
+  }
+
+  // --- the engine ---------------------------------------------------------------------------
+
+  let saveTimer: ReturnType<typeof setTimeout> | null = null;
+  let saving: Promise<void> = Promise.resolve();
+  const save = (): Promise<void> => {
+    const f = factory;
+    const path = file;
+    if (f === null) return saving;
+    saving = saving
+      .then(() => saveFactory(f, path))
+      .catch((err: unknown) => emit('error', tt.historyError(errorText(err))));
+    return saving;
+  };
+  const saveSoon = () => {
+    if (saveTimer !== null) return;
+    saveTimer = setTimeout(() => {
+      saveTimer = null;
+      void save();
+    }, 300);
+  };
+
+  function groupName(id: number): string {
+    return engine?.social.groups.find((g) => g.id === id)?.name ?? `#${id}`;
+  }
+
+  function incoming(m: ChatMessage): void {
+    if (seen.has(m.id)) return;
+    seen.add(m.id);
+    const target = parseConversation(m.conversation);
+    const group = target?.kind === 'group' ? `[${groupName(target.groupId)}] ` : '';
+    const text = m.system
+      ? `[${clock(m.sentAt)}] ${tt.systemMark} ${group}${m.text}`
+      : `[${clock(m.sentAt)}] ${group}${m.from}: ${m.text}`;
+    emit('message', text, {
+      id: m.id,
+      from: m.from,
+      conversation: m.conversation,
+      body: m.text,
+      sentAt: m.sentAt,
+      system: m.system ?? false,
+      viaServer: m.viaServer ?? false,
+    });
+  }
+
+  function attach(e: ChatEngine): void {
+    e.on((event) => {
+      switch (event.type) {
+        case 'message':
+          if (me !== null && !sameUsername(event.message.from, me.username))
+            incoming(event.message);
+          saveSoon();
+          break;
+        case 'social': {
+          const s = event.social;
+          for (const from of s.incoming) {
+            if (!knownRequests.has(from)) emit('friend-request', tt.friendRequest(from), { from });
+          }
+          knownRequests = new Set(s.incoming);
+          for (const i of s.invitations) {
+            if (!knownInvitations.has(i.groupId)) {
+              emit('invitation', tt.invitation(i.name, i.creator, i.inviter), {
+                group: i.name,
+                creator: i.creator,
+              });
+            }
+          }
+          knownInvitations = new Set(s.invitations.map((i) => i.groupId));
+          saveSoon();
+          break;
+        }
+        case 'presence':
+          emit('presence', tt.presence(event.username, event.status), {
+            username: event.username,
+            status: event.status,
+          });
+          break;
+        case 'notice':
+          emit(event.level === 'error' ? 'error' : 'notice', event.text);
+          break;
+        case 'session':
+          if (event.session.phase === 'signed-out' && me !== null && !quitting) {
+            const why = event.session.endedBecause?.message ?? t.signedOut;
+            emit('session-ended', tt.sessionEnded(why));
+            void dropEngine();
+          }
+          break;
+        case 'conversations':
+        case 'trust':
+          saveSoon();
+          break;
+        default:
+          break;
+      }
+    });
+  }
+
+  async function dropEngine(): Promise<void> {
+    const e = engine;
+    if (e === null) return;
+    if (saveTimer !== null) clearTimeout(saveTimer);
+    saveTimer = null;
+    await save();
+    engine = null;
+    me = null;
+    factory = null;
+    await e.destroy();
+  }
+
+  async function signIn(kind: 'reg' | 'login', username: string, password: string) {
+    file = historyFile(o.dataDir, o.server, username);
+    factory = await loadFactory(file);
+    const options: EngineOptions = {
+      serverUrl: o.server,
+      // @roamhq/wrtc's classes stand in for the DOM ones; their declared signatures differ slightly.
+      wrtc: wrtc as unknown as EngineOptions['wrtc'],
+      indexedDB: factory,
+      IDBKeyRange,
+      ...(o.directTimeoutMs === undefined ? {} : { directTimeoutMs: o.directTimeoutMs }),
+    };
+    const e = createEngine(options);
+    engine = e;
+    knownRequests = new Set();
+    knownInvitations = new Set();
+    try {
+      if (kind === 'reg') await e.register(username, password);
+      else await e.login(username, password);
+      await ready(e);
+    } catch (err) {
+      engine = null;
+      factory = null;
+      await e.destroy();
+      throw err;
+    }
+    me = e.session.user;
+    attach(e);
+    await save();
+    return me?.username ?? username;
+  }
+
+  /** Signed in includes this device's keys being ready (Argon2id: about a second). */
+  function ready(e: ChatEngine): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (e.session.phase === 'ready') {
+          off();
+          clearTimeout(timer);
+          resolve();
+        } else if (e.session.phase === 'signed-out') {
+          off();
+          clearTimeout(timer);
+          reject(new Error(e.session.endedBecause?.message ?? t.signedOut));
+        }
+      };
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error('timed out waiting for the session'));
+      }, 60_000);
+      const off = e.on((ev) => {
+        if (ev.type === 'session') check();
+      });
+      check();
+    });
+  }
+
+  async function chooseGroup(name: string, candidates: GroupInfo[]) {
+    const choices = candidates.map((g) => `${g.number}. ${g.name} (${g.creator})`).join('; ');
+    const answer = (await ask(tt.whichGroup(name, choices)))?.trim() ?? '';
+    const n = Number(answer.normalize('NFKC'));
+    const chosen =
+      candidates.find((g) => /^\d+$/.test(answer.normalize('NFKC')) && g.number === n) ??
+      candidates.find((g) => sameUsername(g.creator, answer));
+    if (chosen === undefined) emit('error', tt.noSuchChoice);
+    return chosen;
+  }
+
+  // --- one line -----------------------------------------------------------------------------
+
+  const result = (command: string, ok: boolean, out: string[]) => {
+    if (!ok) failed = true;
+    if (o.json) {
+      o.output.write(JSON.stringify({ type: 'result', command, ok, lines: out }) + '\n');
+    } else {
+      for (const l of out) o.output.write(l + '\n');
+    }
+    return ok;
+  };
+
+  /** Runs one line; false when it failed. Password lines never reach `command` in the output. */
+  async function handle(line: string): Promise<boolean | 'quit'> {
+    const trimmed = line.trim();
+    if (trimmed === '') return true;
+    const word = (trimmed.split(/\s+/)[0] ?? '').toLowerCase();
+    if (word === 'quit' || word === 'exit') return 'quit';
+    if (word === 'sleep') {
+      const seconds = Number(trimmed.split(/\s+/)[1] ?? '1');
+      if (!Number.isFinite(seconds) || seconds < 0 || seconds > 3600)
+        return result('sleep', false, ['sleep <seconds>']);
+      await new Promise((r) => setTimeout(r, seconds * 1000));
+      return true;
+    }
+    const parsed = parseCommand(trimmed);
+    if (!parsed.ok) return result(word, false, [parseErrorText(parsed.error, t)]);
+    const intent = parsed.intent;
+    if (intent.kind === 'help' && engine === null) {
+      return result('help', true, [...help(intent.command, false, t), ...tt.terminalHelp]);
+    }
+    if (intent.kind === 'reg' || intent.kind === 'login') {
+      if (me !== null) return result(intent.kind, false, [tt.alreadySignedIn(me.username)]);
+      let password = intent.password;
+      if (password === undefined) {
+        password = await ask(tt.password, true);
+        if (password === undefined || password === '')
+          return result(intent.kind, false, [tt.passwordEmpty]);
+        if (intent.kind === 'reg') {
+          const again = await ask(tt.passwordAgain, true);
+          if (again !== password) return result(intent.kind, false, [tt.passwordsDiffer]);
+        }
+      }
+      try {
+        const name = await signIn(intent.kind, intent.username, password);
+        return result(intent.kind, true, [
+          intent.kind === 'reg' ? t.registered(name) : t.signedIn(name),
+        ]);
+      } catch (err) {
+        return result(intent.kind, false, [errorText(err)]);
+      }
+    }
+    const e = engine;
+    if (e === null) return result(intent.kind, false, [tt.signInFirst]);
+    if (intent.kind === 'logout') {
+      quitting = true;
+      try {
+        await e.logout();
+      } finally {
+        await dropEngine();
+        quitting = false;
+      }
+      return result('logout', true, [t.signedOut]);
+    }
+    const outcome = await e.runCommand(trimmed, { lang: o.lang, chooseGroup });
+    if (outcome.ok) {
+      const extra = intent.kind === 'help' && intent.command === undefined ? tt.terminalHelp : [];
+      return result(intent.kind, true, [...outcome.lines, ...extra]);
+    }
+    return result(intent.kind, false, [outcome.message]);
+  }
+
+  async function shutdown(): Promise<void> {
+    quitting = true;
+    const e = engine;
+    if (e !== null) {
+      // Signing out tells the server at once (friends see "offline"), not after a timeout.
+      await e.logout().catch(() => undefined);
+      await dropEngine();
+    }
+  }
+
+  // --- the loop -----------------------------------------------------------------------------
+
+  let interrupted = false;
+  rl.on('SIGINT', () => {
+    // Ctrl-C at the prompt: sign out cleanly and leave (closing ends the line iterator).
+    interrupted = true;
+    rl.close();
+  });
+
+  if (o.interactive) o.output.write(tt.welcome(o.server) + '\n');
+  let code: number = EXIT.ok;
+  for (;;) {
+    busy = false;
+    if (o.interactive) rl.prompt();
+    const line = await nextLine();
+    busy = true;
+    if (line === undefined) break;
+    let outcome: boolean | 'quit';
+    try {
+      outcome = await handle(line);
+    } catch (err) {
+      outcome = result('', false, [errorText(err)]);
+    }
+    if (outcome === 'quit') break;
+    if (!outcome && !o.interactive && !o.keepGoing) break;
+  }
+  if (failed) code = EXIT.commandFailed;
+  await shutdown();
+  if (o.interactive || interrupted) emit('bye', tt.bye);
+  rl.close();
+  return code;
+}
