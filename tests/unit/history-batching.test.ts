@@ -159,7 +159,7 @@ describe('History schema', () => {
 
     expect(await layout(p.indexedDB, 'p2sp-alice')).toEqual({
       stores: ['conversations', 'messages'],
-      indexes: ['[conversation+sentAt]', 'outboxAt'],
+      indexes: ['[conversation+sentAt]', 'outboxAt', 'terms'],
     });
     const again = await History.open('alice', p);
     // Oldest first, as the outbox resends them; callers never see the storage-only mark.
@@ -245,7 +245,7 @@ describe('History schema', () => {
     h.close();
     expect(await layout(p.indexedDB, 'p2sp-alice')).toEqual({
       stores: ['conversations', 'messages'],
-      indexes: ['[conversation+sentAt]', 'outboxAt'],
+      indexes: ['[conversation+sentAt]', 'outboxAt', 'terms'],
     });
   });
 

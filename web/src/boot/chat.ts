@@ -5,6 +5,7 @@
  */
 import { createEngine } from '../core/engine.ts';
 import { AppState } from '../state/app.svelte.ts';
+import { browserNavigator } from '../state/routes.ts';
 import { tokenStore } from './token-store.ts';
 
 export { default as Shell } from '../ui/Shell.svelte';
@@ -19,5 +20,8 @@ export function createApp(): AppState {
     // Closing the tab should end the session promptly so friends see us go offline.
     void engine.destroy();
   });
-  return new AppState(engine);
+  const app = new AppState(engine, browserNavigator());
+  // Back, forward and an edited address show the view the URL names (routes.ts).
+  addEventListener('hashchange', () => app.followUrl());
+  return app;
 }

@@ -22,6 +22,11 @@ import type { TrustState } from './e2ee/keyring.ts';
 import type { CoreLang } from './text.ts';
 
 export type { TrustState } from './e2ee/keyring.ts';
+import type { HistoryWindow, SearchResult } from './history.ts';
+
+export type { HistoryWindow, SearchHit, SearchResult } from './history.ts';
+/** Query planning and highlighting are pure; the search view uses them to mark what matched. */
+export { highlight, planQuery, type QueryPlan } from './search-terms.ts';
 
 /** A conversation key: `u:<username>` for a private chat, `g:<groupId>` for a group. */
 export type ConversationId = `u:${string}` | `g:${number}`;
@@ -170,6 +175,19 @@ export interface ChatEngine {
     options?: { before?: number; limit?: number },
   ): Promise<ChatMessage[]>;
   markRead(conversation: ConversationId): Promise<void>;
+
+  // --- search of local history (history.ts, search-terms.ts) ---
+  /** Every conversation's stored messages matching a query, best first then newest. */
+  searchHistory(query: string, options?: { limit?: number }): Promise<SearchResult>;
+  /** A window of one conversation around a message (a search result opened in context). */
+  historyAround(
+    conversation: ConversationId,
+    at: { id: string; sentAt: number },
+    limit?: number,
+  ): Promise<HistoryWindow>;
+  /** Oldest first, after `after` (a sentAt, exclusive): paging forwards from such a window. */
+  historyAfter(conversation: ConversationId, after: number, limit?: number): Promise<ChatMessage[]>;
+
   link(username: string): LinkState;
   /** A friend's or group member's presence; 'unknown' while the server is away. */
   presence(username: string): ContactPresence;

@@ -218,6 +218,12 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       await requireHistory().markRead(conversation);
       conversationsChanged();
     },
+    // --- search of local history ---
+    searchHistory: async (query, opts) => requireHistory().search(query, opts),
+    historyAround: async (conversation, at, limit) =>
+      requireHistory().around(conversation, at, limit),
+    historyAfter: async (conversation, after, limit) =>
+      requireHistory().pageAfter(conversation, after, limit),
     link: (username) => peers.link(username),
     presence: presenceOf,
 

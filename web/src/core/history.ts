@@ -23,11 +23,34 @@ import { Dexie, type Table, type Transaction } from 'dexie';
 import { parseFrame } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, Conversation, ConversationId } from './api.ts';
 import { groupConversation, privateConversation } from './ids.ts';
+import { indexEntries, lookupRange, planQuery, rank, score, type Lookup } from './search-terms.ts';
 
 /** A message row as stored: own messages still in the outbox carry `outboxAt`. */
 interface StoredMessage extends ChatMessage {
   /** When it was queued; present only while the message awaits a final outcome. */
   outboxAt?: number;
+  /** Search index entries (search-terms.ts), multiEntry-indexed; written with the row. */
+  terms?: string[];
+}
+
+/** One search result: the message, its conversation's title, and how well it matched. */
+export interface SearchHit {
+  message: ChatMessage;
+  title: string;
+  score: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** More messages may match than were looked at (a very common term); the newest were kept. */
+  truncated: boolean;
+}
+
+/** A window of one conversation around a message, for opening a search result in context. */
+export interface HistoryWindow {
+  messages: ChatMessage[];
+  reachedStart: boolean;
+  reachedEnd: boolean;
 }
 
 interface StoredConversation extends Conversation {
@@ -93,10 +116,20 @@ const messageKey = (from: string, id: string) => `${from}\u0000${id}`;
 
 /** The message as callers see it: without the storage-only outbox mark. */
 function visible(row: StoredMessage): ChatMessage {
-  if (row.outboxAt === undefined) return row;
-  const { outboxAt: _outboxAt, ...message } = row;
+  if (row.outboxAt === undefined && row.terms === undefined) return row;
+  const { outboxAt: _outboxAt, terms: _terms, ...message } = row;
   return message;
 }
+
+/** The row as written: with its search index entries. */
+function indexed(row: StoredMessage): StoredMessage {
+  return row.terms ? row : { ...row, terms: indexEntries(row.text, row.sentAt) };
+}
+
+/** Keys read per index lookup at most (newest first for a whole term). */
+const SEARCH_KEYS = 2_000;
+/** Rows read and scored per search at most; beyond it the result says `truncated`. */
+const SEARCH_ROWS = 600;
 
 /** Newest first; ties as IndexedDB's reversed `updatedAt` index orders them (by id, descending). */
 const newestFirst = (a: StoredConversation, b: StoredConversation) =>
@@ -141,6 +174,18 @@ export class History {
       .stores({ messages: '[from+id], [conversation+sentAt], outboxAt' })
       .upgrade(async (tx) => History.moveOutbox(tx, user));
     db.version(3).stores({ outbox: null });
+    // Search: every message row carries its terms (search-terms.ts); history written before this
+    // version is indexed by the upgrade, in the one transaction Dexie opens for it.
+    db.version(4)
+      .stores({ messages: '[from+id], [conversation+sentAt], outboxAt, *terms' })
+      .upgrade((tx) =>
+        tx
+          .table<StoredMessage, [string, string]>(MESSAGES)
+          .toCollection()
+          .modify((row) => {
+            row.terms = indexEntries(row.text, row.sentAt);
+          }),
+      );
   }
 
   private static async moveOutbox(tx: Transaction, user: string): Promise<void> {
@@ -259,6 +304,103 @@ export class History {
     return rows.reverse().map(visible);
   }
 
+  /**
+   * The messages of one conversation after `after` (a sentAt, exclusive), oldest first: paging
+   * forwards from a search result opened in context.
+   */
+  async pageAfter(conversation: ConversationId, after: number, limit = 50): Promise<ChatMessage[]> {
+    const rows = await this.db.messages
+      .where('[conversation+sentAt]')
+      .between([conversation, after], [conversation, Dexie.maxKey], false, true)
+      .limit(Math.max(1, Math.min(limit, 500)))
+      .toArray();
+    return rows.map(visible);
+  }
+
+  /** Up to `limit` messages on each side of one (which is included), oldest first. */
+  async around(
+    conversation: ConversationId,
+    at: { id: string; sentAt: number },
+    limit = 25,
+  ): Promise<HistoryWindow> {
+    const n = Math.max(1, Math.min(limit, 250));
+    const range = this.db.messages.where('[conversation+sentAt]');
+    // Both sides include the message's own millisecond (so the message itself, merged by id
+    // below), n beyond it, and one more to tell whether that side has ended.
+    const [older, newer] = await Promise.all([
+      range
+        .between([conversation, Dexie.minKey], [conversation, at.sentAt], true, true)
+        .reverse()
+        .limit(n + 2)
+        .toArray(),
+      range
+        .between([conversation, at.sentAt], [conversation, Dexie.maxKey], true, true)
+        .limit(n + 2)
+        .toArray(),
+    ]);
+    const byKey = new Map<string, StoredMessage>();
+    for (const row of [...older.slice(0, n + 1).reverse(), ...newer.slice(0, n + 1)])
+      byKey.set(messageKey(row.from, row.id), row);
+    const messages = [...byKey.values()]
+      .sort((a, b) => a.sentAt - b.sentAt || (a.id < b.id ? -1 : 1))
+      .map(visible);
+    return { messages, reachedStart: older.length <= n + 1, reachedEnd: newer.length <= n + 1 };
+  }
+
+  /**
+   * Searches every conversation's messages. The index narrows (the shortest lookup, intersected
+   * with every other that was read whole); `score` decides, so a hit always holds every piece of
+   * the query. Best first, then newest.
+   */
+  async search(query: string, options: { limit?: number } = {}): Promise<SearchResult> {
+    const plan = planQuery(query);
+    if (!plan) return { hits: [], truncated: false };
+    const limit = Math.max(1, Math.min(options.limit ?? 50, 200));
+    const lists = await Promise.all(plan.lookups.map((lookup) => this.#lookup(lookup)));
+    lists.sort((a, b) => a.keys.length - b.keys.length);
+    const [shortest, ...rest] = lists;
+    if (!shortest) return { hits: [], truncated: false };
+    const key = (k: [string, string]) => messageKey(k[0], k[1]);
+    const others = rest.filter((l) => l.complete).map((l) => new Set(l.keys.map(key)));
+    const candidates = shortest.keys.filter((k) => others.every((set) => set.has(key(k))));
+    let truncated = !shortest.complete || candidates.length > SEARCH_ROWS;
+    const rows = await this.db.messages.bulkGet(candidates.slice(0, SEARCH_ROWS));
+    const hits: SearchHit[] = [];
+    for (const row of rows) {
+      if (!row) continue;
+      const s = score(row.text, plan);
+      if (s === 0) continue;
+      const message = visible(row);
+      const title = this.#conversations.get(message.conversation)?.title ?? message.conversation;
+      hits.push({ message, title, score: s });
+    }
+    const ranked = rank(
+      hits.map((h) => ({ ...h, sentAt: h.message.sentAt, id: h.message.id })),
+    ).map(({ message, title, score: s }) => ({ message, title, score: s }));
+    if (ranked.length > limit) truncated = true;
+    return { hits: ranked.slice(0, limit), truncated };
+  }
+
+  /** Primary keys of the messages holding a lookup's term, newest first for a whole term. */
+  async #lookup(lookup: Lookup): Promise<{ keys: [string, string][]; complete: boolean }> {
+    const [lower, upper] = lookupRange(lookup);
+    const keys = await this.db.messages
+      .where('terms')
+      .between(lower, upper, true, true)
+      .reverse()
+      .limit(SEARCH_KEYS)
+      .primaryKeys();
+    const seen = new Set<string>();
+    // A prefix lookup can list a message once per term it holds that starts with the prefix.
+    const distinct = keys.filter((k) => {
+      const s = messageKey(k[0], k[1]);
+      if (seen.has(s)) return false;
+      seen.add(s);
+      return true;
+    });
+    return { keys: distinct, complete: keys.length < SEARCH_KEYS };
+  }
+
   /** My messages still awaiting a final outcome, oldest first. */
   async outbox(): Promise<ChatMessage[]> {
     const rows = await this.db.messages.orderBy('outboxAt').toArray();
@@ -359,11 +501,11 @@ export class History {
       };
       for (const [key, { row, add }] of rows) {
         if (!add) {
-          messages.put(row);
+          messages.put(indexed(row));
           continue;
         }
         waiting++;
-        const req = messages.add(row);
+        const req = messages.add(indexed(row));
         req.onsuccess = () => {
           if (--waiting === 0) finish();
         };

@@ -26,9 +26,11 @@ import { errorText } from './format.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { NoticeLog } from './notices.svelte.ts';
 import { Security } from './security.svelte.ts';
+// --- search and routes (hash URLs, opening on the last conversation) ---
+import { MAX_QUERY, parseHash, routeToHash, type Navigator, type Route } from './routes.ts';
+import { SearchState } from './search.svelte.ts';
 
-export type Route =
-  { kind: 'home' } | { kind: 'chat'; id: ConversationId } | { kind: 'admin' } | { kind: 'account' };
+export type { Route } from './routes.ts';
 
 export interface Toast {
   id: number;
@@ -59,7 +61,15 @@ export class AppState {
   #toastId = 0;
   readonly #off: () => void;
 
-  constructor(readonly engine: ChatEngine) {
+  /** Search of local history; its view is loaded when first opened. */
+  readonly search: SearchState;
+
+  /** `nav` is the page's URL; without one (Node tests) routes are not written anywhere. */
+  constructor(
+    readonly engine: ChatEngine,
+    private readonly nav: Navigator | null = null,
+  ) {
+    this.search = new SearchState(engine);
     this.session = $state.raw(engine.session);
     this.social = $state.raw(engine.social);
     this.security = new Security(engine, () => this.session);
@@ -99,7 +109,8 @@ export class AppState {
         const wasIn = this.session.user !== null;
         this.session = event.session;
         if (event.session.phase === 'signed-out') this.#reset();
-        else if (event.session.phase === 'ready' && !wasIn) void this.refreshConversations();
+        else if (event.session.phase === 'ready' && !wasIn)
+          void this.refreshConversations().then(() => this.#land());
         else if (event.session.phase === 'ready') void this.active?.load();
         break;
       }
@@ -164,6 +175,8 @@ export class AppState {
     this.links.clear();
     this.console.clear();
     this.security.clear();
+    this.search.clear();
+    this.nav?.clear();
   }
 
   async refreshConversations(): Promise<void> {
@@ -184,30 +197,102 @@ export class AppState {
     this.toasts = this.toasts.filter((t) => t.id !== id);
   }
 
-  // --- navigation ---
+  // --- navigation: each view the user opens is a URL (routes.ts), so back and reload work ---
 
   open(id: ConversationId): void {
-    this.route = { kind: 'chat', id };
+    this.#show({ kind: 'chat', id });
+    this.nav?.push(routeToHash(this.route));
+  }
+
+  /** Opens a message's conversation scrolled to it and highlighted (a search result). */
+  openMessage(message: { id: string; sentAt: number; conversation: ConversationId }): void {
+    this.route = { kind: 'chat', id: message.conversation };
     this.pane = 'main';
-    if (this.active?.id === id) return;
-    this.active = new ConversationView(this.engine, id);
-    void this.active.load();
+    this.active = new ConversationView(this.engine, message.conversation);
+    void this.active.openAt(message);
+    this.#remember(message.conversation);
+    this.nav?.push(routeToHash(this.route));
   }
 
   openAdmin(): void {
-    this.route = { kind: 'admin' };
-    this.pane = 'main';
+    this.#show({ kind: 'admin' });
+    this.nav?.push(routeToHash(this.route));
   }
 
   openAccount(): void {
-    this.route = { kind: 'account' };
-    this.pane = 'main';
+    this.#show({ kind: 'account' });
+    this.nav?.push(routeToHash(this.route));
   }
 
   openHome(): void {
-    this.route = { kind: 'home' };
+    this.#show({ kind: 'home' });
+    this.nav?.push(routeToHash(this.route));
+  }
+
+  openSearch(q = this.search.query): void {
+    this.#show({ kind: 'search', q });
+    this.nav?.push(routeToHash(this.route));
+  }
+
+  /** Typing in the search box: the URL follows in place, one history entry per search view. */
+  searchFor(q: string): void {
+    const query = q.slice(0, MAX_QUERY);
+    this.search.setQuery(query);
+    if (this.route.kind !== 'search') return;
+    this.route = { kind: 'search', q: query };
+    this.nav?.replace(routeToHash(this.route));
+  }
+
+  /** The URL changed under us (back/forward, an edited address): show what it names. */
+  followUrl(): void {
+    if (!this.nav || !this.user) return;
+    const route = parseHash(this.nav.read());
+    if (!route || routeToHash(route) === routeToHash(this.route)) return;
+    this.#show(route);
+  }
+
+  #show(route: Route): void {
+    this.route = route;
     this.pane = 'main';
-    this.active = null;
+    if (route.kind === 'search') this.search.setQuery(route.q);
+    if (route.kind !== 'chat') {
+      this.active = null;
+      return;
+    }
+    this.#remember(route.id);
+    if (this.active?.id === route.id) return;
+    this.active = new ConversationView(this.engine, route.id);
+    void this.active.load();
+  }
+
+  #remember(id: ConversationId): void {
+    const user = this.user?.username;
+    if (user) this.nav?.rememberConversation(user, id);
+  }
+
+  /**
+   * After sign-in: the view the URL names (a reload), else the conversation last opened in this
+   * browser, else the newest one; the command console only when there is no conversation at all.
+   */
+  #land(): void {
+    const user = this.user?.username;
+    if (!this.nav || !user || this.route.kind !== 'home') return;
+    const named = parseHash(this.nav.read());
+    if (named) {
+      if (named.kind !== 'home') this.#show(named);
+      return;
+    }
+    const last = this.nav.lastConversation(user);
+    const known = (id: string | null): id is ConversationId =>
+      id !== null &&
+      (this.conversations.some((c) => c.id === id) ||
+        this.social.friends.some((f) => `u:${f.username}` === id) ||
+        this.social.groups.some((g) => `g:${g.id}` === id));
+    const id = known(last) ? last : this.conversations[0]?.id;
+    if (!id) return;
+    this.#show({ kind: 'chat', id });
+    // Chosen by the app, not the user: the same history entry, so back leaves the app.
+    this.nav.replace(routeToHash(this.route));
   }
 
   back(): void {

@@ -31,6 +31,13 @@ export class ConversationView {
   loadError = $state<string | null>(null);
   loadingOlder = $state(false);
   reachedStart = $state(false);
+  /** False while a search result is open in context and newer messages are not loaded yet. */
+  reachedEnd = $state(true);
+  loadingNewer = $state(false);
+  /** The message a search result opened: scrolled to and highlighted. */
+  focusId = $state<string | null>(null);
+  /** Where the window was opened, so a reload after a reconnect keeps the reader's place. */
+  #anchor: { id: string; sentAt: number } | null = null;
 
   members = $state.raw<GroupMember[] | null>(null);
   membersError = $state<string | null>(null);
@@ -56,6 +63,7 @@ export class ConversationView {
   }
 
   async load(): Promise<void> {
+    if (this.#anchor && !this.reachedEnd) return this.openAt(this.#anchor);
     try {
       const page = await this.engine.history(this.id, { limit: PAGE_SIZE });
       // Live messages may have arrived while the page loaded; keep both.
@@ -68,6 +76,56 @@ export class ConversationView {
       this.status = 'error';
     }
     if (this.target.kind === 'group') await this.refreshMembers();
+  }
+
+  /** Opens on one message with its neighbours (a search result in context), marked as focused. */
+  async openAt(at: { id: string; sentAt: number }): Promise<void> {
+    this.#anchor = { id: at.id, sentAt: at.sentAt };
+    try {
+      const w = await this.engine.historyAround(this.id, this.#anchor, PAGE_SIZE / 2);
+      this.messages = w.messages;
+      this.reachedStart = w.reachedStart;
+      this.reachedEnd = w.reachedEnd;
+      this.focusId = w.messages.some((m) => m.id === at.id) ? at.id : null;
+      this.status = 'ready';
+      await this.markRead();
+    } catch (e) {
+      this.loadError = errorText(e);
+      this.status = 'error';
+    }
+    if (this.target.kind === 'group') await this.refreshMembers();
+  }
+
+  /** Leaves a window opened in context for the newest page, as a plain open would show. */
+  async jumpToLatest(): Promise<void> {
+    this.#anchor = null;
+    this.focusId = null;
+    this.messages = [];
+    this.reachedEnd = true;
+    this.status = 'loading';
+    await this.load();
+  }
+
+  /** Scrolling down from a message opened in context: the next page, until the newest. */
+  async loadNewer(): Promise<void> {
+    const last = this.messages.at(-1);
+    if (this.loadingNewer || this.reachedEnd || this.status !== 'ready' || !last) return;
+    this.loadingNewer = true;
+    try {
+      // From the last one's millisecond (inclusive via -1): merge drops the ones already here.
+      const page = await this.engine.historyAfter(this.id, last.sentAt - 1, PAGE_SIZE);
+      const before = this.messages.length;
+      this.messages = merge(this.messages, page);
+      // A page of nothing new (a full page all at one millisecond) would repeat forever.
+      this.reachedEnd = page.length < PAGE_SIZE || this.messages.length === before;
+    } catch (e) {
+      this.log.add({
+        lines: [i18n.t.search.loadNewerFailed(errorText(e))],
+        level: 'error',
+      });
+    } finally {
+      this.loadingNewer = false;
+    }
   }
 
   async loadOlder(): Promise<void> {
@@ -95,6 +153,10 @@ export class ConversationView {
     const first = this.messages[0];
     const older = first !== undefined && message.sentAt < first.sentAt;
     if (older && !this.reachedStart && !this.messages.some((m) => m.id === message.id)) return;
+    // Likewise below a window opened in context: a newer message shows once paging reaches it.
+    const last = this.messages.at(-1);
+    const newer = last !== undefined && message.sentAt > last.sentAt;
+    if (newer && !this.reachedEnd && !this.messages.some((m) => m.id === message.id)) return;
     this.messages = merge(this.messages, [message]);
   }
 

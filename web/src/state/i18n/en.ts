@@ -312,6 +312,26 @@ export const en = {
     broadcast: 'Broadcast',
     send: 'Send',
   },
+
+  // --- search of local history (search view, results opened in context) ---
+  search: {
+    open: 'Search messages',
+    title: 'Search',
+    label: 'Search all conversations',
+    placeholder: 'Search messages in this browser',
+    hint: 'Searches the history stored in this browser, in every conversation.',
+    searching: 'Searching…',
+    none: (q: string) => `No messages match “${q}”.`,
+    failed: (error: string) => `Search failed: ${error}`,
+    count: (n: number) => (n === 1 ? '1 message' : `${n} messages`),
+    truncated: 'Showing the best of the newest matches; add a word to narrow it down.',
+    loading: 'Loading search…',
+    loadFailed: (error: string) => `Search could not be loaded: ${error}`,
+    loadingNewer: 'Loading newer messages…',
+    loadNewerFailed: (error: string) => `Could not load newer messages: ${error}`,
+    latest: 'Jump to the latest',
+    found: 'Found by search',
+  },
 };
 
 export type Messages = typeof en;

@@ -303,4 +303,24 @@ export const zh: Messages = {
     broadcast: '广播',
     send: '发送',
   },
+
+  // --- search of local history (search view, results opened in context) ---
+  search: {
+    open: '搜索消息',
+    title: '搜索',
+    label: '搜索所有会话',
+    placeholder: '搜索本浏览器中的消息',
+    hint: '搜索保存在本浏览器中的所有会话的历史记录。',
+    searching: '正在搜索…',
+    none: (q) => `没有与“${q}”匹配的消息。`,
+    failed: (error) => `搜索失败：${error}`,
+    count: (n) => `${n} 条消息`,
+    truncated: '只显示最新匹配中最相关的结果；再加一个词可以缩小范围。',
+    loading: '正在加载搜索…',
+    loadFailed: (error) => `无法加载搜索：${error}`,
+    loadingNewer: '正在加载更新的消息…',
+    loadNewerFailed: (error) => `无法加载更新的消息：${error}`,
+    latest: '跳到最新',
+    found: '搜索结果',
+  },
 };
