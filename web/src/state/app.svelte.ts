@@ -58,6 +58,8 @@ export class AppState {
   readonly security: Security;
 
   #toastId = 0;
+  // Timer handles, never shown: a plain Map on purpose (nothing should re-render on them).
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   readonly #toastTimers = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #off: () => void;
 
