@@ -225,7 +225,12 @@ describe('administration', () => {
     const system = mallory!.page.locator('[data-testid="message"][data-system="true"]');
     await expect.poll(() => system.textContent()).toContain('please read the rules');
 
+    // Blocking asks first, on the row: Cancel changes nothing, the confirm blocks.
     await row.getByTestId('admin-block-user').click();
+    await row.getByTestId('confirm-block').getByRole('button', { name: 'Cancel' }).click();
+    expect(await row.getAttribute('data-blocked')).toBe('false');
+    await row.getByTestId('admin-block-user').click();
+    await row.getByTestId('confirm-block-yes').click();
     await expect.poll(() => row.getAttribute('data-blocked')).toBe('true');
     await expect
       .poll(() => mallory!.byTestId('session-ended').textContent(), { timeout: 15_000 })

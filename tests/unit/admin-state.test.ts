@@ -21,7 +21,7 @@ const crew: AdminGroup = {
 };
 const other: AdminGroup = { ...crew, id: 8, name: 'other' };
 
-function stubEngine(refuse = false) {
+function stubEngine(refuse = false, refuseUser = false) {
   const requests: unknown[][] = [];
   const admin: Partial<ChatEngine['admin']> = {
     users: async () => (requests.push(['users']), []),
@@ -29,6 +29,7 @@ function stubEngine(refuse = false) {
     log: async () => (requests.push(['log']), []),
     setUserBlocked: async (username, blocked) => {
       requests.push(['setUserBlocked', username, blocked]);
+      if (refuseUser) throw new EngineError({ code: 'FORBIDDEN', message: 'not that one' });
     },
     setGroupBlocked: async (group: AdminGroupRef, blocked: boolean) => {
       requests.push(['setGroupBlocked', group, blocked]);
@@ -76,5 +77,17 @@ describe('AdminState', () => {
     const state = new AdminState(engine);
     await state.setUserBlocked('mallory', true);
     expect(requests).toEqual([['setUserBlocked', 'mallory', true], ['users'], ['groups'], ['log']]);
+  });
+
+  it("keeps a failed user block's error through the refresh that follows it", async () => {
+    const { engine, requests } = stubEngine(false, true);
+    const state = new AdminState(engine);
+    await state.setUserBlocked('root', true);
+    // The tables were fetched again (the server's word on the row), and the reason stayed.
+    expect(requests).toEqual([['setUserBlocked', 'root', true], ['users'], ['groups'], ['log']]);
+    expect(state.error).toBe('not that one');
+    // A later refresh on its own leaves it too.
+    await state.refresh();
+    expect(state.error).toBe('not that one');
   });
 });

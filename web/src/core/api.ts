@@ -160,7 +160,8 @@ export interface ChatEngine {
   /** Accepts (joins the group) or declines an invitation of mine. */
   respondGroupInvite(groupId: number, accept: boolean): Promise<void>;
   kickFromGroup(groupId: number, username: string): Promise<void>;
-  leaveGroup(groupId: number): Promise<void>;
+  /** The server's answer: whether the group went with me (I was the last), else its owner now. */
+  leaveGroup(groupId: number): Promise<{ deleted: boolean; newOwner: string | null }>;
   /** Owner only: make a member a group admin (may invite and remove plain members), or undo it. */
   setGroupRole(groupId: number, username: string, role: 'admin' | 'member'): Promise<void>;
   groupMembers(groupId: number): Promise<GroupMember[]>;

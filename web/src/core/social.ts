@@ -197,10 +197,11 @@ export class Social {
     await this.refreshGroups();
   }
 
-  async leaveGroup(groupId: number): Promise<void> {
-    await this.session.request('groups:leave', { groupId });
+  async leaveGroup(groupId: number): Promise<{ deleted: boolean; newOwner: string | null }> {
+    const { deleted, newOwner } = await this.session.request('groups:leave', { groupId });
     this.#members.delete(groupId);
     await this.refreshGroups();
+    return { deleted, newOwner };
   }
 
   async setGroupRole(groupId: number, username: string, role: 'admin' | 'member'): Promise<void> {

@@ -18,6 +18,11 @@ export class AdminState {
   onlineOnly = $state(false);
   loading = $state(false);
   error = $state<string | null>(null);
+  /**
+   * Whether `error` came from an action rather than a listing: the refresh that follows a failed
+   * action must not wipe the reason it failed before anyone could read it.
+   */
+  #errorFromAction = false;
   /** Row keys with an action in flight, so their buttons can show it. */
   readonly busy = new SvelteSet<string>();
 
@@ -36,9 +41,10 @@ export class AdminState {
       this.users = users;
       this.groups = groups;
       this.log = log;
-      this.error = null;
+      if (!this.#errorFromAction) this.error = null;
     } catch (e) {
       this.error = errorText(e);
+      this.#errorFromAction = false;
     } finally {
       this.loading = false;
     }
@@ -92,8 +98,10 @@ export class AdminState {
     try {
       await action();
       this.error = null;
+      this.#errorFromAction = false;
     } catch (e) {
       this.error = errorText(e);
+      this.#errorFromAction = true;
     } finally {
       this.busy.delete(key);
     }

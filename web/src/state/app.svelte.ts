@@ -26,6 +26,7 @@ import { errorText } from './format.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { NoticeLog } from './notices.svelte.ts';
 import { Security } from './security.svelte.ts';
+import { credentialCommand } from './credential-command.ts';
 // --- search and routes (hash URLs, opening on the last conversation) ---
 import { MAX_QUERY, parseHash, routeToHash, type Navigator, type Route } from './routes.ts';
 import { SearchState } from './search.svelte.ts';
@@ -59,6 +60,9 @@ export class AppState {
   readonly security: Security;
 
   #toastId = 0;
+  // Timer handles, never shown: a plain Map on purpose (nothing should re-render on them).
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #toastTimers = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #off: () => void;
 
   /** Search of local history; its view is loaded when first opened. */
@@ -188,12 +192,29 @@ export class AppState {
   }
 
   toast(text: string, level: Toast['level'] = 'info'): void {
+    // One event can reach the engine from several paths (a relation ending, then the social
+    // refresh it causes): the same words twice in a row say nothing new, so a toast already
+    // showing is kept (and its timer restarted) instead of stacked.
+    const same = this.toasts.find((t) => t.text === text && t.level === level);
+    if (same) {
+      this.toasts = [...this.toasts.filter((t) => t !== same), same];
+      clearTimeout(this.#toastTimers.get(same.id));
+      this.#toastTimers.set(
+        same.id,
+        setTimeout(() => this.dismiss(same.id), TOAST_MS),
+      );
+      return;
+    }
     const id = ++this.#toastId;
     this.toasts = [...this.toasts, { id, text, level }].slice(-4);
-    setTimeout(() => this.dismiss(id), TOAST_MS);
+    this.#toastTimers.set(
+      id,
+      setTimeout(() => this.dismiss(id), TOAST_MS),
+    );
   }
 
   dismiss(id: number): void {
+    this.#toastTimers.delete(id);
     this.toasts = this.toasts.filter((t) => t.id !== id);
   }
 
@@ -352,23 +373,25 @@ export class AppState {
 
   /** Runs a `/` command; its outcome lands in `log` as a local notice. */
   async runCommand(line: string, log: NoticeLog): Promise<void> {
+    // The echo of a /reg or /login shows the password masked; the engine gets it as typed.
+    const shown = credentialCommand(line)?.shown ?? line;
     try {
       // The engine's lines in the interface's language (web/src/core/text.ts).
       const outcome = await this.engine.runCommand(line, {
         lang: i18n.lang === 'zh-CN' ? 'zh' : 'en',
       });
       if (outcome.ok) {
-        log.add({ command: line, lines: outcome.lines, level: 'info' });
+        log.add({ command: shown, lines: outcome.lines, level: 'info' });
         if (outcome.openConversation) this.open(outcome.openConversation);
       } else {
         const lines = [outcome.message];
         if (outcome.usage && !outcome.message.includes(outcome.usage)) {
           lines.push(i18n.t.notice.usage(outcome.usage));
         }
-        log.add({ command: line, lines, level: 'error' });
+        log.add({ command: shown, lines, level: 'error' });
       }
     } catch (e) {
-      log.add({ command: line, lines: [errorText(e)], level: 'error' });
+      log.add({ command: shown, lines: [errorText(e)], level: 'error' });
     }
   }
 }

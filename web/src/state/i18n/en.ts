@@ -332,6 +332,25 @@ export const en = {
     latest: 'Jump to the latest',
     found: 'Found by search',
   },
+
+  // --- walkthrough fixes (issue 12) ---
+  walkthrough: {
+    passwordHidden: (shown: string) => `Password hidden · Enter runs ${shown}`,
+    switchAccount: (kind: 'reg' | 'login', from: string, to: string) =>
+      kind === 'reg'
+        ? `This signs ${from} out and creates the account ${to}. Continue?`
+        : `This signs ${from} out and signs in as ${to}. Continue?`,
+    switchConfirm: 'Switch account',
+    disabledHint: 'Only / commands work here · /help lists them',
+    kickConfirm: (name: string) => `Remove ${name} from the group?`,
+    blockConfirm: (name: string) =>
+      `Block ${name}? They are signed out and cannot sign in until unblocked.`,
+    leftNewOwner: (group: string, owner: string) => `You left ${group}. ${owner} owns it now.`,
+    leftDeleted: (group: string) =>
+      `You left ${group}. You were its last member, so it is deleted.`,
+    examples: 'Examples: click one to put it in the box',
+    exampleTitle: (command: string) => `Put ${command} in the box`,
+  },
 };
 
 export type Messages = typeof en;

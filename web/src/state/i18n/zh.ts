@@ -323,4 +323,21 @@ export const zh: Messages = {
     latest: '跳到最新',
     found: '搜索结果',
   },
+
+  // --- walkthrough fixes (issue 12) ---
+  walkthrough: {
+    passwordHidden: (shown) => `密码已隐藏 · 回车执行 ${shown}`,
+    switchAccount: (kind, from, to) =>
+      kind === 'reg'
+        ? `这会退出 ${from} 并注册新账号 ${to}。继续吗？`
+        : `这会退出 ${from} 并以 ${to} 登录。继续吗？`,
+    switchConfirm: '切换账号',
+    disabledHint: '这里只能使用 / 命令 · /help 列出全部命令',
+    kickConfirm: (name) => `把 ${name} 移出群组？`,
+    blockConfirm: (name) => `封禁 ${name}？对方会被登出，解封前无法登录。`,
+    leftNewOwner: (group, owner) => `你已退出 ${group}，现在由 ${owner} 担任群主。`,
+    leftDeleted: (group) => `你已退出 ${group}。你是最后一位成员，群组已删除。`,
+    examples: '示例：点击即可填入输入框',
+    exampleTitle: (command) => `把 ${command} 填入输入框`,
+  },
 };
