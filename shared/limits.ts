@@ -38,6 +38,20 @@ export const LIMITS = {
    * this the oldest go (the sender then shows such a message as stored, not delivered).
    */
   receiptsPerSenderMax: 1_000,
+  // --- files (issue 13): sent browser to browser, never through the server ---
+  /** Default largest file a client sends or accepts; each engine may set its own (`maxFileBytes`). */
+  fileSizeDefaultMax: 2 * 1024 ** 3,
+  /** Largest size an offer may announce at all (1 TiB): a bound for the arithmetic, not a policy. */
+  fileSizeWireMax: 1024 ** 4,
+  /** Bytes of file data in one chunk frame; SCTP in every browser carries 64 KiB messages whole. */
+  fileChunkMax: 64 * 1024,
+  fileChunkMin: 1024,
+  fileNameMax: 255,
+  fileMimeMax: 127,
+  /** A thumbnail in an offer, base64: it shares the frame with the offer's metadata. */
+  fileThumbMax: 40_000,
+  /** Chunks a receiver lets a sender have in flight beyond what it confirmed. */
+  fileWindowMax: 256,
 } as const;
 
 /**

@@ -85,11 +85,220 @@ export const typingFrame = z.object({
   active: z.boolean(),
 });
 
+// --- files (issue 13) ---------------------------------------------------------------------------
+// A file goes browser to browser on the same data channel as the chat: JSON control frames below,
+// and the data itself in binary chunk frames (`encodeChunk` / `parseChunk`) so it is not inflated
+// by base64. A transfer is named by the sender's id; both ends key it by (peer, id, role), and the
+// frames either side may send name the author's `role` so a peer reusing an id cannot steer the
+// other direction's transfer.
+
+const fileId = messageId;
+const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'not a SHA-256 hex digest'));
+const chunkIndex = z.number().check(z.int(), z.minimum(0), z.maximum(2 ** 31));
+/** A file's name as the sender's disk called it: shown as text, never used as a path. */
+export const fileName = z.string().check(
+  z.minLength(1),
+  z.maxLength(LIMITS.fileNameMax),
+  z.refine((s) => s.trim() !== '', 'a file needs a name'),
+  z.refine((s) => !LONE_SURROGATE.test(s), 'the name is not valid Unicode'),
+  z.refine((s) => !CONTROL.test(s), 'the name contains control characters'),
+  z.refine((s) => !/[/\\]/.test(s), 'a file name cannot contain a path'),
+);
+export const fileMime = z
+  .string()
+  .check(
+    z.maxLength(LIMITS.fileMimeMax),
+    z.regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i, 'not a media type'),
+  );
+const role = z.enum(['sender', 'receiver']);
+
+export const fileOfferFrame = z
+  .object({
+    v,
+    type: z.literal('file-offer'),
+    id: fileId,
+    conversation: z.enum(['private', 'group']),
+    groupId: z.optional(groupId),
+    name: fileName,
+    size: z.number().check(z.int(), z.minimum(0), z.maximum(LIMITS.fileSizeWireMax)),
+    mime: fileMime,
+    chunkSize: z
+      .number()
+      .check(z.int(), z.minimum(LIMITS.fileChunkMin), z.maximum(LIMITS.fileChunkMax)),
+    sentAt: timestamp,
+    /** A small preview sent ahead of the data, so the conversation shows something at once. */
+    thumb: z.optional(
+      z.object({
+        mime: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+        data: z
+          .string()
+          .check(z.maxLength(LIMITS.fileThumbMax), z.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'not base64')),
+      }),
+    ),
+  })
+  .check(
+    z.refine(
+      (f) => (f.conversation === 'group') === (f.groupId !== undefined),
+      'a group file names its group, a private one does not',
+    ),
+  );
+
+const window = z.number().check(z.int(), z.minimum(0), z.maximum(LIMITS.fileWindowMax));
+
+/** Receiver: send me chunks from `from`, at most `window` of them beyond what I confirmed. */
+export const fileAcceptFrame = z.object({
+  v,
+  type: z.literal('file-accept'),
+  id: fileId,
+  from: chunkIndex,
+  window,
+});
+/** Receiver: every chunk below `upTo` is stored and checked; the window slides to `upTo + window`. */
+export const fileAckFrame = z.object({
+  v,
+  type: z.literal('file-ack'),
+  id: fileId,
+  upTo: chunkIndex,
+  window,
+});
+/** Either side: hold the transfer where it is. */
+export const filePauseFrame = z.object({ v, type: z.literal('file-pause'), id: fileId, role });
+/**
+ * Either side, after a pause or a lost connection. From the receiver `from` says where to go on
+ * (its last confirmed chunk); from the sender it asks the receiver to say so, with a `file-resume`
+ * of its own.
+ */
+export const fileResumeFrame = z.object({
+  v,
+  type: z.literal('file-resume'),
+  id: fileId,
+  role,
+  from: z.optional(chunkIndex),
+});
+export const FILE_CANCEL_REASONS = [
+  'cancelled',
+  'too-large',
+  'refused',
+  'corrupt',
+  'gone',
+  'protocol',
+  'storage',
+] as const;
+export type FileCancelReason = (typeof FILE_CANCEL_REASONS)[number];
+export const fileCancelFrame = z.object({
+  v,
+  type: z.literal('file-cancel'),
+  id: fileId,
+  role,
+  reason: z.enum(FILE_CANCEL_REASONS),
+});
+/** Sender: every chunk is out; this is the whole file's SHA-256, to check before showing it done. */
+export const fileEndFrame = z.object({
+  v,
+  type: z.literal('file-end'),
+  id: fileId,
+  sha256: sha256Hex,
+});
+
+export type FileOfferFrame = z.output<typeof fileOfferFrame>;
+export type FileAcceptFrame = z.output<typeof fileAcceptFrame>;
+export type FileAckFrame = z.output<typeof fileAckFrame>;
+export type FilePauseFrame = z.output<typeof filePauseFrame>;
+export type FileResumeFrame = z.output<typeof fileResumeFrame>;
+export type FileCancelFrame = z.output<typeof fileCancelFrame>;
+export type FileEndFrame = z.output<typeof fileEndFrame>;
+export type FileFrame =
+  | FileOfferFrame
+  | FileAcceptFrame
+  | FileAckFrame
+  | FilePauseFrame
+  | FileResumeFrame
+  | FileCancelFrame
+  | FileEndFrame;
+
+export const isFileFrame = (frame: PeerFrame): frame is FileFrame => frame.type.startsWith('file-');
+
+/**
+ * A chunk frame, binary: `0x00` (no JSON text starts with it), the wire version, the id's length
+ * and ASCII bytes, the chunk's index (uint32, big-endian), the SHA-256 of its data, then the data.
+ */
+export interface FileChunk {
+  id: string;
+  index: number;
+  sha256: Uint8Array;
+  data: Uint8Array;
+}
+const CHUNK_MARK = 0x00;
+export const FILE_CHUNK_HEADER_MAX = 3 + LIMITS.messageIdMax + 4 + 32;
+export const FILE_CHUNK_FRAME_MAX = FILE_CHUNK_HEADER_MAX + LIMITS.fileChunkMax;
+const ID_BYTES = /^[A-Za-z0-9_-]+$/;
+
+/** Is this raw channel data a chunk frame (rather than a JSON frame)? */
+export const isChunkData = (raw: unknown): raw is Uint8Array =>
+  raw instanceof Uint8Array && raw.byteLength > 0 && raw[0] === CHUNK_MARK;
+
+export type ChunkResult = { ok: true; chunk: FileChunk } | { ok: false; error: string };
+
+/** Parses a binary chunk frame. Never throws; the data is a view into `raw`, not a copy. */
+export function parseChunk(raw: unknown): ChunkResult {
+  const bytes =
+    raw instanceof Uint8Array ? raw : raw instanceof ArrayBuffer ? new Uint8Array(raw) : null;
+  if (bytes === null || bytes[0] !== CHUNK_MARK) return { ok: false, error: 'not a chunk frame' };
+  if (bytes.byteLength > FILE_CHUNK_FRAME_MAX) return { ok: false, error: 'chunk too large' };
+  if (bytes[1] !== PEER_WIRE_VERSION) return { ok: false, error: 'unsupported frame version' };
+  const idLength = bytes[2] ?? 0;
+  if (idLength < 1 || idLength > LIMITS.messageIdMax) return { ok: false, error: 'bad chunk id' };
+  const dataAt = 3 + idLength + 4 + 32;
+  if (bytes.byteLength < dataAt + 1) return { ok: false, error: 'chunk too short' };
+  const id = String.fromCharCode(...bytes.subarray(3, 3 + idLength));
+  if (!ID_BYTES.test(id)) return { ok: false, error: 'bad chunk id' };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const index = view.getUint32(3 + idLength);
+  if (index > 2 ** 31) return { ok: false, error: 'bad chunk index' };
+  return {
+    ok: true,
+    chunk: {
+      id,
+      index,
+      sha256: bytes.subarray(3 + idLength + 4, dataAt),
+      data: bytes.subarray(dataAt),
+    },
+  };
+}
+
+/** Builds a chunk frame, refusing one a receiver would refuse. */
+export function encodeChunk(chunk: FileChunk): Uint8Array {
+  const { id, index, sha256, data } = chunk;
+  if (!ID_BYTES.test(id) || id.length > LIMITS.messageIdMax) throw new Error('bad chunk id');
+  if (!Number.isInteger(index) || index < 0 || index > 2 ** 31) throw new Error('bad chunk index');
+  if (sha256.byteLength !== 32) throw new Error('a chunk hash is 32 bytes');
+  if (data.byteLength < 1 || data.byteLength > LIMITS.fileChunkMax)
+    throw new Error('bad chunk size');
+  const out = new Uint8Array(3 + id.length + 4 + 32 + data.byteLength);
+  out[0] = CHUNK_MARK;
+  out[1] = PEER_WIRE_VERSION;
+  out[2] = id.length;
+  for (let i = 0; i < id.length; i++) out[3 + i] = id.charCodeAt(i);
+  new DataView(out.buffer).setUint32(3 + id.length, index);
+  out.set(sha256, 3 + id.length + 4);
+  out.set(data, 3 + id.length + 4 + 32);
+  return out;
+}
+// --- end of files ---------------------------------------------------------------------------------
+
 const FRAME_SCHEMAS = {
   hello: helloFrame,
   msg: msgFrame,
   ack: ackFrame,
   typing: typingFrame,
+  // files (issue 13)
+  'file-offer': fileOfferFrame,
+  'file-accept': fileAcceptFrame,
+  'file-ack': fileAckFrame,
+  'file-pause': filePauseFrame,
+  'file-resume': fileResumeFrame,
+  'file-cancel': fileCancelFrame,
+  'file-end': fileEndFrame,
 } as const;
 
 export type FrameType = keyof typeof FRAME_SCHEMAS;
@@ -97,7 +306,7 @@ export type HelloFrame = z.output<typeof helloFrame>;
 export type MsgFrame = z.output<typeof msgFrame>;
 export type AckFrame = z.output<typeof ackFrame>;
 export type TypingFrame = z.output<typeof typingFrame>;
-export type PeerFrame = HelloFrame | MsgFrame | AckFrame | TypingFrame;
+export type PeerFrame = HelloFrame | MsgFrame | AckFrame | TypingFrame | FileFrame;
 
 export type FrameResult = { ok: true; frame: PeerFrame } | { ok: false; error: string };
 
