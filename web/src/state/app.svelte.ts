@@ -28,7 +28,11 @@ import { NoticeLog } from './notices.svelte.ts';
 import { Security } from './security.svelte.ts';
 
 export type Route =
-  { kind: 'home' } | { kind: 'chat'; id: ConversationId } | { kind: 'admin' } | { kind: 'account' };
+  | { kind: 'home' }
+  | { kind: 'chat'; id: ConversationId }
+  | { kind: 'admin' }
+  | { kind: 'account' }
+  | { kind: 'rooms' };
 
 export interface Toast {
   id: number;
@@ -249,6 +253,16 @@ export class AppState {
   leaveGroup = (groupId: number) => this.engine.leaveGroup(groupId);
   setGroupRole = (groupId: number, username: string, role: 'admin' | 'member') =>
     this.engine.setGroupRole(groupId, username, role);
+
+  // --- rooms (public groups, issue 12) ---
+  openRooms(): void {
+    this.route = { kind: 'rooms' };
+    this.pane = 'main';
+  }
+  listRooms = (options: { query?: string; limit?: number; offset?: number }) =>
+    this.engine.rooms.list(options);
+  joinRoom = (groupId: number) => this.engine.rooms.join(groupId);
+  setGroupPublic = (groupId: number, open: boolean) => this.engine.rooms.setPublic(groupId, open);
 
   /** Re-wraps the key backup with the new password too; rejects with the server's error. */
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
