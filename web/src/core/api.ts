@@ -14,6 +14,7 @@ import type {
   GroupInvitation,
   GroupMember,
   PublicUser,
+  RoomInfo,
   SessionEndReason,
 } from '../../../shared/events.ts';
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
@@ -165,6 +166,20 @@ export interface ChatEngine {
   /** Owner only: make a member a group admin (may invite and remove plain members), or undo it. */
   setGroupRole(groupId: number, username: string, role: 'admin' | 'member'): Promise<void>;
   groupMembers(groupId: number): Promise<GroupMember[]>;
+
+  // --- rooms (public groups, issue 12) ---
+  rooms: {
+    /** The directory: public groups whose name contains `query`, most members first. */
+    list(options?: {
+      query?: string;
+      limit?: number;
+      offset?: number;
+    }): Promise<{ rooms: RoomInfo[]; more: boolean }>;
+    /** Joins a room without an invitation; leave it with `leaveGroup`. */
+    join(groupId: number): Promise<GroupInfo>;
+    /** Owner and group admins: list the group in the directory (open to anyone), or not. */
+    setPublic(groupId: number, open: boolean): Promise<void>;
+  };
 
   // --- messages ---
   sendPrivate(username: string, text: string): Promise<ChatMessage>;

@@ -210,6 +210,12 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     setGroupRole: (groupId, username, role) => social.setGroupRole(groupId, username, role),
     groupMembers: (groupId) => social.members(groupId),
 
+    rooms: {
+      list: (opts = {}) => session.request('rooms:list', opts),
+      join: (groupId) => social.joinRoom(groupId),
+      setPublic: (groupId, open) => social.setGroupPublic(groupId, open),
+    },
+
     sendPrivate: (username, text) => delivery.sendPrivate(username, text),
     sendGroup: (groupId, text) => delivery.sendGroup(groupId, text),
     conversations: async () => (history ? history.conversations() : []),

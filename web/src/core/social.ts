@@ -210,6 +210,19 @@ export class Social {
     await this.refreshGroups();
   }
 
+  // --- rooms (public groups, issue 12) ---
+  async joinRoom(groupId: number): Promise<GroupInfo> {
+    const joined = await this.session.request('rooms:join', { groupId });
+    this.#dropInvitation(groupId);
+    await this.refreshGroups();
+    return this.group(groupId) ?? joined;
+  }
+
+  async setGroupPublic(groupId: number, open: boolean): Promise<void> {
+    await this.session.request('rooms:setPublic', { groupId, public: open });
+    await this.refreshGroups();
+  }
+
   #dropMembers(groupId?: number): void {
     this.#membersDropped++;
     if (groupId === undefined) this.#members.clear();

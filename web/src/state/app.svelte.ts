@@ -356,6 +356,16 @@ export class AppState {
   setGroupRole = (groupId: number, username: string, role: 'admin' | 'member') =>
     this.engine.setGroupRole(groupId, username, role);
 
+  // --- rooms (public groups, issue 12) ---
+  openRooms(): void {
+    this.#show({ kind: 'rooms' });
+    this.nav?.push(routeToHash(this.route));
+  }
+  listRooms = (options: { query?: string; limit?: number; offset?: number }) =>
+    this.engine.rooms.list(options);
+  joinRoom = (groupId: number) => this.engine.rooms.join(groupId);
+  setGroupPublic = (groupId: number, open: boolean) => this.engine.rooms.setPublic(groupId, open);
+
   /** Re-wraps the key backup with the new password too; rejects with the server's error. */
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
     await this.engine.changePassword(oldPassword, newPassword);

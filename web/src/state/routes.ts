@@ -1,6 +1,6 @@
 /**
  * A URL per view, as hash routes, so a reload opens the same conversation and the back button
- * walks the views: `#/c/private/<username>`, `#/c/group/<id>`, `#/search?q=<query>`, `#/admin`,
+ * walks the views: `#/c/private/<username>`, `#/c/group/<id>`, `#/search?q=<query>`, `#/rooms`, `#/admin`,
  * `#/account`, and `#/` for the command console. A hash (not a path) needs nothing from the
  * server that serves the page. A hash is typed by anyone: what does not parse is no route at all.
  */
@@ -12,6 +12,7 @@ export type Route =
   | { kind: 'chat'; id: ConversationId }
   | { kind: 'admin' }
   | { kind: 'account' }
+  | { kind: 'rooms' }
   | { kind: 'search'; q: string };
 
 /** Longest search query kept in a URL (and searched for). */
@@ -25,6 +26,8 @@ export function routeToHash(route: Route): string {
       return '#/admin';
     case 'account':
       return '#/account';
+    case 'rooms':
+      return '#/rooms';
     case 'search':
       return route.q ? `#/search?q=${encodeURIComponent(route.q)}` : '#/search';
     case 'chat':
@@ -49,6 +52,7 @@ export function parseHash(hash: string): Route | null {
   if (path === '/') return { kind: 'home' };
   if (path === '/admin') return { kind: 'admin' };
   if (path === '/account') return { kind: 'account' };
+  if (path === '/rooms') return { kind: 'rooms' };
   if (path === '/search' || path.startsWith('/search?')) {
     const q = new URLSearchParams(path.slice('/search'.length)).get('q') ?? '';
     return { kind: 'search', q: q.slice(0, MAX_QUERY) };

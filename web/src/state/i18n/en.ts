@@ -351,6 +351,36 @@ export const en = {
     examples: 'Examples: click one to put it in the box',
     exampleTitle: (command: string) => `Put ${command} in the box`,
   },
+
+  // --- rooms (public groups, issue 12) ---
+  rooms: {
+    browse: 'Browse rooms',
+    title: 'Rooms',
+    intro:
+      'Public groups anyone can join. Messages in a room go browser to browser, as in any group.',
+    search: 'Search rooms',
+    searchPlaceholder: 'Search rooms by name',
+    list: 'Public rooms',
+    loading: 'Loading rooms…',
+    empty: 'No public rooms yet. A group owner can make a group public from its members panel.',
+    noMatch: (query: string) => `No room matches “${query}”.`,
+    by: (creator: string) => `by ${creator}`,
+    counts: (online: number, total: number) => `${online} online · ${total} members`,
+    join: 'Join',
+    joinLabel: (name: string) => `Join ${name}`,
+    open: 'Open',
+    openLabel: (name: string) => `Open ${name}`,
+    joined: (name: string) => `You joined ${name}`,
+    gone: 'This room is no longer open to join.',
+    more: 'Show more',
+    failed: (error: string) => `Could not load the rooms: ${error}`,
+    viewFailed: (error: string) => `Could not load the rooms view: ${error}`,
+    publicSwitch: 'Public room',
+    publicHint: 'Listed in Rooms: anyone can join without an invitation, up to the member cap.',
+    nowPublic: (name: string) => `${name} is now a public room`,
+    nowPrivate: (name: string) => `${name} is private again`,
+    badge: 'public',
+  },
 };
 
 export type Messages = typeof en;
