@@ -82,7 +82,7 @@ describe('private chat', () => {
     await expect.poll(presenceOf(alice!, bob!.name), { timeout: 15_000 }).toBe('offline');
     await expect
       .poll(() => alice!.byTestId('link-state').getAttribute('data-link'))
-      .toBe('offline-store');
+      .toBe('offline');
     await alice!.type('while you were away');
     await alice!.expectMessage('while you were away', 'stored');
 
@@ -95,6 +95,8 @@ describe('private chat', () => {
     await bob!.openFriend(alice!.name);
     await bob!.expectMessage('before you left');
     await bob!.expectMessage('while you were away');
+    // Bob picked it up: the server's receipt makes Alice's "stored" true no longer (issue 12).
+    await alice!.expectMessage('while you were away', 'delivered');
 
     await bob!.reload();
     await bob!.signedIn();
@@ -106,7 +108,7 @@ describe('private chat', () => {
     await alice!.signedIn();
     await alice!.openFriend(bob!.name);
     await alice!.expectMessage('before you left', 'delivered');
-    await alice!.expectMessage('while you were away', 'stored');
+    await alice!.expectMessage('while you were away', 'delivered');
   });
 });
 

@@ -146,9 +146,7 @@ describe('changing the password', () => {
     // Alice goes away; bob's message is sealed to her key and stored by the server.
     await alice!.page.close();
     await bob!.openFriend(alice!.name);
-    await expect
-      .poll(() => bob!.byTestId('link-state').getAttribute('data-link'))
-      .toBe('offline-store');
+    await expect.poll(() => bob!.byTestId('link-state').getAttribute('data-link')).toBe('offline');
     await bob!.type('while you were away');
     await bob!.expectMessage('while you were away', 'stored');
 

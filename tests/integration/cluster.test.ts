@@ -145,6 +145,25 @@ describe('two nodes on PostgreSQL and Redis', () => {
     });
   });
 
+  it('a pickup on one node sends the delivery receipt to the sender on the other', async () => {
+    const [a, b] = await pair('rcpt');
+    b.socket.close();
+    await eventually(async () => {
+      const res = await call(a.socket, 'friends:list', {});
+      return res.ok && res.data.friends.some((f) => f.status === 'offline');
+    });
+    expect(
+      await call(a.socket, 'offline:store', { id: 'r1', to: { username: 'rcpt_b' }, payload: 's' }),
+    ).toMatchObject({ ok: true });
+    const receipt = next(a.socket, 'receipts:delivered');
+    const again = await connectSocket(node2.url, b.token);
+    expect(await call(again, 'offline:ack', { ids: ['r1'] })).toEqual({
+      ok: true,
+      data: { deleted: 1 },
+    });
+    expect((await receipt).receipts).toEqual([{ id: 'r1', to: 'rcpt_b', at: expect.any(Number) }]);
+  });
+
   it('an admin on one node blocks a user on the other: session ended, friends told', async () => {
     const [a, b] = await pair('block');
     await register(node1.url, 'block_admin');

@@ -5,6 +5,7 @@
  * and in unit tests over in-memory fakes linked to each other.
  */
 import type { PeerFrame } from '../../../shared/peer-wire.ts';
+import type { DeliveryReceipt } from '../../../shared/events.ts';
 import type { PresenceStatus } from '../../../shared/limits.ts';
 import type { ChatMessage, EngineError, SocialState } from './api.ts';
 import { Delivery } from './delivery.ts';
@@ -18,6 +19,9 @@ import { Social } from './social.ts';
 
 /** How often a sign-in asks for its lists before it gives up until the next one. */
 const SETUP_ATTEMPTS = 5;
+
+/** Pages of receipts one pull takes at most (1,000 each: the server keeps at most 1,000 per sender). */
+const RECEIPT_PAGES = 5;
 
 export interface CoreDeps {
   server: ServerLink;
@@ -100,6 +104,32 @@ export function createCore(deps: CoreDeps): Core {
   server.on('offline:available', () => {
     if (server.state.phase === 'ready') void inbox.pullOffline();
   });
+  // Delivery receipts (issue 12): applied, then acknowledged so the server forgets them. Those
+  // that waited while I was away are announced right behind session:ready, before the sign-in is
+  // done: remembered, and pulled by `drain` once it is.
+  let receiptsWaiting = false;
+  const takeReceipts = async (receipts: DeliveryReceipt[]) => {
+    await delivery.onReceipts(receipts);
+    if (receipts.length > 0)
+      await server.request('receipts:ack', {
+        receipts: receipts.map(({ id, to }) => ({ id, to })),
+      });
+  };
+  const pullReceipts = async () => {
+    receiptsWaiting = false;
+    for (let page = 0; page < RECEIPT_PAGES; page++) {
+      const { receipts, more } = await server.request('receipts:pull', {});
+      await takeReceipts(receipts);
+      if (!more) return;
+    }
+  };
+  server.on('receipts:delivered', ({ receipts }) => {
+    takeReceipts(receipts).catch(() => undefined);
+  });
+  server.on('receipts:available', () => {
+    if (server.state.phase === 'ready') pullReceipts().catch(() => undefined);
+    else receiptsWaiting = true;
+  });
   server.on('system:message', (message) => {
     inbox.onSystem(message).catch(() => undefined);
   });
@@ -141,7 +171,11 @@ export function createCore(deps: CoreDeps): Core {
         relationships.loaded(social.state.groups);
       }
     },
-    drain: () => inbox.pullOffline().then(() => delivery.flushOutbox()),
+    drain: () =>
+      inbox
+        .pullOffline()
+        .then(() => delivery.flushOutbox())
+        .then(() => (receiptsWaiting ? pullReceipts().catch(() => undefined) : undefined)),
     async learnKey(username) {
       if (keys.keyring?.keyFor(username)) return;
       // Friends' keys come with the friends list; a group member's with their group's members.

@@ -11,7 +11,7 @@
  * and the receiver, which dedupes by sender + id, acks again.
  */
 import { encodeFrame, frames, messageText } from '../../../shared/peer-wire.ts';
-import type { GroupMember } from '../../../shared/events.ts';
+import type { DeliveryReceipt, GroupMember } from '../../../shared/events.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
 import { applyOwnPatch, type History } from './history.ts';
@@ -122,6 +122,8 @@ export class Delivery {
   /** Ids being attempted, until their outcome is committed (so a flush does not send them twice). */
   readonly #inflight = new Set<string>();
   readonly #deadlines = new Deadlines();
+  /** Receipts that arrived while their message was still being attempted: applied after it settles. */
+  readonly #earlyReceipts = new Map<string, DeliveryReceipt[]>();
   #stopped = false;
 
   constructor(private readonly deps: DeliveryDeps) {}
@@ -145,6 +147,45 @@ export class Delivery {
   /** A peer acknowledged one of my messages over the data channel. */
   onAck(from: string, id: string): void {
     this.#acks.get(id)?.get(from)?.();
+  }
+
+  /**
+   * The server says stored messages of mine were picked up (issue 12): a private one becomes
+   * delivered; a group one moves one member from stored to delivered, and is delivered when none
+   * is left stored. A receipt for anything else (not mine, not stored, unknown) changes nothing.
+   * The server is trusted for this metadata: it is the one that held the copy.
+   */
+  async onReceipts(receipts: DeliveryReceipt[]): Promise<void> {
+    const history = this.deps.history();
+    if (!history) return;
+    for (const receipt of receipts) {
+      if (this.#inflight.has(receipt.id)) {
+        // Its stored outcome is not committed yet: apply the receipt right after it is.
+        const early = this.#earlyReceipts.get(receipt.id) ?? [];
+        early.push(receipt);
+        this.#earlyReceipts.set(receipt.id, early);
+        continue;
+      }
+      await this.#applyReceipt(history, receipt);
+    }
+  }
+
+  async #applyReceipt(history: History, receipt: DeliveryReceipt): Promise<void> {
+    const message = await history.getOwn(receipt.id);
+    if (message?.state !== 'stored') return;
+    const target = parseConversation(message.conversation);
+    let patch: { state: DeliveryState; fanout?: ChatMessage['fanout'] };
+    if (target.kind === 'private') {
+      // Only the person it was stored for can have picked it up.
+      if (!sameUsername(target.username, receipt.to)) return;
+      patch = { state: 'delivered' };
+    } else {
+      const fanout = message.fanout;
+      if (!fanout || fanout.stored <= 0) return;
+      const next = { ...fanout, stored: fanout.stored - 1, delivered: fanout.delivered + 1 };
+      patch = { state: next.stored === 0 ? 'delivered' : 'stored', fanout: next };
+    }
+    this.deps.changed(await history.settleOwn(message, patch));
   }
 
   /** Resend what a previous session left behind (closed tab, lost connection). */
@@ -238,6 +279,11 @@ export class Delivery {
       if (history.isOpen) console.error('delivery failed', err);
     } finally {
       this.#inflight.delete(id);
+      const early = this.#earlyReceipts.get(id);
+      if (early) {
+        this.#earlyReceipts.delete(id);
+        if (history.isOpen) void this.onReceipts(early).catch(() => undefined);
+      }
     }
   }
 

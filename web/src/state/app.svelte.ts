@@ -5,7 +5,7 @@
  * what they show changes only in response to the engine's events (a sent message reaches the view
  * once, by its 'message' event).
  */
-import { SvelteMap } from 'svelte/reactivity';
+import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import { sameUsername } from '../../../shared/names.ts';
 import {
   contactPresence,
@@ -21,6 +21,7 @@ import {
 } from '../core/api.ts';
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 import type { GroupInfo } from '../../../shared/events.ts';
+import { conversationLink, type ConversationLink } from './conversation-link.ts';
 import { ConversationView } from './conversation.svelte.ts';
 import { errorText } from './format.ts';
 import { i18n } from './i18n/locale.svelte.ts';
@@ -46,6 +47,11 @@ export class AppState {
   social: SocialState;
   conversations = $state.raw<Conversation[]>([]);
   readonly links = new SvelteMap<string, LinkState>();
+  /**
+   * Conversation header (issue 12): peers whose direct attempt fell back to the server since
+   * their presence last changed (see conversation-link.ts).
+   */
+  readonly fellBack = new SvelteSet<string>();
   toasts = $state.raw<Toast[]>([]);
   /** True until the stored token has been tried. */
   booting = $state(true);
@@ -132,6 +138,8 @@ export class AppState {
         };
         // The member list follows presence from the event; no round trip to the server.
         this.active?.presenceChanged(event.username, event.status);
+        // A presence change is a fresh start for the header's "Via server" (issue 12).
+        this.fellBack.delete(event.username);
         break;
       case 'message':
         if (this.active?.id === event.message.conversation) {
@@ -145,6 +153,10 @@ export class AppState {
         this.conversations = event.conversations;
         break;
       case 'link':
+        // Conversation header (issue 12): an attempt that ends without a channel fell back.
+        if (event.link === 'direct') this.fellBack.delete(event.username);
+        else if (event.link === 'offline-store' && this.link(event.username) === 'connecting')
+          this.fellBack.add(event.username);
         this.links.set(event.username, event.link);
         break;
       case 'notice':
@@ -177,6 +189,7 @@ export class AppState {
     this.active = null;
     this.conversations = [];
     this.links.clear();
+    this.fellBack.clear();
     this.console.clear();
     this.security.clear();
     this.search.clear();
@@ -324,6 +337,16 @@ export class AppState {
 
   link(username: string): LinkState {
     return this.links.get(username) ?? this.engine.link(username);
+  }
+
+  /** What a private conversation's header says (issue 12): channel state and presence. */
+  conversationLink(username: string): ConversationLink {
+    const status = this.social.friends.find((f) => sameUsername(f.username, username))?.status;
+    return conversationLink(
+      this.link(username),
+      this.presence(status),
+      this.fellBack.has(username),
+    );
   }
 
   conversation(id: ConversationId): Conversation | undefined {

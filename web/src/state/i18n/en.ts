@@ -158,7 +158,7 @@ export const en = {
     delivered: 'Delivered',
     deliveredSome: (delivered: number, stored: number) =>
       `Delivered to ${delivered}, stored for ${stored}`,
-    deliveredTitle: 'Delivered directly, browser to browser',
+    deliveredTitle: 'The recipient has it (directly, or picked up from the server)',
     stored: 'Stored for later',
     storedTitle: 'Held by the server until the recipient signs in',
     failed: 'Failed',
@@ -212,6 +212,12 @@ export const en = {
     connectingHint: 'Opening a direct connection.',
     stored: 'Stored for later',
     storedHint: 'No direct connection: the server keeps messages until they can receive them.',
+    // --- conversation header (issue 12) ---
+    server: 'Via server',
+    serverHint:
+      'Online, but no direct connection could be opened: the server keeps messages until one can.',
+    offline: 'Offline',
+    offlineHint: 'Offline: the server keeps messages until they sign in.',
   },
 
   account: {

@@ -152,7 +152,7 @@ export const zh: Messages = {
     sending: '发送中…',
     delivered: '已送达',
     deliveredSome: (delivered, stored) => `已送达 ${delivered} 人，${stored} 人待接收`,
-    deliveredTitle: '已直接送达（浏览器到浏览器）',
+    deliveredTitle: '对方已收到（直连送达，或从服务器取走）',
     stored: '待对方上线接收',
     storedTitle: '服务器暂存，对方登录后即可收到',
     failed: '发送失败',
@@ -206,6 +206,11 @@ export const zh: Messages = {
     connectingHint: '正在建立直连。',
     stored: '离线暂存',
     storedHint: '暂无直连：服务器会保存消息，等对方能接收时再送达。',
+    // --- conversation header (issue 12) ---
+    server: '经服务器',
+    serverHint: '对方在线，但无法建立直连：服务器会保存消息，直到能直连为止。',
+    offline: '离线',
+    offlineHint: '对方离线：服务器会保存消息，等对方登录后送达。',
   },
 
   account: {
