@@ -136,7 +136,7 @@ export async function search(opts: Options): Promise<SuiteResult> {
       rows,
       notes: [
         `goals at 100,000 messages: a search under 200 ms (worst p95 here ${fmtMs(worst)}), opening a conversation under 100 ms (p95 ${fmtMs(open.p95)})`,
-        'a search reads at most 2,000 index keys per term and scores at most 600 rows; past that it keeps the newest and says truncated',
+        'a search reads at most 1,500 index keys per term and scores at most 250 rows (the newest candidates); past that it keeps the newest and says truncated',
       ],
       data: {
         messages: total,
