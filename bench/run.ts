@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|all] [--quick]
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|search|all] [--quick]
  *  [--connections N] [--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N]
  *  [--client raw|socket.io] [--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N]
  *  [--payload sealed|plain] [--json FILE]`
@@ -20,6 +20,7 @@ import { logins } from './suites/logins.ts';
 import { nodes } from './suites/nodes.ts';
 import { offline } from './suites/offline.ts';
 import { relay } from './suites/relay.ts';
+import { search } from './suites/search.ts';
 import { soak } from './suites/soak.ts';
 import { storm } from './suites/storm.ts';
 
@@ -35,16 +36,18 @@ const SUITES = {
   soak,
   crypto: cryptoCosts,
   bundle,
+  search,
 } as const;
 type SuiteName = keyof typeof SUITES;
 
 const USAGE = [
-  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|all] [--quick] [--connections N] ' +
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|search|all] [--quick] [--connections N] ' +
     '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
     '[--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N] [--payload sealed|plain] [--json FILE]',
   '  crypto: client-side cost of end-to-end encryption (seal/open per stored copy, pair key, channel signatures, ' +
     'safety number, Argon2id backup) in Chromium and Node; --iterations N typical messages (default 10,000, quick 200)',
   '  bundle: the production build split into the first load (the sign-in form) and the chunks loaded when first used, gzipped',
+  '  search: local history search and conversation opening in Chromium over 100,000 messages (--quick 5,000; --messages N)',
   '  offline: --payload sealed (default: sealed copies of a typical msg frame) or plain (the old 256-character text)',
 ].join('\n');
 

@@ -3,7 +3,7 @@
  * its smallest size (`--quick`) so the suite cannot rot: each one must finish and produce its
  * figures, with every connection made and every message delivered. The quick browser (Chromium)
  * and two-node (PostgreSQL + Redis) runs take about 20 s each, the crypto one (Chromium and Node,
- * two Argon2id backups in each) about 15 s.
+ * two Argon2id backups in each) about 15 s, the search one (5,000 messages in Chromium) about 15 s.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -42,16 +42,17 @@ describe('bench', () => {
       'soak',
       'crypto',
       'bundle',
+      'search',
     ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
   });
 
-  it('runs every benchmark in quick mode and reports its figures', { timeout: 370_000 }, () => {
+  it('runs every benchmark in quick mode and reports its figures', { timeout: 390_000 }, () => {
     const out = join(dir, 'bench.json');
     const run = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'bench/run.ts', 'all', '--quick', '--json', out],
-      { encoding: 'utf8', timeout: 350_000, killSignal: 'SIGINT' },
+      { encoding: 'utf8', timeout: 370_000, killSignal: 'SIGINT' },
     );
     expect(run.status, run.stderr + run.stdout).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Result[] };
@@ -68,6 +69,7 @@ describe('bench', () => {
       'soak',
       'crypto',
       'bundle',
+      'search',
     ]);
 
     // The build's split, read off Vite's manifest: a first load, and the chat behind it.
@@ -80,6 +82,23 @@ describe('bench', () => {
     const chat = bundle.lazy.find((l) => l.name === 'chat');
     expect(chat?.jsGzipBytes).toBeGreaterThan(0);
     expect(bundle.firstLoadFiles.some((f) => chat?.files.includes(f))).toBe(false);
+
+    // Search of local history in Chromium: every query answered, conversations opened whole.
+    const searchData = byName.get('search') as {
+      messages: number;
+      queries: { label: string; p95: number; hits: number }[];
+      open: { p95: number };
+      around: { p95: number };
+    };
+    expect(searchData.messages).toBe(5_000);
+    expect(searchData.queries.length).toBeGreaterThan(5);
+    for (const q of searchData.queries) expect(q.p95, q.label).toBeGreaterThan(0);
+    expect(searchData.queries.find((q) => q.label === 'no match')?.hits).toBe(0);
+    expect(searchData.queries.find((q) => q.label === 'Chinese word, rare')?.hits).toBeGreaterThan(
+      0,
+    );
+    expect(searchData.open.p95).toBeGreaterThan(0);
+    expect(searchData.around.p95).toBeGreaterThan(0);
 
     type ConnRow = {
       server: string;

@@ -127,9 +127,9 @@ function indexed(row: StoredMessage): StoredMessage {
 }
 
 /** Keys read per index lookup at most (newest first for a whole term). */
-const SEARCH_KEYS = 2_000;
+const SEARCH_KEYS = 1_500;
 /** Rows read and scored per search at most; beyond it the result says `truncated`. */
-const SEARCH_ROWS = 600;
+const SEARCH_ROWS = 250;
 
 /** Newest first; ties as IndexedDB's reversed `updatedAt` index orders them (by id, descending). */
 const newestFirst = (a: StoredConversation, b: StoredConversation) =>
