@@ -13,10 +13,10 @@ import { COMMANDS, parseCommand } from '../shared/commands.ts';
 import type { GroupInfo, PublicUser } from '../shared/events.ts';
 import { sameUsername, usernameKey } from '../shared/names.ts';
 import { EngineError, type ChatEngine, type ChatMessage } from '../web/src/core/api.ts';
-import { help } from '../web/src/core/command-lines.ts';
+import { describe, help } from '../web/src/core/command-lines.ts';
 import { parseErrorText } from '../web/src/core/commands.ts';
 import { createEngine, type EngineOptions } from '../web/src/core/engine.ts';
-import { parseConversation } from '../web/src/core/ids.ts';
+import { groupConversation, parseConversation, privateConversation } from '../web/src/core/ids.ts';
 import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
 import { ZH_ERRORS } from '../web/src/state/i18n/errors-zh.ts';
 import { loadFactory, saveFactory } from './idb-file.ts';
@@ -48,7 +48,7 @@ export interface ClientOptions {
   directTimeoutMs?: number;
 }
 
-const LOCAL_COMMANDS = ['quit', 'exit', 'sleep'];
+const LOCAL_COMMANDS = ['quit', 'exit', 'sleep', 'history'];
 
 /** Forwards to the real output except while a password is typed (then only line breaks). */
 class MaskedOutput extends Writable {
@@ -101,6 +101,9 @@ export async function runClient(o: ClientOptions): Promise<number> {
   let busy = true;
   let quitting = false;
   const seen = new Set<string>();
+  /** My messages a running send command is watching, and those it left at "sending". */
+  let watching: Set<string> | null = null;
+  const late = new Set<string>();
   let knownRequests = new Set<string>();
   let knownInvitations = new Set<number>();
 
@@ -233,11 +236,21 @@ export async function runClient(o: ClientOptions): Promise<number> {
   function attach(e: ChatEngine): void {
     e.on((event) => {
       switch (event.type) {
-        case 'message':
-          if (me !== null && !sameUsername(event.message.from, me.username))
-            incoming(event.message);
+        case 'message': {
+          const m = event.message;
+          if (me !== null && !sameUsername(m.from, me.username)) incoming(m);
+          else if (watching !== null) watching.add(m.id);
+          else if (late.has(m.id) && m.state !== 'sending') {
+            // The send command gave up waiting; say how it ended when it does.
+            late.delete(m.id);
+            const target = parseConversation(m.conversation);
+            const to =
+              target?.kind === 'group' ? groupName(target.groupId) : (target?.username ?? '');
+            emit('delivery', describe(m, to, t), { id: m.id, state: m.state ?? 'sending' });
+          }
           saveSoon();
           break;
+        }
         case 'social': {
           const s = event.social;
           for (const from of s.incoming) {
@@ -386,6 +399,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
       await new Promise((r) => setTimeout(r, seconds * 1000));
       return true;
     }
+    if (word === 'history') return showHistory(trimmed.split(/\s+/).slice(1));
     const parsed = parseCommand(trimmed);
     if (!parsed.ok) return result(word, false, [parseErrorText(parsed.error, t)]);
     const intent = parsed.intent;
@@ -425,12 +439,53 @@ export async function runClient(o: ClientOptions): Promise<number> {
       }
       return result('logout', true, [t.signedOut]);
     }
-    const outcome = await e.runCommand(trimmed, { lang: o.lang, chooseGroup });
+    const sending = intent.kind === 'send' || intent.kind === 'sendgroup';
+    if (sending) watching = new Set();
+    let outcome;
+    try {
+      outcome = await e.runCommand(trimmed, { lang: o.lang, chooseGroup });
+    } finally {
+      const ids = watching ?? new Set<string>();
+      watching = null;
+      // Still "sending" when the command returned: the final word comes later, as a notice.
+      if (sending) for (const id of ids) late.add(id);
+    }
     if (outcome.ok) {
       const extra = intent.kind === 'help' && intent.command === undefined ? tt.terminalHelp : [];
       return result(intent.kind, true, [...outcome.lines, ...extra]);
     }
     return result(intent.kind, false, [outcome.message]);
+  }
+
+  /** `history <username>` or `history <group-number>`: the last messages kept on this device. */
+  async function showHistory(args: string[]): Promise<boolean> {
+    const [who, ...rest] = args;
+    if (who === undefined || rest.length > 0) return result('history', false, [tt.historyUsage]);
+    const e = engine;
+    if (e === null) return result('history', false, [tt.signInFirst]);
+    let conversation;
+    const folded = who.normalize('NFKC');
+    if (/^\d+$/.test(folded)) {
+      const g = e.social.groups.find((x) => x.number === Number(folded));
+      if (g === undefined) return result('history', false, [t.noGroupNumber(Number(folded))]);
+      conversation = groupConversation(g.id);
+    } else {
+      conversation = privateConversation(who);
+    }
+    const messages = await e.history(conversation, { limit: 50 });
+    const target = parseConversation(conversation);
+    const group = target?.kind === 'group' ? `[${groupName(target.groupId)}] ` : '';
+    return result(
+      'history',
+      true,
+      messages.length === 0
+        ? [tt.noHistory]
+        : messages.map((m) =>
+            m.system
+              ? `[${clock(m.sentAt)}] ${tt.systemMark} ${group}${m.text}`
+              : `[${clock(m.sentAt)}] ${group}${m.from}: ${m.text}`,
+          ),
+    );
   }
 
   async function shutdown(): Promise<void> {

@@ -18,6 +18,8 @@ export interface TerminalText {
   historyError: (why: string) => string;
   sessionEnded: (why: string) => string;
   bye: string;
+  historyUsage: string;
+  noHistory: string;
   terminalHelp: string[];
 }
 
@@ -41,7 +43,10 @@ const en: TerminalText = {
   historyError: (why) => `could not save the history file: ${why}`,
   sessionEnded: (why) => `signed out: ${why}`,
   bye: 'bye',
+  historyUsage: 'history <username|group-number>',
+  noHistory: 'no messages kept on this device yet',
   terminalHelp: [
+    'history <username|group-number> — The last messages kept on this device.',
     'quit (or exit, Ctrl-C) — Sign out and leave.',
     'sleep <seconds> — Wait (for scripts).',
   ],
@@ -67,7 +72,13 @@ const zh: TerminalText = {
   historyError: (why) => `无法保存聊天记录文件：${why}`,
   sessionEnded: (why) => `已退出登录：${why}`,
   bye: '再见',
-  terminalHelp: ['quit（或 exit、Ctrl-C）— 退出登录并离开。', 'sleep <秒数> — 等待（用于脚本）。'],
+  historyUsage: 'history <用户名|群组编号>',
+  noHistory: '本机还没有保存消息',
+  terminalHelp: [
+    'history <用户名|群组编号> — 显示本机保存的最近消息。',
+    'quit（或 exit、Ctrl-C）— 退出登录并离开。',
+    'sleep <秒数> — 等待（用于脚本）。',
+  ],
 };
 
 export const TERMINAL_TEXT: Record<CoreLang, TerminalText> = { en, zh };
