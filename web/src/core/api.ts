@@ -18,6 +18,7 @@ import type {
   SessionEndReason,
 } from '../../../shared/events.ts';
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
+import type { FileTransfer, SendFileOptions } from './files/transfers.ts';
 
 import type { TrustState } from './e2ee/keyring.ts';
 import type { CoreLang } from './text.ts';
@@ -133,7 +134,9 @@ export type EngineEvent =
   /** Someone's key was pinned, changed, accepted or verified (e2ee/keyring.ts). */
   | { type: 'trust'; trust: TrustState }
   /** A connection claiming to be `username` was refused: its signature did not match their key. */
-  | { type: 'impostor'; username: string; reason: string };
+  | { type: 'impostor'; username: string; reason: string }
+  /** A file transfer started, moved, paused or ended (files/transfers.ts; issue 13). */
+  | { type: 'file'; file: FileTransfer };
 
 export interface ChatEngine {
   readonly session: SessionState;
@@ -241,8 +244,41 @@ export interface ChatEngine {
     log(): Promise<AdminAction[]>;
   };
 
+  // --- files (issue 13): browser to browser over the data channel, never through the server ---
+  readonly files: ChatFiles;
+
   /** Close sockets, peers and the database (tests, page unload). */
   destroy(): Promise<void>;
+}
+
+export type { FileTransfer, SendFileOptions, TransferState } from './files/transfers.ts';
+
+/** Files in private and group conversations; each call rejects with an EngineError. */
+export interface ChatFiles {
+  /** Rejects with OFFLINE ("files go directly: bob is offline") when the peer is offline. */
+  sendPrivate(
+    to: string,
+    file: Blob,
+    name: string,
+    options?: SendFileOptions,
+  ): Promise<FileTransfer>;
+  /** One transfer per member; an offline member's is in state 'offline'. */
+  sendGroup(
+    groupId: number,
+    file: Blob,
+    name: string,
+    options?: SendFileOptions,
+  ): Promise<FileTransfer[]>;
+  pause(key: string): void;
+  resume(key: string): void;
+  cancel(key: string): Promise<void>;
+  list(): Promise<FileTransfer[]>;
+  /** A received file, whole, or null while it is incomplete. */
+  blob(key: string): Promise<Blob | null>;
+  usage(): Promise<{ files: number; bytes: number }>;
+  /** Deletes every stored file not moving now. */
+  clear(): Promise<void>;
+  remove(key: string): Promise<void>;
 }
 
 /** An Error carrying the server's catalogued error. */

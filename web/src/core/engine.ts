@@ -10,12 +10,15 @@ import { createCore } from './core.ts';
 import { Keyring } from './e2ee/keyring.ts';
 import { Keys, KeysLocked } from './e2ee/keys.ts';
 import { Emitter } from './emitter.ts';
+import { Files } from './files/transfers.ts';
 import { History } from './history.ts';
 import { IceKeeper } from './ice.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
 import { Session } from './session.ts';
 import { sameUsername } from '../../../shared/names.ts';
+import { isFileFrame } from '../../../shared/peer-wire.ts';
+import { LIMITS } from '../../../shared/limits.ts';
 
 export type { EngineOptions, TokenStore } from './options.ts';
 export { memoryTokenStore } from './options.ts';
@@ -55,6 +58,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       ice.stop();
       peers.closeAll();
       core.signedOut();
+      files.signedOut();
       keys.signedOut();
       history?.close();
       history = null;
@@ -74,8 +78,13 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     sendSignal: async (to, signal) => {
       await session.request('signal:send', { to, signal });
     },
-    onFrame: (from, frame) => core.onFrame(from, frame),
-    onLink: (username, link) => emit({ type: 'link', username, link }),
+    onFrame: (from, frame) =>
+      isFileFrame(frame) ? files.onFrame(from, frame) : core.onFrame(from, frame),
+    onChunk: (from, chunk) => files.onChunk(from, chunk),
+    onLink: (username, link) => {
+      files.onLink(username, link);
+      emit({ type: 'link', username, link });
+    },
     channelAuth: {
       sign: (to, sid, type, sdp) =>
         keys.signChannel({ from: keys.keyring?.user ?? '', to, sid, type, sdp }),
@@ -119,6 +128,25 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     },
   });
   const { social, relationships, delivery } = core;
+  // --- files (issue 13) ---
+  const files = new Files({
+    channels: {
+      send: (to, data, deadline) => peers.send(to, data, deadline),
+      write: (to, data) => peers.write(to, data),
+      buffered: (to) => peers.buffered(to),
+      drained: (to, listener) => peers.drained(to, listener),
+      link: (to) => peers.link(to),
+    },
+    check: (peer, exchange) => relationships.check(peer, exchange),
+    isOffline: (username) => lastStatus(username) === 'offline',
+    groupMembers: (groupId) => social.members(groupId),
+    me: () => session.state.user?.username ?? '',
+    changed: (file) => emit({ type: 'file', file }),
+    notice,
+    maxFileBytes: options.maxFileBytes ?? LIMITS.fileSizeDefaultMax,
+    platform: options,
+    connectMs: Math.max(options.directTimeoutMs * 3, 15_000),
+  });
 
   session.on('signal', ({ from, signal }) => peers.onSignal(from, signal));
   session.on('relation:ended', ({ username }) => peers.close(username, 'relation ended'));
@@ -148,6 +176,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     }
     ice.apply(data);
     await core.signedIn();
+    await files.signedIn(me);
     void reconcile();
     conversationsChanged();
     // Not awaited: the session is usable while old mail and the outbox drain in the background.
@@ -263,6 +292,19 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       await session.request('auth:changePassword', { oldPassword, newPassword, backup });
     },
 
+    files: {
+      sendPrivate: (to, file, name, opts) => files.sendPrivate(to, file, name, opts),
+      sendGroup: (groupId, file, name, opts) => files.sendGroup(groupId, file, name, opts),
+      pause: (key) => files.pause(key),
+      resume: (key) => files.resume(key),
+      cancel: (key) => files.cancel(key),
+      list: () => files.list(),
+      blob: (key) => files.blob(key),
+      usage: () => files.usage(),
+      clear: () => files.clear(),
+      remove: (key) => files.remove(key),
+    },
+
     runCommand: (line, commandOptions) =>
       runCommand(
         {
@@ -305,6 +347,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       session.close();
       ice.stop();
       peers.closeAll();
+      files.signedOut();
       keys.signedOut();
       history?.close();
       history = null;

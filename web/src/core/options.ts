@@ -29,6 +29,8 @@ export interface EngineOptions {
   requestTimeoutMs?: number;
   /** 'relay' sends everything through TURN; default: what the server's `session:ready` says. */
   iceTransportPolicy?: IceTransportPolicy;
+  /** Largest file sent or accepted, in bytes. Default LIMITS.fileSizeDefaultMax (2 GiB). */
+  maxFileBytes?: number;
 }
 
 export interface ResolvedOptions extends EngineOptions {

@@ -17,7 +17,10 @@ import { sameUsername } from '../../../shared/names.ts';
 import {
   encodeFrame,
   frames,
+  isChunkData,
+  parseChunk,
   parseFrame,
+  type FileChunk,
   peerSignal,
   signals,
   type PeerFrame,
@@ -33,8 +36,12 @@ export interface PeerConnection {
   on(event: 'data', listener: (chunk: unknown) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   signal(data: SignalData): void;
-  send(data: string): void;
+  send(data: string | Uint8Array): void;
   destroy(): void;
+  /** Bytes queued on the data channel (simple-peer's getter over `bufferedAmount`). */
+  readonly bufferSize?: number;
+  /** simple-peer's data channel, for `bufferedamountlow` (files/transfers.ts flow control). */
+  readonly _channel?: RTCDataChannel | null;
 }
 
 export type PeerFactory = (options: {
@@ -55,6 +62,8 @@ export interface PeersDeps {
   me(): string;
   sendSignal(to: string, signal: PeerSignal): Promise<void>;
   onFrame(from: string, frame: PeerFrame): void;
+  /** A binary file chunk (files/transfers.ts); absent, chunks are dropped. */
+  onChunk?: (from: string, chunk: FileChunk) => void;
   onLink(username: string, link: LinkState): void;
   channelAuth: ChannelAuth;
 }
@@ -182,6 +191,55 @@ export class Peers implements PeerChannels {
     }
     this.#touch(link);
     return { lost: link.lost };
+  }
+
+  // --- files (issue 13): bulk data on an open channel, with its buffer in view ---
+
+  /** Writes on the open channel now, without opening one; false if none is open. */
+  write(username: string, data: string | Uint8Array): boolean {
+    const link = this.#links.get(username);
+    if (!link?.open || link.closed || !link.peer) return false;
+    try {
+      link.peer.send(data);
+    } catch (err) {
+      this.#drop(link, err instanceof Error ? err : new Error(String(err)), true);
+      return false;
+    }
+    this.#touch(link);
+    return true;
+  }
+
+  /** Bytes queued on the open channel to `username` (0 when there is none). */
+  buffered(username: string): number {
+    const link = this.#links.get(username);
+    return link?.open ? (link.peer?.bufferSize ?? 0) : 0;
+  }
+
+  /**
+   * Calls `listener` once when the channel's buffer falls below its low mark (simple-peer sets
+   * `bufferedAmountLowThreshold` to 64 KiB), or when the link goes, so a waiting sender never hangs.
+   */
+  drained(username: string, listener: () => void): void {
+    const link = this.#links.get(username);
+    const channel = link?.open ? link.peer?._channel : null;
+    if (!link || !channel) {
+      listener();
+      return;
+    }
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      clearInterval(poll);
+      channel.removeEventListener('bufferedamountlow', once);
+      listener();
+    };
+    channel.addEventListener('bufferedamountlow', once);
+    // Also looks now and then: the event can be missed if the buffer emptied before we listened,
+    // and a closed channel never fires it.
+    const poll = setInterval(() => {
+      if (link.closed || channel.bufferedAmount <= 64 * 1024) once();
+    }, 50);
   }
 
   /** A signal the server relayed from `from` (the server stamped the name; the payload is theirs). */
@@ -384,6 +442,13 @@ export class Peers implements PeerChannels {
     });
     peer.on('data', (chunk: unknown) => {
       if (!current()) return;
+      if (isChunkData(chunk)) {
+        const parsedChunk = parseChunk(chunk);
+        if (!parsedChunk.ok) return;
+        this.#touch(link);
+        this.deps.onChunk?.(link.username, parsedChunk.chunk);
+        return;
+      }
       const parsed = parseFrame(chunk);
       if (!parsed.ok) return; // A malformed frame is dropped; the sender's retry logic copes.
       this.#touch(link);

@@ -5,6 +5,7 @@
  * what they show changes only in response to the engine's events (a sent message reaches the view
  * once, by its 'message' event).
  */
+import { FilesState } from './files.svelte.ts';
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import { sameUsername } from '../../../shared/names.ts';
 import {
@@ -64,6 +65,8 @@ export class AppState {
   readonly console = new NoticeLog();
   /** Contacts' keys (end-to-end encryption) and the connections refused in their name. */
   readonly security: Security;
+  /** File transfers (issue 13): their own state, fed by the engine's 'file' events. */
+  readonly files: FilesState;
 
   #toastId = 0;
   // Timer handles, never shown: a plain Map on purpose (nothing should re-render on them).
@@ -83,6 +86,7 @@ export class AppState {
     this.session = $state.raw(engine.session);
     this.social = $state.raw(engine.social);
     this.security = new Security(engine, () => this.session);
+    this.files = new FilesState(engine);
     this.#off = engine.on((event) => this.#apply(event));
   }
 
@@ -111,6 +115,7 @@ export class AppState {
 
   dispose(): void {
     this.#off();
+    this.files.dispose();
   }
 
   #apply(event: EngineEvent): void {

@@ -387,6 +387,42 @@ export const en = {
     nowPrivate: (name: string) => `${name} is private again`,
     badge: 'public',
   },
+
+  // --- files (issue 13) ---
+  files: {
+    attach: 'Attach files',
+    dropHere: 'Drop files to send them',
+    title: 'Files',
+    size: (size: string) => size,
+    sentTo: (name: string) => `to ${name}`,
+    from: (name: string) => `from ${name}`,
+    progress: (done: string, total: string) => `${done} of ${total}`,
+    speed: (rate: string) => `${rate}/s`,
+    left: (time: string) => `${time} left`,
+    pause: 'Pause',
+    resume: 'Resume',
+    cancel: 'Cancel transfer',
+    save: 'Save',
+    open: 'Open full size',
+    remove: 'Remove from this device',
+    states: {
+      offered: 'Waiting for the other side',
+      moving: 'Transferring',
+      paused: 'Paused',
+      pausedByPeer: (name: string) => `Paused by ${name}`,
+      waiting: 'Waiting for the connection',
+      verifying: 'Checking',
+      done: 'Done',
+      cancelled: 'Cancelled',
+      failed: 'Failed',
+      offline: 'Offline',
+    },
+    notSent: (why: string) => `The file was not sent: ${why}`,
+    stored: (count: number, size: string) =>
+      `${count} ${count === 1 ? 'file' : 'files'} kept on this device (${size})`,
+    clear: 'Clear stored files',
+    cleared: 'Stored files cleared.',
+  },
 };
 
 export type Messages = typeof en;

@@ -1,0 +1,140 @@
+/**
+ * Where files live on this device: a Dexie database of its own per user (`p2sp-files-<user>`),
+ * apart from the chat history so clearing files never touches messages and a large blob table
+ * never slows the history's queries. Each received chunk is its own row, stored as a Blob (Chromium
+ * keeps IndexedDB blobs on disk), so neither receiving nor opening a file holds it whole in memory:
+ * `blob` stitches the stored chunk blobs into one without reading them.
+ */
+import { Dexie, type Table } from 'dexie';
+
+export interface FileRecord {
+  /** `in:<peer>:<id>` or `out:<peer>:<id>`: a peer picks the ids, so the peer is part of the key. */
+  key: string;
+  id: string;
+  direction: 'in' | 'out';
+  peer: string;
+  conversation: `u:${string}` | `g:${number}`;
+  name: string;
+  size: number;
+  mime: string;
+  chunkSize: number;
+  sentAt: number;
+  thumb?: { mime: string; data: string };
+  /** Chunks stored and checked, from the first (incoming), or confirmed by the peer (outgoing). */
+  confirmed: number;
+  state: 'active' | 'done' | 'cancelled' | 'failed';
+  error?: string;
+  sha256?: string;
+}
+
+interface ChunkRow {
+  key: string;
+  index: number;
+  data: Blob;
+}
+
+type Db = Dexie & { files: Table<FileRecord, string>; chunks: Table<ChunkRow, [string, number]> };
+
+export interface StorePlatform {
+  indexedDB?: IDBFactory | undefined;
+  IDBKeyRange?: typeof IDBKeyRange | undefined;
+}
+
+/** Chunks read per transaction when a file is hashed or opened: bounded memory, few round trips. */
+const READ_PAGE = 64;
+
+export class FileStore {
+  private constructor(private readonly db: Db) {}
+
+  static async open(user: string, platform: StorePlatform): Promise<FileStore> {
+    const db = new Dexie(`p2sp-files-${user}`, {
+      ...(platform.indexedDB ? { indexedDB: platform.indexedDB } : {}),
+      ...(platform.IDBKeyRange ? { IDBKeyRange: platform.IDBKeyRange } : {}),
+    }) as Db;
+    db.version(1).stores({ files: 'key, state', chunks: '[key+index]' });
+    await db.open();
+    return new FileStore(db);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  all(): Promise<FileRecord[]> {
+    return this.db.files.toArray();
+  }
+
+  get(key: string): Promise<FileRecord | undefined> {
+    return this.db.files.get(key);
+  }
+
+  put(record: FileRecord): Promise<string> {
+    return this.db.files.put(record);
+  }
+
+  /** Stores a run of chunks and the new confirmed count in one transaction: both or neither. */
+  async addChunks(
+    key: string,
+    chunks: { index: number; data: Uint8Array }[],
+    confirmed: number,
+  ): Promise<void> {
+    await this.db.transaction('rw', this.db.files, this.db.chunks, async () => {
+      const record = await this.db.files.get(key);
+      if (!record || record.state !== 'active') throw new Error('the transfer is no longer active');
+      await this.db.chunks.bulkPut(
+        chunks.map((c) => ({ key, index: c.index, data: new Blob([c.data as BlobPart]) })),
+      );
+      await this.db.files.update(key, { confirmed });
+    });
+  }
+
+  /** Calls `each` with every stored chunk of `key` in order, a page at a time. */
+  async eachChunk(key: string, upTo: number, each: (data: Blob) => Promise<void>): Promise<void> {
+    for (let from = 0; from < upTo; from += READ_PAGE) {
+      const rows = await this.db.chunks
+        .where('[key+index]')
+        .between([key, from], [key, Math.min(upTo, from + READ_PAGE)], true, false)
+        .toArray();
+      for (const row of rows) await each(row.data);
+    }
+  }
+
+  /** The whole received file as one Blob, built from the stored chunk blobs. */
+  async blob(key: string): Promise<Blob | null> {
+    const record = await this.db.files.get(key);
+    if (!record || record.direction !== 'in' || record.state !== 'done') return null;
+    const parts: Blob[] = [];
+    await this.eachChunk(key, record.confirmed, async (data) => {
+      parts.push(data);
+    });
+    return new Blob(parts, { type: record.mime });
+  }
+
+  async deleteChunks(key: string): Promise<void> {
+    await this.db.chunks
+      .where('[key+index]')
+      .between([key, Dexie.minKey], [key, Dexie.maxKey])
+      .delete();
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.db.transaction('rw', this.db.files, this.db.chunks, async () => {
+      await this.deleteChunks(key);
+      await this.db.files.delete(key);
+    });
+  }
+
+  /** Bytes of received file data kept on this device (what the quota view shows). */
+  async usage(): Promise<{ files: number; bytes: number }> {
+    const received = await this.db.files.filter((f) => f.direction === 'in').toArray();
+    let bytes = 0;
+    for (const f of received) bytes += Math.min(f.size, f.confirmed * f.chunkSize);
+    return { files: received.length, bytes };
+  }
+
+  /** Deletes every file (received data and the records of sent ones) that is not moving now. */
+  async clear(keep: (key: string) => boolean): Promise<void> {
+    const all = await this.db.files.toArray();
+    for (const f of all) if (!keep(f.key)) await this.remove(f.key);
+  }
+}
