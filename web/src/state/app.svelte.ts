@@ -21,6 +21,7 @@ import {
 } from '../core/api.ts';
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 import type { GroupInfo } from '../../../shared/events.ts';
+import { Attention } from './attention.svelte.ts';
 import { ConversationView } from './conversation.svelte.ts';
 import { errorText } from './format.ts';
 import { i18n } from './i18n/locale.svelte.ts';
@@ -55,6 +56,8 @@ export class AppState {
   readonly console = new NoticeLog();
   /** Contacts' keys (end-to-end encryption) and the connections refused in their name. */
   readonly security: Security;
+  /** Everyday basics: unread count in the tab title and favicon, desktop notifications. */
+  readonly attention: Attention;
 
   #toastId = 0;
   readonly #off: () => void;
@@ -64,6 +67,7 @@ export class AppState {
     this.social = $state.raw(engine.social);
     this.security = new Security(engine, () => this.session);
     this.#off = engine.on((event) => this.#apply(event));
+    this.attention = new Attention(engine, this);
   }
 
   get user() {
@@ -91,6 +95,7 @@ export class AppState {
 
   dispose(): void {
     this.#off();
+    this.attention.dispose();
   }
 
   #apply(event: EngineEvent): void {
