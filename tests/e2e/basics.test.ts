@@ -141,15 +141,22 @@ describe.each([
     const input = a.byTestId('composer-input');
     await input.fill('ab');
     await input.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(1, 1));
+    const requested: string[] = [];
+    a.page.on('request', (r) => requested.push(r.url()));
     const chunk = a.page.waitForResponse((r) => /emoji-picker-[\w-]+\.js$/.test(r.url()));
+    const data = a.page.waitForResponse((r) => /\/assets\/data-[\w-]+\.json$/.test(r.url()));
     await a.byTestId('emoji-button').click();
     expect((await chunk).ok()).toBe(true);
+    expect((await data).ok()).toBe(true);
     const first = picker.locator('button.emoji[role="menuitem"]').first();
     await first.waitFor({ timeout: 20_000 });
     const chosen = (await first.textContent())?.trim() ?? '';
     expect(chosen).not.toBe('');
     await first.click();
     await expect.poll(() => input.inputValue()).toBe(`a${chosen}b`);
+    // Code and data from this site only: the machine (and many users' networks) has no CDN.
+    expect(requested.length).toBeGreaterThan(0);
+    for (const url of requested) expect(new URL(url).origin).toBe(new URL(h.url).origin);
     await a.page.keyboard.press('Escape');
     await expect.poll(() => picker.count()).toBe(0);
   });
