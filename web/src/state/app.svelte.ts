@@ -23,6 +23,7 @@ import {
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 import type { GroupInfo } from '../../../shared/events.ts';
 import { conversationLink, type ConversationLink } from './conversation-link.ts';
+import { Attention } from './attention.svelte.ts';
 import { ConversationView } from './conversation.svelte.ts';
 import { errorText } from './format.ts';
 import { i18n } from './i18n/locale.svelte.ts';
@@ -67,6 +68,8 @@ export class AppState {
   readonly security: Security;
   /** File transfers (issue 13): their own state, fed by the engine's 'file' events. */
   readonly files: FilesState;
+  /** Everyday basics: unread count in the tab title and favicon, desktop notifications. */
+  readonly attention: Attention;
 
   #toastId = 0;
   // Timer handles, never shown: a plain Map on purpose (nothing should re-render on them).
@@ -88,6 +91,7 @@ export class AppState {
     this.security = new Security(engine, () => this.session);
     this.files = new FilesState(engine);
     this.#off = engine.on((event) => this.#apply(event));
+    this.attention = new Attention(engine, this);
   }
 
   get user() {
@@ -116,6 +120,7 @@ export class AppState {
   dispose(): void {
     this.#off();
     this.files.dispose();
+    this.attention.dispose();
   }
 
   #apply(event: EngineEvent): void {
