@@ -330,6 +330,26 @@ export const en = {
     examples: 'Examples: click one to put it in the box',
     exampleTitle: (command: string) => `Put ${command} in the box`,
   },
+  // --- group events (issue 12) ---
+  groupEvents: {
+    joined: (name: string) => `${name} joined`,
+    left: (name: string) => `${name} left`,
+    removed: (by: string, name: string) => `${by} removed ${name}`,
+    owner: (name: string) => `${name} is now the owner`,
+    madeAdmin: (by: string, name: string) => `${by} made ${name} an admin`,
+    madeMember: (by: string, name: string) => `${by} made ${name} a member`,
+    youRemoved: (by: string) => `${by} removed you`,
+    youLeft: 'You left the group',
+    deleted: (by: string) => `${by} deleted the group`,
+    blocked: 'An admin blocked this group',
+    unblocked: 'An admin unblocked this group',
+    you: 'you',
+    endedRemoved: (by: string) => `${by} removed you from this group. Its history stays here.`,
+    endedLeft: 'You left this group. Its history stays here.',
+    endedDeleted: (by: string) => `${by} deleted this group. Its history stays here.`,
+    ended: 'ended',
+    endedGroups: 'Ended groups',
+  },
 };
 
 export type Messages = typeof en;
