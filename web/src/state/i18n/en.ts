@@ -350,6 +350,11 @@ export const en = {
     ended: 'ended',
     endedGroups: 'Ended groups',
   },
+  // --- new browser note (issue 12) ---
+  historyNote: {
+    text: 'Your message history lives in each browser, not on the server. This browser has none for this account yet: messages you send and receive here are kept here, and other browsers keep their own.',
+    ok: 'Got it',
+  },
 };
 
 export type Messages = typeof en;

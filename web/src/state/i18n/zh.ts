@@ -339,4 +339,9 @@ export const zh: Messages = {
     ended: '已结束',
     endedGroups: '已结束的群组',
   },
+  // --- new browser note (issue 12) ---
+  historyNote: {
+    text: '聊天记录保存在各自的浏览器里，而不是服务器上。这个浏览器里还没有该账号的记录：在这里收发的消息会保存在这里，其他浏览器各自保存自己的记录。',
+    ok: '知道了',
+  },
 };
