@@ -312,12 +312,22 @@ export interface ServerToClient {
 
   /** A group I am in was created, joined, or changed (owner, counts, blocked flag, my role). */
   'groups:changed': (data: { group: Omit<GroupInfo, 'number'> }) => void;
-  'groups:removed': (data: { groupId: number; reason: 'deleted' | 'kicked' | 'left' }) => void;
+  /** `by`: who did it (the owner who deleted it, the owner or admin who removed me, or me). */
+  'groups:removed': (data: {
+    groupId: number;
+    reason: 'deleted' | 'kicked' | 'left';
+    by: string;
+  }) => void;
+  /**
+   * `by`: who did it — the member themself for a join or a leave, the owner or admin who removed
+   * them, the owner who changed a role (or the owner who left, when the group passes to an heir).
+   */
   'groups:memberChanged': (data: {
     groupId: number;
     username: string;
     change: 'joined' | 'left' | 'role';
     role: GroupRole | null;
+    by: string;
   }) => void;
 
   /** Close any peer connection to this user: the server no longer lets the two of you talk. */

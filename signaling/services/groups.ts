@@ -373,6 +373,7 @@ export class GroupsService {
       username: me.username,
       change: 'joined',
       role: 'member',
+      by: me.username,
     });
     const group = await this.byId(groupId);
     await this.#tellMember(group, userId);
@@ -460,7 +461,8 @@ export class GroupsService {
     if (!groupRules.remove(myRole, theirRole)) {
       throw errors.removeForbidden();
     }
-    await this.#removeMember(groupId, target.id, target.username, 'kicked');
+    const me = await this.#users.requireId(userId);
+    await this.#removeMember(groupId, target.id, target.username, 'kicked', me.username);
     return { groupId, username: target.username };
   }
 
@@ -484,7 +486,7 @@ export class GroupsService {
         .orderBy('user_id')
         .executeTakeFirst();
       if (!heir) {
-        await this.#deleteGroup(group, 'left');
+        await this.#deleteGroup(group, 'left', me.username);
         return { groupId, deleted: true, newOwner: null };
       }
       await db.transaction().execute(async (tx) => {
@@ -502,7 +504,7 @@ export class GroupsService {
       });
       newOwner = heir.username;
     }
-    await this.#removeMember(groupId, userId, me.username, 'left');
+    await this.#removeMember(groupId, userId, me.username, 'left', me.username);
     if (newOwner) {
       const members = await this.memberIds(groupId);
       this.deps.notifier.toUsers(members, 'groups:memberChanged', {
@@ -510,6 +512,7 @@ export class GroupsService {
         username: newOwner,
         change: 'role',
         role: 'owner',
+        by: me.username,
       });
       const updated = await this.byId(groupId);
       for (const id of members) await this.#tellMember(updated, id);
@@ -522,6 +525,7 @@ export class GroupsService {
     userId: number,
     username: string,
     reason: 'kicked' | 'left',
+    by: string,
   ): Promise<void> {
     await this.deps.store.db
       .deleteFrom('group_members')
@@ -530,12 +534,13 @@ export class GroupsService {
       .execute();
     await this.#withdrawInvitations(groupId, userId);
     const rest = await this.memberIds(groupId);
-    this.deps.notifier.toUser(userId, 'groups:removed', { groupId, reason });
+    this.deps.notifier.toUser(userId, 'groups:removed', { groupId, reason, by });
     this.deps.notifier.toUsers(rest, 'groups:memberChanged', {
       groupId,
       username,
       change: 'left',
       role: null,
+      by,
     });
     await this.#endLostRelations(userId, rest, 'removed-from-group');
   }
@@ -559,11 +564,13 @@ export class GroupsService {
       .where('user_id', '=', target.id)
       .execute();
     if (role === 'member') await this.#withdrawInvitations(groupId, target.id);
+    const me = await this.#users.requireId(userId);
     this.deps.notifier.toUsers(await this.memberIds(groupId), 'groups:memberChanged', {
       groupId,
       username: target.username,
       change: 'role',
       role,
+      by: me.username,
     });
     await this.#tellMember(group, target.id);
     return { groupId, username: target.username, role };
@@ -572,11 +579,12 @@ export class GroupsService {
   async delete(userId: number, groupId: number) {
     const group = await this.byId(groupId);
     await this.#requireRole(groupId, userId, groupRules.delete, 'owner can delete it');
-    await this.#deleteGroup(group, 'deleted');
+    const me = await this.#users.requireId(userId);
+    await this.#deleteGroup(group, 'deleted', me.username);
     return { groupId };
   }
 
-  async #deleteGroup(group: GroupRow, reason: 'deleted' | 'left'): Promise<void> {
+  async #deleteGroup(group: GroupRow, reason: 'deleted' | 'left', by: string): Promise<void> {
     const members = await this.memberIds(group.id);
     const invitees = await this.deps.store.db.transaction().execute(async (tx) => {
       const invited = await tx
@@ -592,6 +600,7 @@ export class GroupsService {
     this.deps.notifier.toUsers(members, 'groups:removed', {
       groupId: group.id,
       reason: reason === 'left' ? 'left' : 'deleted',
+      by,
     });
     await this.#endLostPairs(members, 'group-deleted');
   }

@@ -149,6 +149,8 @@ export class RoomsService {
       username: me.username,
       change: 'joined',
       role: 'member',
+      // Joining a room is the member's own act.
+      by: me.username,
     });
     await this.groups.tellMembers(groupId, [userId]);
     return this.groups.infoFor(userId, groupId);

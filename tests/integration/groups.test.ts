@@ -185,6 +185,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
       username: adm.username,
       change: 'joined',
       role: 'member',
+      by: adm.username,
     });
 
     const roleSeen = [
@@ -199,7 +200,13 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
         role: 'admin',
       }),
     ).toEqual({ ok: true, data: { groupId: group.id, username: adm.username, role: 'admin' } });
-    const roleChange = { groupId: group.id, username: adm.username, change: 'role', role: 'admin' };
+    const roleChange = {
+      groupId: group.id,
+      username: adm.username,
+      change: 'role',
+      role: 'admin',
+      by: o.username,
+    };
     expect(await Promise.all(roleSeen)).toEqual([roleChange, roleChange]);
     expect((await roleTold).group.role).toBe('admin');
 
@@ -209,7 +216,13 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     const seen = [next(o.socket, 'groups:memberChanged'), next(adm.socket, 'groups:memberChanged')];
     const inGroup = next(m.socket, 'groups:changed');
     ok(await call(m.socket, 'groups:accept', { groupId: group.id }));
-    const join = { groupId: group.id, username: m.username, change: 'joined', role: 'member' };
+    const join = {
+      groupId: group.id,
+      username: m.username,
+      change: 'joined',
+      role: 'member',
+      by: m.username,
+    };
     expect(await Promise.all(seen)).toEqual([join, join]);
     expect(await inGroup).toMatchObject({ group: { id: group.id, role: 'member', total: 3 } });
 
@@ -284,8 +297,15 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
       ok: true,
       data: { groupId: group.id, username: m1.username },
     });
-    expect(await removed).toEqual({ groupId: group.id, reason: 'kicked' });
-    const leftEvent = { groupId: group.id, username: m1.username, change: 'left', role: null };
+    // `by` names who removed them: the admin, on both events.
+    expect(await removed).toEqual({ groupId: group.id, reason: 'kicked', by: a1.username });
+    const leftEvent = {
+      groupId: group.id,
+      username: m1.username,
+      change: 'left',
+      role: null,
+      by: a1.username,
+    };
     expect(await Promise.all(left)).toEqual([leftEvent, leftEvent]);
     expect(await groupsOf(m1)).toEqual([]);
     expectError(await call(m1.socket, 'groups:members', { groupId: group.id }), 'NOT_MEMBER');
@@ -294,7 +314,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
     // The owner may remove an admin.
     const a2Removed = next(a2.socket, 'groups:removed');
     ok(await kick(o, a2));
-    expect(await a2Removed).toEqual({ groupId: group.id, reason: 'kicked' });
+    expect(await a2Removed).toEqual({ groupId: group.id, reason: 'kicked', by: o.username });
     expect(
       ok(await call(o.socket, 'groups:members', { groupId: group.id })).map((x) => x.username),
     ).toEqual([o.username, a1.username, m2.username]);
@@ -310,12 +330,13 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
       ok: true,
       data: { groupId: group.id, deleted: false, newOwner: null },
     });
-    expect(await removed).toEqual({ groupId: group.id, reason: 'left' });
+    expect(await removed).toEqual({ groupId: group.id, reason: 'left', by: m.username });
     expect(await left).toEqual({
       groupId: group.id,
       username: m.username,
       change: 'left',
       role: null,
+      by: m.username,
     });
     expect(await groupsOf(m)).toEqual([]);
     expect(await groupsOf(o)).toMatchObject([{ id: group.id, total: 1, online: 1 }]);
@@ -344,6 +365,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
       username: adminA.username,
       change: 'role',
       role: 'owner',
+      by: o.username,
     });
     expect((await told).group).toMatchObject({ owner: adminA.username, creator: o.username });
     expect(await groupsOf(early)).toEqual([
@@ -376,7 +398,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
       deleted: true,
       newOwner: null,
     });
-    expect(await gone).toEqual({ groupId: group.id, reason: 'left' });
+    expect(await gone).toEqual({ groupId: group.id, reason: 'left', by: early.username });
     expectError(await call(early.socket, 'groups:members', { groupId: group.id }), 'NOT_FOUND');
     const all = ok(await call(o.socket, 'groups:list', {}));
     expect(all).toEqual([]);
@@ -403,7 +425,7 @@ describe.each(DIALECTS)('groups (%s)', (dialect) => {
       ok: true,
       data: { groupId: group.id },
     });
-    const deleted = { groupId: group.id, reason: 'deleted' };
+    const deleted = { groupId: group.id, reason: 'deleted', by: o.username };
     expect(await Promise.all(removed)).toEqual([deleted, deleted, deleted]);
     expect(await ended).toEqual({ username: m.username, reason: 'group-deleted' });
     for (const p of [o, adm, m]) expect(await groupsOf(p)).toEqual([]);

@@ -197,13 +197,18 @@ describe('inbox: what the receiver refuses', () => {
       username: 'alice',
       change: 'left',
       role: null,
+      by: 'alice',
     });
     await alice.send('bob', encodeFrame(msgFrame('m2', 'gone', groupId)), Date.now() + 1e3);
     const carol = net.channels('carol');
     await carol.send('bob', encodeFrame(msgFrame('k1', 'after', groupId)), Date.now() + 1e3);
     await until(() => acksFrom(net, 'bob', 'k1') === 1, 'the member after acked');
 
-    expect(bob.messages.map((m) => m.id)).toEqual(['m1', 'k1']);
+    expect(bob.messages.filter((m) => !m.event).map((m) => m.id)).toEqual(['m1', 'k1']);
+    // The leave is a line of the conversation, in history, from the server's event alone.
+    expect(bob.messages.filter((m) => m.event).map((m) => [m.from, m.event])).toEqual([
+      ['', { kind: 'left', username: 'alice' }],
+    ]);
     expect(acksFrom(net, 'bob', 'm2')).toBe(0);
   });
 });
@@ -291,7 +296,7 @@ describe("social: the server's events", () => {
     await expect(alice.core.delivery.sendGroup(groupId, 'x')).rejects.toMatchObject({
       wire: { code: 'GROUP_BLOCKED' },
     });
-    alice.server.emit('groups:removed', { groupId, reason: 'deleted' });
+    alice.server.emit('groups:removed', { groupId, reason: 'deleted', by: 'alice' });
     await expect(alice.core.delivery.sendGroup(groupId, 'x')).rejects.toMatchObject({
       wire: { code: 'NOT_MEMBER' },
     });

@@ -59,7 +59,31 @@ export interface ChatMessage {
   system?: boolean;
   /** Received ones: true when it came from the server's offline store rather than a data channel. */
   viaServer?: boolean;
+  /**
+   * A group event (a join, a removal, the group deleted or blocked), kept in local history as a
+   * line of the conversation: `from` is '' (no one wrote it, and no peer's id can collide with
+   * it), `text` is '', and the UI words it in the reader's language from these fields.
+   */
+  event?: GroupEvent;
 }
+
+/** What happened in a group, as the server told it (`by` is the server's word, never a peer's). */
+export type GroupEvent =
+  | { kind: 'joined' | 'left'; username: string }
+  | { kind: 'removed'; username: string; by: string }
+  | { kind: 'role'; username: string; role: 'owner' | 'admin' | 'member'; by: string }
+  /** Me: removed by `by`, or left myself. The conversation is over. */
+  | { kind: 'you-removed'; by: string }
+  | { kind: 'you-left' }
+  | { kind: 'deleted'; by: string }
+  | { kind: 'blocked' | 'unblocked' };
+
+/** The events after which a group conversation is over, read-only, kept with its name. */
+export const ENDING_EVENTS: ReadonlySet<GroupEvent['kind']> = new Set([
+  'you-removed',
+  'you-left',
+  'deleted',
+]);
 
 export interface Conversation {
   id: ConversationId;

@@ -11,6 +11,7 @@ import type { ChatMessage, EngineError, SocialState } from './api.ts';
 import { Delivery } from './delivery.ts';
 import type { Keys } from './e2ee/keys.ts';
 import type { History } from './history.ts';
+import { GroupEvents } from './group-events.ts';
 import { Inbox } from './inbox.ts';
 import type { PeerChannels } from './peers.ts';
 import { Relationships } from './relationships.ts';
@@ -98,6 +99,16 @@ export function createCore(deps: CoreDeps): Core {
     dropped: (reason) => deps.notice(reason, 'error'),
   });
 
+  // Group events become lines of their conversation in local history (after Social's listeners,
+  // so the name and blocked flag read here are still the ones from before the event).
+  const groupEvents = new GroupEvents({
+    server,
+    history,
+    group: (groupId) => social.group(groupId),
+    me: () => server.state.user?.username ?? null,
+    recorded: deps.message,
+  });
+
   // Only once ready: the server also sends it right behind session:ready, and a pull before the
   // sign-in has loaded friends and groups would refuse (and ack away) mail it should keep. The
   // sign-in pulls by itself (drain).
@@ -169,6 +180,7 @@ export function createCore(deps: CoreDeps): Core {
         await refreshSocial();
       } finally {
         relationships.loaded(social.state.groups);
+        groupEvents.seen(social.state.groups);
       }
     },
     drain: () =>

@@ -547,7 +547,8 @@ export class History {
         case 'received': {
           const added =
             early[i] === true && !stored.has(messageKey(op.message.from, op.message.id));
-          if (added) touch(op.message, op.title, 1);
+          // A group event is a line to read in place, not a message waiting for an answer.
+          if (added) touch(op.message, op.title, op.message.event ? 0 : 1);
           return added;
         }
         case 'own':

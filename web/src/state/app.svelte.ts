@@ -71,6 +71,13 @@ export class AppState {
   /** Everyday basics: unread count in the tab title and favicon, desktop notifications. */
   readonly attention: Attention;
 
+  // --- new browser note (issue 12) ---
+  /**
+   * True once, when this browser holds no history for the account: history lives in each browser,
+   * so a new one starts empty, and saying so beats letting it look like lost messages.
+   */
+  historyNote = $state(false);
+
   #toastId = 0;
   // Timer handles, never shown: a plain Map on purpose (nothing should re-render on them).
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -204,11 +211,31 @@ export class AppState {
     this.security.clear();
     this.search.clear();
     this.nav?.clear();
+    this.historyNote = false;
+  }
+
+  /** Shows the new-browser note if this browser has no history for the account and never showed it. */
+  #noteNewBrowser(): void {
+    const user = this.user?.username;
+    if (!user || this.conversations.length > 0) return;
+    const key = `p2sp:history-note:${user.toLowerCase()}`;
+    try {
+      if (localStorage.getItem(key)) return;
+      localStorage.setItem(key, '1');
+    } catch {
+      // Storage refused (private mode): the note may then show again, which is harmless.
+    }
+    this.historyNote = true;
+  }
+
+  dismissHistoryNote(): void {
+    this.historyNote = false;
   }
 
   async refreshConversations(): Promise<void> {
     try {
       this.conversations = await this.engine.conversations();
+      this.#noteNewBrowser();
     } catch (e) {
       this.toast(i18n.t.app.conversationsFailed(errorText(e)), 'error');
     }

@@ -423,6 +423,32 @@ export const en = {
     clear: 'Clear stored files',
     cleared: 'Stored files cleared.',
   },
+
+  // --- group events (issue 12) ---
+  groupEvents: {
+    joined: (name: string) => `${name} joined`,
+    left: (name: string) => `${name} left`,
+    removed: (by: string, name: string) => `${by} removed ${name}`,
+    owner: (name: string) => `${name} is now the owner`,
+    madeAdmin: (by: string, name: string) => `${by} made ${name} an admin`,
+    madeMember: (by: string, name: string) => `${by} made ${name} a member`,
+    youRemoved: (by: string) => `${by} removed you`,
+    youLeft: 'You left the group',
+    deleted: (by: string) => `${by} deleted the group`,
+    blocked: 'An admin blocked this group',
+    unblocked: 'An admin unblocked this group',
+    you: 'you',
+    endedRemoved: (by: string) => `${by} removed you from this group. Its history stays here.`,
+    endedLeft: 'You left this group. Its history stays here.',
+    endedDeleted: (by: string) => `${by} deleted this group. Its history stays here.`,
+    ended: 'ended',
+    endedGroups: 'Ended groups',
+  },
+  // --- new browser note (issue 12) ---
+  historyNote: {
+    text: 'Your message history lives in each browser, not on the server. This browser has none for this account yet: messages you send and receive here are kept here, and other browsers keep their own.',
+    ok: 'Got it',
+  },
 };
 
 export type Messages = typeof en;

@@ -409,4 +409,30 @@ export const zh: Messages = {
     clear: '清除已保存的文件',
     cleared: '已清除保存的文件。',
   },
+
+  // --- group events (issue 12) ---
+  groupEvents: {
+    joined: (name) => `${name} 加入了群组`,
+    left: (name) => `${name} 退出了群组`,
+    removed: (by, name) => `${by} 将 ${name} 移出了群组`,
+    owner: (name) => `${name} 成为群主`,
+    madeAdmin: (by, name) => `${by} 将 ${name} 设为管理员`,
+    madeMember: (by, name) => `${by} 将 ${name} 设为普通成员`,
+    youRemoved: (by) => `${by} 将你移出了群组`,
+    youLeft: '你退出了群组',
+    deleted: (by) => `${by} 解散了群组`,
+    blocked: '管理员封禁了该群组',
+    unblocked: '管理员解封了该群组',
+    you: '你',
+    endedRemoved: (by) => `${by} 已将你移出该群组。聊天记录仍保留在这里。`,
+    endedLeft: '你已退出该群组。聊天记录仍保留在这里。',
+    endedDeleted: (by) => `${by} 已解散该群组。聊天记录仍保留在这里。`,
+    ended: '已结束',
+    endedGroups: '已结束的群组',
+  },
+  // --- new browser note (issue 12) ---
+  historyNote: {
+    text: '聊天记录保存在各自的浏览器里，而不是服务器上。这个浏览器里还没有该账号的记录：在这里收发的消息会保存在这里，其他浏览器各自保存自己的记录。',
+    ok: '知道了',
+  },
 };
