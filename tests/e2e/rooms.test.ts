@@ -23,7 +23,7 @@ const LANGUAGES = [
     browse: 'Browse rooms',
     title: 'Rooms',
     publicSwitch: 'Public room',
-    counts: '1 online · 1 members',
+    counts: '1 online · 1 member',
     countsAfter: '2 online · 2 members',
     join: 'Join',
     badge: 'public',

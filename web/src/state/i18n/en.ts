@@ -371,7 +371,8 @@ export const en = {
     empty: 'No public rooms yet. A group owner can make a group public from its members panel.',
     noMatch: (query: string) => `No room matches “${query}”.`,
     by: (creator: string) => `by ${creator}`,
-    counts: (online: number, total: number) => `${online} online · ${total} members`,
+    counts: (online: number, total: number) =>
+      `${online} online · ${total} ${total === 1 ? 'member' : 'members'}`,
     join: 'Join',
     joinLabel: (name: string) => `Join ${name}`,
     open: 'Open',

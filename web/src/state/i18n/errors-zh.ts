@@ -66,7 +66,9 @@ export const ZH_ERRORS: Record<ErrorCode, (d: Details) => string | null> = {
   REQUEST_PENDING: () => '你已经发送过好友请求，请等待对方回应。',
   NOT_FRIENDS: () => '你们还不是好友。',
   NOT_MEMBER: (d) => (d.groupId !== undefined ? '你不是该群组的成员。' : '该用户不在此群组中。'),
-  ALREADY_MEMBER: () => '该用户已在群组中。',
+  // rooms:join names the room (details.groupId) when it is you who are in it already.
+  ALREADY_MEMBER: (d) =>
+    d.groupId !== undefined ? '你已经在这个聊天室里了。' : '该用户已在群组中。',
   GROUP_EXISTS: () => '你已经创建过同名的群组。',
   GROUP_LIMIT: () => `你创建的群组已达上限（${LIMITS.groupsOwnedMax} 个）。`,
   GROUP_FULL: () => '群组的成员或待处理邀请已达上限。',
