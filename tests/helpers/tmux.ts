@@ -21,7 +21,8 @@ export interface TmuxTerminal {
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Whether the client's process has ended (its pane is dead). */
   exited(): boolean;
-  exitCode(): number | null;
+  /** The exit status, `signal N` when a signal ended it, or null while it runs. */
+  exitCode(): number | string | null;
 }
 
 export class Tmux {
@@ -106,8 +107,12 @@ export class Tmux {
       },
       exited: () => tmux('display-message', '-p', '-t', target, '#{pane_dead}').trim() === '1',
       exitCode() {
-        const v = tmux('display-message', '-p', '-t', target, '#{pane_dead_status}').trim();
-        return v === '' ? null : Number(v);
+        const read = (format: string) => tmux('display-message', '-p', '-t', target, format).trim();
+        const status = read('#{pane_dead_status}');
+        if (status !== '') return Number(status);
+        // A process a signal ended has no status: say which signal, so a crash reads as one.
+        const signal = read('#{pane_dead_signal}');
+        return signal === '' ? null : `signal ${signal}`;
       },
     };
     return term;

@@ -87,6 +87,7 @@ describe('rooms on two nodes (PostgreSQL and Redis)', () => {
       username: visitor.name,
       change: 'joined',
       role: 'member',
+      by: visitor.name,
     });
     // Room-mates on two nodes reach each other through the relay.
     const signal = next(owner.socket, 'signal');

@@ -133,6 +133,7 @@ describe.each(DIALECTS)('rooms (%s)', (dialect) => {
       username: b.username,
       change: 'joined',
       role: 'member',
+      by: b.username,
     });
     expect((await groupsOf(b)).map((g) => g.id)).toEqual([room.id]);
     expect(
