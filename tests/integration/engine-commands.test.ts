@@ -147,3 +147,37 @@ it('blockgroup and unblockgroup name the group by name and creator; the admin vi
     root.engine.admin.setGroupBlocked({ groupId: group.id + 1_000 }, true),
   ).rejects.toMatchObject({ wire: { code: 'NOT_FOUND', details: { groupId: group.id + 1_000 } } });
 });
+
+// --- leavegroup names the new owner (issue 12) ---
+it('leavegroup says who owns the group now, or that it went with its last member (en and zh)', async () => {
+  const alice = await signedIn(server.url, 'alice');
+  const bob = await signedIn(server.url, 'bob');
+  const group = await alice.engine.createGroup('crew');
+  await alice.engine.inviteToGroup(group.id, 'bob');
+  await eventually(() => bob.engine.social.invitations.length === 1);
+  await bob.engine.respondGroupInvite(group.id, true);
+  await eventually(() => alice.engine.social.groups.some((g) => g.id === group.id));
+
+  expect(await alice.engine.runCommand('leavegroup crew')).toEqual({
+    ok: true,
+    lines: ['left crew; bob owns it now'],
+  });
+  // The server answered alice with who inherited it: bob, the only one left.
+  expect((await bob.engine.groupMembers(group.id)).map((m) => [m.username, m.role])).toEqual([
+    ['bob', 'owner'],
+  ]);
+  expect(await bob.engine.runCommand('leavegroup crew', { lang: 'zh' })).toEqual({
+    ok: true,
+    lines: ['已退出 crew；你是最后一名成员，群组已随之删除'],
+  });
+
+  const other = await alice.engine.createGroup('小组');
+  await alice.engine.inviteToGroup(other.id, 'bob');
+  await eventually(() => bob.engine.social.invitations.length === 1);
+  await bob.engine.respondGroupInvite(other.id, true);
+  await eventually(() => alice.engine.social.groups.some((g) => g.id === other.id));
+  expect(await alice.engine.runCommand('leavegroup 小组', { lang: 'zh' })).toEqual({
+    ok: true,
+    lines: ['已退出 小组；现在由 bob 担任群主'],
+  });
+}, 60_000);

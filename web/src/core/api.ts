@@ -211,6 +211,15 @@ export interface ChatEngine {
   // --- messages ---
   sendPrivate(username: string, text: string): Promise<ChatMessage>;
   sendGroup(groupId: number, text: string): Promise<ChatMessage>;
+  // --- retry / delete of a failed message (issue 12) ---
+  /**
+   * Sends one of my failed messages again with the same id (receivers dedupe a first try that did
+   * arrive); it is 'sending' again and ends like any send. Rejects NOT_FOUND (no such message in
+   * the conversation), FORBIDDEN (not mine) or BAD_REQUEST (not failed, or being sent right now).
+   */
+  retryMessage(conversation: ConversationId, id: string): Promise<ChatMessage>;
+  /** Removes one of my failed messages from this browser's history only; the same errors. */
+  deleteMessage(conversation: ConversationId, id: string): Promise<void>;
   conversations(): Promise<Conversation[]>;
   /** Newest last; `before` (a sentAt) pages backwards for scrolling up. */
   history(

@@ -194,8 +194,9 @@ async function run(ctx: Run, intent: Intent): Promise<CommandOutcome> {
     }
     case 'leavegroup': {
       const g = await groupFor(ctx, intent.group);
-      await engine.leaveGroup(g.id);
-      return ok([t.leftGroup(g.name)]);
+      const left = await engine.leaveGroup(g.id);
+      if (left.deleted) return ok([t.leftGroupDeleted(g.name)]);
+      return ok([left.newOwner ? t.leftGroupNewOwner(g.name, left.newOwner) : t.leftGroup(g.name)]);
     }
     case 'groups': {
       const groups = await ctx.refreshGroups();

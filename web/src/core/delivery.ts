@@ -13,7 +13,7 @@
 import { encodeFrame, frames, messageText } from '../../../shared/peer-wire.ts';
 import type { DeliveryReceipt, GroupMember } from '../../../shared/events.ts';
 import { sameUsername } from '../../../shared/names.ts';
-import { EngineError, type ChatMessage, type DeliveryState } from './api.ts';
+import { EngineError, type ChatMessage, type ConversationId, type DeliveryState } from './api.ts';
 import { applyOwnPatch, type History } from './history.ts';
 import { groupConversation, newMessageId, parseConversation, privateConversation } from './ids.ts';
 import type { Keys } from './e2ee/keys.ts';
@@ -142,6 +142,95 @@ export class Delivery {
     Relationships.require(this.deps.relationships.mayUseGroup(groupId));
     const title = this.deps.social.group(groupId)?.name ?? `group ${groupId}`;
     return this.#queue({ kind: 'group', groupId }, text, groupConversation(groupId), title);
+  }
+
+  // --- retry and delete of a failed message (issue 12) ---
+
+  /**
+   * Sends one of my failed messages again, with the SAME id, sentAt and text: a receiver that got
+   * the first try dedupes it (by sender + id), and so does the server's store. It goes back into
+   * the outbox as 'sending' and takes the same way as any send (direct, else the store); with the
+   * server away it waits there for the next sign-in. Resolves with the message as re-queued.
+   */
+  async retry(conversation: ConversationId, id: string): Promise<ChatMessage> {
+    const history = this.#claim(id);
+    let message: ChatMessage;
+    let out: Outgoing;
+    try {
+      message = await this.#ownFailed(history, conversation, id);
+      const target = parseConversation(message.conversation);
+      if (target.kind === 'group')
+        Relationships.require(this.deps.relationships.mayUseGroup(target.groupId));
+      const frame = frameOf(message, target);
+      // The old failure and fan-out go: the new attempt writes its own outcome.
+      const patch = { state: 'sending' as const, error: undefined, fanout: undefined };
+      message = applyOwnPatch(message, patch);
+      out = {
+        message,
+        target,
+        frame,
+        stored: history.updateOwn(message, patch).then(() => undefined),
+      };
+    } catch (err) {
+      this.#inflight.delete(id);
+      throw err;
+    }
+    // The attempt owns the in-flight mark from here on (it clears it when the outcome commits).
+    void this.#attempt(history, out);
+    await out.stored;
+    this.deps.changed(message);
+    return message;
+  }
+
+  /** Removes one of my failed messages from this browser's history; nobody else is told. */
+  async delete(conversation: ConversationId, id: string): Promise<void> {
+    const history = this.#claim(id);
+    try {
+      const message = await this.#ownFailed(history, conversation, id);
+      await history.delete(message);
+    } finally {
+      this.#inflight.delete(id);
+    }
+    this.deps.conversationsChanged();
+  }
+
+  /**
+   * Marks `id` in flight at once (synchronously), so an outbox flush cannot start it while it is
+   * retried or deleted; refuses one that is being sent right now.
+   */
+  #claim(id: string): History {
+    const history = this.deps.history();
+    if (!history) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
+    if (this.#inflight.has(id)) {
+      throw new EngineError({
+        code: 'BAD_REQUEST',
+        message: 'this message is being sent right now',
+      });
+    }
+    this.#inflight.add(id);
+    return history;
+  }
+
+  /** One of my messages in `conversation` whose sending failed, or a clear error. */
+  async #ownFailed(
+    history: History,
+    conversation: ConversationId,
+    id: string,
+  ): Promise<ChatMessage> {
+    const message = await history.getOwn(id);
+    if (!message || message.conversation !== conversation) {
+      if (await history.hasOthers(conversation, id)) {
+        throw new EngineError({ code: 'FORBIDDEN', message: 'that message is not yours' });
+      }
+      throw new EngineError({ code: 'NOT_FOUND', message: 'no such message in this conversation' });
+    }
+    if (message.state !== 'failed') {
+      throw new EngineError({
+        code: 'BAD_REQUEST',
+        message: `only a failed message can be retried or deleted (this one is ${message.state ?? 'received'})`,
+      });
+    }
+    return message;
   }
 
   /** A peer acknowledged one of my messages over the data channel. */

@@ -247,6 +247,9 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
 
     sendPrivate: (username, text) => delivery.sendPrivate(username, text),
     sendGroup: (groupId, text) => delivery.sendGroup(groupId, text),
+    // --- retry / delete of a failed message (issue 12) ---
+    retryMessage: (conversation, id) => delivery.retry(conversation, id),
+    deleteMessage: (conversation, id) => delivery.delete(conversation, id),
     conversations: async () => (history ? history.conversations() : []),
     history: async (conversation, page) => requireHistory().page(conversation, page),
     async markRead(conversation: ConversationId) {

@@ -102,7 +102,9 @@ type Op =
       settle: boolean;
       done: Settle<ChatMessage>;
     }
-  | { kind: 'markRead'; conversation: ConversationId; done: Settle<void> };
+  | { kind: 'markRead'; conversation: ConversationId; done: Settle<void> }
+  /** Removes one row (its search terms go with it); only the local copy. */
+  | { kind: 'delete'; message: ChatMessage; done: Settle<void> };
 
 interface Settle<T> {
   resolve(value: T): void;
@@ -143,13 +145,17 @@ export class History {
   readonly #conversations: Map<ConversationId, StoredConversation>;
   /** The committed list without `updatedAt`, newest first; rebuilt lazily after a change. */
   #list: Conversation[] | null = null;
+  /** The platform's key ranges (a test's fake IndexedDB brings its own). */
+  readonly #keyRange: typeof IDBKeyRange;
 
   private constructor(
     readonly user: string,
     private readonly db: Db,
     conversations: StoredConversation[],
+    keyRange: typeof IDBKeyRange,
   ) {
     this.#conversations = new Map(conversations.map((c) => [c.id, c]));
+    this.#keyRange = keyRange;
   }
 
   static async open(user: string, platform: HistoryPlatform): Promise<History> {
@@ -159,7 +165,8 @@ export class History {
     }) as Db;
     History.schema(db, user);
     await db.open();
-    return new History(user, db, await db.conversations.toArray());
+    const keyRange = platform.IDBKeyRange ?? globalThis.IDBKeyRange;
+    return new History(user, db, await db.conversations.toArray(), keyRange);
   }
 
   /** Every schema version, oldest first; Dexie upgrades an older database in one step on open. */
@@ -280,8 +287,32 @@ export class History {
     return this.#list.map((c) => ({ ...c }));
   }
 
+  /**
+   * Removes one message from this browser's history (issue 12: a failed message can be deleted),
+   * with its search index entries and its outbox mark; the conversation's preview falls back to the
+   * newest message left. `message` is the message as the caller holds it (its `from`, `id` and
+   * `conversation` are what count). Deleting a row that is not there changes nothing.
+   */
+  delete(message: ChatMessage): Promise<void> {
+    return this.#enqueue<void>((done) => ({ kind: 'delete', message, done }));
+  }
+
   markRead(conversation: ConversationId): Promise<void> {
     return this.#enqueue<void>((done) => ({ kind: 'markRead', conversation, done }));
+  }
+
+  /**
+   * Whether someone other than me sent a message with this id in the conversation: only to tell
+   * "not yours" from "no such message" when I act on one of mine (a scan of the conversation, so
+   * for an error path only).
+   */
+  async hasOthers(conversation: ConversationId, id: string): Promise<boolean> {
+    const found = await this.db.messages
+      .where('[conversation+sentAt]')
+      .between([conversation, Dexie.minKey], [conversation, Dexie.maxKey], true, true)
+      .filter((row) => row.id === id && row.from !== this.user)
+      .first();
+    return found !== undefined;
   }
 
   /** Newest last; `before` (a sentAt, exclusive) pages backwards. */
@@ -467,6 +498,8 @@ export class History {
       // Pass 1: each message row once, as the batch's last op on it leaves it. Per op: a received
       // message new so far (false: a duplicate within the batch), or an update's resulting message.
       const rows = new Map<string, { row: StoredMessage; add: boolean }>();
+      // Rows the batch leaves deleted (a later op on the same key writes it again instead).
+      const deletes = new Map<string, ChatMessage>();
       const early: (boolean | ChatMessage | undefined)[] = [];
       for (const op of batch) {
         if (op.kind === 'markRead') {
@@ -474,6 +507,13 @@ export class History {
           continue;
         }
         const key = messageKey(op.message.from, op.message.id);
+        if (op.kind === 'delete') {
+          rows.delete(key);
+          deletes.set(key, op.message);
+          early.push(undefined);
+          continue;
+        }
+        deletes.delete(key);
         if (op.kind === 'received') {
           const isNew = !rows.has(key);
           if (isNew) rows.set(key, { row: op.message, add: true });
@@ -492,9 +532,11 @@ export class History {
 
       // Keys of received messages already stored: their add failed and was forgiven.
       const stored = new Set<string>();
+      // After a delete: the newest message left in each conversation whose preview it may have been.
+      const newest = new Map<ConversationId, ChatMessage | null>();
       let waiting = 0;
       const finish = () => {
-        const { results, changed } = this.#apply(batch, early, stored);
+        const { results, changed } = this.#apply(batch, early, stored, newest);
         const conversations = tx.objectStore(CONVERSATIONS);
         for (const c of changed) conversations.put(c);
         tx.oncomplete = () => resolve({ results, conversations: changed });
@@ -517,6 +559,24 @@ export class History {
           if (--waiting === 0) finish();
         };
       }
+      for (const message of deletes.values()) messages.delete([message.from, message.id]);
+      // Requests in one transaction run in order: these cursors see the batch's writes and deletes.
+      // (Deletes are rare: one read per conversation they touch, whether or not it is needed.)
+      const previews = new Set([...deletes.values()].map((m) => m.conversation));
+      for (const conversation of previews) {
+        waiting++;
+        const req = messages
+          .index('[conversation+sentAt]')
+          .openCursor(
+            this.#keyRange.bound([conversation, -Infinity], [conversation, Infinity]),
+            'prev',
+          );
+        req.onsuccess = () => {
+          const row = req.result?.value as StoredMessage | undefined;
+          newest.set(conversation, row ? visible(row) : null);
+          if (--waiting === 0) finish();
+        };
+      }
       if (waiting === 0) finish();
     });
   }
@@ -526,6 +586,7 @@ export class History {
     batch: Op[],
     early: (boolean | ChatMessage | undefined)[],
     stored: Set<string>,
+    newest: Map<ConversationId, ChatMessage | null>,
   ): { results: unknown[]; changed: StoredConversation[] } {
     const convs = new Map<ConversationId, StoredConversation>();
     const convOf = (id: ConversationId) => convs.get(id) ?? this.#conversations.get(id);
@@ -565,6 +626,14 @@ export class History {
         case 'markRead': {
           const conv = convOf(op.conversation);
           if (conv) convs.set(conv.id, { ...conv, unread: 0 });
+          return undefined;
+        }
+        case 'delete': {
+          const conv = convOf(op.message.conversation);
+          const last = conv?.lastMessage;
+          if (conv && last?.id === op.message.id && last.from === op.message.from) {
+            convs.set(conv.id, { ...conv, lastMessage: newest.get(conv.id) ?? null });
+          }
           return undefined;
         }
       }

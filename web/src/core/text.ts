@@ -29,6 +29,10 @@ export interface CoreText {
   declinedInvitation: (group: string) => string;
   removedFromGroup: (u: string, group: string) => string;
   leftGroup: (group: string) => string;
+  /** An owner left: the server handed the group on (issue 12: say to whom). */
+  leftGroupNewOwner: (group: string, owner: string) => string;
+  /** The last member left: the group went with them. */
+  leftGroupDeleted: (group: string) => string;
   noGroups: string;
   /** The spec's `[number] [group name] [creator] [online/total]`. */
   groupLine: (n: number, name: string, creator: string, online: number, total: number) => string;
@@ -84,6 +88,8 @@ const en: CoreText = {
   declinedInvitation: (g) => `declined the invitation to ${g}`,
   removedFromGroup: (u, g) => `removed ${u} from ${g}`,
   leftGroup: (g) => `left ${g}`,
+  leftGroupNewOwner: (g, owner) => `left ${g}; ${owner} owns it now`,
+  leftGroupDeleted: (g) => `left ${g}; you were its last member, so it was deleted`,
   noGroups: 'no groups yet; create one with: newgroup <name>',
   groupLine: (n, name, creator, online, total) =>
     `${n}. ${name} (creator ${creator}) ${online}/${total} online`,
@@ -181,6 +187,8 @@ const zh: CoreText = {
   declinedInvitation: (g) => `已拒绝加入 ${g} 的邀请`,
   removedFromGroup: (u, g) => `已将 ${u} 移出 ${g}`,
   leftGroup: (g) => `已退出 ${g}`,
+  leftGroupNewOwner: (g, owner) => `已退出 ${g}；现在由 ${owner} 担任群主`,
+  leftGroupDeleted: (g) => `已退出 ${g}；你是最后一名成员，群组已随之删除`,
   noGroups: '还没有群组；用 newgroup <群组名> 创建',
   groupLine: (n, name, creator, online, total) =>
     `${n}. ${name}（创建者 ${creator}）${online}/${total} 在线`,

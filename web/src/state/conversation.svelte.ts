@@ -160,6 +160,28 @@ export class ConversationView {
     this.messages = merge(this.messages, [message]);
   }
 
+  // --- retry / delete of a failed message (issue 12) ---
+
+  /** Sends one of my failed messages again; its new state arrives as the engine's events. */
+  async retry(id: string): Promise<void> {
+    try {
+      this.upsert(await this.engine.retryMessage(this.id, id));
+    } catch (e) {
+      this.log.add({ lines: [i18n.t.retry.retryFailed(errorText(e))], level: 'error' });
+    }
+  }
+
+  /** Removes one of my failed messages from this browser's history, and from this view. */
+  async remove(id: string): Promise<void> {
+    try {
+      await this.engine.deleteMessage(this.id, id);
+      // Only my own messages carry a state: a received one with the same id stays.
+      this.messages = this.messages.filter((m) => !(m.id === id && m.state !== undefined));
+    } catch (e) {
+      this.log.add({ lines: [i18n.t.retry.deleteFailed(errorText(e))], level: 'error' });
+    }
+  }
+
   async markRead(): Promise<void> {
     try {
       await this.engine.markRead(this.id);

@@ -450,6 +450,18 @@ export const en = {
     text: 'Your message history lives in each browser, not on the server. This browser has none for this account yet: messages you send and receive here are kept here, and other browsers keep their own.',
     ok: 'Got it',
   },
+  // --- retry / delete of a failed message (issue 12) ---
+  retry: {
+    actions: 'What to do with this message',
+    retry: 'Retry',
+    retryTitle: 'Send this message again',
+    delete: 'Delete',
+    deleteTitle: 'Delete this message from this browser',
+    confirm: 'Delete it from this browser? A copy that did arrive is not taken back.',
+    confirmDelete: 'Delete',
+    retryFailed: (error: string) => `Could not send it again: ${error}`,
+    deleteFailed: (error: string) => `Could not delete it: ${error}`,
+  },
 };
 
 export type Messages = typeof en;

@@ -435,4 +435,16 @@ export const zh: Messages = {
     text: '聊天记录保存在各自的浏览器里，而不是服务器上。这个浏览器里还没有该账号的记录：在这里收发的消息会保存在这里，其他浏览器各自保存自己的记录。',
     ok: '知道了',
   },
+  // --- retry / delete of a failed message (issue 12) ---
+  retry: {
+    actions: '如何处理这条消息',
+    retry: '重试',
+    retryTitle: '重新发送这条消息',
+    delete: '删除',
+    deleteTitle: '从这个浏览器中删除这条消息',
+    confirm: '从这个浏览器中删除？如果对方其实已收到，那份不会被撤回。',
+    confirmDelete: '删除',
+    retryFailed: (error) => `无法重新发送：${error}`,
+    deleteFailed: (error) => `无法删除：${error}`,
+  },
 };
