@@ -450,6 +450,18 @@ export const en = {
     text: 'Your message history lives in each browser, not on the server. This browser has none for this account yet: messages you send and receive here are kept here, and other browsers keep their own.',
     ok: 'Got it',
   },
+  // --- typing indicators and read receipts (issue 12) ---
+  typingReads: {
+    typingOne: (name: string) => `${name} is typing…`,
+    typingTwo: (a: string, b: string) => `${a} and ${b} are typing…`,
+    typingMany: (n: number) => `${n} people are typing…`,
+    read: 'Read',
+    readTitle: 'They have seen it in the open conversation',
+    settingTitle: 'Read receipts',
+    setting: 'Send read receipts',
+    settingHint:
+      "When this is off, the people you chat with don't see when you have read their messages, and you don't see when they have read yours.",
+  },
 };
 
 export type Messages = typeof en;

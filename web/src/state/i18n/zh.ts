@@ -435,4 +435,15 @@ export const zh: Messages = {
     text: '聊天记录保存在各自的浏览器里，而不是服务器上。这个浏览器里还没有该账号的记录：在这里收发的消息会保存在这里，其他浏览器各自保存自己的记录。',
     ok: '知道了',
   },
+  // --- typing indicators and read receipts (issue 12) ---
+  typingReads: {
+    typingOne: (name) => `${name} 正在输入…`,
+    typingTwo: (a, b) => `${a} 和 ${b} 正在输入…`,
+    typingMany: (n) => `${n} 人正在输入…`,
+    read: '已读',
+    readTitle: '对方已在打开的会话中看到',
+    settingTitle: '已读回执',
+    setting: '发送已读回执',
+    settingHint: '关闭后，聊天对象看不到你是否已读他们的消息，你也看不到他们是否已读你的消息。',
+  },
 };
