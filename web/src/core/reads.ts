@@ -36,6 +36,8 @@ export class Reads {
   #enabled = true;
   /** Per peer, the id last acknowledged as read (so the same one is not sent again). */
   readonly #sent = new Map<string, string>();
+  /** Per peer, the id of the last receipt taken: a repeat (a flood of one frame) reads nothing. */
+  readonly #taken = new Map<string, string>();
 
   constructor(private readonly deps: ReadsDeps) {}
 
@@ -76,6 +78,9 @@ export class Reads {
     const history = this.deps.history();
     if (!this.#enabled || !history || sameUsername(from, this.deps.me())) return;
     if (!this.deps.accepts(from, { kind: 'private' })) return;
+    const key = from.toLowerCase();
+    if (this.#taken.get(key) === frame.id) return;
+    this.#taken.set(key, frame.id);
     // The ack and this frame can overtake my own bookkeeping of the message: wait for it.
     await this.deps.settled(frame.id);
     const marked = await history.markOwnRead(from, frame.id);
@@ -84,5 +89,6 @@ export class Reads {
 
   signedOut(): void {
     this.#sent.clear();
+    this.#taken.clear();
   }
 }
