@@ -77,13 +77,33 @@ export const msgFrame = z
 
 export const ackFrame = z.object({ v, type: z.literal('ack'), id: messageId });
 
-export const typingFrame = z.object({
-  v,
-  type: z.literal('typing'),
-  conversation: z.enum(['private', 'group']),
-  groupId: z.optional(groupId),
-  active: z.boolean(),
-});
+/**
+ * The sender is typing in our private conversation or in a group (`active`), or stopped. A hint
+ * only: the receiver shows it for a few seconds unless another one renews it (web/src/core/typing.ts).
+ */
+export const typingFrame = z
+  .object({
+    v,
+    type: z.literal('typing'),
+    conversation: z.enum(['private', 'group']),
+    groupId: z.optional(groupId),
+    active: z.boolean(),
+  })
+  .check(
+    z.refine(
+      (f) => (f.conversation === 'group') === (f.groupId !== undefined),
+      'a group typing frame names its group, a private one does not',
+    ),
+  );
+
+// --- read receipts (issue 12) -------------------------------------------------------------------
+/**
+ * Private conversations only: the sender has read every message up to and including `id`, the
+ * newest of MY messages to them they have seen. The receiver marks only its own messages of its
+ * private conversation with the frame's sender, so a peer cannot touch anyone else's.
+ */
+export const readFrame = z.object({ v, type: z.literal('read'), id: messageId });
+// --- end of read receipts -----------------------------------------------------------------------
 
 // --- files (issue 13) ---------------------------------------------------------------------------
 // A file goes browser to browser on the same data channel as the chat: JSON control frames below,
@@ -291,6 +311,7 @@ const FRAME_SCHEMAS = {
   msg: msgFrame,
   ack: ackFrame,
   typing: typingFrame,
+  read: readFrame,
   // files (issue 13)
   'file-offer': fileOfferFrame,
   'file-accept': fileAcceptFrame,
@@ -306,7 +327,8 @@ export type HelloFrame = z.output<typeof helloFrame>;
 export type MsgFrame = z.output<typeof msgFrame>;
 export type AckFrame = z.output<typeof ackFrame>;
 export type TypingFrame = z.output<typeof typingFrame>;
-export type PeerFrame = HelloFrame | MsgFrame | AckFrame | TypingFrame | FileFrame;
+export type ReadFrame = z.output<typeof readFrame>;
+export type PeerFrame = HelloFrame | MsgFrame | AckFrame | TypingFrame | ReadFrame | FileFrame;
 
 export type FrameResult = { ok: true; frame: PeerFrame } | { ok: false; error: string };
 
@@ -372,6 +394,12 @@ export function encodeFrame(frame: PeerFrame): string {
 export const frames = {
   hello: (username: string): HelloFrame => ({ v: PEER_WIRE_VERSION, type: 'hello', username }),
   ack: (id: string): AckFrame => ({ v: PEER_WIRE_VERSION, type: 'ack', id }),
+  read: (id: string): ReadFrame => ({ v: PEER_WIRE_VERSION, type: 'read', id }),
+  /** Typing in a private conversation, or in `groupId`'s. */
+  typing: (active: boolean, groupId?: number): TypingFrame =>
+    groupId === undefined
+      ? { v: PEER_WIRE_VERSION, type: 'typing', conversation: 'private', active }
+      : { v: PEER_WIRE_VERSION, type: 'typing', conversation: 'group', groupId, active },
   /** A chat message; `groupId` makes it a group message. */
   msg: (message: { id: string; text: string; sentAt: number }, groupId?: number): MsgFrame => {
     const { id, text, sentAt } = message;

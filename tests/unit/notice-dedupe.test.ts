@@ -40,6 +40,7 @@ describe('AppState toasts', () => {
       session: { phase: 'signed-out', user: null, status: 'online', endedBecause: null },
       social: { friends: [], requests: [], groups: [], invitations: [] },
       on: () => () => {},
+      setReadReceipts: () => undefined,
     } as unknown as ChatEngine;
     return new AppState(engine);
   }

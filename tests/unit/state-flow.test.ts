@@ -38,6 +38,11 @@ function stubEngine(members: GroupMember[] = []) {
       return [];
     },
     markRead: async () => undefined,
+    // typing indicators and read receipts (issue 12)
+    typing: () => undefined,
+    typingIn: () => [],
+    readReceipt: async () => undefined,
+    setReadReceipts: () => undefined,
     groupMembers: async () => {
       calls.push('groupMembers');
       return members;

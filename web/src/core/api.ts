@@ -40,7 +40,8 @@ export type DeliveryState =
   | 'sending' // in the outbox, trying the data channel
   | 'delivered' // acknowledged by the receiver over the data channel (direct, P2P)
   | 'stored' // handed to the server's offline store; the receiver gets it when they sign in
-  | 'failed'; // neither worked; `error` says why
+  | 'failed' // neither worked; `error` says why
+  | 'read'; // private only: the recipient's read receipt covers it (reads.ts, issue 12)
 
 export interface ChatMessage {
   /** Sender-generated id (also the dedupe key on receipt and in the offline store). */
@@ -160,7 +161,9 @@ export type EngineEvent =
   /** A connection claiming to be `username` was refused: its signature did not match their key. */
   | { type: 'impostor'; username: string; reason: string }
   /** A file transfer started, moved, paused or ended (files/transfers.ts; issue 13). */
-  | { type: 'file'; file: FileTransfer };
+  | { type: 'file'; file: FileTransfer }
+  /** Who is typing in a conversation now (typing.ts, issue 12); an empty list when no one is. */
+  | { type: 'typing'; conversation: ConversationId; usernames: string[] };
 
 export interface ChatEngine {
   readonly session: SessionState;
@@ -227,6 +230,16 @@ export interface ChatEngine {
     options?: { before?: number; limit?: number },
   ): Promise<ChatMessage[]>;
   markRead(conversation: ConversationId): Promise<void>;
+
+  // --- typing indicators and read receipts (issue 12), peer to peer only ---
+  /** The composer of `conversation` now holds `text`: says "typing" (throttled) or "stopped". */
+  typing(conversation: ConversationId, text: string): void;
+  /** Who is typing in `conversation` now (later changes come as 'typing' events). */
+  typingIn(conversation: ConversationId): string[];
+  /** The user sees `conversation` (open, tab visible): a private one's peer gets a read receipt. */
+  readReceipt(conversation: ConversationId): Promise<void>;
+  /** Off: no read receipts are sent, and those that arrive are ignored. On by default. */
+  setReadReceipts(on: boolean): void;
 
   // --- search of local history (history.ts, search-terms.ts) ---
   /** Every conversation's stored messages matching a query, best first then newest. */

@@ -55,6 +55,7 @@ export function invitationLines(
 export function describe(m: ChatMessage, to: string, t: CoreText = CORE_TEXT.en): string {
   const fanout = m.fanout ? t.fanout(m.fanout.delivered, m.fanout.stored, m.fanout.total) : '';
   switch (m.state) {
+    case 'read': // read is delivered and more; a command's result line needs no finer word
     case 'delivered':
       return t.delivered(to, fanout);
     case 'stored':

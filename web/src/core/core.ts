@@ -172,7 +172,7 @@ export function createCore(deps: CoreDeps): Core {
     onFrame(from, frame) {
       if (frame.type === 'ack') delivery.onAck(from, frame.id);
       else if (frame.type === 'msg') inbox.receive(from, frame);
-      // 'typing' is accepted on the wire but not surfaced yet; 'hello' stays with Peers.
+      // 'typing' and 'read' are routed by the engine (typing.ts, reads.ts); 'hello' stays with Peers.
     },
     async signedIn() {
       relationships.beginLoad();

@@ -121,6 +121,8 @@ export class Delivery {
   readonly #acks = new Map<string, Map<string, () => void>>();
   /** Ids being attempted, until their outcome is committed (so a flush does not send them twice). */
   readonly #inflight = new Set<string>();
+  /** Per id being attempted, resolving once its outcome is committed (read receipts wait on it). */
+  readonly #settling = new Map<string, { done: Promise<void>; resolve: () => void }>();
   readonly #deadlines = new Deadlines();
   /** Receipts that arrived while their message was still being attempted: applied after it settles. */
   readonly #earlyReceipts = new Map<string, DeliveryReceipt[]>();
@@ -233,6 +235,11 @@ export class Delivery {
     return message;
   }
 
+  /** Resolves once the attempt of `id` under way, if any, has committed its outcome. */
+  settled(id: string): Promise<void> {
+    return this.#settling.get(id)?.done ?? Promise.resolve();
+  }
+
   /** A peer acknowledged one of my messages over the data channel. */
   onAck(from: string, id: string): void {
     this.#acks.get(id)?.get(from)?.();
@@ -343,6 +350,9 @@ export class Delivery {
   async #attempt(history: History, out: Outgoing): Promise<void> {
     const { id } = out.message;
     this.#inflight.add(id);
+    let resolveSettled = () => undefined as void;
+    const settledDone = new Promise<void>((resolve) => (resolveSettled = resolve));
+    this.#settling.set(id, { done: settledDone, resolve: resolveSettled });
     try {
       const patch =
         out.target.kind === 'private'
@@ -368,6 +378,8 @@ export class Delivery {
       if (history.isOpen) console.error('delivery failed', err);
     } finally {
       this.#inflight.delete(id);
+      this.#settling.get(id)?.resolve();
+      this.#settling.delete(id);
       const early = this.#earlyReceipts.get(id);
       if (early) {
         this.#earlyReceipts.delete(id);

@@ -4,7 +4,7 @@
  */
 import type { SessionReady } from '../../../shared/events.ts';
 import type { ChatEngine, ChatMessage, ConversationId, EngineEvent } from './api.ts';
-import { contactPresence, EngineError } from './api.ts';
+import { contactPresence, EngineError, parseConversation } from './api.ts';
 import { runCommand } from './commands.ts';
 import { createCore } from './core.ts';
 import { Keyring } from './e2ee/keyring.ts';
@@ -15,9 +15,11 @@ import { History } from './history.ts';
 import { IceKeeper } from './ice.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
 import { Peers } from './peers.ts';
+import { Reads } from './reads.ts';
+import { Typing } from './typing.ts';
 import { Session } from './session.ts';
 import { sameUsername } from '../../../shared/names.ts';
-import { isFileFrame } from '../../../shared/peer-wire.ts';
+import { encodeFrame, isFileFrame, type PeerFrame } from '../../../shared/peer-wire.ts';
 import { LIMITS } from '../../../shared/limits.ts';
 
 export type { EngineOptions, TokenStore } from './options.ts';
@@ -47,6 +49,8 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     }, 0);
   };
   const messageChanged = (message: ChatMessage) => {
+    // A message from someone ends their typing indicator (typing.ts).
+    if (!sameUsername(message.from, session.state.user?.username ?? '')) typing.received(message);
     emit({ type: 'message', message });
     conversationsChanged();
   };
@@ -60,6 +64,8 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       core.signedOut();
       files.signedOut();
       keys.signedOut();
+      typing.reset();
+      reads.signedOut();
       history?.close();
       history = null;
     },
@@ -78,8 +84,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     sendSignal: async (to, signal) => {
       await session.request('signal:send', { to, signal });
     },
-    onFrame: (from, frame) =>
-      isFileFrame(frame) ? files.onFrame(from, frame) : core.onFrame(from, frame),
+    onFrame: (from, frame) => routeFrame(from, frame),
     onChunk: (from, chunk) => files.onChunk(from, chunk),
     onLink: (username, link) => {
       files.onLink(username, link);
@@ -147,6 +152,61 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     platform: options,
     connectMs: Math.max(options.directTimeoutMs * 3, 15_000),
   });
+
+  // --- typing indicators and read receipts (issue 12): peer to peer, nothing on the server ---
+  const typing = new Typing({
+    me: () => session.state.user?.username ?? '',
+    send: (to, frame) => {
+      const allowed = () => relationships.verdict(to, exchangeOf(frame)).ok;
+      peers
+        .send(to, encodeFrame(frame), Date.now() + options.directTimeoutMs, allowed)
+        .catch(() => undefined);
+    },
+    recipients: (conversation) => {
+      const target = parseConversation(conversation);
+      if (target.kind === 'private') {
+        const to = target.username;
+        const ok = relationships.verdict(to, { kind: 'private' }).ok && reachable(to);
+        return ok ? [to] : [];
+      }
+      // A group's members only over channels already open: a hint is not worth a connection each.
+      return peers
+        .usernames()
+        .filter(
+          (u) =>
+            peers.link(u) === 'direct' &&
+            relationships.verdict(u, { kind: 'group', groupId: target.groupId }).ok,
+        );
+    },
+    accepts: async (from, exchange) => (await relationships.check(from, exchange)).ok,
+    changed: (conversation, usernames) => emit({ type: 'typing', conversation, usernames }),
+  });
+  const reads = new Reads({
+    history: () => history,
+    me: () => session.state.user?.username ?? '',
+    reachable: (username) => reachable(username),
+    send: async (to, frame) => {
+      const allowed = () => relationships.verdict(to, { kind: 'private' }).ok;
+      await peers.send(to, frame, Date.now() + options.directTimeoutMs, allowed);
+    },
+    accepts: (from, exchange) => relationships.verdict(from, exchange).ok,
+    settled: (id) => delivery.settled(id),
+    changed: messageChanged,
+  });
+  const exchangeOf = (frame: { groupId?: number }) =>
+    frame.groupId === undefined
+      ? ({ kind: 'private' } as const)
+      : ({ kind: 'group', groupId: frame.groupId } as const);
+  /** Worth a frame: a channel is open, or the server last saw them online. */
+  const reachable = (username: string) =>
+    peers.link(username) === 'direct' || (lastStatus(username) ?? 'offline') !== 'offline';
+  function routeFrame(from: string, frame: PeerFrame): void {
+    if (isFileFrame(frame)) files.onFrame(from, frame);
+    else if (frame.type === 'typing') void typing.onFrame(from, frame).catch(() => undefined);
+    else if (frame.type === 'read') void reads.onFrame(from, frame).catch(() => undefined);
+    else core.onFrame(from, frame);
+  }
+  // --- end of typing indicators and read receipts ---
 
   session.on('signal', ({ from, signal }) => peers.onSignal(from, signal));
   session.on('relation:ended', ({ username }) => peers.close(username, 'relation ended'));
@@ -256,6 +316,13 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       await requireHistory().markRead(conversation);
       conversationsChanged();
     },
+    // --- typing indicators and read receipts (issue 12) ---
+    typing: (conversation, text) => {
+      if (session.state.phase === 'ready') typing.input(conversation, text);
+    },
+    typingIn: (conversation) => typing.who(conversation),
+    readReceipt: (conversation) => reads.seen(conversation),
+    setReadReceipts: (on) => reads.setEnabled(on),
     // --- search of local history ---
     searchHistory: async (query, opts) => requireHistory().search(query, opts),
     historyAround: async (conversation, at, limit) =>
@@ -352,6 +419,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       peers.closeAll();
       files.signedOut();
       keys.signedOut();
+      typing.reset();
       history?.close();
       history = null;
       emitter.clear();

@@ -22,7 +22,8 @@
 import { Dexie, type Table, type Transaction } from 'dexie';
 import { parseFrame } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, Conversation, ConversationId } from './api.ts';
-import { groupConversation, privateConversation } from './ids.ts';
+import { groupConversation, parseConversation, privateConversation } from './ids.ts';
+import { sameUsername } from '../../../shared/names.ts';
 import { indexEntries, lookupRange, planQuery, rank, score, type Lookup } from './search-terms.ts';
 
 /** A message row as stored: own messages still in the outbox carry `outboxAt`. */
@@ -132,6 +133,11 @@ function indexed(row: StoredMessage): StoredMessage {
 const SEARCH_KEYS = 1_500;
 /** Rows read and scored per search at most; beyond it the result says `truncated`. */
 const SEARCH_ROWS = 250;
+
+/** States of my messages a read receipt may move to 'read': the peer has them. */
+const READABLE: ReadonlySet<ChatMessage['state']> = new Set(['delivered', 'stored', 'read']);
+/** Own messages one read receipt moves at most (older ones were covered by earlier receipts). */
+const READ_SCAN = 500;
 
 /** Newest first; ties as IndexedDB's reversed `updatedAt` index orders them (by id, descending). */
 const newestFirst = (a: StoredConversation, b: StoredConversation) =>
@@ -274,6 +280,34 @@ export class History {
       done,
     }));
   }
+
+  // --- read receipts (issue 12) ---
+  /**
+   * `peer` read my messages in our private conversation up to my message `id`: each of mine up
+   * to it that they have (delivered, or stored for them) becomes 'read', newest first until one
+   * already read. Nothing changes for an id that is not mine, not in a private conversation with
+   * `peer`, or not theirs yet (still sending, failed). Returns the messages as they are now.
+   */
+  async markOwnRead(peer: string, id: string): Promise<ChatMessage[]> {
+    const row = await this.db.messages.get([this.user, id]);
+    if (!row || row.from !== this.user || !READABLE.has(row.state)) return [];
+    const target = parseConversation(row.conversation);
+    if (target.kind !== 'private' || !sameUsername(target.username, peer)) return [];
+    const rows = await this.db.messages
+      .where('[conversation+sentAt]')
+      .between([row.conversation, Dexie.minKey], [row.conversation, row.sentAt], true, true)
+      .reverse()
+      .limit(READ_SCAN)
+      .toArray();
+    const unread: ChatMessage[] = [];
+    for (const r of rows) {
+      if (r.from !== this.user) continue;
+      if (r.state === 'read') break;
+      if (READABLE.has(r.state)) unread.push(visible(r));
+    }
+    return Promise.all(unread.map((m) => this.settleOwn(m, { state: 'read' })));
+  }
+  // --- end of read receipts ---
 
   conversations(): Promise<Conversation[]> {
     return Promise.resolve(this.conversationsNow());

@@ -33,6 +33,7 @@ import { credentialCommand } from './credential-command.ts';
 // --- search and routes (hash URLs, opening on the last conversation) ---
 import { MAX_QUERY, parseHash, routeToHash, type Navigator, type Route } from './routes.ts';
 import { SearchState } from './search.svelte.ts';
+import { ReadReceiptsSetting } from './reads.svelte.ts';
 
 export type { Route } from './routes.ts';
 
@@ -70,6 +71,8 @@ export class AppState {
   readonly files: FilesState;
   /** Everyday basics: unread count in the tab title and favicon, desktop notifications. */
   readonly attention: Attention;
+  /** Read receipts on or off (issue 12). */
+  readonly readReceipts: ReadReceiptsSetting;
 
   // --- new browser note (issue 12) ---
   /**
@@ -97,6 +100,7 @@ export class AppState {
     this.social = $state.raw(engine.social);
     this.security = new Security(engine, () => this.session);
     this.files = new FilesState(engine);
+    this.readReceipts = new ReadReceiptsSetting(engine);
     this.#off = engine.on((event) => this.#apply(event));
     this.attention = new Attention(engine, this);
   }
@@ -193,6 +197,10 @@ export class AppState {
         }
         break;
       }
+      case 'typing':
+        // Typing indicators (issue 12): the open conversation shows them under its header.
+        if (this.active?.id === event.conversation) this.active.typing = event.usernames;
+        break;
       case 'impostor':
         // The engine's 'notice' for it is the toast; this keeps it in the conversation.
         this.security.impostor(event.username, event.reason);

@@ -39,6 +39,9 @@ export class ConversationView {
   /** Where the window was opened, so a reload after a reconnect keeps the reader's place. */
   #anchor: { id: string; sentAt: number } | null = null;
 
+  /** Who is typing here now (the engine's 'typing' events; issue 12). */
+  typing = $state.raw<string[]>([]);
+
   members = $state.raw<GroupMember[] | null>(null);
   membersError = $state<string | null>(null);
 
@@ -60,6 +63,7 @@ export class ConversationView {
     readonly id: ConversationId,
   ) {
     this.target = parseConversation(id);
+    this.typing = engine.typingIn(id);
   }
 
   async load(): Promise<void> {
@@ -185,9 +189,17 @@ export class ConversationView {
   async markRead(): Promise<void> {
     try {
       await this.engine.markRead(this.id);
+      // Seen only when it is on screen: a reload behind a hidden tab reads nothing (issue 12).
+      if (typeof document === 'undefined' || document.visibilityState !== 'hidden')
+        await this.engine.readReceipt(this.id);
     } catch {
-      // An unread badge that lingers is not worth an error banner.
+      // An unread badge that lingers, or a receipt not sent, is not worth an error banner.
     }
+  }
+
+  /** The composer's text changed: the engine says "typing" to the others, throttled. */
+  typed(text: string): void {
+    this.engine.typing(this.id, text);
   }
 
   /** A member's presence changed (the engine's event): patched here, not read again. */

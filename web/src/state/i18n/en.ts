@@ -462,6 +462,19 @@ export const en = {
     retryFailed: (error: string) => `Could not send it again: ${error}`,
     deleteFailed: (error: string) => `Could not delete it: ${error}`,
   },
+
+  // --- typing indicators and read receipts (issue 12) ---
+  typingReads: {
+    typingOne: (name: string) => `${name} is typing…`,
+    typingTwo: (a: string, b: string) => `${a} and ${b} are typing…`,
+    typingMany: (n: number) => `${n} people are typing…`,
+    read: 'Read',
+    readTitle: 'They have seen it in the open conversation',
+    settingTitle: 'Read receipts',
+    setting: 'Send read receipts',
+    settingHint:
+      "When this is off, the people you chat with don't see when you have read their messages, and you don't see when they have read yours.",
+  },
 };
 
 export type Messages = typeof en;

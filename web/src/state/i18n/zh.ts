@@ -447,4 +447,16 @@ export const zh: Messages = {
     retryFailed: (error) => `无法重新发送：${error}`,
     deleteFailed: (error) => `无法删除：${error}`,
   },
+
+  // --- typing indicators and read receipts (issue 12) ---
+  typingReads: {
+    typingOne: (name) => `${name} 正在输入…`,
+    typingTwo: (a, b) => `${a} 和 ${b} 正在输入…`,
+    typingMany: (n) => `${n} 人正在输入…`,
+    read: '已读',
+    readTitle: '对方已在打开的会话中看到',
+    settingTitle: '已读回执',
+    setting: '发送已读回执',
+    settingHint: '关闭后，聊天对象看不到你是否已读他们的消息，你也看不到他们是否已读你的消息。',
+  },
 };
