@@ -110,6 +110,18 @@ async function language(h: Harness, lang: Lang, out: string): Promise<void> {
   await c.expectMessage(lines[3]!);
   await shoot(a.page, dir, '04-group-with-members');
 
+  // The group made a public room, then the directory as someone else sees it.
+  await a.byTestId('room-public').click();
+  await b.byTestId('browse-rooms').click();
+  await b.page.getByTestId('room').first().waitFor();
+  await shoot(b.page, dir, '08-rooms');
+
+  // Search across conversations, a word from inside a sentence.
+  await a.byTestId('open-search').click();
+  await a.byTestId('search-input').fill(lang === 'zh' ? '吃饭' : 'lunch');
+  await a.page.getByTestId('search-hit').first().waitFor();
+  await shoot(a.page, dir, '09-search');
+
   await a.byTestId('open-console').click();
   await a.type('/help');
   await shoot(a.page, dir, '05-console-help');
