@@ -435,6 +435,8 @@ export class AppState {
   /** Sends into a conversation; the message shows by the engine's events, not by this result. */
   async send(conversation: ConversationId, text: string): Promise<void> {
     const target = parseConversation(conversation);
+    // The composer is closed there; this is the rule for any other caller.
+    if (target.kind === 'system') throw new Error(i18n.t.conversation.systemClosed);
     if (target.kind === 'private') await this.engine.sendPrivate(target.username, text);
     else await this.engine.sendGroup(target.groupId, text);
   }

@@ -450,6 +450,15 @@ export const en = {
     text: 'Your message history lives in each browser, not on the server. This browser has none for this account yet: messages you send and receive here are kept here, and other browsers keep their own.',
     ok: 'Got it',
   },
+  // --- system messages in their own conversation (issue 12) ---
+  systemInbox: {
+    title: 'System messages',
+    sub: 'From the administrators · read-only',
+    closed: 'System messages come from the administrators and cannot be answered here.',
+    toAll: 'broadcast to everyone',
+    toGroup: (name: string) => `to the group ${name}`,
+    toMe: 'to you',
+  },
 };
 
 export type Messages = typeof en;

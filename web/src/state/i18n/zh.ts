@@ -435,4 +435,13 @@ export const zh: Messages = {
     text: '聊天记录保存在各自的浏览器里，而不是服务器上。这个浏览器里还没有该账号的记录：在这里收发的消息会保存在这里，其他浏览器各自保存自己的记录。',
     ok: '知道了',
   },
+  // --- system messages in their own conversation (issue 12) ---
+  systemInbox: {
+    title: '系统消息',
+    sub: '来自管理员 · 只读',
+    closed: '系统消息来自管理员，无法在这里回复。',
+    toAll: '广播给所有人',
+    toGroup: (name) => `发给群组 ${name}`,
+    toMe: '发给你',
+  },
 };
