@@ -75,7 +75,7 @@ describe('a Chinese browser', () => {
     const system = li.page.locator('[data-testid="message"][data-system="true"]');
     await expect.poll(() => system.textContent()).toContain(`[系统消息] · ${root.name}`);
     expect(await system.textContent()).toContain('请遵守社区规则');
-    expect(await system.getByTestId('system-audience').textContent()).toBe(' · 发给你');
+    expect(await system.getByTestId('system-audience').textContent()).toBe('发给你');
     expect(await li.byTestId('conversation-title').textContent()).toBe('系统消息');
   });
 

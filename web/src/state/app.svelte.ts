@@ -138,7 +138,8 @@ export class AppState {
         if (event.session.phase === 'signed-out') this.#reset();
         else if (event.session.phase === 'ready' && !wasIn)
           void this.refreshConversations().then(() => this.#land());
-        else if (event.session.phase === 'ready') void this.active?.load();
+        // A reconnect adds to the open chat in place; reloading it moved the reader (issue 12).
+        else if (event.session.phase === 'ready') void this.active?.refresh();
         break;
       }
       case 'social':
