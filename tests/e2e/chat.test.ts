@@ -225,7 +225,7 @@ describe('administration', () => {
     await root!.byTestId('admin-send').click();
     await expect.poll(() => root!.byTestId('admin-send-result').textContent()).toBe('Sent.');
     // In the System conversation, not a private chat with the admin.
-    await mallory!.byTestId('conversation-system').click();
+    await mallory!.byTestId('system-conversation').click();
     const system = mallory!.page.locator('[data-testid="message"][data-system="true"]');
     await expect.poll(() => system.textContent()).toContain('please read the rules');
     expect(await mallory!.byTestId(`conversation-${root!.name}`).count()).toBe(0);

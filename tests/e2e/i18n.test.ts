@@ -71,7 +71,7 @@ describe('a Chinese browser', () => {
     await root.byTestId('admin-send-text').fill('请遵守社区规则');
     await root.byTestId('admin-send').click();
     await expect.poll(() => root.byTestId('admin-send-result').textContent()).toBe('已发送。');
-    await li.byTestId('conversation-system').click();
+    await li.byTestId('system-conversation').click();
     const system = li.page.locator('[data-testid="message"][data-system="true"]');
     await expect.poll(() => system.textContent()).toContain(`[系统消息] · ${root.name}`);
     expect(await system.textContent()).toContain('请遵守社区规则');

@@ -47,7 +47,11 @@ const systemMessage = (p: Person, text: string) =>
 
 /** The test id of the first conversation row in the sidebar. */
 const firstRow = (p: Person) =>
-  p.page.locator('aside [data-testid^="conversation-"], aside [data-testid^="friend-"]').first();
+  p.page
+    .locator(
+      'aside :is([data-testid="system-conversation"], [data-testid^="conversation-"], [data-testid^="friend-"])',
+    )
+    .first();
 
 describe.each(LOCALES)('system messages in a $locale browser', (words) => {
   let root: Person;
@@ -97,9 +101,9 @@ describe.each(LOCALES)('system messages in a $locale browser', (words) => {
   });
 
   it('the recipient reads them in System, listed first, read-only, each marked', async () => {
-    const row = ann.byTestId('conversation-system');
+    const row = ann.byTestId('system-conversation');
     await expect.poll(() => row.getAttribute('data-unread')).toBe('3');
-    expect(await firstRow(ann).getAttribute('data-testid')).toBe('conversation-system');
+    expect(await firstRow(ann).getAttribute('data-testid')).toBe('system-conversation');
     expect(await row.textContent()).toContain(words.title);
     // Not a private chat with the admin.
     expect(await ann.byTestId(`conversation-${root.name}`).count()).toBe(0);
@@ -133,7 +137,7 @@ describe.each(LOCALES)('system messages in a $locale browser', (words) => {
   });
 
   it('the admin’s own broadcast is not a chat with themselves', async () => {
-    await root.byTestId('conversation-system').click();
+    await root.byTestId('system-conversation').click();
     const mine = systemMessage(root, 'for everyone');
     await mine.waitFor();
     expect(await mine.getByTestId('system-audience').textContent()).toBe(words.toAll);
