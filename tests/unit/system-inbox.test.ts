@@ -57,7 +57,13 @@ describe('system messages', () => {
     const { peer: root } = await make('root');
     root.server.emit('system:message', system({ broadcast: true }));
     await expect.poll(() => root.messages.length).toBe(1);
-    expect((await root.history.conversations()).map((c) => c.id)).toEqual([SYSTEM_CONVERSATION]);
+    const conversations = await root.history.conversations();
+    expect(conversations.map((c) => c.id)).toEqual([SYSTEM_CONVERSATION]);
+    // Their own words, not news: nothing unread (another admin's broadcast would be).
+    expect(conversations[0]?.unread).toBe(0);
+    root.server.emit('system:message', system({ id: '6'.repeat(32), from: 'Admin2' }));
+    await expect.poll(() => root.messages.length).toBe(2);
+    expect((await root.history.conversations())[0]?.unread).toBe(1);
   });
 
   it('stored for an offline user, they go to System too, once', async () => {
