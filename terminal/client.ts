@@ -218,7 +218,13 @@ export async function runClient(o: ClientOptions): Promise<number> {
     if (seen.has(m.id)) return;
     seen.add(m.id);
     const target = parseConversation(m.conversation);
-    const group = target?.kind === 'group' ? `[${groupName(target.groupId)}] ` : '';
+    // A system message to a group lives in the System conversation and names its group itself.
+    const group =
+      target.kind === 'group'
+        ? `[${groupName(target.groupId)}] `
+        : m.systemTo?.kind === 'group'
+          ? `[${m.systemTo.name}] `
+          : '';
     const text = m.system
       ? `[${clock(m.sentAt)}] ${tt.systemMark} ${group}${m.text}`
       : `[${clock(m.sentAt)}] ${group}${m.from}: ${m.text}`;
@@ -245,7 +251,11 @@ export async function runClient(o: ClientOptions): Promise<number> {
             late.delete(m.id);
             const target = parseConversation(m.conversation);
             const to =
-              target?.kind === 'group' ? groupName(target.groupId) : (target?.username ?? '');
+              target.kind === 'group'
+                ? groupName(target.groupId)
+                : target.kind === 'private'
+                  ? target.username
+                  : '';
             emit('delivery', describe(m, to, t), { id: m.id, state: m.state ?? 'sending' });
           }
           saveSoon();

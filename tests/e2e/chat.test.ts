@@ -226,9 +226,11 @@ describe('administration', () => {
     await root!.byTestId('admin-send-text').fill('please read the rules');
     await root!.byTestId('admin-send').click();
     await expect.poll(() => root!.byTestId('admin-send-result').textContent()).toBe('Sent.');
-    await mallory!.byTestId(`conversation-${root!.name}`).click();
+    // In the System conversation, not a private chat with the admin.
+    await mallory!.byTestId('system-conversation').click();
     const system = mallory!.page.locator('[data-testid="message"][data-system="true"]');
     await expect.poll(() => system.textContent()).toContain('please read the rules');
+    expect(await mallory!.byTestId(`conversation-${root!.name}`).count()).toBe(0);
 
     // Blocking asks first, on the row: Cancel changes nothing, the confirm blocks.
     await row.getByTestId('admin-block-user').click();

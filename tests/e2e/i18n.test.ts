@@ -71,10 +71,12 @@ describe('a Chinese browser', () => {
     await root.byTestId('admin-send-text').fill('请遵守社区规则');
     await root.byTestId('admin-send').click();
     await expect.poll(() => root.byTestId('admin-send-result').textContent()).toBe('已发送。');
-    await li.byTestId(`conversation-${root.name}`).click();
+    await li.byTestId('system-conversation').click();
     const system = li.page.locator('[data-testid="message"][data-system="true"]');
     await expect.poll(() => system.textContent()).toContain(`[系统消息] · ${root.name}`);
     expect(await system.textContent()).toContain('请遵守社区规则');
+    expect(await system.getByTestId('system-audience').textContent()).toBe('发给你');
+    expect(await li.byTestId('conversation-title').textContent()).toBe('系统消息');
   });
 
   it('remembers a switch to English across a reload', async () => {

@@ -14,11 +14,15 @@ describe('routes', () => {
       { kind: 'chat', id: 'u:小红' },
       { kind: 'chat', id: 'u:bob' },
       { kind: 'chat', id: 'g:42' },
+      { kind: 'chat', id: 'system' },
       { kind: 'search', q: '公园 & park?#/' },
       { kind: 'search', q: '' },
     ];
     for (const route of routes) expect(parseHash(routeToHash(route))).toEqual(route);
     expect(routeToHash({ kind: 'chat', id: 'g:7' })).toBe('#/c/group/7');
+    expect(routeToHash({ kind: 'chat', id: 'system' })).toBe('#/c/system');
+    // A user named "system" keeps a private chat of their own, not the System conversation.
+    expect(parseHash('#/c/private/system')).toEqual({ kind: 'chat', id: 'u:system' });
     expect(routeToHash({ kind: 'search', q: '公园' })).toBe('#/search?q=%E5%85%AC%E5%9B%AD');
   });
 

@@ -30,11 +30,20 @@ export type { HistoryWindow, SearchHit, SearchResult } from './history.ts';
 /** Query planning and highlighting are pure; the search view uses them to mark what matched. */
 export { highlight, planQuery, type QueryPlan } from './search-terms.ts';
 
-/** A conversation key: `u:<username>` for a private chat, `g:<groupId>` for a group. */
-export type ConversationId = `u:${string}` | `g:${number}`;
+/**
+ * A conversation key: `u:<username>` for a private chat, `g:<groupId>` for a group, and `system`
+ * for the administrators' messages (to me, to one of my groups, or broadcast), which are nobody's
+ * private chat and cannot be answered.
+ */
+export type ConversationId = `u:${string}` | `g:${number}` | 'system';
 
 /** The conversation key's one codec (built and parsed nowhere else). */
-export { groupConversation, parseConversation, privateConversation } from './ids.ts';
+export {
+  groupConversation,
+  parseConversation,
+  privateConversation,
+  SYSTEM_CONVERSATION,
+} from './ids.ts';
 
 export type DeliveryState =
   | 'sending' // in the outbox, trying the data channel
@@ -58,6 +67,11 @@ export interface ChatMessage {
   fanout?: { delivered: number; stored: number; total: number };
   /** Admin system messages are shown differently. */
   system?: boolean;
+  /**
+   * A system message's audience, as the server said: everyone online, one of my groups, or me
+   * alone. Missing on system messages stored before the System conversation existed.
+   */
+  systemTo?: SystemAudience;
   /** Received ones: true when it came from the server's offline store rather than a data channel. */
   viaServer?: boolean;
   /**
@@ -67,6 +81,9 @@ export interface ChatMessage {
    */
   event?: GroupEvent;
 }
+
+export type SystemAudience =
+  { kind: 'broadcast' } | { kind: 'me' } | { kind: 'group'; groupId: number; name: string };
 
 /** What happened in a group, as the server told it (`by` is the server's word, never a peer's). */
 export type GroupEvent =
@@ -92,7 +109,10 @@ export interface Conversation {
   title: string;
   lastMessage: ChatMessage | null;
   unread: number;
-  /** Admin system messages (to me alone, or broadcast) live in `u:<admin>`, marked system. */
+  /**
+   * Admin system messages live in the `system` conversation; history from before it may still
+   * hold some in `u:<admin>`, marked system too.
+   */
   system?: boolean;
 }
 

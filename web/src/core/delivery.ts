@@ -161,6 +161,9 @@ export class Delivery {
     try {
       message = await this.#ownFailed(history, conversation, id);
       const target = parseConversation(message.conversation);
+      // The System conversation holds administrators' messages only: none of mine to send again.
+      if (target.kind === 'system')
+        throw new EngineError({ code: 'BAD_REQUEST', message: 'nothing is sent to System' });
       if (target.kind === 'group')
         Relationships.require(this.deps.relationships.mayUseGroup(target.groupId));
       const frame = frameOf(message, target);
@@ -271,6 +274,7 @@ export class Delivery {
     if (message?.state !== 'stored') return;
     const target = parseConversation(message.conversation);
     let patch: { state: DeliveryState; fanout?: ChatMessage['fanout'] };
+    if (target.kind === 'system') return; // nothing of mine is sent there
     if (target.kind === 'private') {
       // Only the person it was stored for can have picked it up.
       if (!sameUsername(target.username, receipt.to)) return;
@@ -290,9 +294,12 @@ export class Delivery {
     if (!history) return;
     for (const message of await history.outbox()) {
       if (this.#inflight.has(message.id)) continue;
-      const target = parseConversation(message.conversation);
+      const parsed = parseConversation(message.conversation);
+      // Nobody answers system messages: an outbox entry there is a corrupt or forged row.
+      const target = parsed.kind === 'system' ? null : parsed;
       let frame: string;
       try {
+        if (!target) throw new Error('system messages cannot be answered');
         frame = frameOf(message, target);
       } catch (err) {
         // Nothing a resend could fix: settle it as failed rather than retry it forever.

@@ -169,6 +169,8 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
         const ok = relationships.verdict(to, { kind: 'private' }).ok && reachable(to);
         return ok ? [to] : [];
       }
+      // Nobody types into the System conversation (it is read-only): nobody to tell.
+      if (target.kind === 'system') return [];
       // A group's members only over channels already open: a hint is not worth a connection each.
       return peers
         .usernames()

@@ -20,10 +20,10 @@
  * every write going through this one instance (one signed-in session per user at a time).
  */
 import { Dexie, type Table, type Transaction } from 'dexie';
+import { sameUsername } from '../../../shared/names.ts';
 import { parseFrame } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, Conversation, ConversationId } from './api.ts';
 import { groupConversation, parseConversation, privateConversation } from './ids.ts';
-import { sameUsername } from '../../../shared/names.ts';
 import { indexEntries, lookupRange, planQuery, rank, score, type Lookup } from './search-terms.ts';
 
 /** A message row as stored: own messages still in the outbox carry `outboxAt`. */
@@ -642,8 +642,10 @@ export class History {
         case 'received': {
           const added =
             early[i] === true && !stored.has(messageKey(op.message.from, op.message.id));
-          // A group event is a line to read in place, not a message waiting for an answer.
-          if (added) touch(op.message, op.title, op.message.event ? 0 : 1);
+          // A group event is a line to read in place, not a message waiting for an answer; nor is
+          // my own words coming back (an admin's broadcast reaches the admin too).
+          const unread = op.message.event || sameUsername(op.message.from, this.user) ? 0 : 1;
+          if (added) touch(op.message, op.title, unread);
           return added;
         }
         case 'own':

@@ -11,11 +11,14 @@ export function newMessageId(): string {
 
 export const privateConversation = (username: string): ConversationId => `u:${username}`;
 export const groupConversation = (groupId: number): ConversationId => `g:${groupId}`;
+/** The administrators' messages: one conversation, read-only, not a chat with any admin. */
+export const SYSTEM_CONVERSATION = 'system' satisfies ConversationId;
 
-/** The reverse of the two above, for a conversation key the caller handed us. */
+/** The reverse of the three above, for a conversation key the caller handed us. */
 export function parseConversation(
   id: ConversationId,
-): { kind: 'private'; username: string } | { kind: 'group'; groupId: number } {
+): { kind: 'private'; username: string } | { kind: 'group'; groupId: number } | { kind: 'system' } {
+  if (id === SYSTEM_CONVERSATION) return { kind: 'system' };
   if (id.startsWith('g:')) return { kind: 'group', groupId: Number(id.slice(2)) };
   return { kind: 'private', username: id.slice(2) };
 }

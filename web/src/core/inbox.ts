@@ -11,9 +11,9 @@ import {
   type MsgFrame,
   type OfflinePayload,
 } from '../../../shared/peer-wire.ts';
-import type { ChatMessage, ConversationId, EngineError } from './api.ts';
+import type { ChatMessage, ConversationId, EngineError, SystemAudience } from './api.ts';
 import type { History } from './history.ts';
-import { groupConversation, privateConversation } from './ids.ts';
+import { groupConversation, privateConversation, SYSTEM_CONVERSATION } from './ids.ts';
 import type { Keys } from './e2ee/keys.ts';
 import type { PeerChannels } from './peers.ts';
 import type { Relationships } from './relationships.ts';
@@ -98,21 +98,29 @@ export class Inbox {
     return this.#pulling;
   }
 
+  /**
+   * An administrator's message goes to the System conversation, whoever sent it and to whom: it
+   * is not a private chat with the admin (who cannot be answered there), and an admin's own
+   * broadcast, echoed back by the server, does not open a chat with themselves.
+   */
   async onSystem(message: SystemMessage): Promise<void> {
-    const conversation = message.group
-      ? groupConversation(message.group.id)
-      : privateConversation(message.from);
+    const systemTo: SystemAudience = message.group
+      ? { kind: 'group', groupId: message.group.id, name: message.group.name }
+      : message.broadcast
+        ? { kind: 'broadcast' }
+        : { kind: 'me' };
     await this.#store(
       {
         id: message.id,
-        conversation,
+        conversation: SYSTEM_CONVERSATION,
         from: message.from,
         text: message.text,
         sentAt: message.at,
         system: true,
+        systemTo,
         viaServer: true,
       },
-      message.group?.name ?? message.from,
+      'system',
     );
   }
 

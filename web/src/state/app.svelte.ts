@@ -142,7 +142,8 @@ export class AppState {
         if (event.session.phase === 'signed-out') this.#reset();
         else if (event.session.phase === 'ready' && !wasIn)
           void this.refreshConversations().then(() => this.#land());
-        else if (event.session.phase === 'ready') void this.active?.load();
+        // A reconnect adds to the open chat in place; reloading it moved the reader (issue 12).
+        else if (event.session.phase === 'ready') void this.active?.refresh();
         break;
       }
       case 'social':
@@ -443,6 +444,8 @@ export class AppState {
   /** Sends into a conversation; the message shows by the engine's events, not by this result. */
   async send(conversation: ConversationId, text: string): Promise<void> {
     const target = parseConversation(conversation);
+    // The composer is closed there; this is the rule for any other caller.
+    if (target.kind === 'system') throw new Error(i18n.t.conversation.systemClosed);
     if (target.kind === 'private') await this.engine.sendPrivate(target.username, text);
     else await this.engine.sendGroup(target.groupId, text);
   }

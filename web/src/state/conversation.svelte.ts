@@ -82,6 +82,31 @@ export class ConversationView {
     if (this.target.kind === 'group') await this.refreshMembers();
   }
 
+  /**
+   * After a reconnect: what arrived meanwhile joins what is shown, after its last message. Never a
+   * reload that replaces the list (issue 12: the open chat jumped after a reconnect): the reader
+   * keeps the pages they loaded, a window opened in context stays that window, and the place they
+   * were reading stays put. More than a page since then is paged in as the reader scrolls down.
+   */
+  async refresh(): Promise<void> {
+    const last = this.messages.at(-1);
+    if (this.status !== 'ready' || !last) return this.load();
+    if (this.reachedEnd) {
+      try {
+        // From the last one's millisecond (inclusive via -1): merge drops the ones already here.
+        const page = await this.engine.historyAfter(this.id, last.sentAt - 1, PAGE_SIZE);
+        // The view's copies win: an event that landed during the read is newer than the page.
+        const before = this.messages.length;
+        this.messages = merge(page, this.messages);
+        this.reachedEnd = page.length < PAGE_SIZE || this.messages.length === before;
+        await this.markRead();
+      } catch {
+        // What is shown is still true; live events keep adding to it.
+      }
+    }
+    if (this.target.kind === 'group') await this.refreshMembers();
+  }
+
   /** Opens on one message with its neighbours (a search result in context), marked as focused. */
   async openAt(at: { id: string; sentAt: number }): Promise<void> {
     this.#anchor = { id: at.id, sentAt: at.sentAt };

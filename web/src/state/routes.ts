@@ -1,6 +1,6 @@
 /**
  * A URL per view, as hash routes, so a reload opens the same conversation and the back button
- * walks the views: `#/c/private/<username>`, `#/c/group/<id>`, `#/search?q=<query>`, `#/rooms`, `#/admin`,
+ * walks the views: `#/c/private/<username>`, `#/c/group/<id>`, `#/c/system`, `#/search?q=<query>`, `#/rooms`, `#/admin`,
  * `#/account`, and `#/` for the command console. A hash (not a path) needs nothing from the
  * server that serves the page. A hash is typed by anyone: what does not parse is no route at all.
  */
@@ -31,6 +31,7 @@ export function routeToHash(route: Route): string {
     case 'search':
       return route.q ? `#/search?q=${encodeURIComponent(route.q)}` : '#/search';
     case 'chat':
+      if (route.id === 'system') return '#/c/system';
       return route.id.startsWith('g:')
         ? `#/c/group/${route.id.slice(2)}`
         : `#/c/private/${encodeURIComponent(route.id.slice(2))}`;
@@ -57,6 +58,7 @@ export function parseHash(hash: string): Route | null {
     const q = new URLSearchParams(path.slice('/search'.length)).get('q') ?? '';
     return { kind: 'search', q: q.slice(0, MAX_QUERY) };
   }
+  if (path === '/c/system') return { kind: 'chat', id: 'system' };
   const group = /^\/c\/group\/([1-9][0-9]{0,14})$/.exec(path);
   if (group) return { kind: 'chat', id: `g:${Number(group[1])}` };
   const direct = /^\/c\/private\/([^/]+)$/.exec(path);

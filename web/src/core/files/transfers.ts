@@ -477,7 +477,7 @@ export class Files {
   #record(
     direction: 'in' | 'out',
     peer: string,
-    conversation: ConversationId,
+    conversation: FileRecord['conversation'],
     meta: {
       id: string;
       name: string;
@@ -507,7 +507,7 @@ export class Files {
 
   async #start(
     to: string,
-    conversation: ConversationId,
+    conversation: FileRecord['conversation'],
     blob: Blob,
     meta: FileMeta,
   ): Promise<FileTransfer> {

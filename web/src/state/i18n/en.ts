@@ -475,6 +475,16 @@ export const en = {
     settingHint:
       "When this is off, the people you chat with don't see when you have read their messages, and you don't see when they have read yours.",
   },
+
+  // --- system messages in their own conversation (issue 12) ---
+  systemInbox: {
+    title: 'System messages',
+    sub: 'From the administrators · read-only',
+    closed: 'System messages come from the administrators and cannot be answered here.',
+    toAll: 'broadcast to everyone',
+    toGroup: (name: string) => `to the group ${name}`,
+    toMe: 'to you',
+  },
 };
 
 export type Messages = typeof en;

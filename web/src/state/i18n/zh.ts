@@ -459,4 +459,14 @@ export const zh: Messages = {
     setting: '发送已读回执',
     settingHint: '关闭后，聊天对象看不到你是否已读他们的消息，你也看不到他们是否已读你的消息。',
   },
+
+  // --- system messages in their own conversation (issue 12) ---
+  systemInbox: {
+    title: '系统消息',
+    sub: '来自管理员 · 只读',
+    closed: '系统消息来自管理员，无法在这里回复。',
+    toAll: '广播给所有人',
+    toGroup: (name) => `发给群组 ${name}`,
+    toMe: '发给你',
+  },
 };
