@@ -41,6 +41,7 @@ function stub(count: number) {
       };
     },
     markRead: async () => undefined,
+    typingIn: () => [],
   } as unknown as ChatEngine;
   return {
     engine,
