@@ -511,11 +511,16 @@ export async function runClient(o: ClientOptions): Promise<number> {
   // --- the loop -----------------------------------------------------------------------------
 
   let interrupted = false;
-  rl.on('SIGINT', () => {
-    // Ctrl-C at the prompt: sign out cleanly and leave (closing ends the line iterator).
+  const interrupt = () => {
+    // Ctrl-C: sign out cleanly and leave (closing ends the line iterator).
     interrupted = true;
     rl.close();
-  });
+  };
+  // At the prompt readline reads Ctrl-C as a key; while a command runs the terminal is not raw,
+  // and the same key is a real SIGINT, which without a handler ends the process by the signal
+  // (no sign-out, no exit code). Both mean the same.
+  rl.on('SIGINT', interrupt);
+  process.on('SIGINT', interrupt);
 
   if (o.interactive) o.output.write(tt.welcome(o.server) + '\n');
   let code: number = EXIT.ok;
@@ -538,5 +543,6 @@ export async function runClient(o: ClientOptions): Promise<number> {
   await shutdown();
   if (o.interactive || interrupted) emit('bye', tt.bye);
   rl.close();
+  process.off('SIGINT', interrupt);
   return code;
 }

