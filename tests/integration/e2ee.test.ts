@@ -116,7 +116,9 @@ describe.each(['sqlite', 'postgres'] as const)('the canary (%s)', (dialect) => {
     const fallback = canary('fallback');
     sent.push(fallback);
     const m2 = await alice.engine.sendPrivate('carol', fallback);
-    expect((await waitForState(alice.engine, 'u:carol', m2.id, ['stored'])).state).toBe('stored');
+    // Stored, then delivered by the server's receipt as soon as carol (online) picks it up.
+    const m2state = await waitForState(alice.engine, 'u:carol', m2.id, ['stored', 'delivered']);
+    expect(['stored', 'delivered']).toContain(m2state.state);
     await eventually(
       async () => (await findMessage(blocked, 'u:alice', m2.id))?.text === fallback,
       10_000,
@@ -202,7 +204,9 @@ describe('a lying server', () => {
 
     const sent = await b.sendPrivate('alice', 'through the middle?');
     const done = await waitForState(b, 'u:alice', sent.id, ['delivered', 'stored', 'failed']);
-    expect(done.state).toBe('stored');
+    // Through the store, not a channel: 'stored', or already 'delivered' by the server's receipt
+    // once alice picked it up (her copy says viaServer, checked below).
+    expect(['stored', 'delivered']).toContain(done.state);
     const impostors = events.filter((e) => e.type === 'impostor');
     expect(impostors.length).toBeGreaterThan(0);
     expect(

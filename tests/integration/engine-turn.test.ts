@@ -172,7 +172,9 @@ describe('TURN (coturn, use-auth-secret)', () => {
 
       const sent = await alice.engine.sendPrivate('bob', 'nowhere to go');
       const done = await waitForState(alice.engine, 'u:bob', sent.id, ['delivered', 'stored']);
-      expect(done.state).toBe('stored');
+      // Through the store: 'stored', or 'delivered' already by the server's receipt once bob (who
+      // is online) picked it up; never over a channel, which could not open.
+      expect(['stored', 'delivered']).toContain(done.state);
       expect(alice.engine.link('bob')).not.toBe('direct');
       expect(a.made.some((pc) => pc.connectionState === 'connected')).toBe(false);
       // It was tried, and refused by coturn (401), not merely never attempted.
