@@ -1,3 +1,4 @@
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -18,7 +19,16 @@ const nodeInject = {
 export default defineConfig({
   root: 'web',
   // The Svelte config sits at the repository root (svelte-check reads it there), not in `root`.
-  plugins: [svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) })],
+  plugins: [
+    svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) }),
+    // The interface's words: messages/*.json compiled into web/src/paraglide (generated, not in
+    // git) when a build, the dev server or vitest starts, and again when a message file changes.
+    // The same options as `npm run i18n`, which `npm run check` runs before the type checks.
+    paraglideVitePlugin({
+      project: fileURLToPath(new URL('./project.inlang', import.meta.url)),
+      outdir: fileURLToPath(new URL('./web/src/paraglide', import.meta.url)),
+    }),
+  ],
   resolve: {
     // Exact matches; the trailing slash makes Node's resolution pick the npm package over the
     // built-in module of the same name.

@@ -5,9 +5,8 @@
  * And the one-time note of a new browser that history lives in each browser.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { en } from '../../web/src/state/i18n/en.ts';
-import { zh } from '../../web/src/state/i18n/zh.ts';
 import { inviteToGroup, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import { m } from '../../web/src/paraglide/messages.js';
 
 let h: Harness;
 
@@ -27,10 +26,12 @@ async function showMembers(p: Person): Promise<void> {
   if (!(await p.byTestId('group-panel').isVisible())) await p.byTestId('toggle-members').click();
 }
 
-for (const [locale, t] of [
-  ['en-US', en],
-  ['zh-CN', zh],
+for (const [locale, lang] of [
+  ['en-US', 'en'],
+  ['zh-CN', 'zh-CN'],
 ] as const) {
+  // The words this browser should show: its interface language's messages.
+  const o = { locale: lang };
   describe(`group events (${locale})`, () => {
     it('shows joins, removals, blocks and the deletion as lines; an ended group stays, read-only', async () => {
       const people: Person[] = [];
@@ -40,13 +41,15 @@ for (const [locale, t] of [
         people.push(p);
       }
       const [dave, bob, hong] = people as [Person, Person, Person];
-      const g = t.groupEvents;
 
       // A new browser says once that history lives in each browser; dismissed, it stays away.
       await expect
         .poll(() => dave.byTestId('history-note').textContent())
-        .toContain(t.historyNote.text);
-      await dave.byTestId('history-note').getByRole('button', { name: t.historyNote.ok }).click();
+        .toContain(m.historyNote_text({}, o));
+      await dave
+        .byTestId('history-note')
+        .getByRole('button', { name: m.historyNote_ok({}, o) })
+        .click();
       expect(await dave.byTestId('history-note').count()).toBe(0);
       await dave.reload();
       await dave.signedIn();
@@ -65,7 +68,10 @@ for (const [locale, t] of [
       await inviteToGroup(dave, hong, group);
       await expect
         .poll(() => events(dave).allTextContents())
-        .toEqual([g.joined(bob.name), g.joined(hong.name)]);
+        .toEqual([
+          m.groupEvents_joined({ name: bob.name }, o),
+          m.groupEvents_joined({ name: hong.name }, o),
+        ]);
       await bob.openGroup(group);
       await hong.openGroup(group);
 
@@ -73,8 +79,10 @@ for (const [locale, t] of [
       await member(dave, hong.name).getByTestId('kick-member').click();
       await expect
         .poll(() => member(dave, hong.name).getByTestId('confirm-kick').textContent())
-        .toContain(t.walkthrough.kickConfirm(hong.name));
-      await member(dave, hong.name).getByRole('button', { name: t.cancel }).click();
+        .toContain(m.walkthrough_kickConfirm({ name: hong.name }, o));
+      await member(dave, hong.name)
+        .getByRole('button', { name: m.cancel({}, o) })
+        .click();
       expect(await member(dave, hong.name).getByTestId('confirm-kick').count()).toBe(0);
       await member(dave, hong.name).getByTestId('kick-member').click();
       await member(dave, hong.name).getByTestId('confirm-kick-yes').click();
@@ -82,13 +90,15 @@ for (const [locale, t] of [
 
       await expect
         .poll(() => events(bob).last().textContent())
-        .toBe(g.removed(dave.name, hong.name));
+        .toBe(m.groupEvents_removed({ by: dave.name, name: hong.name }, o));
       // The removed member's conversation is over but kept: its name, its lines, the reason.
-      await expect.poll(() => events(hong).last().textContent()).toBe(g.youRemoved(dave.name));
+      await expect
+        .poll(() => events(hong).last().textContent())
+        .toBe(m.groupEvents_youRemoved({ by: dave.name }, o));
       expect(await hong.byTestId('conversation-title').textContent()).toBe(group);
       await expect
         .poll(() => hong.byTestId('composer-reason').textContent())
-        .toContain(g.endedRemoved(dave.name));
+        .toContain(m.groupEvents_endedRemoved({ by: dave.name }, o));
       expect(await hong.byTestId('composer-send').isDisabled()).toBe(true);
       await hong.byTestId(`ended-group-${group}`).waitFor();
       // History lives in the browser: after a reload it is all still there.
@@ -97,32 +107,38 @@ for (const [locale, t] of [
       await hong.byTestId(`ended-group-${group}`).click();
       await expect.poll(() => hong.byTestId('conversation-title').textContent()).toBe(group);
       // Their own join was the group appearing, not a line; the removal is.
-      await expect.poll(() => events(hong).allTextContents()).toEqual([g.youRemoved(dave.name)]);
+      await expect
+        .poll(() => events(hong).allTextContents())
+        .toEqual([m.groupEvents_youRemoved({ by: dave.name }, o)]);
       await expect
         .poll(() => hong.byTestId('composer-reason').textContent())
-        .toContain(g.endedRemoved(dave.name));
+        .toContain(m.groupEvents_endedRemoved({ by: dave.name }, o));
 
       // An administrator blocks the group: a line for the members, who may no longer write.
       await h.server.app.services.groups.setBlocked(groupId, true);
-      await expect.poll(() => events(bob).last().textContent()).toBe(g.blocked);
+      await expect.poll(() => events(bob).last().textContent()).toBe(m.groupEvents_blocked({}, o));
       await expect
         .poll(() => bob.byTestId('composer-reason').textContent())
-        .toContain(t.conversation.groupBlocked);
+        .toContain(m.conversation_groupBlocked({}, o));
       // A disabled composer does not offer "Enter to send".
       expect(await bob.page.locator('#composer-hint').textContent()).toContain(
-        t.walkthrough.disabledHint,
+        m.walkthrough_disabledHint({}, o),
       );
       await h.server.app.services.groups.setBlocked(groupId, false);
-      await expect.poll(() => events(bob).last().textContent()).toBe(g.unblocked);
+      await expect
+        .poll(() => events(bob).last().textContent())
+        .toBe(m.groupEvents_unblocked({}, o));
 
       // The owner deletes it: the member keeps the conversation, read-only, with who did it.
       await dave.byTestId('delete-group').click();
       await dave.byTestId('confirm-group-action').click();
-      await expect.poll(() => events(bob).last().textContent()).toBe(g.deleted(dave.name));
+      await expect
+        .poll(() => events(bob).last().textContent())
+        .toBe(m.groupEvents_deleted({ by: dave.name }, o));
       expect(await bob.byTestId('conversation-title').textContent()).toBe(group);
       await expect
         .poll(() => bob.byTestId('composer-reason').textContent())
-        .toContain(g.endedDeleted(dave.name));
+        .toContain(m.groupEvents_endedDeleted({ by: dave.name }, o));
       await bob.byTestId(`ended-group-${group}`).waitFor();
     });
   });

@@ -85,6 +85,19 @@ describe('a Chinese browser', () => {
     await li.byTestId('language-select').selectOption('en');
     await expect.poll(() => li.page.locator('#friends-heading').textContent()).toBe('Friends');
     expect(await lang(li)).toBe('en');
+    // Every word on the page switched in place, labels and placeholders too: what Chinese is left
+    // is what people wrote and the switch naming 简体中文 in itself.
+    const chineseLeft = () =>
+      li.page.evaluate(() => {
+        const attrs = [...document.querySelectorAll('[aria-label], [title], [placeholder]')].map(
+          (e) => ['aria-label', 'title', 'placeholder'].map((a) => e.getAttribute(a)).join(' '),
+        );
+        const text = [document.body.innerText, ...attrs].join('\n');
+        return text
+          .replace(/你好，世界|请遵守社区规则|简体中文|文A/g, '')
+          .match(/\p{Script=Han}+/gu);
+      });
+    await expect.poll(chineseLeft).toBeNull();
     await li.reload();
     await li.signedIn();
     expect(await li.page.locator('#friends-heading').textContent()).toBe('Friends');

@@ -36,6 +36,8 @@ export function buildClientIfStale(): void {
   const sources = Math.max(
     newestMtime(join(ROOT, 'web')),
     newestMtime(join(ROOT, 'shared')),
+    newestMtime(join(ROOT, 'messages')),
+    newestMtime(join(ROOT, 'project.inlang/settings.json')),
     newestMtime(join(ROOT, 'vite.config.ts')),
     newestMtime(join(ROOT, 'svelte.config.js')),
   );

@@ -6,9 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type WireError } from '../../shared/errors.ts';
 import { EngineError } from '../../web/src/core/api.ts';
 import { dayLabel, errorText } from '../../web/src/state/format.ts';
-import { en } from '../../web/src/state/i18n/en.ts';
+import { m } from '../../web/src/paraglide/messages.js';
 import { browserLang, i18n } from '../../web/src/state/i18n/locale.svelte.ts';
-import { zh } from '../../web/src/state/i18n/zh.ts';
 
 const err = (wire: WireError) => new EngineError(wire);
 
@@ -79,23 +78,39 @@ describe('errorText', () => {
   });
 });
 
-describe('the dictionaries', () => {
-  it('have the same keys in both languages (the type says so; this keeps it honest at runtime)', () => {
-    const keys = (o: object, prefix = ''): string[] =>
-      Object.entries(o).flatMap(([k, v]) =>
-        v && typeof v === 'object' ? keys(v as object, `${prefix}${k}.`) : [`${prefix}${k}`],
-      );
-    // English shows the engine's own sentence for an ended session; Chinese has its words.
-    const withoutEnded = (list: string[]) => list.filter((k) => !k.startsWith('signIn.endedBody'));
-    expect(withoutEnded(keys(zh))).toEqual(withoutEnded(keys(en)));
-  });
-
-  it('follow the switch, days included', () => {
+describe('the messages', () => {
+  // That every locale has every message is scripts/check-messages.ts (tests/unit/check-messages).
+  it('follow the switch without a reload, days included', () => {
     i18n.set('zh-CN');
-    expect(i18n.t.sidebar.friends).toBe('好友');
+    expect(m.sidebar_friends()).toBe('好友');
+    expect(m.sidebar_requestSentTo({ name: 'bob' })).toBe('已向 bob 发送好友请求');
     expect(dayLabel(Date.now())).toBe('今天');
     i18n.set('en');
-    expect(i18n.t.sidebar.friends).toBe('Friends');
+    expect(m.sidebar_friends()).toBe('Friends');
     expect(dayLabel(Date.now())).toBe('Today');
+  });
+
+  it('are typed: a wrong key or wrong parameters fail the type check', () => {
+    // Never called: tsc (npm run check) fails if any of these lines stops being an error.
+    const misuse = () => [
+      // @ts-expect-error no such message
+      m.sidebar_nope(),
+      // @ts-expect-error a parameter left out
+      m.sidebar_requestSentTo({}),
+      // @ts-expect-error a parameter it does not take
+      m.sidebar_requestSentTo({ name: 'bob', extra: 1 }),
+      // @ts-expect-error no such language
+      m.sidebar_friends({}, { locale: 'fr' }),
+    ];
+    expect(typeof misuse).toBe('function');
+  });
+
+  it('say counts in the plural English needs', () => {
+    expect(m.search_count({ n: 1 }, { locale: 'en' })).toBe('1 message');
+    expect(m.search_count({ n: 3 }, { locale: 'en' })).toBe('3 messages');
+    expect(m.rooms_counts({ online: 1, total: 1 }, { locale: 'en' })).toBe('1 online · 1 member');
+    expect(m.files_stored({ count: 2, size: '3 KB' }, { locale: 'zh-CN' })).toBe(
+      '本设备保存了 2 个文件（3 KB）',
+    );
   });
 });

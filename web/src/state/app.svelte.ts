@@ -34,6 +34,7 @@ import { credentialCommand } from './credential-command.ts';
 import { MAX_QUERY, parseHash, routeToHash, type Navigator, type Route } from './routes.ts';
 import { SearchState } from './search.svelte.ts';
 import { ReadReceiptsSetting } from './reads.svelte.ts';
+import { m } from '../paraglide/messages.js';
 
 export type { Route } from './routes.ts';
 
@@ -192,7 +193,7 @@ export class AppState {
         // The open conversation shows its own banner; elsewhere the change would go unseen.
         if (event.trust.state === 'changed' && before?.state !== 'changed' && !viewing) {
           this.toast(
-            i18n.t.banners.keyChangedToast(name),
+            m.banners_keyChangedToast({ name }),
             event.trust.wasVerified ? 'error' : 'info',
           );
         }
@@ -246,7 +247,7 @@ export class AppState {
       this.conversations = await this.engine.conversations();
       this.#noteNewBrowser();
     } catch (e) {
-      this.toast(i18n.t.app.conversationsFailed(errorText(e)), 'error');
+      this.toast(m.app_conversationsFailed({ error: errorText(e) }), 'error');
     }
   }
 
@@ -438,14 +439,14 @@ export class AppState {
   /** Re-wraps the key backup with the new password too; rejects with the server's error. */
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
     await this.engine.changePassword(oldPassword, newPassword);
-    this.toast(i18n.t.password.changed);
+    this.toast(m.password_changed());
   }
 
   /** Sends into a conversation; the message shows by the engine's events, not by this result. */
   async send(conversation: ConversationId, text: string): Promise<void> {
     const target = parseConversation(conversation);
     // The composer is closed there; this is the rule for any other caller.
-    if (target.kind === 'system') throw new Error(i18n.t.conversation.systemClosed);
+    if (target.kind === 'system') throw new Error(m.conversation_systemClosed());
     if (target.kind === 'private') await this.engine.sendPrivate(target.username, text);
     else await this.engine.sendGroup(target.groupId, text);
   }
@@ -467,7 +468,7 @@ export class AppState {
       } else {
         const lines = [outcome.message];
         if (outcome.usage && !outcome.message.includes(outcome.usage)) {
-          lines.push(i18n.t.notice.usage(outcome.usage));
+          lines.push(m.notice_usage({ usage: outcome.usage }));
         }
         log.add({ command: shown, lines, level: 'error' });
       }

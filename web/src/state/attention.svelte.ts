@@ -15,6 +15,7 @@ import {
   type NotifyPermission,
 } from './attention.ts';
 import type { AppState } from './app.svelte.ts';
+import { m } from '../paraglide/messages.js';
 import { i18n } from './i18n/locale.svelte.ts';
 
 const SETTING_KEY = 'p2sp.notify';
@@ -150,7 +151,7 @@ export class Attention {
     const { title, body } = notificationText(
       message,
       this.#app.conversation(message.conversation)?.title ?? this.#groupName(message.conversation),
-      i18n.t.message.system,
+      (from) => m.message_system({ from }),
     );
     try {
       const notification = new Notification(title, {

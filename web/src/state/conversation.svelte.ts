@@ -12,9 +12,9 @@ import type { GroupMember } from '../../../shared/events.ts';
 import type { PresenceStatus } from '../../../shared/limits.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import { errorText } from './format.ts';
-import { i18n } from './i18n/locale.svelte.ts';
 import { merge } from './messages.ts';
 import { NoticeLog, type Notice } from './notices.svelte.ts';
+import { m } from '../paraglide/messages.js';
 
 export const PAGE_SIZE = 50;
 
@@ -149,7 +149,7 @@ export class ConversationView {
       this.reachedEnd = page.length < PAGE_SIZE || this.messages.length === before;
     } catch (e) {
       this.log.add({
-        lines: [i18n.t.search.loadNewerFailed(errorText(e))],
+        lines: [m.search_loadNewerFailed({ error: errorText(e) })],
         level: 'error',
       });
     } finally {
@@ -167,7 +167,7 @@ export class ConversationView {
       this.messages = merge(page, this.messages);
     } catch (e) {
       this.log.add({
-        lines: [i18n.t.conversation.loadOlderFailed(errorText(e))],
+        lines: [m.conversation_loadOlderFailed({ error: errorText(e) })],
         level: 'error',
       });
     } finally {
@@ -196,7 +196,7 @@ export class ConversationView {
     try {
       this.upsert(await this.engine.retryMessage(this.id, id));
     } catch (e) {
-      this.log.add({ lines: [i18n.t.retry.retryFailed(errorText(e))], level: 'error' });
+      this.log.add({ lines: [m.retry_retryFailed({ error: errorText(e) })], level: 'error' });
     }
   }
 
@@ -207,7 +207,7 @@ export class ConversationView {
       // Only my own messages carry a state: a received one with the same id stays.
       this.messages = this.messages.filter((m) => !(m.id === id && m.state !== undefined));
     } catch (e) {
-      this.log.add({ lines: [i18n.t.retry.deleteFailed(errorText(e))], level: 'error' });
+      this.log.add({ lines: [m.retry_deleteFailed({ error: errorText(e) })], level: 'error' });
     }
   }
 

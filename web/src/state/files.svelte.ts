@@ -7,7 +7,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { ChatEngine, ConversationId, FileTransfer } from '../core/api.ts';
 import { parseConversation } from '../core/api.ts';
-import { i18n } from './i18n/locale.svelte.ts';
+import { m } from '../paraglide/messages.js';
 
 /** Longest side of a thumbnail; its JPEG stays well under the offer frame's thumbnail cap. */
 const THUMB_EDGE = 160;
@@ -54,7 +54,7 @@ export class FilesState {
   /** Sends each file; rejects with the first failure (the rest still go). */
   async send(conversation: ConversationId, files: File[]): Promise<void> {
     const target = parseConversation(conversation);
-    if (target.kind === 'system') throw new Error(i18n.t.conversation.systemClosed);
+    if (target.kind === 'system') throw new Error(m.conversation_systemClosed());
     let failure: unknown = null;
     for (const file of files) {
       try {

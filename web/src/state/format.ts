@@ -2,6 +2,7 @@
 import { ERROR_CODES, type WireError } from '../../../shared/errors.ts';
 import { ZH_ERRORS } from './i18n/errors-zh.ts';
 import { i18n, type Lang } from './i18n/locale.svelte.ts';
+import { m } from '../paraglide/messages.js';
 
 function wireOf(error: unknown): WireError | null {
   if (typeof error !== 'object' || error === null || !('wire' in error)) return null;
@@ -58,8 +59,8 @@ export const fullDate = (ms: number): string => formatsFor(i18n.lang).full.forma
 
 export function dayLabel(ms: number, now = Date.now()): string {
   const key = (t: number): string => new Date(t).toDateString();
-  if (key(ms) === key(now)) return i18n.t.list.today;
-  if (key(ms) === key(now - 86_400_000)) return i18n.t.list.yesterday;
+  if (key(ms) === key(now)) return m.list_today();
+  if (key(ms) === key(now - 86_400_000)) return m.list_yesterday();
   return formatsFor(i18n.lang).day.format(ms);
 }
 

@@ -1,16 +1,23 @@
 /**
  * The interface language: the browser's (`navigator.languages`, zh* → 简体中文, else English) until
- * the person picks one, which is remembered in localStorage. `<html lang>` follows it. Components
- * read `i18n.t`, so a switch re-renders every word without a reload.
+ * the person picks one, which is remembered in localStorage. `<html lang>` follows it.
+ *
+ * The words are Paraglide's messages (messages/*.json, compiled into web/src/paraglide): each
+ * message function asks the runtime's `getLocale()`, which is wired to `i18n.lang` here. That read
+ * of a `$state` inside a render is tracked by Svelte, so a switch re-renders every word without
+ * the reload Paraglide's own `setLocale` does by default.
  */
-import { en, type Messages } from './en.ts';
-import { zh } from './zh.ts';
+import {
+  locales,
+  overwriteGetLocale,
+  overwriteSetLocale,
+  type Locale as Lang,
+} from '../../paraglide/runtime.js';
 
-export const LANGS = ['en', 'zh-CN'] as const;
-export type Lang = (typeof LANGS)[number];
+export type { Lang };
+export const LANGS = locales;
 
 const STORAGE_KEY = 'p2sp.lang';
-const DICTIONARIES: Record<Lang, Messages> = { en, 'zh-CN': zh };
 
 export function browserLang(languages: readonly string[]): Lang {
   // The first language the browser names decides: zh-TW readers read Simplified better than English.
@@ -34,7 +41,6 @@ function initialLang(): Lang {
 
 class Locale {
   lang = $state<Lang>(initialLang());
-  readonly t: Messages = $derived(DICTIONARIES[this.lang]);
 
   /** Applies the language to `<html lang>`; called once at start and on every switch. */
   apply(): void {
@@ -53,3 +59,8 @@ class Locale {
 }
 
 export const i18n = new Locale();
+
+// This class owns the language; Paraglide's runtime only reads it (and a setLocale from anywhere
+// comes here rather than reloading the page).
+overwriteGetLocale(() => i18n.lang);
+overwriteSetLocale((lang) => i18n.set(lang));
