@@ -23,10 +23,14 @@ export default defineConfig({
     svelte({ configFile: fileURLToPath(new URL('./svelte.config.js', import.meta.url)) }),
     // The interface's words: messages/*.json compiled into web/src/paraglide (generated, not in
     // git) when a build, the dev server or vitest starts, and again when a message file changes.
-    // The same options as `npm run i18n`, which `npm run check` runs before the type checks.
+    // The same output as `npm run i18n` (which `npm run check` runs before the type checks):
+    // outside production the plugin would write one module per language instead, and a build
+    // that finds its inputs unchanged skips compiling and bundles whatever the folder holds, so
+    // after a test run the first load would carry every message.
     paraglideVitePlugin({
       project: fileURLToPath(new URL('./project.inlang', import.meta.url)),
       outdir: fileURLToPath(new URL('./web/src/paraglide', import.meta.url)),
+      outputStructure: 'message-modules',
     }),
   ],
   resolve: {
