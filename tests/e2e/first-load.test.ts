@@ -5,6 +5,7 @@
  * session resumes straight into the chat.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { m } from '../../web/src/paraglide/messages.js';
 import { startHarness, type Harness } from '../helpers/browser.ts';
 
 let h: Harness;
@@ -44,6 +45,31 @@ describe('the first load', () => {
     await erin.reload();
     await erin.signedIn();
     expect(formShown).toBe(false);
+  });
+
+  it("carries the sign-in words, in both languages, and not the chat's", async () => {
+    const gao = await h.person(h.unique('gao'));
+    await gao.page.route(CHAT_CHUNK, (route) => route.abort('connectionfailed'));
+    await gao.page.goto(h.url);
+    await gao.byTestId('auth-form').waitFor();
+    // Every script the page fetched, less the chat chunk it could not have.
+    const urls = await gao.page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .map((e) => e.name)
+        .filter((name) => new URL(name).pathname.endsWith('.js')),
+    );
+    const firstLoad = urls.filter((u) => !CHAT_CHUNK.test(new URL(u).pathname));
+    expect(firstLoad.length).toBeGreaterThan(0);
+    const code = (await Promise.all(firstLoad.map((u) => fetch(u).then((r) => r.text())))).join(
+      '\n',
+    );
+    for (const locale of ['en', 'zh-CN'] as const) {
+      expect(code).toContain(m.signIn_tagline({}, { locale }));
+      // Chat words (a conversation's header, the safety number) come with the chat chunk.
+      expect(code).not.toContain(m.conversation_removeFriend({}, { locale }));
+      expect(code).not.toContain(m.safety_acceptNote({}, { locale }));
+    }
   });
 
   it('says it in Chinese in a Chinese browser', async () => {
