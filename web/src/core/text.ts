@@ -1,8 +1,9 @@
 /**
  * The engine's own words (command results, list formats, delivery outcomes) in English and
- * 简体中文, as plain TypeScript: the terminal client has no Svelte, and the web's dictionaries in
- * web/src/state/i18n stay about the web's UI. `Record<CoreLang, CoreText>` makes a missing Chinese
- * line a type error, the same guarantee the web's dictionaries give.
+ * 简体中文, as plain TypeScript: the terminal client runs them under Node with no build step, and
+ * the web's messages (messages/*.json, compiled by Paraglide) stay about the web's UI.
+ * `Record<CoreLang, CoreText>` makes a missing Chinese line a type error, as check-messages does
+ * for the web's.
  */
 import type { IntentKind } from '../../../shared/commands.ts';
 
