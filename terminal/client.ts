@@ -218,7 +218,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
     if (seen.has(m.id)) return;
     seen.add(m.id);
     const target = parseConversation(m.conversation);
-    // A system message to a group lives in the System conversation and names its group itself.
+    // A system message to a group lives in the group's conversation; older ones kept in System
+    // name their group themselves.
     const group =
       target.kind === 'group'
         ? `[${groupName(target.groupId)}] `

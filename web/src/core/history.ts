@@ -634,7 +634,12 @@ export class History {
         unread: (conv?.unread ?? 0) + unread,
         lastMessage: newer ? message : (conv?.lastMessage ?? null),
         updatedAt: Math.max(conv?.updatedAt ?? 0, now),
-        ...((message.system ?? conv?.system) ? { system: true } : {}),
+        // A conversation of system messages is read-only; a group holding an admin's message to
+        // it is still the group's conversation, where the members answer.
+        ...((message.system && parseConversation(message.conversation).kind !== 'group') ||
+        conv?.system
+          ? { system: true }
+          : {}),
       });
     };
     const results = batch.map((op, i) => {
