@@ -34,7 +34,7 @@ import {
 import { fmtInt, round } from '../lib/stats.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tests/helpers/platform.ts';
 import { LIMITS } from '../../shared/limits.ts';
-import { buildPage, call, descendants, profile } from './browser.ts';
+import { buildPage, call, cpuPerMessage, cpuSnapshot, descendants, profile } from './browser.ts';
 
 const PASSWORD = 'bench files password';
 const MIB = 1024 * 1024;
@@ -167,11 +167,19 @@ export async function files(opts: Options): Promise<SuiteResult> {
       return [await heapOf(cdp[0] as CDPSession), await heapOf(cdp[1] as CDPSession)];
     };
 
+    /** CPU per MiB moved by Chromium's processes (renderers = both pages), µs. */
+    const cpuOf = async <T>(n: number, run: () => Promise<T>) => {
+      const before = cpuSnapshot();
+      const r = await run();
+      return { ...r, cpu: cpuPerMessage(before, cpuSnapshot(), n / MIB) };
+    };
     const rawRun = (n: number) =>
-      call<{ sent: number; delivered: number; ms: number }>(
-        A,
-        (b, o: Parameters<BenchPage['rawFile']>[0]) => b.rawFile(o),
-        { bytes: n, chunk: CHUNK, highWater: HIGH_WATER, timeoutMs },
+      cpuOf(n, () =>
+        call<{ sent: number; delivered: number; ms: number }>(
+          A,
+          (b, o: Parameters<BenchPage['rawFile']>[0]) => b.rawFile(o),
+          { bytes: n, chunk: CHUNK, highWater: HIGH_WATER, timeoutMs },
+        ),
       );
     const fileRun = async (n: number, sample: boolean) => {
       const samples: Sample[] = [];
@@ -217,7 +225,7 @@ export async function files(opts: Options): Promise<SuiteResult> {
     const rssBefore = rssByKind();
     opts.log(`files: the engine's transfer, ${fmtInt(bytes / MIB)} MiB…`);
     const profiling = process.env.BENCH_PROFILE ? await profile([A, B]) : null;
-    const file = await fileRun(bytes, true);
+    const file = await cpuOf(bytes, () => fileRun(bytes, true));
     if (profiling) {
       const written = await profiling(process.env.BENCH_PROFILE as string, 'files');
       notes.push(`CPU profiles of the pages during the transfer: ${written.join(', ')}`);
@@ -274,7 +282,14 @@ export async function files(opts: Options): Promise<SuiteResult> {
         '',
       ]),
     ];
+    const fmtCpu = (c: Record<string, number>) =>
+      Object.entries(c)
+        .filter(([k]) => k !== 'machine' && k !== 'server')
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, us]) => `${k} ${(us / 1000).toFixed(1)}`)
+        .join(', ');
     notes.push(
+      `CPU ms per MiB moved, by process (from /proc; renderers = both pages): engine ${fmtCpu(file.cpu)}; raw ${fmtCpu(raws[0]!.cpu)}`,
       `goal: the engine's transfer >= ${GOAL}x the raw channel: ${ratio.toFixed(2)}x (${ratio >= GOAL ? 'met' : 'not met'})`,
       `goal: memory flat while the file moves, not growing with it (peaks above by share of the file confirmed); JS heap after a full GC, sender / receiver: before ${fmtMiB(before[0])} / ${fmtMiB(before[1])}, after ${fmtMiB(after[0])} / ${fmtMiB(after[1])}; Chromium's RSS before: browser ${fmtMiB(rss(rssBefore, 'browser'))}, renderers ${fmtMiB(rss(rssBefore, 'renderer'))}`,
       `the receiver stored ${fmtInt(file.stored)} of ${fmtInt(bytes)} bytes (state ${file.receiverState}) and checked the whole file's SHA-256 before it said done`,
@@ -309,8 +324,14 @@ export async function files(opts: Options): Promise<SuiteResult> {
           stored: file.stored,
           receiverState: file.receiverState,
           samples: file.samples.length,
+          cpuUsPerMiB: file.cpu,
         },
-        raw: raws.map((r) => ({ sent: r.sent, delivered: r.delivered, ms: round(r.ms) })),
+        raw: raws.map((r) => ({
+          sent: r.sent,
+          delivered: r.delivered,
+          ms: round(r.ms),
+          cpuUsPerMiB: r.cpu,
+        })),
         fileRate: round(fileRate, 2),
         rawRate: round(rawRate, 2),
         ratio: round(ratio, 3),

@@ -1,9 +1,9 @@
 /**
  * Where files live on this device: a Dexie database of its own per user (`p2sp-files-<user>`),
  * apart from the chat history so clearing files never touches messages and a large blob table
- * never slows the history's queries. Each received chunk is its own row, stored as a Blob (Chromium
- * keeps IndexedDB blobs on disk), so neither receiving nor opening a file holds it whole in memory:
- * `blob` stitches the stored chunk blobs into one without reading them.
+ * never slows the history's queries. Each batch of received chunks is a row, stored as a Blob
+ * (Chromium keeps IndexedDB blobs on disk), so neither receiving nor opening a file holds it whole
+ * in memory: `blob` stitches the stored blobs into one without reading them.
  */
 import { Dexie, type Table } from 'dexie';
 
@@ -27,6 +27,12 @@ export interface FileRecord {
   sha256?: string;
 }
 
+/**
+ * A run of consecutive chunks stored in one batch, keyed by its first chunk's index (a row of
+ * one chunk, as earlier versions wrote, is the same thing). One Blob a batch rather than one a
+ * chunk: Chromium keeps each IndexedDB blob in a file of its own, and a file per 64 KiB chunk cost
+ * the browser process more than the whole data channel did (BENCHMARKS.md, section 11).
+ */
 interface ChunkRow {
   key: string;
   index: number;
@@ -40,7 +46,7 @@ export interface StorePlatform {
   IDBKeyRange?: typeof IDBKeyRange | undefined;
 }
 
-/** Chunks read per transaction when a file is hashed or opened: bounded memory, few round trips. */
+/** Rows read per transaction when a file is hashed or opened: bounded memory, few round trips. */
 const READ_PAGE = 64;
 
 export class FileStore {
@@ -72,23 +78,32 @@ export class FileStore {
     return this.db.files.put(record);
   }
 
-  /** Stores a run of chunks and the new confirmed count in one transaction: both or neither. */
+  /**
+   * Stores a run of consecutive chunks (one row) and the new confirmed count in one transaction:
+   * both or neither.
+   */
   async addChunks(
     key: string,
     chunks: { index: number; data: Uint8Array }[],
     confirmed: number,
   ): Promise<void> {
+    const first = chunks[0];
+    if (!first) return;
+    if (
+      chunks.some((c, i) => c.index !== first.index + i) ||
+      confirmed !== first.index + chunks.length
+    )
+      throw new Error('a batch of chunks must be one run ending at the confirmed count');
+    const data = new Blob(chunks.map((c) => c.data as BlobPart));
     await this.db.transaction('rw', this.db.files, this.db.chunks, async () => {
       const record = await this.db.files.get(key);
       if (!record || record.state !== 'active') throw new Error('the transfer is no longer active');
-      await this.db.chunks.bulkPut(
-        chunks.map((c) => ({ key, index: c.index, data: new Blob([c.data as BlobPart]) })),
-      );
+      await this.db.chunks.put({ key, index: first.index, data });
       await this.db.files.update(key, { confirmed });
     });
   }
 
-  /** Calls `each` with every stored chunk of `key` in order, a page at a time. */
+  /** Calls `each` with every stored run of chunks of `key` below `upTo`, in order, a page at a time. */
   async eachChunk(key: string, upTo: number, each: (data: Blob) => Promise<void>): Promise<void> {
     for (let from = 0; from < upTo; from += READ_PAGE) {
       const rows = await this.db.chunks

@@ -106,6 +106,8 @@ const HIGH_WATER = 1024 * 1024;
 /** Chunks committed to IndexedDB in one transaction. */
 const BATCH = 16;
 const BATCH_MS = 30;
+/** Chunks read from the file at once by a sender: 1 MiB at the largest chunk size. */
+const READ_AHEAD = 16;
 /** Bad chunks (hash mismatch, gaps) tolerated in one transfer before it is given up as corrupt. */
 const BAD_MAX = 16;
 /** Live incoming transfers one peer may have with me at once. */
@@ -178,6 +180,10 @@ const v = PEER_WIRE_VERSION;
 export class Files {
   readonly #live = new Map<string, Transfer>();
   #store: FileStore | null = null;
+  /** Each incoming transfer's chunks being hashed, taken in arrival order (onChunk). */
+  readonly #arrivals = new WeakMap<Incoming, Promise<void>>();
+  /** Each outgoing transfer's last read of its file (#chunkData). */
+  readonly #readAhead = new WeakMap<Outgoing, { start: number; bytes: Uint8Array }>();
 
   constructor(private readonly deps: FilesDeps) {}
 
@@ -412,11 +418,8 @@ export class Files {
   onChunk(from: string, chunk: FileChunk): void {
     const t = this.#in(from, chunk.id);
     if (!t) return; // Late chunks of a cancelled transfer, or noise: dropped.
-    if (chunk.index < t.expect) {
-      // After a resume the sender rewinds to my confirmed point; what was in flight repeats.
-      if (++t.dups > t.chunks + WINDOW * 4) this.#cutOff(t, 'sent the same data over and over');
-      return;
-    }
+    // Checked on arrival, before anything is kept: what lies past the file or the window I granted
+    // is cut off without queueing here (so at most a window of chunks waits below).
     if (chunk.index >= t.chunks || chunk.index >= t.granted) {
       this.#cutOff(t, 'sent more than it announced');
       return;
@@ -429,7 +432,28 @@ export class Files {
       this.#cutOff(t, 'sent a chunk of the wrong size');
       return;
     }
-    if (chunk.index > t.expect || !equalBytes(sha256(chunk.data), chunk.sha256)) {
+    // Copies: the channel's buffer is reused by the next message in some implementations. The
+    // chunk is hashed at once (natively, off this thread where WebCrypto is there) and taken in
+    // arrival order once its hash is known.
+    const data = chunk.data.slice();
+    const claimed = chunk.sha256.slice();
+    const digest = chunkDigest(data);
+    const before = this.#arrivals.get(t) ?? Promise.resolve();
+    const taken = before
+      .then(async () => this.#take(t, chunk.index, data, equalBytes(await digest, claimed)))
+      .catch((err: unknown) => console.warn('file chunk from', from, err));
+    this.#arrivals.set(t, taken);
+  }
+
+  /** A chunk of the right size within the window, in arrival order: kept, or asked for again. */
+  #take(t: Incoming, index: number, data: Uint8Array, intact: boolean): void {
+    if (this.#live.get(t.record.key) !== t) return;
+    if (index < t.expect) {
+      // After a resume the sender rewinds to my confirmed point; what was in flight repeats.
+      if (++t.dups > t.chunks + WINDOW * 4) this.#cutOff(t, 'sent the same data over and over');
+      return;
+    }
+    if (index > t.expect || !intact) {
       // A gap or a damaged chunk: ask again from the first one missing.
       if (++t.bad > BAD_MAX) {
         this.#write(t, {
@@ -442,13 +466,12 @@ export class Files {
         void this.#finish(t, 'failed', 'the file arrived damaged too often');
         return;
       }
-      if (chunk.index === t.expect) this.#askResume(t);
+      if (index === t.expect) this.#askResume(t);
       return;
     }
-    // A copy: the channel's buffer is reused by the next message in some implementations.
-    t.pending.push({ index: chunk.index, data: chunk.data.slice() });
-    if (t.hasher && t.hashed === chunk.index) {
-      t.hasher.update(chunk.data);
+    t.pending.push({ index, data });
+    if (t.hasher && t.hashed === index) {
+      t.hasher.update(data);
       t.hashed++;
     }
     t.expect++;
@@ -611,10 +634,8 @@ export class Files {
           continue;
         }
         const index = t.next;
-        const start = index * t.record.chunkSize;
-        const data = new Uint8Array(
-          await t.blob.slice(start, start + t.record.chunkSize).arrayBuffer(),
-        );
+        const data = await this.#chunkData(t, index);
+        const digest = await chunkDigest(data);
         if (t.next !== index || this.#live.get(t.record.key) !== t) continue; // Rewound meanwhile.
         if (t.hashed === index) {
           t.hasher.update(data);
@@ -622,7 +643,7 @@ export class Files {
         }
         let frame: Uint8Array;
         try {
-          frame = encodeChunk({ id: t.record.id, index, sha256: sha256(data), data });
+          frame = encodeChunk({ id: t.record.id, index, sha256: digest, data });
         } catch {
           return; // Cannot happen for sizes #meta allowed; never write a frame a peer refuses.
         }
@@ -637,6 +658,22 @@ export class Files {
     } finally {
       t.pumping = false;
     }
+  }
+
+  /**
+   * Chunk `index` of the file. A Blob read is a round trip to the browser process (about as long
+   * as hashing the chunk), so the file is read READ_AHEAD chunks at a time.
+   */
+  async #chunkData(t: Outgoing, index: number): Promise<Uint8Array> {
+    const start = index * t.record.chunkSize;
+    const end = Math.min(start + t.record.chunkSize, t.record.size);
+    let read = this.#readAhead.get(t);
+    if (!read || start < read.start || end > read.start + read.bytes.byteLength) {
+      const upTo = Math.min(t.record.size, start + t.record.chunkSize * READ_AHEAD);
+      read = { start, bytes: new Uint8Array(await t.blob.slice(start, upTo).arrayBuffer()) };
+      this.#readAhead.set(t, read);
+    }
+    return read.bytes.subarray(start - read.start, end - read.start);
   }
 
   /** The whole file's digest: from the running hash, or read again if a rewind broke its order. */
@@ -1005,6 +1042,23 @@ function cancelText(reason: FileCancelReason, peer: string): string {
     case 'cancelled':
       return 'cancelled';
   }
+}
+
+/**
+ * A chunk's SHA-256: WebCrypto's where there is one (a secure context, Node), native and many
+ * times faster than hashing in JS; @noble/hashes where there is none (a page over plain http).
+ * The whole file's running hash stays with @noble/hashes: WebCrypto cannot hash incrementally.
+ */
+async function chunkDigest(data: Uint8Array): Promise<Uint8Array> {
+  const subtle = (globalThis.crypto as Crypto | undefined)?.subtle;
+  if (subtle) {
+    try {
+      return new Uint8Array(await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
+    } catch {
+      // Refused (some browsers limit it to secure contexts at call time): hash it here instead.
+    }
+  }
+  return sha256(data);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
