@@ -19,6 +19,8 @@ import { createEngine, type EngineOptions } from '../web/src/core/engine.ts';
 import { groupConversation, parseConversation, privateConversation } from '../web/src/core/ids.ts';
 import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
 import { ZH_ERRORS } from '../web/src/state/i18n/errors-zh.ts';
+import { DiskFileStore } from './file-store.ts';
+import { FILE_COMMANDS, TerminalFiles } from './files.ts';
 import { loadFactory, saveFactory } from './idb-file.ts';
 import { TERMINAL_TEXT } from './text.ts';
 
@@ -46,9 +48,24 @@ export interface ClientOptions {
   output: NodeJS.WritableStream & { columns?: number; isTTY?: boolean };
   /** Engine timings, for tests. */
   directTimeoutMs?: number;
+  /** How long the end of a script waits for file transfers that stopped moving. */
+  filesIdleMs?: number;
 }
 
-const LOCAL_COMMANDS = ['quit', 'exit', 'sleep', 'history'];
+const LOCAL_COMMANDS = ['quit', 'exit', 'sleep', 'history', ...FILE_COMMANDS];
+
+/** Terminal columns a string takes: CJK and full-width forms take two. */
+const WIDE = /[ᄀ-ᅟ⺀-꓏가-힣豈-﫿︰-﹏＀-｠￠-￦]/u;
+function fit(text: string, columns: number): string {
+  let width = 0;
+  let out = '';
+  for (const c of text) {
+    width += WIDE.test(c) ? 2 : 1;
+    if (width > columns - 1) return out + '…';
+    out += c;
+  }
+  return out;
+}
 
 /** Forwards to the real output except while a password is typed (then only line breaks). */
 class MaskedOutput extends Writable {
@@ -83,6 +100,11 @@ export function historyFile(dataDir: string, server: string, username: string): 
   return join(dataDir, serverSlug(server), `${key}.idb`);
 }
 
+/** Received (and sent) files' records and data, beside the history file (file-store.ts). */
+export function filesFolder(historyPath: string): string {
+  return historyPath.replace(/\.idb$/, '.files');
+}
+
 const pad = (n: number) => String(n).padStart(2, '0');
 const clock = (ms: number) => {
   const d = new Date(ms);
@@ -106,6 +128,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
   const late = new Set<string>();
   let knownRequests = new Set<string>();
   let knownInvitations = new Set<number>();
+  /** A question on the prompt line (a password, which group): no progress in the prompt then. */
+  let asking = false;
 
   const rl: Interface = createInterface({
     input: o.input,
@@ -117,12 +141,57 @@ export async function runClient(o: ClientOptions): Promise<number> {
 
   // --- output -------------------------------------------------------------------------------
 
+  /**
+   * File progress, in place on a terminal: at the prompt it leads the prompt (readline redraws
+   * the line with what was half typed); while a command runs (or in a script) it is the line at
+   * the cursor, cleared before anything else is printed and drawn again after.
+   */
+  const inPlace = !o.json && o.output.isTTY === true;
+  let statusText: string | null = null;
+  let statusDrawn = false;
+  const columns = () => o.output.columns ?? 80;
+  const promptText = () =>
+    inPlace && statusText !== null ? `${fit(statusText, Math.floor(columns() / 2))} > ` : '> ';
+
+  function clearStatus(): void {
+    if (!statusDrawn) return;
+    cursorTo(o.output, 0);
+    clearLine(o.output, 0);
+    statusDrawn = false;
+  }
+
+  function drawStatus(): void {
+    if (!inPlace || asking) return;
+    if (o.interactive && !busy) {
+      rl.setPrompt(promptText());
+      rl.prompt(true);
+      return;
+    }
+    clearStatus();
+    if (statusText === null) return;
+    o.output.write(fit(statusText, columns()));
+    statusDrawn = true;
+  }
+
+  /** Lines out while no prompt is on screen (a command runs, or a script). */
+  function write(text: string): void {
+    clearStatus();
+    o.output.write(text);
+    drawStatus();
+  }
+
+  function showPrompt(): void {
+    clearStatus();
+    rl.setPrompt(promptText());
+    rl.prompt();
+  }
+
   function emit(kind: string, text: string, extra: Record<string, unknown> = {}): void {
     if (o.json) {
       o.output.write(JSON.stringify({ type: kind, text, ...extra }) + '\n');
       return;
     }
-    if (o.interactive && !busy) {
+    if (o.interactive && !busy && !asking) {
       // Printed above the prompt, and the half-typed line comes back as it was.
       clearLine(o.output, 0);
       cursorTo(o.output, 0);
@@ -130,7 +199,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
       rl.prompt(true);
       return;
     }
-    o.output.write(text + '\n');
+    write(text + '\n');
   }
 
   const errorText = (err: unknown): string => {
@@ -141,6 +210,19 @@ export async function runClient(o: ClientOptions): Promise<number> {
     }
     return err instanceof Error ? err.message : String(err);
   };
+
+  const files = new TerminalFiles({
+    engine: () => engine,
+    t: tt.files,
+    core: t,
+    emit,
+    status: (text) => {
+      statusText = text;
+      drawStatus();
+    },
+    inPlace,
+    errorText,
+  });
 
   // --- input --------------------------------------------------------------------------------
 
@@ -153,6 +235,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
   /** Asks a question on the prompt line (in a script, the next line is the answer). */
   async function ask(question: string, secret = false): Promise<string | undefined> {
     if (!o.interactive) return nextLine();
+    clearStatus();
+    asking = true;
     rl.setPrompt(question);
     rl.prompt();
     masked.muted = secret;
@@ -164,7 +248,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
       return answer;
     } finally {
       masked.muted = false;
-      rl.setPrompt('> ');
+      asking = false;
+      rl.setPrompt(promptText());
     }
   }
 
@@ -296,6 +381,9 @@ export async function runClient(o: ClientOptions): Promise<number> {
             void dropEngine();
           }
           break;
+        case 'file':
+          files.onFile(event.file);
+          break;
         case 'conversations':
         case 'trust':
           saveSoon();
@@ -315,6 +403,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
     engine = null;
     me = null;
     factory = null;
+    files.reset();
     await e.destroy();
   }
 
@@ -327,6 +416,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
       wrtc: wrtc as unknown as EngineOptions['wrtc'],
       indexedDB: factory,
       IDBKeyRange,
+      openFileStorage: () => DiskFileStore.open(filesFolder(file)),
       ...(o.directTimeoutMs === undefined ? {} : { directTimeoutMs: o.directTimeoutMs }),
     };
     const e = createEngine(options);
@@ -345,6 +435,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
     }
     me = e.session.user;
     attach(e);
+    await files.signedIn(e);
     await save();
     return me?.username ?? username;
   }
@@ -391,8 +482,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
     if (!ok) failed = true;
     if (o.json) {
       o.output.write(JSON.stringify({ type: 'result', command, ok, lines: out }) + '\n');
-    } else {
-      for (const l of out) o.output.write(l + '\n');
+    } else if (out.length > 0) {
+      write(out.map((l) => l + '\n').join(''));
     }
     return ok;
   };
@@ -411,6 +502,17 @@ export async function runClient(o: ClientOptions): Promise<number> {
       return true;
     }
     if (word === 'history') return showHistory(trimmed.split(/\s+/).slice(1));
+    if (FILE_COMMANDS.includes(word)) {
+      if (engine === null) return result(word, false, [tt.signInFirst]);
+      const outcome = await files.run(word, trimmed, engine);
+      return result(word, outcome.ok, outcome.lines);
+    }
+    const helpWord = /^\/?help\s+\/?(\S+)$/iu.exec(trimmed)?.[1]?.toLowerCase();
+    if (helpWord !== undefined && LOCAL_COMMANDS.includes(helpWord)) {
+      // The terminal's own commands have their help here, not in the shared table.
+      const entry = tt.terminalHelp.filter((l) => l.split(/[\s（(]/)[0] === helpWord);
+      return result('help', true, entry);
+    }
     const parsed = parseCommand(trimmed);
     if (!parsed.ok) return result(word, false, [parseErrorText(parsed.error, t)]);
     const intent = parsed.intent;
@@ -527,7 +629,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
   let code: number = EXIT.ok;
   for (;;) {
     busy = false;
-    if (o.interactive) rl.prompt();
+    if (o.interactive) showPrompt();
     const line = await nextLine();
     busy = true;
     if (line === undefined) break;
@@ -541,7 +643,10 @@ export async function runClient(o: ClientOptions): Promise<number> {
     if (!outcome && !o.interactive && !o.keepGoing) break;
   }
   if (failed) code = EXIT.commandFailed;
+  // A script's last line may have started a file: signing out now would cut it off.
+  if (!o.interactive && !interrupted) await files.settle(o.filesIdleMs);
   await shutdown();
+  clearStatus();
   if (o.interactive || interrupted) emit('bye', tt.bye);
   rl.close();
   process.off('SIGINT', interrupt);

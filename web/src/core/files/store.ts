@@ -44,12 +44,40 @@ type Db = Dexie & { files: Table<FileRecord, string>; chunks: Table<ChunkRow, [s
 export interface StorePlatform {
   indexedDB?: IDBFactory | undefined;
   IDBKeyRange?: typeof IDBKeyRange | undefined;
+  /**
+   * Where files live instead of IndexedDB: the terminal's fake-indexeddb holds everything in memory
+   * and cannot write Blobs to its history file, so it keeps files on disk (terminal/file-store.ts).
+   */
+  openFileStorage?: ((user: string) => Promise<FileStorage>) | undefined;
+}
+
+/** What transfers.ts needs of a place to keep files; `FileStore` is the browser's. */
+export interface FileStorage {
+  close(): void;
+  all(): Promise<FileRecord[]>;
+  get(key: string): Promise<FileRecord | undefined>;
+  put(record: FileRecord): Promise<unknown>;
+  /** Stores a run of chunks and the new confirmed count: both or neither; refused unless active. */
+  addChunks(
+    key: string,
+    chunks: { index: number; data: Uint8Array }[],
+    confirmed: number,
+  ): Promise<void>;
+  eachChunk(key: string, upTo: number, each: (data: Blob) => Promise<void>): Promise<void>;
+  /** A received file, whole, without reading it into memory; null unless done. */
+  blob(key: string): Promise<Blob | null>;
+  deleteChunks(key: string): Promise<void>;
+  remove(key: string): Promise<void>;
+  usage(): Promise<{ files: number; bytes: number }>;
+  clear(keep: (key: string) => boolean): Promise<void>;
+  /** Whether `size` more bytes fit; without it the browser's storage estimate decides. */
+  room?(size: number): Promise<boolean>;
 }
 
 /** Rows read per transaction when a file is hashed or opened: bounded memory, few round trips. */
 const READ_PAGE = 64;
 
-export class FileStore {
+export class FileStore implements FileStorage {
   private constructor(private readonly db: Db) {}
 
   static async open(user: string, platform: StorePlatform): Promise<FileStore> {

@@ -32,7 +32,7 @@ import type { ConversationId, LinkState } from '../api.ts';
 import { EngineError } from '../api.ts';
 import { newMessageId } from '../ids.ts';
 import type { Exchange, Verdict } from '../relationships.ts';
-import { FileStore, type FileRecord, type StorePlatform } from './store.ts';
+import { FileStore, type FileRecord, type FileStorage, type StorePlatform } from './store.ts';
 
 /** What a front end sees of one transfer: one per (direction, peer, file). */
 export interface FileTransfer {
@@ -179,7 +179,7 @@ const v = PEER_WIRE_VERSION;
 
 export class Files {
   readonly #live = new Map<string, Transfer>();
-  #store: FileStore | null = null;
+  #store: FileStorage | null = null;
   /** Each incoming transfer's chunks being hashed, taken in arrival order (onChunk). */
   readonly #arrivals = new WeakMap<Incoming, Promise<void>>();
   /** Each outgoing transfer's last read of its file (#chunkData). */
@@ -190,7 +190,8 @@ export class Files {
   // --- lifecycle -------------------------------------------------------------------------------
 
   async signedIn(user: string): Promise<void> {
-    this.#store ??= await FileStore.open(user, this.deps.platform);
+    this.#store ??= await (this.deps.platform.openFileStorage?.(user) ??
+      FileStore.open(user, this.deps.platform));
     for (const record of await this.#store.all()) {
       if (record.state !== 'active' || this.#live.has(record.key)) continue;
       if (record.direction === 'out') {
@@ -724,7 +725,7 @@ export class Files {
       refuse('refused');
       return;
     }
-    if (!(await roomFor(offer.size))) {
+    if (!(await (this.#store.room?.(offer.size) ?? roomFor(offer.size)))) {
       refuse('storage');
       this.deps.notice(`There is no room on this device for ${offer.name} from ${from}.`, 'error');
       return;
@@ -916,7 +917,7 @@ export class Files {
     return false;
   }
 
-  #requireStore(): FileStore {
+  #requireStore(): FileStorage {
     if (!this.#store) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
     return this.#store;
   }
