@@ -98,11 +98,17 @@ export const typingFrame = z
 
 // --- read receipts (issue 12) -------------------------------------------------------------------
 /**
- * Private conversations only: the sender has read every message up to and including `id`, the
- * newest of MY messages to them they have seen. The receiver marks only its own messages of its
- * private conversation with the frame's sender, so a peer cannot touch anyone else's.
+ * The sender has read every message up to and including `id`, the newest of the RECEIVER's
+ * messages they have seen: in our private conversation, or in group `groupId`'s. The receiver
+ * looks `id` up among its own messages only and checks it is in that conversation, so a peer
+ * cannot touch anyone else's, nor read on someone else's behalf (the reader is the connection).
  */
-export const readFrame = z.object({ v, type: z.literal('read'), id: messageId });
+export const readFrame = z.object({
+  v,
+  type: z.literal('read'),
+  id: messageId,
+  groupId: z.optional(groupId),
+});
 // --- end of read receipts -----------------------------------------------------------------------
 
 // --- files (issue 13) ---------------------------------------------------------------------------
@@ -394,7 +400,11 @@ export function encodeFrame(frame: PeerFrame): string {
 export const frames = {
   hello: (username: string): HelloFrame => ({ v: PEER_WIRE_VERSION, type: 'hello', username }),
   ack: (id: string): AckFrame => ({ v: PEER_WIRE_VERSION, type: 'ack', id }),
-  read: (id: string): ReadFrame => ({ v: PEER_WIRE_VERSION, type: 'read', id }),
+  /** Read up to my message `id` in our private conversation, or in `groupId`'s. */
+  read: (id: string, groupId?: number): ReadFrame =>
+    groupId === undefined
+      ? { v: PEER_WIRE_VERSION, type: 'read', id }
+      : { v: PEER_WIRE_VERSION, type: 'read', id, groupId },
   /** Typing in a private conversation, or in `groupId`'s. */
   typing: (active: boolean, groupId?: number): TypingFrame =>
     groupId === undefined

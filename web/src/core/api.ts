@@ -50,7 +50,7 @@ export type DeliveryState =
   | 'delivered' // acknowledged by the receiver over the data channel (direct, P2P)
   | 'stored' // handed to the server's offline store; the receiver gets it when they sign in
   | 'failed' // neither worked; `error` says why
-  | 'read'; // private only: the recipient's read receipt covers it (reads.ts, issue 12)
+  | 'read'; // private only: the recipient's read receipt covers it (reads.ts; groups: readBy)
 
 export interface ChatMessage {
   /** Sender-generated id (also the dedupe key on receipt and in the offline store). */
@@ -65,6 +65,11 @@ export interface ChatMessage {
   error?: string;
   /** For group messages sent by me: how many members got it directly / stored. */
   fanout?: { delivered: number; stored: number; total: number };
+  /**
+   * For group messages sent by me: the members who said (by a `read` frame, reads.ts) they have
+   * seen it, in the order they did. Private messages say it with the state 'read' instead.
+   */
+  readBy?: string[];
   /** Admin system messages are shown differently. */
   system?: boolean;
   /**

@@ -187,8 +187,9 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     history: () => history,
     me: () => session.state.user?.username ?? '',
     reachable: (username) => reachable(username),
-    send: async (to, frame) => {
-      const allowed = () => relationships.verdict(to, { kind: 'private' }).ok;
+    direct: (username) => peers.link(username) === 'direct',
+    send: async (to, frame, exchange) => {
+      const allowed = () => relationships.verdict(to, exchange).ok;
       await peers.send(to, frame, Date.now() + options.directTimeoutMs, allowed);
     },
     accepts: (from, exchange) => relationships.verdict(from, exchange).ok,

@@ -78,7 +78,7 @@ export interface HistoryPlatform {
 }
 
 /** What a settle or update may change on one of my messages. */
-export type OwnPatch = Pick<Partial<ChatMessage>, 'state' | 'error' | 'fanout'>;
+export type OwnPatch = Pick<Partial<ChatMessage>, 'state' | 'error' | 'fanout' | 'readBy'>;
 
 /**
  * A patch applied to one of my messages, as History stores it: a field the patch clears is gone
@@ -88,6 +88,7 @@ export function applyOwnPatch<M extends ChatMessage>(message: M, patch: OwnPatch
   const next: M = { ...message, ...patch };
   if (next.error === undefined) delete next.error;
   if (next.fanout === undefined) delete next.fanout;
+  if (next.readBy === undefined) delete next.readBy;
   return next;
 }
 
@@ -138,6 +139,11 @@ const SEARCH_ROWS = 250;
 const READABLE: ReadonlySet<ChatMessage['state']> = new Set(['delivered', 'stored', 'read']);
 /** Own messages one read receipt moves at most (older ones were covered by earlier receipts). */
 const READ_SCAN = 500;
+/**
+ * Readers one group message of mine lists at most. Only current members can add themselves, but
+ * members come and go over a message's life; past this the count stops (no peer can grow a row).
+ */
+export const GROUP_READERS_MAX = 1_000;
 
 /** Newest first; ties as IndexedDB's reversed `updatedAt` index orders them (by id, descending). */
 const newestFirst = (a: StoredConversation, b: StoredConversation) =>
@@ -153,6 +159,14 @@ export class History {
   #list: Conversation[] | null = null;
   /** The platform's key ranges (a test's fake IndexedDB brings its own). */
   readonly #keyRange: typeof IDBKeyRange;
+  /**
+   * Group readers written this session, by message key: an update of the same message built from
+   * a copy read earlier (a delivery receipt's fanout) keeps them, and two readers at once both
+   * count. Rows from earlier sessions carry theirs on disk, where every read finds them.
+   */
+  readonly #readers = new Map<string, string[]>();
+  /** One reader added at a time: each starts from the list the one before left. */
+  #readerChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly user: string,
@@ -306,6 +320,37 @@ export class History {
       if (READABLE.has(r.state)) unread.push(visible(r));
     }
     return Promise.all(unread.map((m) => this.settleOwn(m, { state: 'read' })));
+  }
+
+  /**
+   * `reader` (a member of group `groupId`, checked by the caller) has read that group's
+   * conversation up to my message `id`: they join its `readBy`. Only that message: a group shows
+   * who read my newest one, so marking older ones would be writes no one looks at. Nothing changes
+   * for an id that is not mine, not in that group's conversation, not out to the members yet, or
+   * already read by them. Returns the message when it changed.
+   */
+  markOwnReadInGroup(
+    groupId: number,
+    reader: string,
+    id: string,
+  ): Promise<ChatMessage | undefined> {
+    const run = this.#readerChain.then(() => this.#addReader(groupId, reader, id));
+    this.#readerChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #addReader(groupId: number, reader: string, id: string): Promise<ChatMessage | undefined> {
+    const row = await this.db.messages.get([this.user, id]);
+    if (!row || row.from !== this.user || row.system || !READABLE.has(row.state)) return undefined;
+    if (row.conversation !== groupConversation(groupId) || sameUsername(reader, this.user))
+      return undefined;
+    const key = messageKey(row.from, row.id);
+    const readBy = this.#readers.get(key) ?? row.readBy ?? [];
+    if (readBy.length >= GROUP_READERS_MAX || readBy.some((r) => sameUsername(r, reader)))
+      return undefined;
+    const next = [...readBy, reader];
+    this.#readers.set(key, next);
+    return this.settleOwn({ ...visible(row), readBy: next }, { readBy: next });
   }
   // --- end of read receipts ---
 
@@ -557,6 +602,8 @@ export class History {
           early.push(undefined);
         } else {
           const next: StoredMessage = applyOwnPatch(rows.get(key)?.row ?? op.message, op.patch);
+          const readers = this.#readers.get(key);
+          if (readers && (next.readBy?.length ?? 0) < readers.length) next.readBy = readers;
           if (op.settle) delete next.outboxAt;
           else next.outboxAt ??= op.message.sentAt;
           rows.set(key, { row: next, add: false });

@@ -470,6 +470,9 @@ export const en = {
     typingMany: (n: number) => `${n} people are typing…`,
     read: 'Read',
     readTitle: 'They have seen it in the open conversation',
+    /** A group message of mine: how many members have seen it, and (on hover) who. */
+    readBy: (n: number) => `Read by ${n}`,
+    readByTitle: (names: string[]) => `Seen by ${names.join(', ')}`,
     settingTitle: 'Read receipts',
     setting: 'Send read receipts',
     settingHint:

@@ -455,6 +455,8 @@ export const zh: Messages = {
     typingMany: (n) => `${n} 人正在输入…`,
     read: '已读',
     readTitle: '对方已在打开的会话中看到',
+    readBy: (n) => `${n} 人已读`,
+    readByTitle: (names) => `已读：${names.join('、')}`,
     settingTitle: '已读回执',
     setting: '发送已读回执',
     settingHint: '关闭后，聊天对象看不到你是否已读他们的消息，你也看不到他们是否已读你的消息。',
