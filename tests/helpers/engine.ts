@@ -19,6 +19,7 @@ import {
   type TokenStore,
 } from '../../web/src/core/engine.ts';
 import { afterEach, beforeEach } from 'vitest';
+import { destroyHandmadePeers } from './handmade-peer.ts';
 import { closeAllSockets, eventually, startServer, testConfig, type TestServer } from './server.ts';
 
 export interface TestBrowser {
@@ -58,17 +59,26 @@ export async function destroyEngines(): Promise<void> {
 }
 
 /**
- * A fresh SQLite server for each test, and every engine and socket closed after it: engine tests
- * restart servers and leave engines half-way on purpose, so nothing is shared between tests.
- * `get` returns the server to close (a test may have replaced it with a restarted one).
+ * A fresh SQLite server for each test, and every hand-made peer, engine and socket closed after it:
+ * engine tests restart servers and leave engines half-way on purpose, so nothing is shared between
+ * tests. `get` returns the server to close (a test may have replaced it with a restarted one).
+ * `beforeClose` runs once the peers, engines and sockets are closed and before that server is:
+ * where a test keeps its first server (to drop its database) and starts another on its port, that
+ * one is stopped there.
  */
-export function serverPerTest(set: (server: TestServer) => void, get: () => TestServer): void {
+export function serverPerTest(
+  set: (server: TestServer) => void,
+  get: () => TestServer,
+  { beforeClose }: { beforeClose?: () => Promise<void> } = {},
+): void {
   beforeEach(async () => {
     set(await startServer('sqlite'));
   });
   afterEach(async () => {
+    destroyHandmadePeers();
     await destroyEngines();
     closeAllSockets();
+    await beforeClose?.();
     await get().close();
   });
 }

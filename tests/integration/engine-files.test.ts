@@ -5,38 +5,26 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeChunk } from '../../shared/peer-wire.ts';
 import type { ChatEngine, EngineEvent, FileTransfer } from '../../web/src/core/api.ts';
 import {
   befriend,
-  destroyEngines,
   findMessage,
   joinGroup,
+  serverPerTest,
   signedIn,
   startEngine,
   waitForState,
 } from '../helpers/engine.ts';
-import { destroyHandmadePeers, handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
-import {
-  call,
-  closeAllSockets,
-  eventually,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
+import { call, eventually, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-afterEach(async () => {
-  destroyHandmadePeers();
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 /** Deterministic bytes that are not all alike, so a misplaced chunk changes the hash. */
 function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {

@@ -4,38 +4,25 @@
  * mark it read, only in their own private conversation or a group they are in, and the setting
  * turns both ways off.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatEngine, EngineEvent } from '../../web/src/core/api.ts';
 import {
   befriend,
-  destroyEngines,
   findMessage,
   joinGroup,
+  serverPerTest,
   signedIn,
   waitForState,
 } from '../helpers/engine.ts';
-import { destroyHandmadePeers, handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
-import {
-  call,
-  closeAllSockets,
-  eventually,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
+import { call, eventually, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  destroyHandmadePeers();
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 const typingEvents = (engine: ChatEngine) => {
   const seen: Extract<EngineEvent, { type: 'typing' }>[] = [];
