@@ -76,8 +76,9 @@ export class GroupsService {
     return 'groupId' in ref ? this.byId(ref.groupId) : this.byName(ref.group, ref.creator);
   }
 
-  async memberIds(groupId: number): Promise<number[]> {
-    const rows = await this.deps.store.db
+  /** The group's members, longest-standing first; `db` is a transaction when the caller holds one. */
+  async memberIds(groupId: number, db: Db = this.deps.store.db): Promise<number[]> {
+    const rows = await db
       .selectFrom('group_members')
       .select('user_id')
       .where('group_id', '=', groupId)
@@ -352,14 +353,7 @@ export class GroupsService {
         .executeTakeFirst();
       if (!invitation) throw errors.noInvitation({ groupId });
       if (invitation.blocked) throw errors.groupBlocked();
-      const ids = (
-        await tx
-          .selectFrom('group_members')
-          .select('user_id')
-          .where('group_id', '=', groupId)
-          .orderBy('joined_at')
-          .execute()
-      ).map((r) => r.user_id);
+      const ids = await this.memberIds(groupId, tx);
       await tx
         .deleteFrom('group_invitations')
         .where('group_id', '=', groupId)

@@ -106,14 +106,7 @@ export class RoomsService {
         .executeTakeFirst();
       if (!group || group.is_public !== 1) throw errors.roomNotFound({ groupId });
       if (group.blocked) throw errors.groupBlocked();
-      const ids = (
-        await tx
-          .selectFrom('group_members')
-          .select('user_id')
-          .where('group_id', '=', groupId)
-          .orderBy('joined_at')
-          .execute()
-      ).map((r) => r.user_id);
+      const ids = await this.groups.memberIds(groupId, tx);
       if (ids.includes(userId)) throw errors.roomJoinedAlready({ groupId });
       if (ids.length >= max) throw errors.groupFull({ max });
       await tx

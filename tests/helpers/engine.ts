@@ -58,19 +58,17 @@ export async function destroyEngines(): Promise<void> {
   engines.clear();
 }
 
+/** What restartOnSamePort started, for serverPerTest to stop after the test. */
+const restartedServers = new Set<TestServer>();
+
 /**
  * A fresh SQLite server for each test, and every hand-made peer, engine and socket closed after it:
  * engine tests restart servers and leave engines half-way on purpose, so nothing is shared between
- * tests. `get` returns the server to close (a test may have replaced it with a restarted one).
- * `beforeClose` runs once the peers, engines and sockets are closed and before that server is:
- * where a test keeps its first server (to drop its database) and starts another on its port, that
- * one is stopped there.
+ * tests. `get` returns the server to close (a test may have replaced it with a restarted one);
+ * every server restartOnSamePort started is stopped first, so a test that keeps its first server
+ * (to drop its database) need not stop the second itself.
  */
-export function serverPerTest(
-  set: (server: TestServer) => void,
-  get: () => TestServer,
-  { beforeClose }: { beforeClose?: () => Promise<void> } = {},
-): void {
+export function serverPerTest(set: (server: TestServer) => void, get: () => TestServer): void {
   beforeEach(async () => {
     set(await startServer('sqlite'));
   });
@@ -78,7 +76,8 @@ export function serverPerTest(
     destroyHandmadePeers();
     await destroyEngines();
     closeAllSockets();
-    await beforeClose?.();
+    for (const restarted of restartedServers) await restarted.stop();
+    restartedServers.clear();
     await get().close();
   });
 }
@@ -176,7 +175,9 @@ export async function restartOnSamePort(server: TestServer): Promise<TestServer>
     stopped = true;
     await app.close();
   };
-  return { app, url: server.url, databaseUrl: server.databaseUrl, stop, close: stop };
+  const restarted = { app, url: server.url, databaseUrl: server.databaseUrl, stop, close: stop };
+  restartedServers.add(restarted);
+  return restarted;
 }
 
 /** `owner` invites `member`, whose engine hears the invitation and accepts it: a member now. */

@@ -17,17 +17,10 @@ import {
 import { eventually, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
-let restarted: TestServer | null = null;
 
 serverPerTest(
   (s) => (server = s),
   () => server,
-  {
-    beforeClose: async () => {
-      await restarted?.stop();
-      restarted = null;
-    },
-  },
 );
 
 it('an open channel carries and acks messages while the server is down; presence is unknown, then reconciles', async () => {
@@ -75,7 +68,7 @@ it('an open channel carries and acks messages while the server is down; presence
   ).toBe('delivered');
   expect(alice.engine.link('bob')).toBe('direct');
 
-  restarted = await restartOnSamePort(server);
+  await restartOnSamePort(server);
   await eventually(
     () => alice.engine.session.phase === 'ready' && bob.engine.session.phase === 'ready',
     15_000,
@@ -107,7 +100,7 @@ it('a message that needs the offline store waits in the outbox while the server 
   });
   const sent = await alice.engine.sendPrivate('bob', 'for later');
 
-  restarted = await restartOnSamePort(server);
+  const restarted = await restartOnSamePort(server);
   const done = await waitForState(
     alice.engine,
     'u:bob',

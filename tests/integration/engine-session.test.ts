@@ -15,17 +15,10 @@ import {
 import { connectSocket, eventually, login, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
-let restarted: TestServer | null = null;
 
 serverPerTest(
   (s) => (server = s),
   () => server,
-  {
-    beforeClose: async () => {
-      await restarted?.stop();
-      restarted = null;
-    },
-  },
 );
 
 const offlineRows = (s: TestServer = server) =>
@@ -128,7 +121,7 @@ describe('engine: session', () => {
       if (e.type === 'session') phases.push(e.session.phase);
     });
 
-    restarted = await restartOnSamePort(server);
+    const restarted = await restartOnSamePort(server);
     await eventually(() => phases.includes('reconnecting'), 5_000, 'noticed the restart');
     await eventually(
       () => alice.engine.session.phase === 'ready' && bob.engine.session.phase === 'ready',
