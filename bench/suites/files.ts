@@ -1,5 +1,5 @@
 /**
- * 11. Files in Chromium (issue 13): the chat engine's file transfer (web/src/core/files) between two
+ * 12. Files in Chromium (issue 13): the chat engine's file transfer (web/src/core/files) between two
  * pages of one headless Chromium, against a raw RTCDataChannel between the same pages.
  *
  * (a) MB/s of a generated file (1 GiB; --quick 8 MiB; --file-mib N) through the engine: binary
@@ -12,7 +12,9 @@
  * (c) memory while (a) moves: each page's JS heap (CDP Performance.getMetrics; the pages are not
  *     cross-origin isolated, so performance.measureUserAgentSpecificMemory is not there) and the
  *     resident set of Chromium's processes (from /proc), sampled every 100 ms; peaks by the share
- *     of the file confirmed (up to 10 %, 10–50 %, 50–100 %): goal flat, not growing with the file.
+ *     of the file confirmed (up to 10 %, 10–50 %, 50–100 %): goal flat, not growing with the file;
+ * (d) where (a) and (b) spend: CPU ms per MiB moved by Chromium's processes (both pages, the
+ *     browser process that runs IndexedDB and the blob store, the network service), from /proc.
  *
  * The file is one 1 MiB Blob part referenced over and over, so the sender page never holds it; the
  * pages share a persistent (on-disk) profile so the receiver's IndexedDB is on disk, as a user's is
@@ -296,7 +298,7 @@ export async function files(opts: Options): Promise<SuiteResult> {
     );
     return {
       name: 'files',
-      title: `11. Files in Chromium (engine transfer vs raw RTCDataChannel), ${fmtInt(bytes / MIB)} MiB`,
+      title: `12. Files in Chromium (engine transfer vs raw RTCDataChannel), ${fmtInt(bytes / MIB)} MiB`,
       conditions: [
         `machine: ${loads.join(' -> ')}`,
         `Chromium ${version} (${CHROMIUM_PATH}), headless, one persistent (on-disk) profile, two pages, one user each; flags ${CHROMIUM_ARGS.join(' ')}`,

@@ -104,7 +104,7 @@ describe('bench', () => {
     expect(searchData.open.p95).toBeGreaterThan(0);
     expect(searchData.around.p95).toBeGreaterThan(0);
 
-    // 11. Files in Chromium: the file arrived whole and checked, the raw channel carried every byte,
+    // 12. Files in Chromium: the file arrived whole and checked, the raw channel carried every byte,
     // and memory was sampled while it moved.
     const filesRun = byName.get('files') as {
       bytes: number;
