@@ -233,6 +233,10 @@ export async function files(opts: Options): Promise<SuiteResult> {
       notes.push(`CPU profiles of the pages during the transfer: ${written.join(', ')}`);
     }
     const after = await heaps(true);
+    // What the collection let go of in the browser process (blob data the pages' Blob objects held)
+    // is released over IPC after it: a moment later, not at once.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rssAfter = rssByKind();
     opts.log(`files: raw channel again…`);
     const rawAfter = await rawRun(bytes);
     loads.push(loadNote());
@@ -293,7 +297,7 @@ export async function files(opts: Options): Promise<SuiteResult> {
     notes.push(
       `CPU ms per MiB moved, by process (from /proc; renderers = both pages): engine ${fmtCpu(file.cpu)}; raw ${fmtCpu(raws[0]!.cpu)}`,
       `goal: the engine's transfer >= ${GOAL}x the raw channel: ${ratio.toFixed(2)}x (${ratio >= GOAL ? 'met' : 'not met'})`,
-      `goal: memory flat while the file moves, not growing with it (peaks above by share of the file confirmed); JS heap after a full GC, sender / receiver: before ${fmtMiB(before[0])} / ${fmtMiB(before[1])}, after ${fmtMiB(after[0])} / ${fmtMiB(after[1])}; Chromium's RSS before: browser ${fmtMiB(rss(rssBefore, 'browser'))}, renderers ${fmtMiB(rss(rssBefore, 'renderer'))}`,
+      `goal: memory flat while the file moves, not growing with it (peaks above by share of the file confirmed); JS heap after a full GC, sender / receiver: before ${fmtMiB(before[0])} / ${fmtMiB(before[1])}, after ${fmtMiB(after[0])} / ${fmtMiB(after[1])}; Chromium's RSS before: browser ${fmtMiB(rss(rssBefore, 'browser'))}, renderers ${fmtMiB(rss(rssBefore, 'renderer'))}; after, a second after that GC: browser ${fmtMiB(rss(rssAfter, 'browser'))}, renderers ${fmtMiB(rss(rssAfter, 'renderer'))}`,
       `the receiver stored ${fmtInt(file.stored)} of ${fmtInt(bytes)} bytes (state ${file.receiverState}) and checked the whole file's SHA-256 before it said done`,
     );
     return {
@@ -338,6 +342,7 @@ export async function files(opts: Options): Promise<SuiteResult> {
         rawRate: round(rawRate, 2),
         ratio: round(ratio, 3),
         heapAfterGc: { before, after },
+        rssAfterGc: { before: rssBefore, after: rssAfter },
         peaks: segments.map((s) => ({ label: s.label, ...(s.p ?? {}) })),
         pageErrors,
       },
