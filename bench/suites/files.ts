@@ -1,5 +1,5 @@
 /**
- * 11. Files in Chromium (issue 13): the chat engine's file transfer (web/src/core/files) between two
+ * 12. Files in Chromium (issue 13): the chat engine's file transfer (web/src/core/files) between two
  * pages of one headless Chromium, against a raw RTCDataChannel between the same pages.
  *
  * (a) MB/s of a generated file (1 GiB; --quick 8 MiB; --file-mib N) through the engine: binary
@@ -12,7 +12,9 @@
  * (c) memory while (a) moves: each page's JS heap (CDP Performance.getMetrics; the pages are not
  *     cross-origin isolated, so performance.measureUserAgentSpecificMemory is not there) and the
  *     resident set of Chromium's processes (from /proc), sampled every 100 ms; peaks by the share
- *     of the file confirmed (up to 10 %, 10–50 %, 50–100 %): goal flat, not growing with the file.
+ *     of the file confirmed (up to 10 %, 10–50 %, 50–100 %): goal flat, not growing with the file;
+ * (d) where (a) and (b) spend: CPU ms per MiB moved by Chromium's processes (both pages, the
+ *     browser process that runs IndexedDB and the blob store, the network service), from /proc.
  *
  * The file is one 1 MiB Blob part referenced over and over, so the sender page never holds it; the
  * pages share a persistent (on-disk) profile so the receiver's IndexedDB is on disk, as a user's is
@@ -231,6 +233,10 @@ export async function files(opts: Options): Promise<SuiteResult> {
       notes.push(`CPU profiles of the pages during the transfer: ${written.join(', ')}`);
     }
     const after = await heaps(true);
+    // What the collection let go of in the browser process (blob data the pages' Blob objects held)
+    // is released over IPC after it: a moment later, not at once.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const rssAfter = rssByKind();
     opts.log(`files: raw channel again…`);
     const rawAfter = await rawRun(bytes);
     loads.push(loadNote());
@@ -291,12 +297,12 @@ export async function files(opts: Options): Promise<SuiteResult> {
     notes.push(
       `CPU ms per MiB moved, by process (from /proc; renderers = both pages): engine ${fmtCpu(file.cpu)}; raw ${fmtCpu(raws[0]!.cpu)}`,
       `goal: the engine's transfer >= ${GOAL}x the raw channel: ${ratio.toFixed(2)}x (${ratio >= GOAL ? 'met' : 'not met'})`,
-      `goal: memory flat while the file moves, not growing with it (peaks above by share of the file confirmed); JS heap after a full GC, sender / receiver: before ${fmtMiB(before[0])} / ${fmtMiB(before[1])}, after ${fmtMiB(after[0])} / ${fmtMiB(after[1])}; Chromium's RSS before: browser ${fmtMiB(rss(rssBefore, 'browser'))}, renderers ${fmtMiB(rss(rssBefore, 'renderer'))}`,
+      `goal: memory flat while the file moves, not growing with it (peaks above by share of the file confirmed); JS heap after a full GC, sender / receiver: before ${fmtMiB(before[0])} / ${fmtMiB(before[1])}, after ${fmtMiB(after[0])} / ${fmtMiB(after[1])}; Chromium's RSS before: browser ${fmtMiB(rss(rssBefore, 'browser'))}, renderers ${fmtMiB(rss(rssBefore, 'renderer'))}; after, a second after that GC: browser ${fmtMiB(rss(rssAfter, 'browser'))}, renderers ${fmtMiB(rss(rssAfter, 'renderer'))}`,
       `the receiver stored ${fmtInt(file.stored)} of ${fmtInt(bytes)} bytes (state ${file.receiverState}) and checked the whole file's SHA-256 before it said done`,
     );
     return {
       name: 'files',
-      title: `11. Files in Chromium (engine transfer vs raw RTCDataChannel), ${fmtInt(bytes / MIB)} MiB`,
+      title: `12. Files in Chromium (engine transfer vs raw RTCDataChannel), ${fmtInt(bytes / MIB)} MiB`,
       conditions: [
         `machine: ${loads.join(' -> ')}`,
         `Chromium ${version} (${CHROMIUM_PATH}), headless, one persistent (on-disk) profile, two pages, one user each; flags ${CHROMIUM_ARGS.join(' ')}`,
@@ -336,6 +342,7 @@ export async function files(opts: Options): Promise<SuiteResult> {
         rawRate: round(rawRate, 2),
         ratio: round(ratio, 3),
         heapAfterGc: { before, after },
+        rssAfterGc: { before: rssBefore, after: rssAfter },
         peaks: segments.map((s) => ({ label: s.label, ...(s.p ?? {}) })),
         pageErrors,
       },

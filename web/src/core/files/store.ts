@@ -31,7 +31,7 @@ export interface FileRecord {
  * A run of consecutive chunks stored in one batch, keyed by its first chunk's index (a row of
  * one chunk, as earlier versions wrote, is the same thing). One Blob a batch rather than one a
  * chunk: Chromium keeps each IndexedDB blob in a file of its own, and a file per 64 KiB chunk cost
- * the browser process more than the whole data channel did (BENCHMARKS.md, section 11).
+ * the browser process more than the whole data channel did (BENCHMARKS.md, section 12).
  */
 interface ChunkRow {
   key: string;
