@@ -113,6 +113,8 @@ const BAD_MAX = 16;
 /** Live incoming transfers one peer may have with me at once. */
 const INCOMING_PER_PEER = 8;
 const PROGRESS_MS = 200;
+/** Tries to reach a peer after the link went, 1 s apart at first, then 8 s: about a minute. */
+const RETRIES = 10;
 
 type Hasher = ReturnType<typeof sha256.create>;
 
@@ -126,6 +128,9 @@ interface Base {
   rateBytes: number;
   emittedAt: number;
   linkDown: boolean;
+  /** A try to reach the peer again after the link went (either end may be the one to get through). */
+  retry: ReturnType<typeof setTimeout> | null;
+  retries: number;
 }
 
 interface Outgoing extends Base {
@@ -141,8 +146,6 @@ interface Outgoing extends Base {
   hasher: Hasher;
   /** Chunks folded into `hasher`, which only advances in order. */
   hashed: number;
-  retry: ReturnType<typeof setTimeout> | null;
-  retries: number;
 }
 
 interface Incoming extends Base {
@@ -319,9 +322,10 @@ export class Files {
       if (link === 'offline-store') {
         t.linkDown = true;
         this.#emit(t, true);
-        if (t.direction === 'out') this.#scheduleRetry(t);
+        this.#scheduleRetry(t);
       } else if (link === 'direct' && t.linkDown) {
         t.linkDown = false;
+        t.retries = 0;
         // Whoever reconnected, both ends say where they are; the receiver's word sets the place.
         if (t.direction === 'in') this.#askResume(t);
         else if (t.accepted)
@@ -549,8 +553,6 @@ export class Files {
       pumping: false,
       hasher: sha256.create(),
       hashed: 0,
-      retry: null,
-      retries: 0,
     };
     this.#live.set(record.key, t);
     this.#emit(t, true);
@@ -591,21 +593,27 @@ export class Files {
       if (!this.#live.has(t.record.key)) return;
       t.linkDown = true;
       this.#emit(t, true);
-      if (t.direction === 'out') this.#scheduleRetry(t);
+      this.#scheduleRetry(t);
     }
   }
 
-  #scheduleRetry(t: Outgoing): void {
-    if (t.retry || !this.#live.has(t.record.key)) return;
-    // A bounded number of tries; after that the transfer waits for the receiver to ask again.
-    if (t.retries >= 10 || this.deps.isOffline(t.record.peer)) return;
+  /**
+   * Both ends try to reach the other after the link went, a bounded number of times: the one that
+   * reloaded may not be able to (its first try can race the other side noticing the old channel is
+   * dead), and a peer that is offline for a moment (a reload) is looked at again rather than given
+   * up on. After that the transfer waits for the other end, or for a link opened for anything else.
+   */
+  #scheduleRetry(t: Transfer): void {
+    if (t.retry || !this.#live.has(t.record.key) || t.retries >= RETRIES) return;
     t.retry = setTimeout(
       () => {
         t.retry = null;
         t.retries++;
-        if (!this.#live.has(t.record.key) || this.deps.channels.link(t.record.peer) === 'direct')
-          return;
-        if (t.accepted)
+        const peer = t.record.peer;
+        if (!this.#live.has(t.record.key) || this.deps.channels.link(peer) === 'direct') return;
+        if (this.deps.isOffline(peer)) return this.#scheduleRetry(t);
+        if (t.direction === 'in') this.#askResume(t);
+        else if (t.accepted)
           void this.#control(t, { v, type: 'file-resume', id: t.record.id, role: 'sender' });
         else void this.#offer(t);
       },
@@ -882,6 +890,8 @@ export class Files {
       rateBytes: Math.min(record.size, record.confirmed * record.chunkSize),
       emittedAt: 0,
       linkDown: false,
+      retry: null,
+      retries: 0,
     };
   }
 
@@ -923,7 +933,7 @@ export class Files {
   }
 
   #stopTimers(t: Transfer): void {
-    if (t.direction === 'out' && t.retry) clearTimeout(t.retry);
+    if (t.retry) clearTimeout(t.retry);
     if (t.direction === 'in' && t.flushTimer) clearTimeout(t.flushTimer);
   }
 
