@@ -644,7 +644,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
   }
   if (failed) code = EXIT.commandFailed;
   // A script's last line may have started a file: signing out now would cut it off.
-  if (!o.interactive && !interrupted) await files.settle(o.filesIdleMs);
+  if (!o.interactive && !interrupted) await files.settle(o.filesIdleMs, () => interrupted);
   await shutdown();
   clearStatus();
   if (o.interactive || interrupted) emit('bye', tt.bye);

@@ -142,13 +142,13 @@ export class TerminalFiles {
 
   /**
    * Resolves once no transfer is going, or none has moved for `idleMs` (a peer that went away
-   * leaves its transfer waiting for a connection that may never come).
+   * leaves its transfer waiting for a connection that may never come), or `stop` says so (Ctrl-C).
    */
-  async settle(idleMs = 30_000): Promise<void> {
+  async settle(idleMs = 30_000, stop: () => boolean = () => false): Promise<void> {
     const count = this.live().length;
     if (count === 0) return;
     this.host.emit('notice', this.host.t.waiting(count));
-    while (this.live().length > 0 && Date.now() - this.#changedAt < idleMs) {
+    while (this.live().length > 0 && Date.now() - this.#changedAt < idleMs && !stop()) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -322,7 +322,11 @@ export class TerminalFiles {
     const lines = this.#keys.flatMap((key, i) => {
       const f = this.#views.get(key);
       if (f === undefined) return [];
-      const state = FINAL.has(f.state) ? t.states[f.state] : this.#progress(f);
+      const state = FINAL.has(f.state)
+        ? t.states[f.state]
+        : f.state === 'moving'
+          ? this.#progress(f)
+          : `${this.#progress(f)} (${t.states[f.state]})`;
       return [t.line(i + 1, f.direction, f.name, formatBytes(f.size), f.peer, state)];
     });
     return { ok: true, lines: lines.length === 0 ? [t.noFiles] : lines };

@@ -25,6 +25,8 @@ export interface JsonTerminal {
   run(text: string, timeoutMs?: number): Promise<JsonLine>;
   /** Ends stdin and resolves with the exit code. */
   end(): Promise<number | null>;
+  /** The exit code, once the process has ended. */
+  exit: Promise<number | null>;
 }
 
 export function startJsonTerminal(
@@ -87,6 +89,7 @@ export function startJsonTerminal(
       child.stdin!.end();
       return exit;
     },
+    exit,
   };
   return term;
 }

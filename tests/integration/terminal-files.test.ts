@@ -203,6 +203,24 @@ it('a script that ends right after sendfile waits for the file before signing ou
   const progress = bob.seen.filter((l) => l.type === 'file-progress');
   expect(progress.length).toBeGreaterThan(0);
   expect(progress.length).toBeLessThanOrEqual(3);
+
+  // Ctrl-C while a script waits for its files: it leaves at once, signed out, with its code.
+  const again = terminal('alice');
+  await ok(again, 'login alice alice-password-1', 60_000);
+  const big = join(dir, 'big.bin');
+  writeFileSync(big, '');
+  truncateSync(big, 1024 ** 3);
+  await ok(again, `sendfile bob ${big}`);
+  const from = again.seen.length;
+  const exited = again.end();
+  await again.waitFor(
+    (l) => l.type === 'notice' && l.text === 'waiting for 1 file transfer to finish',
+    10_000,
+    from,
+  );
+  again.child.kill('SIGINT');
+  expect(await exited).toBe(0);
+  expect(again.seen.some((l) => l.type === 'file' && l.state === 'done')).toBe(false);
   expect(await bob.end()).toBe(0);
 }, 180_000);
 
