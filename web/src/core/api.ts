@@ -24,9 +24,9 @@ import type { TrustState } from './e2ee/keyring.ts';
 import type { CoreLang } from './text.ts';
 
 export type { TrustState } from './e2ee/keyring.ts';
-import type { HistoryWindow, SearchResult } from './history.ts';
+import type { HistoryWindow, SearchCursor, SearchResult } from './history.ts';
 
-export type { HistoryWindow, SearchHit, SearchResult } from './history.ts';
+export type { HistoryWindow, SearchCursor, SearchHit, SearchResult } from './history.ts';
 /** Query planning and highlighting are pure; the search view uses them to mark what matched. */
 export { highlight, planQuery, type QueryPlan } from './search-terms.ts';
 
@@ -267,8 +267,11 @@ export interface ChatEngine {
   setReadReceipts(on: boolean): void;
 
   // --- search of local history (history.ts, search-terms.ts) ---
-  /** Every conversation's stored messages matching a query, best first then newest. */
-  searchHistory(query: string, options?: { limit?: number }): Promise<SearchResult>;
+  /** Every conversation's stored messages matching a query, newest first, a page at a time. */
+  searchHistory(
+    query: string,
+    options?: { limit?: number; olderThan?: SearchCursor },
+  ): Promise<SearchResult>;
   /** A window of one conversation around a message (a search result opened in context). */
   historyAround(
     conversation: ConversationId,

@@ -24,7 +24,8 @@ import { sameUsername } from '../../../shared/names.ts';
 import { parseFrame } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, Conversation, ConversationId } from './api.ts';
 import { groupConversation, parseConversation, privateConversation } from './ids.ts';
-import { indexEntries, lookupRange, planQuery, rank, score, type Lookup } from './search-terms.ts';
+import { messageKey, walk, type SearchCursor } from './history-search.ts';
+import { indexEntries, planQuery } from './search-terms.ts';
 
 /** A message row as stored: own messages still in the outbox carry `outboxAt`. */
 interface StoredMessage extends ChatMessage {
@@ -42,10 +43,13 @@ export interface SearchHit {
 }
 
 export interface SearchResult {
+  /** Newest first. */
   hits: SearchHit[];
-  /** More messages may match than were looked at (a very common term); the newest were kept. */
-  truncated: boolean;
+  /** Older matches may follow: pass this as `olderThan` for them; null when there are no more. */
+  more: SearchCursor | null;
 }
+
+export type { SearchCursor };
 
 /** A window of one conversation around a message, for opening a search result in context. */
 export interface HistoryWindow {
@@ -116,8 +120,6 @@ interface Settle<T> {
 const MESSAGES = 'messages';
 const CONVERSATIONS = 'conversations';
 
-const messageKey = (from: string, id: string) => `${from}\u0000${id}`;
-
 /** The message as callers see it: without the storage-only outbox mark. */
 function visible(row: StoredMessage): ChatMessage {
   if (row.outboxAt === undefined && row.terms === undefined) return row;
@@ -129,11 +131,6 @@ function visible(row: StoredMessage): ChatMessage {
 function indexed(row: StoredMessage): StoredMessage {
   return row.terms ? row : { ...row, terms: indexEntries(row.text, row.sentAt) };
 }
-
-/** Keys read per index lookup at most (newest first for a whole term). */
-const SEARCH_KEYS = 1_500;
-/** Rows read and scored per search at most; beyond it the result says `truncated`. */
-const SEARCH_ROWS = 250;
 
 /** States of my messages a read receipt may move to 'read': the peer has them. */
 const READABLE: ReadonlySet<ChatMessage['state']> = new Set(['delivered', 'stored', 'read']);
@@ -458,57 +455,26 @@ export class History {
   }
 
   /**
-   * Searches every conversation's messages. The index narrows (the shortest lookup, intersected
-   * with every other that was read whole); `score` decides, so a hit always holds every piece of
-   * the query. Best first, then newest.
+   * Searches every conversation's messages: the newest `limit` that hold every piece of the query,
+   * newest first, then `more` for the older ones (history-search.ts walks the index). `budgetMs`
+   * (tests: Infinity) is how long it may take before it answers with a shorter page.
    */
-  async search(query: string, options: { limit?: number } = {}): Promise<SearchResult> {
+  async search(
+    query: string,
+    options: { limit?: number; olderThan?: SearchCursor; budgetMs?: number } = {},
+  ): Promise<SearchResult> {
     const plan = planQuery(query);
-    if (!plan) return { hits: [], truncated: false };
+    if (!plan) return { hits: [], more: null };
     const limit = Math.max(1, Math.min(options.limit ?? 50, 200));
-    const lists = await Promise.all(plan.lookups.map((lookup) => this.#lookup(lookup)));
-    lists.sort((a, b) => a.keys.length - b.keys.length);
-    const [shortest, ...rest] = lists;
-    if (!shortest) return { hits: [], truncated: false };
-    const key = (k: [string, string]) => messageKey(k[0], k[1]);
-    const others = rest.filter((l) => l.complete).map((l) => new Set(l.keys.map(key)));
-    const candidates = shortest.keys.filter((k) => others.every((set) => set.has(key(k))));
-    let truncated = !shortest.complete || candidates.length > SEARCH_ROWS;
-    const rows = await this.db.messages.bulkGet(candidates.slice(0, SEARCH_ROWS));
-    const hits: SearchHit[] = [];
-    for (const row of rows) {
-      if (!row) continue;
-      const s = score(row.text, plan);
-      if (s === 0) continue;
-      const message = visible(row);
-      const title = this.#conversations.get(message.conversation)?.title ?? message.conversation;
-      hits.push({ message, title, score: s });
-    }
-    const ranked = rank(
-      hits.map((h) => ({ ...h, sentAt: h.message.sentAt, id: h.message.id })),
-    ).map(({ message, title, score: s }) => ({ message, title, score: s }));
-    if (ranked.length > limit) truncated = true;
-    return { hits: ranked.slice(0, limit), truncated };
-  }
-
-  /** Primary keys of the messages holding a lookup's term, newest first for a whole term. */
-  async #lookup(lookup: Lookup): Promise<{ keys: [string, string][]; complete: boolean }> {
-    const [lower, upper] = lookupRange(lookup);
-    const keys = await this.db.messages
-      .where('terms')
-      .between(lower, upper, true, true)
-      .reverse()
-      .limit(SEARCH_KEYS)
-      .primaryKeys();
-    const seen = new Set<string>();
-    // A prefix lookup can list a message once per term it holds that starts with the prefix.
-    const distinct = keys.filter((k) => {
-      const s = messageKey(k[0], k[1]);
-      if (seen.has(s)) return false;
-      seen.add(s);
-      return true;
-    });
-    return { keys: distinct, complete: keys.length < SEARCH_KEYS };
+    const { hits, more } = await walk(this.db, this.db.messages, plan, { ...options, limit });
+    return {
+      hits: hits.map(({ row, score }) => {
+        const message = visible(row);
+        const title = this.#conversations.get(message.conversation)?.title ?? message.conversation;
+        return { message, title, score };
+      }),
+      more,
+    };
   }
 
   /** My messages still awaiting a final outcome, oldest first. */

@@ -329,8 +329,11 @@ export const en = {
     searching: 'Searching…',
     none: (q: string) => `No messages match “${q}”.`,
     failed: (error: string) => `Search failed: ${error}`,
-    count: (n: number) => (n === 1 ? '1 message' : `${n} messages`),
-    truncated: 'Showing the best of the newest matches; add a word to narrow it down.',
+    /** `more`: older matches follow, so these are the newest, not all. */
+    count: (n: number, more: boolean) =>
+      more ? `The newest ${n} matches` : n === 1 ? '1 message' : `${n} messages`,
+    more: 'Show older matches',
+    loadingMore: 'Searching older messages…',
     loading: 'Loading search…',
     loadFailed: (error: string) => `Search could not be loaded: ${error}`,
     loadingNewer: 'Loading newer messages…',
