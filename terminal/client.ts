@@ -18,7 +18,7 @@ import { parseErrorText } from '../web/src/core/commands.ts';
 import { createEngine, type EngineOptions } from '../web/src/core/engine.ts';
 import { groupConversation, parseConversation, privateConversation } from '../web/src/core/ids.ts';
 import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
-import { ZH_ERRORS } from '../web/src/state/i18n/errors-zh.ts';
+import { wireErrorText } from '../web/src/core/errors-zh.ts';
 import { DiskFileStore } from './file-store.ts';
 import { FILE_COMMANDS, TerminalFiles } from './files.ts';
 import { loadFactory, saveFactory } from './idb-file.ts';
@@ -203,11 +203,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
   }
 
   const errorText = (err: unknown): string => {
-    if (err instanceof EngineError) {
-      return o.lang === 'zh'
-        ? (ZH_ERRORS[err.wire.code](err.wire.details ?? {}) ?? err.wire.message)
-        : err.wire.message;
-    }
+    if (err instanceof EngineError) return wireErrorText(err.wire, o.lang);
     return err instanceof Error ? err.message : String(err);
   };
 

@@ -49,7 +49,7 @@ export type DeliveryState =
   | 'sending' // in the outbox, trying the data channel
   | 'delivered' // acknowledged by the receiver over the data channel (direct, P2P)
   | 'stored' // handed to the server's offline store; the receiver gets it when they sign in
-  | 'failed' // neither worked; `error` says why
+  | 'failed' // neither worked; `failure` (older records: `error`) says why
   | 'read'; // private only: the recipient's read receipt covers it (reads.ts; groups: readBy)
 
 export interface ChatMessage {
@@ -62,6 +62,12 @@ export interface ChatMessage {
   sentAt: number;
   /** Own messages only. */
   state?: DeliveryState;
+  /**
+   * Own failed messages: why, as an error code with its details (and the English words), worded
+   * in the reader's language when shown (`wireErrorText`), never stored as a sentence.
+   */
+  failure?: WireError;
+  /** Own failed messages stored before `failure`: the reason as English text, shown as it is. */
   error?: string;
   /** For group messages sent by me: how many members got it directly / stored. */
   fanout?: { delivered: number; stored: number; total: number };

@@ -82,7 +82,10 @@ export interface HistoryPlatform {
 }
 
 /** What a settle or update may change on one of my messages. */
-export type OwnPatch = Pick<Partial<ChatMessage>, 'state' | 'error' | 'fanout' | 'readBy'>;
+export type OwnPatch = Pick<
+  Partial<ChatMessage>,
+  'state' | 'failure' | 'error' | 'fanout' | 'readBy'
+>;
 
 /**
  * A patch applied to one of my messages, as History stores it: a field the patch clears is gone
@@ -90,6 +93,7 @@ export type OwnPatch = Pick<Partial<ChatMessage>, 'state' | 'error' | 'fanout' |
  */
 export function applyOwnPatch<M extends ChatMessage>(message: M, patch: OwnPatch): M {
   const next: M = { ...message, ...patch };
+  if (next.failure === undefined) delete next.failure;
   if (next.error === undefined) delete next.error;
   if (next.fanout === undefined) delete next.fanout;
   if (next.readBy === undefined) delete next.readBy;

@@ -5,6 +5,8 @@
  * line a type error, the same guarantee the web's dictionaries give.
  */
 import type { IntentKind } from '../../../shared/commands.ts';
+import type { WireError } from '../../../shared/errors.ts';
+import { wireErrorText } from './errors-zh.ts';
 
 export type CoreLang = 'en' | 'zh';
 
@@ -55,6 +57,8 @@ export interface CoreText {
   delivered: (to: string, fanout: string) => string;
   stored: (to: string, fanout: string) => string;
   failed: (to: string, why: string) => string;
+  /** An error (a failed message's `failure`, say) as a sentence in this language. */
+  errorText: (wire: WireError) => string;
   sending: (to: string) => string;
   unknownError: string;
   unknownCommand: (typed: string, suggestion: string | undefined) => string;
@@ -116,6 +120,7 @@ const en: CoreText = {
   delivered: (to, f) => `delivered to ${to}${f}`,
   stored: (to, f) => `stored on the server for ${to}; delivered when they sign in${f}`,
   failed: (to, why) => `not sent to ${to}: ${why}`,
+  errorText: (wire) => wireErrorText(wire, 'en'),
   sending: (to) => `sending to ${to}…`,
   unknownError: 'unknown error',
   unknownCommand: (typed, suggestion) =>
@@ -214,6 +219,7 @@ const zh: CoreText = {
   delivered: (to, f) => `已直接送达 ${to}${f}`,
   stored: (to, f) => `已暂存在服务器，${to} 登录后送达${f}`,
   failed: (to, why) => `未能发送给 ${to}：${why}`,
+  errorText: (wire) => wireErrorText(wire, 'zh'),
   sending: (to) => `正在发送给 ${to}…`,
   unknownError: '未知错误',
   unknownCommand: (typed, suggestion) =>
