@@ -65,14 +65,20 @@ export async function runCommand(
   }
 }
 
-/** The parser's error in the caller's language; the parser's own problem text is English. */
+/**
+ * The parser's error in the caller's language, from its code and details (the parser's own
+ * `message` is the English, kept word for word for English front ends).
+ */
 export function parseErrorText(e: CommandError, t: CoreText): string {
   if (t === CORE_TEXT.en) return e.message;
   if (e.code === 'EMPTY') return t.emptyCommand;
-  if (e.code === 'UNKNOWN_COMMAND' && e.command) return t.unknownCommand(e.command, e.suggestion);
-  if (e.code === 'USAGE' && e.command && e.usage && e.problem)
-    return t.usage(e.command, e.problem, e.usage);
-  return e.message;
+  if (e.code === 'UNKNOWN_COMMAND')
+    return e.command ? t.unknownCommand(e.command, e.suggestion) : t.missingCommandName;
+  if (!e.detail) return e.message;
+  const problem = t.problem(e.detail);
+  // With its usage line when the parser gave one (a quote left open names the command only).
+  if (e.command && e.usage && e.problem) return t.usage(e.command, problem, e.usage);
+  return e.command ? t.commandProblem(e.command, problem) : problem;
 }
 
 async function groupByNumber(ctx: Run, n: number): Promise<GroupInfo> {
