@@ -1,7 +1,7 @@
 /**
  * Files between two Chromium contexts, through the UI (issue 13): a 20 MB file and an image,
- * hashes equal on both sides, progress on both sides, a chat message that overtakes the file, and
- * a cancel from the receiver.
+ * hashes equal on both sides, progress on both sides, a chat message that overtakes the file, a
+ * cancel from the receiver, and the cards in the timeline among the messages after a reload.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,5 +80,60 @@ describe('files', () => {
       .locator(`[data-file="${id}"][data-state="cancelled"]`)
       .waitFor({ timeout: 20_000 });
     await bob!.page.locator(`[data-file="${id}"][data-state="cancelled"]`).waitFor();
+  });
+
+  it('shows file cards in the timeline in their time order among the messages, after a reload too', async () => {
+    const [alice, bob] = await h.people('alice', 'bob');
+    await befriend(alice!, bob!);
+    await alice!.openFriend(bob!.name);
+    await bob!.openFriend(alice!.name);
+    await alice!.type('before the picture');
+    await bob!.message('before the picture').waitFor();
+    const image = png(64, 48);
+    await alice!
+      .byTestId('attach-input')
+      .setInputFiles({ name: 'between.png', mimeType: 'image/png', buffer: image });
+    const id = (await cardId(alice!, 'between.png'))!;
+    await bob!.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor({ timeout: 20_000 });
+    await alice!.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor();
+    // A clock tick apart, so the order by time is the order they were sent.
+    await new Promise((r) => setTimeout(r, 20));
+    await alice!.type('after the picture');
+    await bob!.message('after the picture').waitFor();
+
+    /** What the message list shows, top to bottom: message texts and file cards. */
+    const order = (person: typeof alice) =>
+      person!
+        .byTestId('message-list')
+        .evaluate((list) =>
+          [
+            ...list.querySelectorAll<HTMLElement>(
+              '[data-testid="message-text"], [data-testid="timeline-file"]',
+            ),
+          ].map((el) =>
+            el.dataset.testid === 'timeline-file' ? `file:${el.dataset.id}` : el.textContent,
+          ),
+        );
+    const expected = ['before the picture', `file:${id}`, 'after the picture'];
+    expect(await order(alice)).toEqual(expected);
+    expect(await order(bob)).toEqual(expected);
+
+    for (const person of [alice!, bob!]) {
+      await person.reload();
+      await person.signedIn();
+      await person.message('after the picture').waitFor();
+      await person.page.locator(`[data-testid="timeline-file"][data-id="${id}"]`).waitFor();
+      expect(await order(person)).toEqual(expected);
+    }
+    // Bob's card, from the history, still opens and saves the picture he received.
+    await bob!.page.locator(`[data-file="${id}"] [data-testid="file-image"]`).waitFor();
+    expect(await pageHash(bob!, id)).toBe(createHash('sha256').update(image).digest('hex'));
+    // Alice's says it was sent; there is nothing stored to open on her side.
+    expect(await alice!.page.locator(`[data-file="${id}"]`).getAttribute('data-state')).toBe(
+      'done',
+    );
+    expect(await alice!.page.locator(`[data-file="${id}"]`).getAttribute('data-direction')).toBe(
+      'out',
+    );
   });
 });

@@ -74,7 +74,8 @@ export const cardId = (person: Person, name: string): Promise<string | null> =>
 /**
  * Picks a file of `size` pseudo-random bytes (from `seed`) with the attach input, made in the
  * page: handing tens of MB through the protocol to setInputFiles is too slow here. Returns its
- * SHA-256. The same seed and size make the same file, as a user picking it again would.
+ * SHA-256. The same seed and size make the same file, as a user picking it again would; `input`
+ * is another file input to pick it with (a card's "Send again").
  */
 export const pickGenerated = (
   person: Person,
@@ -82,9 +83,10 @@ export const pickGenerated = (
   size: number,
   seed: number,
   type = 'application/octet-stream',
+  input = '[data-testid="attach-input"]',
 ): Promise<string> =>
   person.page.evaluate(
-    async ({ name, size, seed, type }) => {
+    async ({ name, size, seed, type, input: selector }) => {
       const data = new Uint8Array(size);
       let x = seed >>> 0;
       const words = new Uint32Array(data.buffer, 0, Math.floor(size / 4));
@@ -94,14 +96,14 @@ export const pickGenerated = (
       }
       for (let i = words.length * 4; i < size; i++) data[i] = i & 0xff;
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-      const input = document.querySelector<HTMLInputElement>('[data-testid="attach-input"]')!;
+      const input = document.querySelector<HTMLInputElement>(selector)!;
       const transfer = new DataTransfer();
       transfer.items.add(new File([data], name, { type }));
       input.files = transfer.files;
       input.dispatchEvent(new Event('change', { bubbles: true }));
       return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
-    { name, size, seed, type },
+    { name, size, seed, type, input },
   );
 
 /** A valid PNG of w x h pixels in a colour gradient (zlib'd scanlines, CRCs computed). */

@@ -22,9 +22,12 @@ export interface FileRecord {
   thumb?: { mime: string; data: string };
   /** Chunks stored and checked, from the first (incoming), or confirmed by the peer (outgoing). */
   confirmed: number;
-  state: 'active' | 'done' | 'cancelled' | 'failed';
+  /** 'interrupted': an outgoing file whose page reloaded mid-transfer, until it is picked again. */
+  state: 'active' | 'done' | 'cancelled' | 'failed' | 'interrupted';
   error?: string;
   sha256?: string;
+  /** Outgoing: SHA-256 of the first chunk, to tell the same file when it is picked again. */
+  head?: string;
 }
 
 /**

@@ -420,7 +420,13 @@ export const en = {
       cancelled: 'Cancelled',
       failed: 'Failed',
       offline: 'Offline',
+      interrupted: 'Interrupted: this page was reloaded, so the file is no longer open here',
+      waitingForFile: (name: string) => `Waiting for ${name} to pick the file again`,
     },
+    sendAgain: 'Send again',
+    sendAgainHint: (name: string) =>
+      `Pick ${name} again: the other side keeps what it has and gets only the rest`,
+    notSameFile: (name: string) => `That is not ${name}: pick the same file again.`,
     notSent: (why: string) => `The file was not sent: ${why}`,
     stored: (count: number, size: string) =>
       `${count} ${count === 1 ? 'file' : 'files'} kept on this device (${size})`,
