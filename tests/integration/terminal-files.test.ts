@@ -134,6 +134,18 @@ it('sends files both ways and to a group, byte for byte, and refuses what cannot
   await ok(bob, `savefile 3 ${join(dir, 'notes-bob.txt')}`);
   expect(await sha(join(dir, 'notes-bob.txt'))).toBe(await sha(g));
 
+  // A name that would reorder the line (a right-to-left override) prints defused, and saves so.
+  const sly = join(dir, 'invoice\u202Efdp.exe');
+  writeFileSync(sly, 'not a pdf');
+  await ok(alice, `sendfile bob ${sly}`);
+  const slyDone = await bob.waitFor(
+    (l) => l.type === 'file' && l.state === 'done' && String(l.name).startsWith('invoice'),
+    30_000,
+    0,
+  );
+  expect(slyDone.name).toBe('invoice_fdp.exe');
+  expect(slyDone.text).not.toMatch(/[\u202a-\u202e]/u);
+
   // Cancel from the sender while it moves; the receiver hears of it and keeps nothing.
   const big = join(dir, 'big.bin');
   writeFileSync(big, '');
