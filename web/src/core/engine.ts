@@ -36,6 +36,14 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
    * with it (restore or wrap the backup); a resumed session has none.
    */
   let signingIn: { username: string; password: string } | null = null;
+  /**
+   * Who this session is while `onReady` runs: the session's own user is set only once it has
+   * finished, and what runs in it (resuming a file, files.signedIn) already opens channels, whose
+   * roles (who offers, who knocks) are decided by comparing names; with '' it offered to a peer
+   * who only ever waits for a knock from it, and the resume never arrived.
+   */
+  let readyAs: string | null = null;
+  const myName = () => session.state.user?.username ?? readyAs ?? '';
 
   // Coalesced: one 'conversations' event per burst of changes (a committed batch of messages
   // announces each of them), built from History's in-memory list rather than read back from disk.
@@ -59,6 +67,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     ready: (data) => onReady(data),
     changed: (state) => emit({ type: 'session', session: state }),
     signedOut: () => {
+      readyAs = null;
       ice.stop();
       peers.closeAll();
       core.signedOut();
@@ -80,7 +89,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     idleCloseMs: options.idleCloseMs,
     connectTimeoutMs: Math.max(options.directTimeoutMs * 3, 15_000),
     iceTransportPolicy: options.iceTransportPolicy,
-    me: () => session.state.user?.username ?? '',
+    me: () => myName(),
     sendSignal: async (to, signal) => {
       await session.request('signal:send', { to, signal });
     },
@@ -145,7 +154,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     check: (peer, exchange) => relationships.check(peer, exchange),
     isOffline: (username) => lastStatus(username) === 'offline',
     groupMembers: (groupId) => social.members(groupId),
-    me: () => session.state.user?.username ?? '',
+    me: () => myName(),
     changed: (file) => emit({ type: 'file', file }),
     notice,
     maxFileBytes: options.maxFileBytes ?? LIMITS.fileSizeDefaultMax,
@@ -155,7 +164,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
 
   // --- typing indicators and read receipts (issue 12): peer to peer, nothing on the server ---
   const typing = new Typing({
-    me: () => session.state.user?.username ?? '',
+    me: () => myName(),
     send: (to, frame) => {
       const allowed = () => relationships.verdict(to, exchangeOf(frame)).ok;
       peers
@@ -185,7 +194,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
   });
   const reads = new Reads({
     history: () => history,
-    me: () => session.state.user?.username ?? '',
+    me: () => myName(),
     reachable: (username) => reachable(username),
     send: async (to, frame) => {
       const allowed = () => relationships.verdict(to, { kind: 'private' }).ok;
@@ -215,6 +224,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
 
   async function onReady(data: SessionReady): Promise<void> {
     const me = data.user.username;
+    readyAs = me;
     if (history?.user !== me) {
       history?.close();
       history = await History.open(me, options);
