@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, startHarness, type Harness } from '../helpers/browser.ts';
-import { cardId, pageHash, png, seen, watch } from '../helpers/files.ts';
+import { cardId, pageHash, seen, watch } from '../helpers/files.ts';
+import { png } from '../helpers/png.ts';
 
 let h: Harness;
 beforeAll(async () => {

@@ -475,6 +475,8 @@ export const en = {
   // --- typing indicators and read receipts (issue 12) ---
   typingReads: {
     typingOne: (name: string) => `${name} is typing…`,
+    /** In a private chat, under the friend's name: the name would say it twice (and not fit a phone). */
+    typingPeer: 'typing…',
     typingTwo: (a: string, b: string) => `${a} and ${b} are typing…`,
     typingMany: (n: number) => `${n} people are typing…`,
     read: 'Read',

@@ -457,6 +457,7 @@ export const zh: Messages = {
   // --- typing indicators and read receipts (issue 12) ---
   typingReads: {
     typingOne: (name) => `${name} 正在输入…`,
+    typingPeer: '正在输入…',
     typingTwo: (a, b) => `${a} 和 ${b} 正在输入…`,
     typingMany: (n) => `${n} 人正在输入…`,
     read: '已读',
