@@ -1,7 +1,8 @@
 /**
  * Files between two Chromium contexts, through the UI (issue 13): a 20 MB file and an image,
  * hashes equal on both sides, progress on both sides, a chat message that overtakes the file, a
- * cancel from the receiver, and the cards in the timeline among the messages after a reload.
+ * cancel from the receiver, the cards in the timeline among the messages after a reload, and a
+ * short video that plays inline.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,5 +137,67 @@ describe('files', () => {
     expect(await alice!.page.locator(`[data-file="${id}"]`).getAttribute('data-direction')).toBe(
       'out',
     );
+  });
+
+  it('shows a received video inline, playable, and lets its object URL go with the card', async () => {
+    const [alice, bob] = await h.people('alice', 'bob');
+    await befriend(alice!, bob!);
+    await alice!.openFriend(bob!.name);
+    await bob!.openFriend(alice!.name);
+    // A real WebM, recorded in alice's page from a canvas (MediaRecorder), picked like a file.
+    const size = await alice!.page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 48;
+      const g = canvas.getContext('2d')!;
+      const stream = canvas.captureStream(25);
+      const recorder = new MediaRecorder(stream, { mimeType: 'video/webm' });
+      const parts: Blob[] = [];
+      recorder.ondataavailable = (e) => parts.push(e.data);
+      const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+      recorder.start();
+      for (let frame = 0; frame < 15; frame++) {
+        g.fillStyle = `hsl(${frame * 24}, 80%, 50%)`;
+        g.fillRect(0, 0, 64, 48);
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      recorder.stop();
+      await stopped;
+      const file = new File(parts, 'clip.webm', { type: 'video/webm' });
+      const input = document.querySelector<HTMLInputElement>('[data-testid="attach-input"]')!;
+      const transfer = new DataTransfer();
+      transfer.items.add(file);
+      input.files = transfer.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      return file.size;
+    });
+    expect(size).toBeGreaterThan(0);
+    const id = (await cardId(alice!, 'clip.webm'))!;
+    const video = bob!.page.locator(`[data-file="${id}"] video[data-testid="file-video"]`);
+    await video.waitFor({ timeout: 20_000 });
+    expect(await video.getAttribute('controls')).not.toBeNull();
+    const src = (await video.getAttribute('src'))!;
+    expect(src).toMatch(/^blob:/);
+    // The browser reads it as a video: its metadata loads and it has a picture size.
+    await bob!.page.waitForFunction(
+      (id) => {
+        const v = document.querySelector<HTMLVideoElement>(`[data-file="${id}"] video`);
+        return v !== null && v.readyState >= 1 && v.videoWidth === 64;
+      },
+      id,
+      { timeout: 10_000 },
+    );
+    // Removed from this device: the card goes, and so does its object URL.
+    await bob!.page.locator(`[data-file="${id}"]`).getByText('Remove from this device').click();
+    await bob!.page.locator(`[data-file="${id}"]`).waitFor({ state: 'detached' });
+    const fetched = await bob!.page.evaluate(async (src) => {
+      try {
+        await fetch(src);
+        return 'still there';
+      } catch {
+        return 'revoked';
+      }
+    }, src);
+    expect(fetched).toBe('revoked');
   });
 });
