@@ -73,4 +73,30 @@ describe('file cards in the timeline', () => {
     const shown = keys(view, [old, recent]);
     expect(shown.indexOf('file:in:bob:old')).toBe(shown.indexOf(msg(5).id) + 1);
   });
+
+  it("shows a file I sent to a group as one card with every member's copy, theirs one each", async () => {
+    const group = 'g:7' as const;
+    const at = 5_000;
+    const groupMsg: ChatMessage = { ...msg(1), conversation: group, sentAt: at - 10 };
+    const view = new ConversationView(engineOver([groupMsg]), group);
+    await view.load();
+    const mine = (peer: string): FileTransfer => ({
+      ...file('f1', at),
+      key: `out:${peer}:f1`,
+      direction: 'out',
+      peer,
+      conversation: group,
+    });
+    const theirs: FileTransfer = { ...file('f2', at + 1), conversation: group };
+    const items = view.timelineWith([mine('bob'), mine('carol'), mine('dave'), theirs]);
+    const cards = items.filter((i) => i.kind === 'file');
+    expect(cards.map((c) => c.key)).toEqual(['file:out:f1', 'file:in:bob:f2']);
+    const [sent, received] = cards;
+    expect(sent?.kind === 'file' && sent.copies.map((c) => c.peer)).toEqual([
+      'bob',
+      'carol',
+      'dave',
+    ]);
+    expect(received?.kind === 'file' && received.copies).toHaveLength(1);
+  });
 });

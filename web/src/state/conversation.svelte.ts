@@ -22,7 +22,14 @@ export const PAGE_SIZE = 50;
 export type TimelineItem =
   | { kind: 'message'; key: string; at: number; message: ChatMessage }
   | { kind: 'notice'; key: string; at: number; notice: Notice }
-  | { kind: 'file'; key: string; at: number; file: FileTransfer };
+  | {
+      kind: 'file';
+      key: string;
+      at: number;
+      file: FileTransfer;
+      /** A file I sent to a group: one transfer per member, shown as one card (issue 13). */
+      copies: FileTransfer[];
+    };
 
 export class ConversationView {
   readonly target: ReturnType<typeof parseConversation>;
@@ -74,12 +81,19 @@ export class ConversationView {
         (this.reachedEnd || (last !== undefined && f.sentAt <= last.sentAt)),
     );
     if (shown.length === 0) return this.timeline;
-    const items: TimelineItem[] = shown.map((f) => ({
-      kind: 'file',
-      key: `file:${f.key}`,
-      at: f.sentAt,
-      file: f,
-    }));
+    // A group file goes to each member as its own transfer, under one id: one card, with the
+    // state per member, as the sender thinks of it (one file sent to the group).
+    const cards = new Map<string, FileTransfer[]>();
+    for (const f of shown) {
+      const card = f.direction === 'out' && this.target.kind === 'group' ? `out:${f.id}` : f.key;
+      const copies = cards.get(card);
+      if (copies) copies.push(f);
+      else cards.set(card, [f]);
+    }
+    const items: TimelineItem[] = [...cards].map(([card, copies]) => {
+      const file = copies[0] as FileTransfer;
+      return { kind: 'file', key: `file:${card}`, at: file.sentAt, file, copies };
+    });
     return [...this.timeline, ...items].sort((a, b) => a.at - b.at);
   }
 

@@ -400,6 +400,8 @@ export const en = {
     size: (size: string) => size,
     sentTo: (name: string) => `to ${name}`,
     from: (name: string) => `from ${name}`,
+    sentToMembers: (count: number) => `to ${count} members`,
+    perMember: 'Each member',
     progress: (done: string, total: string) => `${done} of ${total}`,
     speed: (rate: string) => `${rate}/s`,
     left: (time: string) => `${time} left`,

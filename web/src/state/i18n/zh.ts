@@ -384,6 +384,8 @@ export const zh: Messages = {
     size: (size) => size,
     sentTo: (name) => `发给 ${name}`,
     from: (name) => `来自 ${name}`,
+    sentToMembers: (count) => `发给 ${count} 位成员`,
+    perMember: '各成员',
     progress: (done, total) => `${done} / ${total}`,
     speed: (rate) => `${rate}/秒`,
     left: (time) => `剩余 ${time}`,
