@@ -195,8 +195,18 @@ export const fileAckFrame = z.object({
   upTo: chunkIndex,
   window,
 });
-/** Either side: hold the transfer where it is. */
-export const filePauseFrame = z.object({ v, type: z.literal('file-pause'), id: fileId, role });
+/**
+ * Either side: hold the transfer where it is. From a sender, `reason: 'file-closed'` says it
+ * reloaded and no longer has the file open: the receiver keeps its chunks and waits for the file
+ * to be picked again (a new `file-offer` of the same id), rather than ending the transfer.
+ */
+export const filePauseFrame = z.object({
+  v,
+  type: z.literal('file-pause'),
+  id: fileId,
+  role,
+  reason: z.optional(z.enum(['file-closed'])),
+});
 /**
  * Either side, after a pause or a lost connection. From the receiver `from` says where to go on
  * (its last confirmed chunk); from the sender it asks the receiver to say so, with a `file-resume`

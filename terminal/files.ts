@@ -32,6 +32,7 @@ import type { FileText } from './text.ts';
 export const FILE_COMMANDS = ['sendfile', 'sendgroupfile', 'files', 'savefile', 'cancelfile'];
 
 const FINAL: ReadonlySet<TransferState> = new Set(['done', 'cancelled', 'failed', 'offline']);
+const UNPRINTABLE = /[\t\n\r\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 /** With stdout not a terminal, a transfer prints a progress line at each quarter, no more. */
 const QUARTERS = 4;
 
@@ -112,7 +113,7 @@ export class TerminalFiles {
     const known = await engine.files.list();
     for (const f of [...known].reverse()) {
       this.#number(f.key);
-      this.#views.set(f.key, f);
+      this.#keep(f);
     }
   }
 
@@ -155,11 +156,21 @@ export class TerminalFiles {
 
   // --- events --------------------------------------------------------------------------------
 
-  onFile(view: FileTransfer): void {
-    const { t } = this.host;
-    const before = this.#views.get(view.key);
-    const n = this.#number(view.key);
+  /**
+   * A peer names its files: the wire refuses control characters but not tabs, line breaks or
+   * direction overrides, which would rewrite or reorder the terminal's line (a fake "received").
+   */
+  #keep(raw: FileTransfer): FileTransfer {
+    const view = { ...raw, name: raw.name.replace(UNPRINTABLE, '_') };
     this.#views.set(view.key, view);
+    return view;
+  }
+
+  onFile(raw: FileTransfer): void {
+    const { t } = this.host;
+    const before = this.#views.get(raw.key);
+    const n = this.#number(raw.key);
+    const view = this.#keep(raw);
     if (before?.bytes !== view.bytes || before.state !== view.state) this.#changedAt = Date.now();
     const extra = {
       n,
@@ -316,7 +327,7 @@ export class TerminalFiles {
       return { ok: false, lines: [this.host.core.helpUsage('files')] };
     for (const f of await engine.files.list()) {
       this.#number(f.key);
-      this.#views.set(f.key, f);
+      this.#keep(f);
     }
     const { t } = this.host;
     const lines = this.#keys.flatMap((key, i) => {
@@ -341,7 +352,7 @@ export class TerminalFiles {
       // Something may have come in since the last look (a reload of the list is cheap).
       for (const f of await engine.files.list()) {
         this.#number(f.key);
-        this.#views.set(f.key, f);
+        this.#keep(f);
       }
       key = /^\d+$/.test(folded) ? this.#keys[Number(folded) - 1] : byId();
     }
@@ -363,7 +374,8 @@ export class TerminalFiles {
       return { ok: false, lines: [t.notArrived(n, view.name, t.states[view.state])] };
     // The name came from the peer: never a path (the wire refuses slashes), never `.` or `..`.
     const name = view.name === '.' || view.name === '..' ? 'file' : view.name;
-    let target = expand(words.path ?? name);
+    // The peer's name is only ever a name here (never `~`-expanded); the user's path is a path.
+    let target = words.path === undefined ? resolve(name) : expand(words.path);
     if (words.path !== undefined) {
       const into = await stat(target).catch(() => null);
       if (into?.isDirectory()) target = join(target, name);

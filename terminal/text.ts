@@ -158,6 +158,7 @@ const en: TerminalText = {
       cancelled: 'cancelled',
       failed: 'failed',
       offline: 'not sent (offline)',
+      interrupted: 'interrupted (the client closed while sending it)',
     },
   },
 };
@@ -243,6 +244,7 @@ const zh: TerminalText = {
       cancelled: '已取消',
       failed: '失败',
       offline: '未发送（对方离线）',
+      interrupted: '已中断（发送时客户端已关闭）',
     },
   },
 };

@@ -1,6 +1,7 @@
 /**
  * Files through a reload, in Chromium (issue 13): the receiver's page reloads mid-transfer and the
- * transfer goes on from the chunks it had stored, not from zero.
+ * transfer goes on from the chunks it had stored, not from zero; the sender's page reloads and its
+ * card offers to send the file again, which goes on from what the receiver had.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
@@ -89,6 +90,59 @@ describe('files across a reload', () => {
     const written = (await chunkBytes(alice!)).bytes;
     expect(written).toBeGreaterThanOrEqual(size);
     expect(written).toBeLessThan(size + Math.min(8 * MiB, storedBefore - MiB));
+    expect(await pageHash(bob!, id)).toBe(hash);
+  }, 240_000);
+
+  it('the sender reloads mid-transfer: interrupted, "Send again" with the same file goes on from what the receiver has', async () => {
+    const [alice, bob] = await h.people('alice', 'bob');
+    await countChunkBytes(alice!);
+    await befriend(alice!, bob!);
+    await alice!.openFriend(bob!.name);
+    await bob!.openFriend(alice!.name);
+
+    const size = 40 * MiB;
+    const hash = await pickGenerated(alice!, 'picked.bin', size, 23);
+    const id = (await cardId(alice!, 'picked.bin'))!;
+    await bob!.page.waitForFunction(
+      ([id, min]) =>
+        Number(
+          document.querySelector<HTMLElement>(`[data-file="${id}"] [data-testid="file-progress"]`)
+            ?.dataset.bytes ?? 0,
+        ) >= min,
+      [id, 12 * MiB] as const,
+      { timeout: 60_000, polling: 50 },
+    );
+
+    await alice!.reload();
+    await alice!.signedIn();
+    const card = alice!.page.locator(`[data-file="${id}"]`);
+    await card.locator('[data-testid="file-send-again"]').waitFor({ timeout: 20_000 });
+    expect(await card.getAttribute('data-state')).toBe('interrupted');
+    // Bob's card waits for alice, holding what he has.
+    const bobCard = bob!.page.locator(`[data-file="${id}"]`);
+    await expect
+      .poll(() => bobCard.textContent(), { timeout: 30_000 })
+      .toContain(`Waiting for ${alice!.name} to pick the file again`);
+    const held = await cardBytes(bob!, id);
+    expect(held).toBeGreaterThanOrEqual(12 * MiB);
+
+    // Another file of the same size is refused, with a word why.
+    const input = `[data-file="${id}"] [data-testid="file-send-again-input"]`;
+    await pickGenerated(alice!, 'picked.bin', size, 24, 'application/octet-stream', input);
+    await expect
+      .poll(() => card.locator('[data-testid="file-resend-error"]').textContent())
+      .toBe('That is not picked.bin: pick the same file again.');
+    expect(await card.getAttribute('data-state')).toBe('interrupted');
+
+    await pickGenerated(alice!, 'picked.bin', size, 23, 'application/octet-stream', input);
+    await bob!.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor({ timeout: 60_000 });
+    await alice!.page
+      .locator(`[data-file="${id}"][data-state="done"]`)
+      .waitFor({ timeout: 20_000 });
+    // Alice's reloaded page wrote only what bob did not have (plus at most a window).
+    const written = (await chunkBytes(alice!)).bytes;
+    expect(written).toBeGreaterThanOrEqual(size - held);
+    expect(written).toBeLessThan(size - held + 8 * MiB);
     expect(await pageHash(bob!, id)).toBe(hash);
   }, 240_000);
 });

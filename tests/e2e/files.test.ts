@@ -1,12 +1,14 @@
 /**
  * Files between two Chromium contexts, through the UI (issue 13): a 20 MB file and an image,
- * hashes equal on both sides, progress on both sides, a chat message that overtakes the file, and
- * a cancel from the receiver.
+ * hashes equal on both sides, progress on both sides, a chat message that overtakes the file, a
+ * cancel from the receiver, the cards in the timeline among the messages after a reload, and a
+ * short video that plays inline.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, startHarness, type Harness } from '../helpers/browser.ts';
-import { cardId, pageHash, png, seen, watch } from '../helpers/files.ts';
+import { cardId, pageHash, seen, watch } from '../helpers/files.ts';
+import { png } from '../helpers/png.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -80,5 +82,122 @@ describe('files', () => {
       .locator(`[data-file="${id}"][data-state="cancelled"]`)
       .waitFor({ timeout: 20_000 });
     await bob!.page.locator(`[data-file="${id}"][data-state="cancelled"]`).waitFor();
+  });
+
+  it('shows file cards in the timeline in their time order among the messages, after a reload too', async () => {
+    const [alice, bob] = await h.people('alice', 'bob');
+    await befriend(alice!, bob!);
+    await alice!.openFriend(bob!.name);
+    await bob!.openFriend(alice!.name);
+    await alice!.type('before the picture');
+    await bob!.message('before the picture').waitFor();
+    const image = png(64, 48);
+    await alice!
+      .byTestId('attach-input')
+      .setInputFiles({ name: 'between.png', mimeType: 'image/png', buffer: image });
+    const id = (await cardId(alice!, 'between.png'))!;
+    await bob!.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor({ timeout: 20_000 });
+    await alice!.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor();
+    // A clock tick apart, so the order by time is the order they were sent.
+    await new Promise((r) => setTimeout(r, 20));
+    await alice!.type('after the picture');
+    await bob!.message('after the picture').waitFor();
+
+    /** What the message list shows, top to bottom: message texts and file cards. */
+    const order = (person: typeof alice) =>
+      person!
+        .byTestId('message-list')
+        .evaluate((list) =>
+          [
+            ...list.querySelectorAll<HTMLElement>(
+              '[data-testid="message-text"], [data-testid="timeline-file"]',
+            ),
+          ].map((el) =>
+            el.dataset.testid === 'timeline-file' ? `file:${el.dataset.id}` : el.textContent,
+          ),
+        );
+    const expected = ['before the picture', `file:${id}`, 'after the picture'];
+    expect(await order(alice)).toEqual(expected);
+    expect(await order(bob)).toEqual(expected);
+
+    for (const person of [alice!, bob!]) {
+      await person.reload();
+      await person.signedIn();
+      await person.message('after the picture').waitFor();
+      await person.page.locator(`[data-testid="timeline-file"][data-id="${id}"]`).waitFor();
+      expect(await order(person)).toEqual(expected);
+    }
+    // Bob's card, from the history, still opens and saves the picture he received.
+    await bob!.page.locator(`[data-file="${id}"] [data-testid="file-image"]`).waitFor();
+    expect(await pageHash(bob!, id)).toBe(createHash('sha256').update(image).digest('hex'));
+    // Alice's says it was sent; there is nothing stored to open on her side.
+    expect(await alice!.page.locator(`[data-file="${id}"]`).getAttribute('data-state')).toBe(
+      'done',
+    );
+    expect(await alice!.page.locator(`[data-file="${id}"]`).getAttribute('data-direction')).toBe(
+      'out',
+    );
+  });
+
+  it('shows a received video inline, playable, and lets its object URL go with the card', async () => {
+    const [alice, bob] = await h.people('alice', 'bob');
+    await befriend(alice!, bob!);
+    await alice!.openFriend(bob!.name);
+    await bob!.openFriend(alice!.name);
+    // A real WebM, recorded in alice's page from a canvas (MediaRecorder), picked like a file.
+    const size = await alice!.page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 48;
+      const g = canvas.getContext('2d')!;
+      const stream = canvas.captureStream(25);
+      const recorder = new MediaRecorder(stream, { mimeType: 'video/webm' });
+      const parts: Blob[] = [];
+      recorder.ondataavailable = (e) => parts.push(e.data);
+      const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+      recorder.start();
+      for (let frame = 0; frame < 15; frame++) {
+        g.fillStyle = `hsl(${frame * 24}, 80%, 50%)`;
+        g.fillRect(0, 0, 64, 48);
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      recorder.stop();
+      await stopped;
+      const file = new File(parts, 'clip.webm', { type: 'video/webm' });
+      const input = document.querySelector<HTMLInputElement>('[data-testid="attach-input"]')!;
+      const transfer = new DataTransfer();
+      transfer.items.add(file);
+      input.files = transfer.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      return file.size;
+    });
+    expect(size).toBeGreaterThan(0);
+    const id = (await cardId(alice!, 'clip.webm'))!;
+    const video = bob!.page.locator(`[data-file="${id}"] video[data-testid="file-video"]`);
+    await video.waitFor({ timeout: 20_000 });
+    expect(await video.getAttribute('controls')).not.toBeNull();
+    const src = (await video.getAttribute('src'))!;
+    expect(src).toMatch(/^blob:/);
+    // The browser reads it as a video: its metadata loads and it has a picture size.
+    await bob!.page.waitForFunction(
+      (id) => {
+        const v = document.querySelector<HTMLVideoElement>(`[data-file="${id}"] video`);
+        return v !== null && v.readyState >= 1 && v.videoWidth === 64;
+      },
+      id,
+      { timeout: 10_000 },
+    );
+    // Removed from this device: the card goes, and so does its object URL.
+    await bob!.page.locator(`[data-file="${id}"]`).getByText('Remove from this device').click();
+    await bob!.page.locator(`[data-file="${id}"]`).waitFor({ state: 'detached' });
+    const fetched = await bob!.page.evaluate(async (src) => {
+      try {
+        await fetch(src);
+        return 'still there';
+      } catch {
+        return 'revoked';
+      }
+    }, src);
+    expect(fetched).toBe('revoked');
   });
 });

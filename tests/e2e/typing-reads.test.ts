@@ -1,6 +1,6 @@
 /**
  * Typing indicators and read receipts (issue 12) in real Chromium, in a zh-CN and an en-US
- * browser: "alice is typing…" under the header while she types and gone when she empties the box;
+ * browser: "typing…" under her name in the header while she types and gone when she empties the box;
  * a message the friend has on screen turns "Read"; and with the Account page's setting off, the
  * friend sends none (the setting says you then see none either). In a group, my newest message
  * says how many members have read it ("Read by 2" / "2 人已读"), naming them on hover, and a
@@ -28,7 +28,7 @@ afterAll(async () => {
 const LANGUAGES = [
   {
     locale: 'en-US',
-    typing: (name: string) => `${name} is typing…`,
+    typing: 'typing…',
     read: 'Read',
     delivered: 'Delivered',
     setting: 'Send read receipts',
@@ -38,7 +38,7 @@ const LANGUAGES = [
   },
   {
     locale: 'zh-CN',
-    typing: (name: string) => `${name} 正在输入…`,
+    typing: '正在输入…',
     read: '已读',
     delivered: '已送达',
     setting: '发送已读回执',
@@ -66,7 +66,7 @@ describe.each(LANGUAGES)('typing and read receipts in $locale', (lang) => {
     await box.pressSequentially('hel');
     await expect
       .poll(() => bob.byTestId('typing').textContent(), { timeout: 15_000 })
-      .toBe(lang.typing(alice.name));
+      .toBe(lang.typing);
     await box.fill('');
     await expect.poll(() => bob.byTestId('typing').count(), { timeout: 10_000 }).toBe(0);
 

@@ -2,7 +2,6 @@
  * What the files end-to-end tests (tests/e2e/files*.test.ts) do in a page: watch the cards'
  * progress, pick a file, read the hash of what a card saved, and make a PNG to send.
  */
-import { deflateSync } from 'node:zlib';
 import type { Person } from './browser.ts';
 
 interface Seen {
@@ -74,7 +73,8 @@ export const cardId = (person: Person, name: string): Promise<string | null> =>
 /**
  * Picks a file of `size` pseudo-random bytes (from `seed`) with the attach input, made in the
  * page: handing tens of MB through the protocol to setInputFiles is too slow here. Returns its
- * SHA-256. The same seed and size make the same file, as a user picking it again would.
+ * SHA-256. The same seed and size make the same file, as a user picking it again would; `input`
+ * is another file input to pick it with (a card's "Send again").
  */
 export const pickGenerated = (
   person: Person,
@@ -82,9 +82,10 @@ export const pickGenerated = (
   size: number,
   seed: number,
   type = 'application/octet-stream',
+  input = '[data-testid="attach-input"]',
 ): Promise<string> =>
   person.page.evaluate(
-    async ({ name, size, seed, type }) => {
+    async ({ name, size, seed, type, input: selector }) => {
       const data = new Uint8Array(size);
       let x = seed >>> 0;
       const words = new Uint32Array(data.buffer, 0, Math.floor(size / 4));
@@ -94,53 +95,12 @@ export const pickGenerated = (
       }
       for (let i = words.length * 4; i < size; i++) data[i] = i & 0xff;
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-      const input = document.querySelector<HTMLInputElement>('[data-testid="attach-input"]')!;
+      const input = document.querySelector<HTMLInputElement>(selector)!;
       const transfer = new DataTransfer();
       transfer.items.add(new File([data], name, { type }));
       input.files = transfer.files;
       input.dispatchEvent(new Event('change', { bubbles: true }));
       return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
-    { name, size, seed, type },
+    { name, size, seed, type, input },
   );
-
-/** A valid PNG of w x h pixels in a colour gradient (zlib'd scanlines, CRCs computed). */
-export function png(w: number, h: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const rows = Buffer.alloc((w * 3 + 1) * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const at = y * (w * 3 + 1) + 1 + x * 3;
-      rows[at] = x & 0xff;
-      rows[at + 1] = y & 0xff;
-      rows[at + 2] = (x + y) & 0xff;
-    }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}

@@ -198,6 +198,76 @@ describe('engine: files', () => {
     expect(await hashOf(await again.files.blob(restored.key))).toBe(bytesToHex(sha256(data)));
   }, 90_000);
 
+  it('after the sender reloads: interrupted, the receiver holds its chunks, and picking the file again goes on from them', async () => {
+    const { alice, bob } = await pair();
+    let aliceSeen = fileEvents(alice.engine);
+    const bobSeen = fileEvents(bob.engine);
+    const data = bytes(20 * 1024 * 1024, 5);
+    const sent = await alice.engine.files.sendPrivate('bob', new Blob([data]), 'clip.bin');
+    await eventually(
+      () => (last(bobSeen, sent.id)?.bytes ?? 0) >= 1024 * 1024,
+      30_000,
+      'a first MiB',
+    );
+    await alice.engine.destroy(); // The sender's tab closes: the File it was reading is gone.
+
+    const again = startEngine(server.url, alice.profile);
+    aliceSeen = fileEvents(again);
+    expect(await again.resume()).toBe(true);
+    await eventually(
+      async () => (await again.files.list()).some((f) => f.id === sent.id),
+      10_000,
+      'alice lists it',
+    );
+    const interrupted = (await again.files.list()).find((f) => f.id === sent.id)!;
+    expect(interrupted).toMatchObject({ direction: 'out', state: 'interrupted', error: undefined });
+    // Bob asks to go on and hears that the sender has to pick the file again: he keeps his chunks.
+    await eventually(() => last(bobSeen, sent.id)?.peerLostFile === true, 30_000, 'bob told');
+    const held = last(bobSeen, sent.id)!;
+    expect(held.state).toBe('paused');
+    expect(held.bytes).toBeGreaterThanOrEqual(1024 * 1024);
+
+    // Not the same file (same size, other bytes): refused before anything moves.
+    await expect(
+      again.files.resend(interrupted.key, new Blob([bytes(data.byteLength, 6)])),
+    ).rejects.toThrow(/not clip.bin/);
+    await expect(again.files.resend(interrupted.key, new Blob([data.subarray(1)]))).rejects.toThrow(
+      /not clip.bin/,
+    );
+
+    const from = bobSeen.length;
+    const resent = await again.files.resend(interrupted.key, new Blob([data]));
+    expect(resent.id).toBe(sent.id);
+    await eventually(() => last(bobSeen, sent.id)?.state === 'done', 60_000, 'bob has it');
+    await eventually(() => last(aliceSeen, sent.id)?.state === 'done', 10_000, 'alice done');
+    // Bob's count never went back below what he held: it went on from his chunks.
+    const afterwards = bobSeen.slice(from).filter((f) => f.id === sent.id);
+    expect(afterwards.length).toBeGreaterThan(0);
+    expect(Math.min(...afterwards.map((f) => f.bytes))).toBeGreaterThanOrEqual(held.bytes);
+    expect(last(bobSeen, sent.id)?.peerLostFile).toBe(false);
+    expect(await hashOf(await bob.engine.files.blob(held.key))).toBe(bytesToHex(sha256(data)));
+    // Nothing left to send again.
+    await expect(again.files.resend(interrupted.key, new Blob([data]))).rejects.toThrow(
+      /no interrupted file/,
+    );
+  }, 120_000);
+
+  it('removing an interrupted file tells the receiver, who drops its chunks', async () => {
+    const { alice, bob } = await pair();
+    const bobSeen = fileEvents(bob.engine);
+    const data = bytes(20 * 1024 * 1024, 8);
+    const sent = await alice.engine.files.sendPrivate('bob', new Blob([data]), 'gone.bin');
+    await eventually(() => (last(bobSeen, sent.id)?.bytes ?? 0) > 0, 30_000, 'moving');
+    await alice.engine.destroy();
+    const again = startEngine(server.url, alice.profile);
+    expect(await again.resume()).toBe(true);
+    await eventually(() => last(bobSeen, sent.id)?.peerLostFile === true, 30_000, 'bob told');
+    await again.files.remove(sent.key);
+    await eventually(() => last(bobSeen, sent.id)?.state === 'cancelled', 10_000, 'bob cancelled');
+    expect((await bob.engine.files.usage()).bytes).toBe(0);
+    expect(await again.files.list()).toEqual([]);
+  }, 90_000);
+
   it('sends a group file to each online member, with an offline one named', async () => {
     const alice = await signedIn(server.url, 'alice');
     const bob = await signedIn(server.url, 'bob');

@@ -134,6 +134,18 @@ it('sends files both ways and to a group, byte for byte, and refuses what cannot
   await ok(bob, `savefile 3 ${join(dir, 'notes-bob.txt')}`);
   expect(await sha(join(dir, 'notes-bob.txt'))).toBe(await sha(g));
 
+  // A name that would reorder the line (a right-to-left override) prints defused, and saves so.
+  const sly = join(dir, 'invoice\u202Efdp.exe');
+  writeFileSync(sly, 'not a pdf');
+  await ok(alice, `sendfile bob ${sly}`);
+  const slyDone = await bob.waitFor(
+    (l) => l.type === 'file' && l.state === 'done' && String(l.name).startsWith('invoice'),
+    30_000,
+    0,
+  );
+  expect(slyDone.name).toBe('invoice_fdp.exe');
+  expect(slyDone.text).not.toMatch(/[\u202a-\u202e]/u);
+
   // Cancel from the sender while it moves; the receiver hears of it and keeps nothing.
   const big = join(dir, 'big.bin');
   writeFileSync(big, '');
@@ -223,6 +235,43 @@ it('a script that ends right after sendfile waits for the file before signing ou
   expect(again.seen.some((l) => l.type === 'file' && l.state === 'done')).toBe(false);
   expect(await bob.end()).toBe(0);
 }, 180_000);
+
+it('a receiver that leaves mid-file picks it up where its disk says when it comes back', async () => {
+  const alice = terminal('alice');
+  let bob = terminal('bob');
+  await ok(alice, 'reg alice alice-password-1', 60_000);
+  await ok(bob, 'reg bob bob-password-1', 60_000);
+  await ok(alice, 'add bob');
+  await bob.waitFor((l) => l.type === 'friend-request', 30_000, 0);
+  await ok(bob, 'accept alice');
+  const file = join(dir, 'long.bin');
+  writeFileSync(file, randomBytes(96 * 1024 * 1024));
+  await ok(alice, `sendfile bob ${file}`);
+  const quarter = await bob.waitFor((l) => l.type === 'file-progress', 60_000, 0);
+  // Ctrl-C: bob signs out and leaves with the file part way; its record stays on disk.
+  bob.child.kill('SIGINT');
+  expect(await bob.exit).toBe(0);
+  expect(bob.seen.some((l) => l.type === 'file' && l.state === 'done')).toBe(false);
+  await alice.waitFor((l) => l.type === 'presence' && l.status === 'offline', 20_000, 0);
+  expect((await ok(alice, 'files'))[0]).toMatch(
+    /^1\. ↑ long\.bin \(96 MiB\) to bob: ↑ long\.bin → bob \d+% \(waiting for the connection\)$/,
+  );
+
+  // Back (a fresh sign-in, as after a restart): bob asks alice to go on from what his disk holds.
+  bob = terminal('bob');
+  await ok(bob, 'login bob bob-password-1', 60_000);
+  const done = await bob.waitFor(fileEvent('done', 'long.bin'), 120_000, 0);
+  expect(done.text).toBe('received long.bin from alice: savefile 1 [path] writes it out');
+  // It went on from where it was: no progress line the second time is below the first one.
+  const progress = bob.seen.filter((l) => l.type === 'file-progress').map((l) => Number(l.bytes));
+  expect(Number(quarter.bytes)).toBeGreaterThan(0);
+  expect(progress.every((b) => b >= Number(quarter.bytes))).toBe(true);
+  await ok(bob, `savefile 1 ${join(dir, 'long-copy.bin')}`);
+  expect(await sha(join(dir, 'long-copy.bin'))).toBe(await sha(file));
+  await alice.waitFor(fileEvent('done', 'long.bin'), 30_000, 0);
+  expect(await bob.end()).toBe(0);
+  expect(await alice.end()).toBe(0);
+}, 240_000);
 
 it('shows one progress line that updates in place in a real terminal', async () => {
   const tmux = new Tmux();

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   COMMANDS,
   MAX_COMMAND_LENGTH,
+  problemText,
   findCommand,
   helpFor,
   isAdminCommand,
@@ -193,13 +194,17 @@ describe('parseCommand: wrong arity', () => {
   it.each(cases)('%s', (line, command, problem) => {
     const usage = findCommand(command)?.usage;
     expect(usage).toBeDefined();
-    expect(errorOf(line)).toStrictEqual({
+    const e = errorOf(line);
+    expect(e).toStrictEqual({
       code: 'USAGE',
       command,
       usage,
       problem,
+      detail: expect.any(Object),
       message: `${command}: ${problem}. usage: ${usage}`,
     });
+    // The detail is the problem as data: it words back to the same English.
+    expect(problemText(e.detail!)).toBe(problem);
   });
 
   it('has an arity case for every command', () => {
@@ -257,13 +262,16 @@ describe('group numbers', () => {
   ];
 
   it.each(cases)('sendgroup %s', (arg, problem) => {
-    expect(errorOf(`sendgroup ${arg} hi`)).toStrictEqual({
+    const e = errorOf(`sendgroup ${arg} hi`);
+    expect(e).toStrictEqual({
       code: 'USAGE',
       command: 'sendgroup',
       usage: 'sendgroup <group-number> <message...>',
       problem,
+      detail: { kind: 'groupNumber', rule: expect.any(String), got: JSON.stringify(arg) },
       message: `sendgroup: ${problem}. usage: sendgroup <group-number> <message...>`,
     });
+    expect(problemText(e.detail!)).toBe(problem);
   });
 
   it('checks what looks like a number in the commands that also take a name', () => {
@@ -272,6 +280,7 @@ describe('group numbers', () => {
       command: 'delgroup',
       usage: 'delgroup <group>',
       problem: 'group number must be 1 or greater, got "0"',
+      detail: { kind: 'groupNumber', rule: 'atLeastOne', got: '"0"' },
       message: 'delgroup: group number must be 1 or greater, got "0". usage: delgroup <group>',
     });
   });
@@ -401,6 +410,7 @@ describe('unterminated quotes in parseCommand', () => {
       code: 'USAGE',
       command: 'send',
       usage: 'send <username> <message...>',
+      detail: { kind: 'unterminatedQuote', quote: '"', column: 10 },
       message:
         'send: unterminated double quote (") at column 10: add a closing ", or wrap the text in single quotes',
     });
@@ -414,6 +424,7 @@ describe('unterminated quotes in parseCommand', () => {
   it('is a USAGE error without a command when the name itself is unterminated', () => {
     expect(errorOf('"send bob hi')).toStrictEqual({
       code: 'USAGE',
+      detail: { kind: 'unterminatedQuote', quote: '"', column: 1 },
       message:
         'unterminated double quote (") at column 1: add a closing ", or wrap the text in single quotes',
     });
@@ -531,6 +542,7 @@ describe('hostile input', () => {
     expect(MAX_COMMAND_LENGTH).toBe(70_000);
     expect(errorOf(long)).toStrictEqual({
       code: 'USAGE',
+      detail: { kind: 'tooLong', max: 70_000 },
       message: 'command too long (at most 70000 characters)',
     });
     const fits = 'send bob ' + 'x'.repeat(MAX_COMMAND_LENGTH - 9);

@@ -359,6 +359,11 @@ export interface ChatFiles {
   /** Deletes every stored file not moving now. */
   clear(): Promise<void>;
   remove(key: string): Promise<void>;
+  /**
+   * An interrupted outgoing file (its page reloaded) picked again: the receiver goes on from the
+   * chunks it stored. Rejects with BAD_REQUEST when `file` is not the same file (size, first chunk).
+   */
+  resend(key: string, file: Blob): Promise<FileTransfer>;
 }
 
 /** An Error carrying the server's catalogued error. */

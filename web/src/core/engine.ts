@@ -386,6 +386,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       usage: () => files.usage(),
       clear: () => files.clear(),
       remove: (key) => files.remove(key),
+      resend: (key, file) => files.resend(key, file),
     },
 
     runCommand: (line, commandOptions) =>

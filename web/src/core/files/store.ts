@@ -23,10 +23,13 @@ export interface FileRecord {
   thumb?: { mime: string; data: string };
   /** Chunks stored and checked, from the first (incoming), or confirmed by the peer (outgoing). */
   confirmed: number;
-  state: 'active' | 'done' | 'cancelled' | 'failed';
+  /** 'interrupted': an outgoing file whose page reloaded mid-transfer, until it is picked again. */
+  state: 'active' | 'done' | 'cancelled' | 'failed' | 'interrupted';
   error?: string;
   /** The content hash the file checked against (digest.ts), once done; older versions: SHA-256. */
   sha256?: string;
+  /** Outgoing: SHA-256 of the first chunk, to tell the same file when it is picked again. */
+  head?: string;
 }
 
 /** A received chunk as it is stored: its data and the SHA-256 the receiver computed over it. */

@@ -15,6 +15,7 @@
  * shows the file done, and cuts off a sender that sends more than it announced or beyond the
  * window it was given.
  */
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { LIMITS } from '../../../../shared/limits.ts';
 import {
   encodeChunk,
@@ -61,6 +62,8 @@ export interface FileTransfer {
   etaMs: number | null;
   pausedByMe: boolean;
   pausedByPeer: boolean;
+  /** Incoming: the sender reloaded and must pick the file again before it can go on. */
+  peerLostFile: boolean;
   error?: string | undefined;
 }
 
@@ -73,7 +76,8 @@ export type TransferState =
   | 'done'
   | 'cancelled'
   | 'failed'
-  | 'offline';
+  | 'offline'
+  | 'interrupted';
 
 export interface FileChannels {
   /** Sends a control frame, opening a channel if needed (peers.send). */
@@ -166,6 +170,7 @@ interface Incoming extends Base {
   dups: number;
   /** Whether I have told the sender where to start (a first `file-accept`, then `file-resume`). */
   answered: boolean;
+  peerLostFile: boolean;
 }
 
 type Transfer = Outgoing | Incoming;
@@ -200,9 +205,13 @@ export class Files {
     for (const record of await this.#store.all()) {
       if (record.state !== 'active' || this.#live.has(record.key)) continue;
       if (record.direction === 'out') {
-        // The File object did not survive the reload: nothing to send from.
-        record.state = 'failed';
-        record.error = 'the file is no longer open on this device';
+        // The File object did not survive the reload: nothing to send from until the user picks
+        // it again (resend). Its bytes are not kept here: a copy of every file sent would double
+        // what files take on this device, against a quota shared with the received ones, for
+        // the rare reload mid-transfer; the receiver keeps its chunks, so picking it again costs
+        // only what was not confirmed yet.
+        record.state = 'interrupted';
+        delete record.error;
         await this.#store.put(record);
         continue;
       }
@@ -313,7 +322,45 @@ export class Files {
 
   async remove(key: string): Promise<void> {
     if (this.#live.has(key)) await this.cancel(key);
+    const record = await this.#store?.get(key);
+    // The receiver of an interrupted file is waiting for it: tell it the file will not come.
+    if (record?.state === 'interrupted')
+      this.#writeTo(record.peer, {
+        v,
+        type: 'file-cancel',
+        id: record.id,
+        role: 'sender',
+        reason: 'cancelled',
+      });
     await this.#store?.remove(key);
+  }
+
+  async resend(key: string, blob: Blob): Promise<FileTransfer> {
+    const record = await this.#requireStore().get(key);
+    if (
+      !record ||
+      record.direction !== 'out' ||
+      record.state !== 'interrupted' ||
+      this.#live.has(key)
+    )
+      throw new EngineError({ code: 'BAD_REQUEST', message: 'no interrupted file to send again' });
+    // The same bytes, not only the same name: the receiver's stored chunks are of that file. (Its
+    // check of the content hash at the end is what binds; this says so before anything moves.)
+    if (
+      blob.size !== record.size ||
+      (record.head !== undefined && (await headOf(blob)) !== record.head)
+    )
+      throw new EngineError({
+        code: 'BAD_REQUEST',
+        message: `this is not ${record.name}: pick the same file again`,
+      });
+    record.state = 'active';
+    await this.#store?.put(record);
+    const t = this.#outgoing(record, blob);
+    this.#live.set(key, t);
+    this.#emit(t, true);
+    void this.#offer(t);
+    return this.#view(t);
   }
 
   // --- links -------------------------------------------------------------------------------------
@@ -390,24 +437,27 @@ export class Files {
         const t = this.#peerTransfer(from, frame.id, frame.role);
         if (!t) return;
         t.pausedByPeer = true;
+        if (t.direction === 'in') t.peerLostFile = frame.reason === 'file-closed';
         this.#emit(t, true);
         return;
       }
       case 'file-resume': {
         const t = this.#peerTransfer(from, frame.id, frame.role);
         if (!t) {
-          // A receiver asking about a file I no longer have (I reloaded): tell it so.
-          if (frame.role === 'receiver')
-            this.#writeTo(from, {
-              v,
-              type: 'file-cancel',
-              id: frame.id,
-              role: 'sender',
-              reason: 'gone',
-            });
+          if (frame.role !== 'receiver') return;
+          // A receiver asking about a file I no longer have open (I reloaded): if it waits to be
+          // picked again, the receiver should hold on to its chunks; otherwise it is gone.
+          const record = await this.#store?.get(keyOf('out', from, frame.id));
+          this.#writeTo(
+            from,
+            record?.state === 'interrupted'
+              ? { v, type: 'file-pause', id: frame.id, role: 'sender', reason: 'file-closed' }
+              : { v, type: 'file-cancel', id: frame.id, role: 'sender', reason: 'gone' },
+          );
           return;
         }
         t.pausedByPeer = false;
+        if (t.direction === 'in') t.peerLostFile = false;
         t.linkDown = false;
         if (t.direction === 'in') {
           if (!t.pausedByMe) this.#askResume(t);
@@ -556,10 +606,19 @@ export class Files {
     blob: Blob,
     meta: FileMeta,
   ): Promise<FileTransfer> {
-    const record = this.#record('out', to, conversation, meta);
+    const record = { ...this.#record('out', to, conversation, meta), head: await headOf(blob) };
     await this.#requireStore().put(record);
+    const t = this.#outgoing(record, blob);
+    this.#live.set(record.key, t);
+    this.#emit(t, true);
+    void this.#offer(t);
+    return this.#view(t);
+  }
+
+  /** A sender from the first chunk the receiver has not confirmed: it says where, on accept. */
+  #outgoing(record: FileRecord, blob: Blob): Outgoing {
     const chunks = chunkCount(record.size, record.chunkSize);
-    const t: Outgoing = {
+    return {
       ...this.#base(record),
       direction: 'out',
       blob,
@@ -572,10 +631,6 @@ export class Files {
       digests: new Uint8Array(chunks * DIGEST_BYTES),
       digested: new Uint8Array(chunks),
     };
-    this.#live.set(record.key, t);
-    this.#emit(t, true);
-    void this.#offer(t);
-    return this.#view(t);
   }
 
   async #offer(t: Outgoing): Promise<void> {
@@ -721,9 +776,18 @@ export class Files {
     const key = keyOf('in', from, offer.id);
     const known = this.#live.get(key) ?? (await this.#store?.get(key));
     if (known) {
-      // The sender lost my accept (a dropped channel): say again where we are.
+      // The sender lost my accept (a dropped channel), or picked the file again after a reload:
+      // say again where we are. (An offer means it has the file, whatever it said before.)
       const live = this.#live.get(key);
-      if (live && live.direction === 'in') this.#askResume(live);
+      if (live && live.direction === 'in') {
+        if (live.peerLostFile) live.pausedByPeer = false;
+        live.peerLostFile = false;
+        // An offer is answered with an accept (from where I am, with a window): a sender that
+        // reloaded has no window of mine any more, and a resume frame carries none.
+        live.answered = false;
+        this.#askResume(live);
+        this.#emit(live, true);
+      }
       return;
     }
     const exchange: Exchange =
@@ -784,6 +848,7 @@ export class Files {
       bad: 0,
       dups: 0,
       answered: record.confirmed > 0,
+      peerLostFile: false,
     };
   }
 
@@ -1040,6 +1105,7 @@ export class Files {
       etaMs: rate > 0 ? Math.round(((t.record.size - bytes) * 1000) / rate) : null,
       pausedByMe: t.pausedByMe,
       pausedByPeer: t.pausedByPeer,
+      peerLostFile: t.direction === 'in' && t.peerLostFile,
     };
   }
 
@@ -1062,6 +1128,7 @@ export class Files {
       etaMs: null,
       pausedByMe: false,
       pausedByPeer: false,
+      peerLostFile: false,
       error: record.error,
     };
   }
@@ -1103,6 +1170,11 @@ export function formatBytes(n: number): string {
     unit++;
   }
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** SHA-256 of a file's first chunk: what tells the same file when it is picked again. */
+async function headOf(blob: Blob): Promise<string> {
+  return bytesToHex(await sha256Of(new Uint8Array(await blob.slice(0, CHUNK).arrayBuffer())));
 }
 
 /** Whether the browser says there is room for `size` more bytes (true when it cannot tell). */

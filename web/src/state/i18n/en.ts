@@ -420,7 +420,13 @@ export const en = {
       cancelled: 'Cancelled',
       failed: 'Failed',
       offline: 'Offline',
+      interrupted: 'Interrupted: this page was reloaded, so the file is no longer open here',
+      waitingForFile: (name: string) => `Waiting for ${name} to pick the file again`,
     },
+    sendAgain: 'Send again',
+    sendAgainHint: (name: string) =>
+      `Pick ${name} again: the other side keeps what it has and gets only the rest`,
+    notSameFile: (name: string) => `That is not ${name}: pick the same file again.`,
     notSent: (why: string) => `The file was not sent: ${why}`,
     stored: (count: number, size: string) =>
       `${count} ${count === 1 ? 'file' : 'files'} kept on this device (${size})`,
@@ -469,6 +475,8 @@ export const en = {
   // --- typing indicators and read receipts (issue 12) ---
   typingReads: {
     typingOne: (name: string) => `${name} is typing…`,
+    /** In a private chat, under the friend's name: the name would say it twice (and not fit a phone). */
+    typingPeer: 'typing…',
     typingTwo: (a: string, b: string) => `${a} and ${b} are typing…`,
     typingMany: (n: number) => `${n} people are typing…`,
     read: 'Read',

@@ -404,7 +404,12 @@ export const zh: Messages = {
       cancelled: '已取消',
       failed: '失败',
       offline: '对方离线',
+      interrupted: '已中断：页面已重新加载，文件不再处于打开状态',
+      waitingForFile: (name) => `等待 ${name} 重新选择该文件`,
     },
+    sendAgain: '重新发送',
+    sendAgainHint: (name) => `重新选择 ${name}：对方保留已收到的部分，只接收其余部分`,
+    notSameFile: (name) => `这不是 ${name}：请选择同一个文件。`,
     notSent: (why) => `文件未发送：${why}`,
     stored: (count, size) => `本设备保存了 ${count} 个文件（${size}）`,
     clear: '清除已保存的文件',
@@ -452,6 +457,7 @@ export const zh: Messages = {
   // --- typing indicators and read receipts (issue 12) ---
   typingReads: {
     typingOne: (name) => `${name} 正在输入…`,
+    typingPeer: '正在输入…',
     typingTwo: (a, b) => `${a} 和 ${b} 正在输入…`,
     typingMany: (n) => `${n} 人正在输入…`,
     read: '已读',
