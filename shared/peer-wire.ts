@@ -137,6 +137,12 @@ export const fileMime = z
     z.regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i, 'not a media type'),
   );
 const role = z.enum(['sender', 'receiver']);
+/**
+ * Which digest `file-end` carries, named in the offer and echoed in the accept: `sha256-chunks`,
+ * the content hash (web/src/core/files/digest.ts). Optional so an older client's frames still
+ * parse and can be refused with a reason; a client takes only a name it computes.
+ */
+const digestName = z.optional(z.string().check(z.maxLength(32), z.regex(/^[a-z0-9-]+$/)));
 
 export const fileOfferFrame = z
   .object({
@@ -151,6 +157,7 @@ export const fileOfferFrame = z
     chunkSize: z
       .number()
       .check(z.int(), z.minimum(LIMITS.fileChunkMin), z.maximum(LIMITS.fileChunkMax)),
+    digest: digestName,
     sentAt: timestamp,
     /** A small preview sent ahead of the data, so the conversation shows something at once. */
     thumb: z.optional(
@@ -178,6 +185,7 @@ export const fileAcceptFrame = z.object({
   id: fileId,
   from: chunkIndex,
   window,
+  digest: digestName,
 });
 /** Receiver: every chunk below `upTo` is stored and checked; the window slides to `upTo + window`. */
 export const fileAckFrame = z.object({
@@ -228,7 +236,10 @@ export const fileCancelFrame = z.object({
   role,
   reason: z.enum(FILE_CANCEL_REASONS),
 });
-/** Sender: every chunk is out; this is the whole file's SHA-256, to check before showing it done. */
+/**
+ * Sender: every chunk is out; `sha256` is the file's content hash, the SHA-256 of its chunks'
+ * SHA-256s concatenated in order (web/src/core/files/digest.ts), checked before it shows done.
+ */
 export const fileEndFrame = z.object({
   v,
   type: z.literal('file-end'),

@@ -2,8 +2,9 @@
  * The terminal's files, on disk: the engine's `FileStorage` (web/src/core/files/store.ts) over a
  * folder beside the history file. The browser keeps chunks in IndexedDB; here fake-indexeddb would
  * hold every received byte in memory, and its history file cannot take Blobs, so each transfer is
- * two files: `<hash>.json` (the record, written to a temporary file and renamed) and `<hash>.part`
- * (the data, each chunk written at its place). A record's confirmed count is written only after
+ * three files: `<hash>.json` (the record, written to a temporary file and renamed), `<hash>.part`
+ * (the data, each chunk written at its place) and `<hash>.sha` (each chunk's SHA-256, 32 bytes at
+ * 32 times its index, what the content hash is computed from). A record's confirmed count is written only after
  * its chunks are synced, which is where a resume starts after a crash. The folder is named by a
  * hash of the transfer key because a peer picks the ids and its name is part of the key.
  */
@@ -20,7 +21,8 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FileRecord, FileStorage } from '../web/src/core/files/store.ts';
+import { DIGEST_BYTES } from '../web/src/core/files/digest.ts';
+import type { FileRecord, FileStorage, StoredChunk } from '../web/src/core/files/store.ts';
 
 const STATES = new Set(['active', 'done', 'cancelled', 'failed']);
 
@@ -83,6 +85,10 @@ export class DiskFileStore implements FileStorage {
     return join(this.dir, `${this.#base(key)}.part`);
   }
 
+  #digestPath(key: string): string {
+    return join(this.dir, `${this.#base(key)}.sha`);
+  }
+
   #recordPath(key: string): string {
     return join(this.dir, `${this.#base(key)}.json`);
   }
@@ -129,28 +135,48 @@ export class DiskFileStore implements FileStorage {
     });
   }
 
-  addChunks(
-    key: string,
-    chunks: { index: number; data: Uint8Array }[],
-    confirmed: number,
-  ): Promise<void> {
+  addChunks(key: string, chunks: StoredChunk[], confirmed: number): Promise<void> {
     return this.#queue(key, async () => {
       const record = this.#records.get(key);
       if (!record || record.state !== 'active') throw new Error('the transfer is no longer active');
-      const file = await open(this.partPath(key), constants.O_RDWR | constants.O_CREAT, 0o600);
-      try {
-        for (const c of chunks) {
-          await file.write(c.data, 0, c.data.byteLength, c.index * record.chunkSize);
+      if (chunks.some((c) => c.digest.byteLength !== DIGEST_BYTES))
+        throw new Error('a chunk digest is 32 bytes');
+      const write = async (path: string, at: (c: StoredChunk) => [Uint8Array, number]) => {
+        const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+        try {
+          for (const c of chunks) {
+            const [bytes, position] = at(c);
+            await file.write(bytes, 0, bytes.byteLength, position);
+          }
+          await file.datasync();
+        } finally {
+          await file.close();
         }
-        await file.datasync();
-      } finally {
-        await file.close();
-      }
+      };
+      await write(this.partPath(key), (c) => [c.data, c.index * record.chunkSize]);
+      await write(this.#digestPath(key), (c) => [c.digest, c.index * DIGEST_BYTES]);
       // Cancelled while the bytes went down: the cancelled record stays as it is.
       if (this.#records.get(key) !== record || record.state !== 'active') return;
       record.confirmed = confirmed;
       await this.#writeRecord(record);
     });
+  }
+
+  async digests(key: string, upTo: number): Promise<Uint8Array | null> {
+    if (upTo <= 0) return new Uint8Array(0);
+    let file;
+    try {
+      file = await open(this.#digestPath(key), 'r');
+    } catch {
+      return null; // Received by a version that kept no digests.
+    }
+    try {
+      const out = new Uint8Array(upTo * DIGEST_BYTES);
+      const { bytesRead } = await file.read(out, 0, out.byteLength, 0);
+      return bytesRead === out.byteLength ? out : null;
+    } finally {
+      await file.close();
+    }
   }
 
   async eachChunk(key: string, upTo: number, each: (data: Blob) => Promise<void>): Promise<void> {
@@ -178,13 +204,17 @@ export class DiskFileStore implements FileStorage {
   }
 
   deleteChunks(key: string): Promise<void> {
-    return this.#queue(key, () => unlink(this.partPath(key)).catch(ignoreMissing));
+    return this.#queue(key, async () => {
+      await unlink(this.partPath(key)).catch(ignoreMissing);
+      await unlink(this.#digestPath(key)).catch(ignoreMissing);
+    });
   }
 
   remove(key: string): Promise<void> {
     this.#records.delete(key);
     return this.#queue(key, async () => {
       await unlink(this.partPath(key)).catch(ignoreMissing);
+      await unlink(this.#digestPath(key)).catch(ignoreMissing);
       await unlink(this.#recordPath(key)).catch(ignoreMissing);
     });
   }

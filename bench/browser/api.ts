@@ -41,7 +41,7 @@ export interface Throughput {
 export interface FileRun {
   id: string;
   size: number;
-  /** The sender's final state: 'done' once the receiver checked the whole file's hash. */
+  /** The sender's final state: 'done' once the receiver checked the file's content hash. */
   state: string;
   /** Bytes the receiver confirmed. */
   bytes: number;

@@ -17,6 +17,7 @@ import {
   startEngine,
   waitForState,
 } from '../helpers/engine.ts';
+import { contentHashOf } from '../helpers/content-hash.ts';
 import { handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
 import { call, eventually, sleep, type TestServer } from '../helpers/server.ts';
 
@@ -308,7 +309,7 @@ describe('engine: a hostile sender', () => {
     await bob.engine.respondFriend('aaron', true);
     const raw = await rawPeer(aaronUser, 'bob');
     const bobSeen = fileEvents(bob.engine);
-    const offer = (id: string, size: number) =>
+    const offer = (id: string, size: number, digest: string | null = 'sha256-chunks') =>
       raw.peer.send(
         JSON.stringify({
           v: 1,
@@ -319,6 +320,7 @@ describe('engine: a hostile sender', () => {
           size,
           mime: 'application/octet-stream',
           chunkSize: 65536,
+          ...(digest === null ? {} : { digest }),
           sentAt: Date.now(),
         }),
       );
@@ -402,7 +404,7 @@ describe('engine: a hostile sender', () => {
     ]);
   });
 
-  it('asks again for a damaged chunk, refuses a file whose whole hash is wrong, and a lie about the end', async () => {
+  it('asks again for a damaged chunk, refuses a file whose content hash is wrong, and a lie about the end', async () => {
     const { bob, raw, bobSeen, offer, chunk } = await hostile();
     const data = bytes(65536 + 5000, 4);
     const first = data.subarray(0, 65536);
@@ -426,7 +428,12 @@ describe('engine: a hostile sender', () => {
     chunk('damaged', 0, first);
     chunk('damaged', 1, second);
     raw.peer.send(
-      JSON.stringify({ v: 1, type: 'file-end', id: 'damaged', sha256: bytesToHex(sha256(data)) }),
+      JSON.stringify({
+        v: 1,
+        type: 'file-end',
+        id: 'damaged',
+        sha256: contentHashOf(data, 65536),
+      }),
     );
     await eventually(() => last(bobSeen, 'damaged')?.state === 'done', 10_000, 'done');
     expect(raw.frames).toContainEqual({
@@ -451,5 +458,69 @@ describe('engine: a hostile sender', () => {
     await eventually(() => last(bobSeen, 'liar')?.state === 'failed', 10_000, 'refused');
     expect(last(bobSeen, 'liar')?.error).toMatch(/damaged/);
     expect(await bob.engine.files.blob(last(bobSeen, 'liar')!.key)).toBeNull();
+
+    // The plain SHA-256 of the whole file (what an older client announced) is not the digest.
+    const whole = bytes(70_000, 6);
+    offer('plain', whole.byteLength);
+    await eventually(
+      () => raw.frames.some((f) => f.type === 'file-accept' && f.id === 'plain'),
+      5_000,
+      'accept',
+    );
+    chunk('plain', 0, whole.subarray(0, 65536));
+    chunk('plain', 1, whole.subarray(65536));
+    raw.peer.send(
+      JSON.stringify({ v: 1, type: 'file-end', id: 'plain', sha256: bytesToHex(sha256(whole)) }),
+    );
+    await eventually(() => last(bobSeen, 'plain')?.state === 'failed', 10_000, 'refused');
+    expect(raw.frames).toContainEqual({
+      v: 1,
+      type: 'file-cancel',
+      id: 'plain',
+      role: 'receiver',
+      reason: 'corrupt',
+    });
+  });
+
+  it('refuses an offer that does not name the content hash (an older client), at once', async () => {
+    const { bob, raw, bobSeen, offer } = await hostile();
+    offer('older', 1000, null);
+    await eventually(
+      () => raw.frames.some((f) => f.type === 'file-cancel' && f.id === 'older'),
+      5_000,
+      'refused',
+    );
+    expect(raw.frames.find((f) => f.id === 'older')).toMatchObject({
+      type: 'file-cancel',
+      role: 'receiver',
+      reason: 'refused',
+    });
+    offer('unknown', 1000, 'sha3-chunks');
+    await eventually(
+      () => raw.frames.some((f) => f.type === 'file-cancel' && f.id === 'unknown'),
+      5_000,
+      'refused',
+    );
+    expect(last(bobSeen, 'older')).toBeUndefined();
+
+    // And the other way: an accept without the name is an older receiver, which would fail the
+    // file at its end; the sender stops at once and says why.
+    const out = await bob.engine.files.sendPrivate('aaron', new Blob([bytes(5000)]), 'y.bin');
+    await eventually(
+      () => raw.frames.some((f) => f.type === 'file-offer' && f.id === out.id),
+      10_000,
+      'offer',
+    );
+    expect(raw.frames.find((f) => f.id === out.id)).toMatchObject({ digest: 'sha256-chunks' });
+    raw.peer.send(JSON.stringify({ v: 1, type: 'file-accept', id: out.id, from: 0, window: 8 }));
+    await eventually(() => last(bobSeen, out.id)?.state === 'failed', 10_000, 'stopped');
+    expect(last(bobSeen, out.id)?.error).toMatch(/too old/);
+    expect(raw.frames).toContainEqual({
+      v: 1,
+      type: 'file-cancel',
+      id: out.id,
+      role: 'sender',
+      reason: 'refused',
+    });
   });
 });

@@ -1,20 +1,20 @@
 /**
  * File transfers, browser to browser, over the chat's data channel (issue 13).
  *
- * Sender: streams a File/Blob a chunk at a time (never read whole), SHA-256 per chunk and an
- * incremental SHA-256 of the whole file, and keeps the channel full without unbounded buffering:
- * it writes while `bufferedAmount` is under a high-water mark and waits for `bufferedamountlow`
- * otherwise. A chat message goes out on the same ordered channel, so it waits behind at most that
+ * Sender: streams a File/Blob a chunk at a time (never read whole), a SHA-256 per chunk (the
+ * file's content hash is computed from those: digest.ts), and keeps the channel full without
+ * unbounded buffering: it writes while `bufferedAmount` is under a high-water mark and waits for
+ * `bufferedamountlow` otherwise. A chat message goes out on the same ordered channel, so it waits behind at most that
  * much (about 10 ms at 28 MB/s) rather than behind the file.
  *
  * Receiver: grants a window of chunks (`file-accept`, then `file-ack` as chunks are committed), so
  * at most a window of data is in its memory; chunks go to IndexedDB (store.ts) in batches, each
  * batch with the new confirmed count in one transaction, which is where a resume starts from after
  * a dropped connection or a reload. It checks each chunk's hash (a bad one is asked for again),
- * the whole file's hash before it shows the file done, and cuts off a sender that sends more than
- * it announced or beyond the window it was given.
+ * the file's content hash (over the chunk digests it computed, stored with the batches) before it
+ * shows the file done, and cuts off a sender that sends more than it announced or beyond the
+ * window it was given.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { LIMITS } from '../../../../shared/limits.ts';
 import {
@@ -32,7 +32,14 @@ import type { ConversationId, LinkState } from '../api.ts';
 import { EngineError } from '../api.ts';
 import { newMessageId } from '../ids.ts';
 import type { Exchange, Verdict } from '../relationships.ts';
-import { FileStore, type FileRecord, type FileStorage, type StorePlatform } from './store.ts';
+import { CONTENT_HASH, contentHash, DIGEST_BYTES, sha256Of } from './digest.ts';
+import {
+  FileStore,
+  type FileRecord,
+  type FileStorage,
+  type StoredChunk,
+  type StorePlatform,
+} from './store.ts';
 
 /** What a front end sees of one transfer: one per (direction, peer, file). */
 export interface FileTransfer {
@@ -119,8 +126,6 @@ const PROGRESS_MS = 200;
 /** Tries to reach a peer after the link went, 1 s apart at first, then 8 s: about a minute. */
 const RETRIES = 10;
 
-type Hasher = ReturnType<typeof sha256.create>;
-
 interface Base {
   record: FileRecord;
   chunks: number;
@@ -146,9 +151,9 @@ interface Outgoing extends Base {
   accepted: boolean;
   endSent: boolean;
   pumping: boolean;
-  hasher: Hasher;
-  /** Chunks folded into `hasher`, which only advances in order. */
-  hashed: number;
+  /** Each chunk's SHA-256 at 32 times its index, once `digested[index]` says it is there. */
+  digests: Uint8Array;
+  digested: Uint8Array;
 }
 
 interface Incoming extends Base {
@@ -157,11 +162,9 @@ interface Incoming extends Base {
   expect: number;
   /** The sender may send chunks below this (my last accept/ack). */
   granted: number;
-  pending: { index: number; data: Uint8Array }[];
+  pending: StoredChunk[];
   flushing: Promise<void> | null;
   flushTimer: ReturnType<typeof setTimeout> | null;
-  hasher: Hasher | null;
-  hashed: number;
   endHash: string | null;
   bad: number;
   dups: number;
@@ -342,7 +345,7 @@ export class Files {
     )
       throw new EngineError({ code: 'BAD_REQUEST', message: 'no interrupted file to send again' });
     // The same bytes, not only the same name: the receiver's stored chunks are of that file. (Its
-    // check of the whole file's hash at the end is what binds; this says so before anything moves.)
+    // check of the content hash at the end is what binds; this says so before anything moves.)
     if (
       blob.size !== record.size ||
       (record.head !== undefined && (await headOf(blob)) !== record.head)
@@ -396,6 +399,21 @@ export class Files {
       case 'file-accept': {
         const t = this.#out(from, frame.id);
         if (!t) return;
+        if (frame.digest !== CONTENT_HASH) {
+          // An older client, which would check another digest and fail the file at its end.
+          this.#write(t, {
+            v,
+            type: 'file-cancel',
+            id: t.record.id,
+            role: 'sender',
+            reason: 'refused',
+          });
+          return this.#finish(
+            t,
+            'failed',
+            `${from}'s app is too old to receive files from this one`,
+          );
+        }
         t.accepted = true;
         t.acked = Math.min(frame.from, t.chunks);
         t.next = t.acked;
@@ -491,17 +509,21 @@ export class Files {
     // arrival order once its hash is known.
     const data = chunk.data.slice();
     const claimed = chunk.sha256.slice();
-    const digest = chunkDigest(data);
+    const digest = sha256Of(data);
     const before = this.#arrivals.get(t) ?? Promise.resolve();
     const taken = before
-      .then(async () => this.#take(t, chunk.index, data, equalBytes(await digest, claimed)))
+      .then(async () => {
+        const mine = await digest;
+        this.#take(t, { index: chunk.index, data, digest: mine }, equalBytes(mine, claimed));
+      })
       .catch((err: unknown) => console.warn('file chunk from', from, err));
     this.#arrivals.set(t, taken);
   }
 
   /** A chunk of the right size within the window, in arrival order: kept, or asked for again. */
-  #take(t: Incoming, index: number, data: Uint8Array, intact: boolean): void {
+  #take(t: Incoming, chunk: StoredChunk, intact: boolean): void {
     if (this.#live.get(t.record.key) !== t) return;
+    const { index } = chunk;
     if (index < t.expect) {
       // After a resume the sender rewinds to my confirmed point; what was in flight repeats.
       if (++t.dups > t.chunks + WINDOW * 4) this.#cutOff(t, 'sent the same data over and over');
@@ -523,11 +545,7 @@ export class Files {
       if (index === t.expect) this.#askResume(t);
       return;
     }
-    t.pending.push({ index, data });
-    if (t.hasher && t.hashed === index) {
-      t.hasher.update(data);
-      t.hashed++;
-    }
+    t.pending.push(chunk);
     t.expect++;
     if (t.pending.length >= BATCH || t.expect === t.chunks) void this.#flush(t);
     else t.flushTimer ??= setTimeout(() => void this.#flush(t), BATCH_MS);
@@ -599,6 +617,7 @@ export class Files {
 
   /** A sender from the first chunk the receiver has not confirmed: it says where, on accept. */
   #outgoing(record: FileRecord, blob: Blob): Outgoing {
+    const chunks = chunkCount(record.size, record.chunkSize);
     return {
       ...this.#base(record),
       direction: 'out',
@@ -609,8 +628,8 @@ export class Files {
       accepted: false,
       endSent: false,
       pumping: false,
-      hasher: sha256.create(),
-      hashed: 0,
+      digests: new Uint8Array(chunks * DIGEST_BYTES),
+      digested: new Uint8Array(chunks),
     };
   }
 
@@ -629,6 +648,7 @@ export class Files {
       size: record.size,
       mime: record.mime,
       chunkSize: record.chunkSize,
+      digest: CONTENT_HASH,
       sentAt: record.sentAt,
       ...(record.thumb ? { thumb: record.thumb as FileOfferFrame['thumb'] & object } : {}),
     };
@@ -683,7 +703,7 @@ export class Files {
       while (this.#live.get(t.record.key) === t && !t.pausedByMe && !t.pausedByPeer) {
         if (t.next >= t.chunks) {
           if (!t.endSent) {
-            const digest = await this.#wholeHash(t);
+            const digest = await this.#contentHash(t);
             if (this.#live.get(t.record.key) !== t) return;
             t.endSent = this.#write(t, { v, type: 'file-end', id: t.record.id, sha256: digest });
             if (t.endSent && t.acked === t.chunks) await this.#finish(t, 'done');
@@ -698,12 +718,10 @@ export class Files {
         }
         const index = t.next;
         const data = await this.#chunkData(t, index);
-        const digest = await chunkDigest(data);
+        const digest = await sha256Of(data);
         if (t.next !== index || this.#live.get(t.record.key) !== t) continue; // Rewound meanwhile.
-        if (t.hashed === index) {
-          t.hasher.update(data);
-          t.hashed++;
-        }
+        t.digests.set(digest, index * DIGEST_BYTES);
+        t.digested[index] = 1;
         let frame: Uint8Array;
         try {
           frame = encodeChunk({ id: t.record.id, index, sha256: digest, data });
@@ -739,20 +757,17 @@ export class Files {
     return read.bytes.subarray(start - read.start, end - read.start);
   }
 
-  /** The whole file's digest: from the running hash, or read again if a rewind broke its order. */
-  async #wholeHash(t: Outgoing): Promise<string> {
-    if (t.hashed !== t.chunks) {
-      const hasher = sha256.create();
-      for (let i = 0; i < t.chunks; i++) {
-        const start = i * t.record.chunkSize;
-        hasher.update(
-          new Uint8Array(await t.blob.slice(start, start + t.record.chunkSize).arrayBuffer()),
-        );
-      }
-      t.hasher = hasher;
-      t.hashed = t.chunks;
+  /**
+   * The file's content hash, from the chunk digests sent; a chunk never sent (a receiver that
+   * resumed past it) is read and hashed now.
+   */
+  async #contentHash(t: Outgoing): Promise<string> {
+    for (let i = 0; i < t.chunks; i++) {
+      if (t.digested[i]) continue;
+      t.digests.set(await sha256Of(await this.#chunkData(t, i)), i * DIGEST_BYTES);
+      t.digested[i] = 1;
     }
-    return bytesToHex(t.hasher.digest());
+    return contentHash(t.digests);
   }
 
   // --- receiver ----------------------------------------------------------------------------------
@@ -781,6 +796,15 @@ export class Files {
     if (!verdict.ok) return; // The server would not allow it: dropped, like a refused message.
     const refuse = (reason: FileCancelReason) =>
       this.#writeTo(from, { v, type: 'file-cancel', id: offer.id, role: 'receiver', reason });
+    if (offer.digest !== CONTENT_HASH) {
+      // An older client: its end digest is one this client no longer computes.
+      refuse('refused');
+      this.deps.notice(
+        `${from} tried to send ${offer.name} from an app too old for this one: they need to update it.`,
+        'info',
+      );
+      return;
+    }
     if (offer.size > this.deps.maxFileBytes) {
       refuse('too-large');
       this.deps.notice(
@@ -820,8 +844,6 @@ export class Files {
       pending: [],
       flushing: null,
       flushTimer: null,
-      hasher: record.confirmed === 0 ? sha256.create() : null,
-      hashed: 0,
       endHash: null,
       bad: 0,
       dups: 0,
@@ -840,7 +862,7 @@ export class Files {
     const first = !t.answered;
     t.answered = true;
     const frame: FileFrame = first
-      ? { v, type: 'file-accept', id: t.record.id, from, window: WINDOW }
+      ? { v, type: 'file-accept', id: t.record.id, from, window: WINDOW, digest: CONTENT_HASH }
       : { v, type: 'file-resume', id: t.record.id, role: 'receiver', from };
     void this.#control(t, frame);
   }
@@ -902,16 +924,11 @@ export class Files {
     if (this.#live.get(t.record.key) !== t) return;
     t.linkDown = false;
     this.#emit(t, true, 'verifying');
-    let digest: string;
-    if (t.hasher && t.hashed === t.chunks) digest = bytesToHex(t.hasher.digest());
-    else {
-      // Resumed after a reload: the running hash is gone, so read the stored chunks back.
-      const hasher = sha256.create();
-      await this.#requireStore().eachChunk(t.record.key, t.chunks, async (blob) => {
-        hasher.update(new Uint8Array(await blob.arrayBuffer()));
-      });
-      digest = bytesToHex(hasher.digest());
-    }
+    // The digests stored with each batch, which I computed over the bytes I stored.
+    const store = this.#requireStore();
+    const digests =
+      (await store.digests(t.record.key, t.chunks)) ?? (await this.#digestStored(t, store));
+    const digest = await contentHash(digests);
     if (digest !== t.endHash) {
       this.#write(t, {
         v,
@@ -926,6 +943,21 @@ export class Files {
     t.record.sha256 = digest;
     this.#write(t, { v, type: 'file-ack', id: t.record.id, upTo: t.chunks, window: 0 });
     await this.#finish(t, 'done');
+  }
+
+  /** Chunk digests computed again from the stored data, for rows an earlier version wrote. */
+  async #digestStored(t: Incoming, store: FileStorage): Promise<Uint8Array> {
+    const out = new Uint8Array(t.chunks * DIGEST_BYTES);
+    const size = t.record.chunkSize;
+    let index = 0;
+    await store.eachChunk(t.record.key, t.chunks, async (run) => {
+      // A stored run is whole chunks from a chunk boundary (the file's last one may be short).
+      for (let at = 0; at < run.size && index < t.chunks; at += size, index++) {
+        const data = new Uint8Array(await run.slice(at, at + size).arrayBuffer());
+        out.set(await sha256Of(data), index * DIGEST_BYTES);
+      }
+    });
+    return out;
   }
 
   #cutOff(t: Incoming, what: string): void {
@@ -1121,23 +1153,6 @@ function cancelText(reason: FileCancelReason, peer: string): string {
   }
 }
 
-/**
- * A chunk's SHA-256: WebCrypto's where there is one (a secure context, Node), native and many
- * times faster than hashing in JS; @noble/hashes where there is none (a page over plain http).
- * The whole file's running hash stays with @noble/hashes: WebCrypto cannot hash incrementally.
- */
-async function chunkDigest(data: Uint8Array): Promise<Uint8Array> {
-  const subtle = (globalThis.crypto as Crypto | undefined)?.subtle;
-  if (subtle) {
-    try {
-      return new Uint8Array(await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
-    } catch {
-      // Refused (some browsers limit it to secure contexts at call time): hash it here instead.
-    }
-  }
-  return sha256(data);
-}
-
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   let diff = 0;
@@ -1159,7 +1174,7 @@ export function formatBytes(n: number): string {
 
 /** SHA-256 of a file's first chunk: what tells the same file when it is picked again. */
 async function headOf(blob: Blob): Promise<string> {
-  return bytesToHex(sha256(new Uint8Array(await blob.slice(0, CHUNK).arrayBuffer())));
+  return bytesToHex(await sha256Of(new Uint8Array(await blob.slice(0, CHUNK).arrayBuffer())));
 }
 
 /** Whether the browser says there is room for `size` more bytes (true when it cannot tell). */
