@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend, startHarness, type Harness } from '../helpers/browser.ts';
+import { befriend, inviteToGroup, startHarness, type Harness } from '../helpers/browser.ts';
 import { cardId, pageHash, seen, watch } from '../helpers/files.ts';
 import { png } from '../helpers/png.ts';
 
@@ -61,6 +61,47 @@ describe('files', () => {
       .waitFor({ timeout: 20_000 });
     expect(await pageHash(bob!, imageId!)).toBe(createHash('sha256').update(image).digest('hex'));
     await expect.poll(() => bob!.byTestId('file-quota').textContent()).toMatch(/2 files/);
+  });
+
+  it('sends a file to a group: one card on the sender with each member, the file on each', async () => {
+    const [alice, bob, carol] = await h.people('alice', 'bob', 'carol');
+    await befriend(alice!, bob!);
+    await befriend(alice!, carol!);
+    const group = h.unique('crew');
+    await alice!.page.locator('#new-group-input').fill(group);
+    await alice!.page.locator('#new-group-input').press('Enter');
+    await expect.poll(() => alice!.byTestId('conversation-title').textContent()).toBe(group);
+    if (!(await alice!.byTestId('group-panel').isVisible()))
+      await alice!.byTestId('toggle-members').click();
+    for (const p of [bob!, carol!]) await inviteToGroup(alice!, p, group);
+    await bob!.openGroup(group);
+    await carol!.openGroup(group);
+
+    const data = randomBytes(3 * 1024 * 1024);
+    await alice!
+      .byTestId('attach-input')
+      .setInputFiles({ name: 'crew.bin', mimeType: 'application/octet-stream', buffer: data });
+    const id = await cardId(alice!, 'crew.bin');
+    const want = createHash('sha256').update(data).digest('hex');
+    for (const p of [bob!, carol!]) {
+      await p.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor({ timeout: 60_000 });
+      expect(await pageHash(p, id!)).toBe(want);
+    }
+    // The sender sees one card for the group, each member's copy listed with its state.
+    const card = alice!.page.locator(`[data-testid="file-card"][data-file="${id}"]`);
+    await expect.poll(() => card.count()).toBe(1);
+    const members = card.getByTestId('file-member');
+    await expect
+      .poll(async () =>
+        (
+          await members.evaluateAll((els) =>
+            els.map(
+              (e) => `${(e as HTMLElement).dataset.peer}:${(e as HTMLElement).dataset.state}`,
+            ),
+          )
+        ).sort(),
+      )
+      .toEqual([`${bob!.name}:done`, `${carol!.name}:done`].sort());
   });
 
   it('cancels from the receiver; the sender sees it', async () => {
