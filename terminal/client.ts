@@ -55,7 +55,8 @@ export interface ClientOptions {
 const LOCAL_COMMANDS = ['quit', 'exit', 'sleep', 'history', ...FILE_COMMANDS];
 
 /** Terminal columns a string takes: CJK and full-width forms take two. */
-const WIDE = /[ᄀ-ᅟ⺀-꓏가-힣豈-﫿︰-﹏＀-｠￠-￦]/u;
+const WIDE =
+  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
 function fit(text: string, columns: number): string {
   let width = 0;
   let out = '';
@@ -212,7 +213,6 @@ export async function runClient(o: ClientOptions): Promise<number> {
   };
 
   const files = new TerminalFiles({
-    engine: () => engine,
     t: tt.files,
     core: t,
     emit,

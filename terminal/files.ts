@@ -53,7 +53,6 @@ const MIME: Record<string, string> = {
 };
 
 export interface FilesHost {
-  engine(): ChatEngine | null;
   t: FileText;
   core: CoreText;
   emit(kind: string, text: string, extra?: Record<string, unknown>): void;
