@@ -604,6 +604,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
     quitting = true;
     const e = engine;
     if (e !== null) {
+      await files.stopSending(e);
       // Signing out tells the server at once (friends see "offline"), not after a timeout.
       await e.logout().catch(() => undefined);
       await dropEngine();

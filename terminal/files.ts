@@ -153,6 +153,17 @@ export class TerminalFiles {
     }
   }
 
+  /**
+   * Leaving: the files I am sending stop, and their receivers are told at once. They could not
+   * go on after a restart (the engine cannot reopen a file it was given), and a receiver told
+   * nothing waits for a connection that never comes.
+   */
+  async stopSending(engine: ChatEngine): Promise<void> {
+    for (const f of this.live()) {
+      if (f.direction === 'out') await engine.files.cancel(f.key).catch(() => undefined);
+    }
+  }
+
   // --- events --------------------------------------------------------------------------------
 
   /**
