@@ -55,7 +55,8 @@ export interface ClientOptions {
 const LOCAL_COMMANDS = ['quit', 'exit', 'sleep', 'history', ...FILE_COMMANDS];
 
 /** Terminal columns a string takes: CJK and full-width forms take two. */
-const WIDE = /[ᄀ-ᅟ⺀-꓏가-힣豈-﫿︰-﹏＀-｠￠-￦]/u;
+const WIDE =
+  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
 function fit(text: string, columns: number): string {
   let width = 0;
   let out = '';
@@ -208,7 +209,6 @@ export async function runClient(o: ClientOptions): Promise<number> {
   };
 
   const files = new TerminalFiles({
-    engine: () => engine,
     t: tt.files,
     core: t,
     emit,
@@ -601,6 +601,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
     quitting = true;
     const e = engine;
     if (e !== null) {
+      await files.stopSending(e);
       // Signing out tells the server at once (friends see "offline"), not after a timeout.
       await e.logout().catch(() => undefined);
       await dropEngine();

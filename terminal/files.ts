@@ -53,7 +53,6 @@ const MIME: Record<string, string> = {
 };
 
 export interface FilesHost {
-  engine(): ChatEngine | null;
   t: FileText;
   core: CoreText;
   emit(kind: string, text: string, extra?: Record<string, unknown>): void;
@@ -151,6 +150,17 @@ export class TerminalFiles {
     this.host.emit('notice', this.host.t.waiting(count));
     while (this.live().length > 0 && Date.now() - this.#changedAt < idleMs && !stop()) {
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Leaving: the files I am sending stop, and their receivers are told at once. They could not
+   * go on after a restart (the engine cannot reopen a file it was given), and a receiver told
+   * nothing waits for a connection that never comes.
+   */
+  async stopSending(engine: ChatEngine): Promise<void> {
+    for (const f of this.live()) {
+      if (f.direction === 'out') await engine.files.cancel(f.key).catch(() => undefined);
     }
   }
 

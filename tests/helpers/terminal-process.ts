@@ -23,10 +23,10 @@ export interface JsonTerminal {
   waitFor(match: (l: JsonLine) => boolean, timeoutMs?: number, from?: number): Promise<JsonLine>;
   /** Writes a command and resolves with its result line. */
   run(text: string, timeoutMs?: number): Promise<JsonLine>;
-  /** Ends stdin and resolves with the exit code. */
-  end(): Promise<number | null>;
+  /** Ends stdin and resolves with the exit code (or `signal SIGSEGV` when a signal ended it). */
+  end(): Promise<number | string | null>;
   /** The exit code, once the process has ended. */
-  exit: Promise<number | null>;
+  exit: Promise<number | string | null>;
 }
 
 export function startJsonTerminal(
@@ -61,7 +61,10 @@ export function startJsonTerminal(
     for (const l of lines) if (l.trim() !== '') seen.push(JSON.parse(l) as JsonLine);
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // A signal instead of a code says which one, so a crash at exit reads as one in a failure.
+  const exit = new Promise<number | string | null>((r) =>
+    child.once('exit', (code, signal) => r(code ?? (signal === null ? null : `signal ${signal}`))),
+  );
   const term: JsonTerminal = {
     child,
     seen,

@@ -233,6 +233,9 @@ it('a script that ends right after sendfile waits for the file before signing ou
   again.child.kill('SIGINT');
   expect(await exited).toBe(0);
   expect(again.seen.some((l) => l.type === 'file' && l.state === 'done')).toBe(false);
+  // Leaving stopped the file, and bob heard so at once (his script then ends without waiting).
+  expect(again.seen.some((l) => l.type === 'file' && l.state === 'cancelled')).toBe(true);
+  await bob.waitFor(fileEvent('cancelled', 'big.bin'), 20_000, 0);
   expect(await bob.end()).toBe(0);
 }, 180_000);
 
