@@ -83,14 +83,13 @@ export class ConversationView {
     if (shown.length === 0) return this.timeline;
     // A group file goes to each member as its own transfer, under one id: one card, with the
     // state per member, as the sender thinks of it (one file sent to the group).
-    const cards = new Map<string, FileTransfer[]>();
+    // (A plain record, not reactive state: it lives for this call; its keys are never numeric.)
+    const cards: Record<string, FileTransfer[]> = {};
     for (const f of shown) {
       const card = f.direction === 'out' && this.target.kind === 'group' ? `out:${f.id}` : f.key;
-      const copies = cards.get(card);
-      if (copies) copies.push(f);
-      else cards.set(card, [f]);
+      (cards[card] ??= []).push(f);
     }
-    const items: TimelineItem[] = [...cards].map(([card, copies]) => {
+    const items: TimelineItem[] = Object.entries(cards).map(([card, copies]) => {
       const file = copies[0] as FileTransfer;
       return { kind: 'file', key: `file:${card}`, at: file.sentAt, file, copies };
     });
