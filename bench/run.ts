@@ -1,8 +1,8 @@
 /**
- * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|search|all] [--quick]
+ * `npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|search|files|all] [--quick]
  *  [--connections N] [--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N]
  *  [--client raw|socket.io] [--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N]
- *  [--payload sealed|plain] [--json FILE]`
+ *  [--payload sealed|plain] [--file-mib N] [--json FILE]`
  *
  * Each server under test and each load generator runs in its own process; this one only drives
  * them and prints the figures with the conditions they were measured under.
@@ -16,6 +16,7 @@ import { browser } from './suites/browser.ts';
 import { bundle } from './suites/bundle.ts';
 import { connections } from './suites/connections.ts';
 import { cryptoCosts } from './suites/crypto.ts';
+import { files } from './suites/files.ts';
 import { logins } from './suites/logins.ts';
 import { nodes } from './suites/nodes.ts';
 import { offline } from './suites/offline.ts';
@@ -37,17 +38,20 @@ const SUITES = {
   crypto: cryptoCosts,
   bundle,
   search,
+  files,
 } as const;
 type SuiteName = keyof typeof SUITES;
 
 const USAGE = [
-  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|search|all] [--quick] [--connections N] ' +
+  'usage: npm run bench -- [connections|relay|offline|logins|browser|nodes|storm|bans|soak|crypto|bundle|search|files|all] [--quick] [--connections N] ' +
     '[--rate N] [--seconds N] [--servers ours,plain,peerjs] [--workers N] [--addresses N] [--client raw|socket.io] ' +
-    '[--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N] [--payload sealed|plain] [--json FILE]',
+    '[--steps N,N,...] [--step-seconds N] [--messages N] [--iterations N] [--payload sealed|plain] [--file-mib N] [--json FILE]',
   '  crypto: client-side cost of end-to-end encryption (seal/open per stored copy, pair key, channel signatures, ' +
     'safety number, Argon2id backup) in Chromium and Node; --iterations N typical messages (default 10,000, quick 200)',
   '  bundle: the production build split into the first load (the sign-in form) and the chunks loaded when first used, gzipped',
   '  search: local history search and conversation opening in Chromium over 100,000 messages (--quick 5,000; --messages N)',
+  "  files: a file through the engine's transfer between two Chromium pages vs a raw RTCDataChannel, with both " +
+    "pages' memory while it moves; --file-mib N (default 1024, quick 8)",
   '  offline: --payload sealed (default: sealed copies of a typical msg frame) or plain (the old 256-character text)',
 ].join('\n');
 
@@ -83,6 +87,7 @@ export function parseArgs(argv: string[]): Args {
     else if (a === '--connections') options.connections = Math.round(num(a, argv[++i]));
     else if (a === '--rate') options.rate = num(a, argv[++i]);
     else if (a === '--messages') options.messages = Math.round(num(a, argv[++i]));
+    else if (a === '--file-mib') options.fileMib = num(a, argv[++i]);
     else if (a === '--iterations') options.iterations = Math.round(num(a, argv[++i]));
     else if (a === '--payload') {
       const p = argv[++i];

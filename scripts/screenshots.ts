@@ -19,6 +19,7 @@ import {
   type Harness,
   type Person,
 } from '../tests/helpers/browser.ts';
+import { png } from '../tests/helpers/png.ts';
 
 type Lang = 'en' | 'zh';
 const SIZES = {
@@ -28,7 +29,15 @@ const SIZES = {
 const THEMES = ['light', 'dark'] as const;
 
 /** What the people say, in the language of the browser they use. */
-const SCRIPT: Record<Lang, { locale: string; names: [string, string, string]; lines: string[] }> = {
+const SCRIPT: Record<
+  Lang,
+  {
+    locale: string;
+    names: [string, string, string];
+    lines: string[];
+    files: [string, string, string];
+  }
+> = {
   en: {
     locale: 'en-US',
     names: ['alice', 'bob', 'carol'],
@@ -37,7 +46,11 @@ const SCRIPT: Record<Lang, { locale: string; names: [string, string, string]; li
       'Yes! The place on 5th street, see https://example.com/menu 🍜',
       '👍',
       'The team group is set up, I invited Carol.',
+      'Great, see you at noon.',
+      'The server restarts tonight at 23:00 for maintenance.',
+      'Welcome! Please keep the chat friendly.',
     ],
+    files: ['photo-of-the-menu.png', 'trip-plan.pdf', 'holiday-video.mp4'],
   },
   zh: {
     locale: 'zh-CN',
@@ -47,9 +60,27 @@ const SCRIPT: Record<Lang, { locale: string; names: [string, string, string]; li
       '好呀！就去五道口那家，菜单在 https://example.com/menu 🍜',
       '👍',
       '项目群建好了，我把老王也拉进来了。',
+      '好的，中午见。',
+      '服务器今晚 23:00 重启维护，期间可能无法连接。',
+      '欢迎！请大家文明聊天。',
     ],
+    files: ['菜单照片.png', '旅行计划.pdf', '假期视频.mp4'],
   },
 };
+
+/** A file made in the page (a large one is too slow to hand through the protocol). */
+async function attachInPage(p: Person, name: string, type: string, bytes: number): Promise<void> {
+  await p.page.evaluate(
+    ({ name, type, bytes }) => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="attach-input"]')!;
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], name, { type }));
+      input.files = transfer.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    },
+    { name, type, bytes },
+  );
+}
 
 function argument(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -70,7 +101,7 @@ async function shoot(page: Page, dir: string, view: string): Promise<void> {
 }
 
 async function language(h: Harness, lang: Lang, out: string): Promise<void> {
-  const { locale, names, lines } = SCRIPT[lang];
+  const { locale, names, lines, files } = SCRIPT[lang];
   const dir = join(out, lang);
   mkdirSync(dir, { recursive: true });
 
@@ -97,6 +128,47 @@ async function language(h: Harness, lang: Lang, out: string): Promise<void> {
   await b.type(lines[2]!);
   await a.expectMessage(lines[2]!);
   await shoot(a.page, dir, '03-private-chat');
+
+  // Bob has the chat open, so Alice's next message turns "Read"; then he starts typing.
+  await a.type(lines[4]!);
+  await a.expectMessage(lines[4]!, 'read');
+  await b.byTestId('composer-input').pressSequentially(lang === 'zh' ? '我马上' : 'On my');
+  await a.byTestId('typing').waitFor({ timeout: 15_000 });
+  await shoot(a.page, dir, '10-typing-and-read');
+  await b.byTestId('composer-input').fill('');
+
+  // Files: a photo (thumbnail) and a document, done; a large video still on its way.
+  await a
+    .byTestId('attach-input')
+    .setInputFiles({ name: files[0], mimeType: 'image/png', buffer: png(640, 420) });
+  await b.page
+    .locator('[data-testid="file-card"][data-state="done"] [data-testid="file-image"]')
+    .waitFor({ timeout: 30_000 });
+  await attachInPage(b, files[1], 'application/pdf', 180 * 1024);
+  await a.page
+    .locator('[data-testid="file-card"][data-state="done"]')
+    .nth(1)
+    .waitFor({ timeout: 30_000 });
+  await attachInPage(a, files[2], 'video/mp4', 200 * 1024 * 1024);
+  // Part-way: some bytes across, so the bar shows progress rather than an empty start.
+  await until(
+    'the video under way',
+    async () =>
+      Number(
+        (await a.page
+          .locator(
+            `[data-testid="file-card"]:has-text("${files[2]}") [data-testid="file-progress"]`,
+          )
+          .getAttribute('data-bytes', { timeout: 30_000 })) ?? 0,
+      ) > 0,
+    true,
+    30_000,
+  );
+  await shoot(a.page, dir, '11-files');
+  await shoot(b.page, dir, '11-files-receiver');
+  await a.page
+    .locator(`[data-testid="file-card"]:has-text("${files[2]}") [data-testid="file-cancel"]`)
+    .click();
 
   const group = lang === 'zh' ? '项目组' : 'team';
   await a.page.locator('#new-group-input').fill(group);
@@ -135,6 +207,30 @@ async function language(h: Harness, lang: Lang, out: string): Promise<void> {
   await c.byTestId('open-admin').click();
   await c.page.locator('[data-testid="admin-user"]').first().waitFor();
   await shoot(c.page, dir, '07-admin');
+
+  // The System conversation: a message from the administrator to Alice, then a broadcast.
+  const adminSend = async (text: string) => {
+    await c.byTestId('admin-send-text').fill(text);
+    await c.byTestId('admin-send').click();
+    const result = c.byTestId('admin-send-result');
+    await result.waitFor();
+    if (!(await result.getAttribute('class'))?.includes('ok'))
+      throw new Error(`admin send: ${await result.textContent()}`);
+  };
+  await c.byTestId('admin-send-user').fill(a.name);
+  await adminSend(lines[5]!);
+  await c.page
+    .locator('label')
+    .filter({ has: c.byTestId('admin-target-broadcast') })
+    .click();
+  await adminSend(lines[6]!);
+  await a.byTestId('system-conversation').click();
+  for (const text of [lines[5]!, lines[6]!])
+    await a.page
+      .locator('[data-testid="message"][data-system="true"]')
+      .filter({ hasText: text })
+      .waitFor({ timeout: 20_000 });
+  await shoot(a.page, dir, '12-system');
 
   for (const p of [a, b, c]) await p.context.close();
 }

@@ -65,9 +65,85 @@ export type Intent =
 
 export type IntentKind = Intent['kind'];
 
+/**
+ * What was wrong with a line, as data: the closed set of problems the parser reports, each with
+ * the details a front end needs to word it in its own language (`problemText` is the English;
+ * web/src/core/text.ts words it in Chinese). `placeholder` is the usage line's own token
+ * (`<username>`); `got` is the value typed, already quoted, escaped and cut short for display.
+ */
+export type UsageDetail =
+  | { kind: 'missing'; placeholder: string }
+  | { kind: 'empty'; placeholder: string }
+  | { kind: 'noArguments' }
+  | { kind: 'tooMany'; expected: number; got: number }
+  | {
+      kind: 'groupNumber';
+      rule: 'atLeastOne' | 'tooLarge' | 'negative' | 'fraction' | 'notANumber';
+      got: string;
+    }
+  | { kind: 'oneCommandName' }
+  | { kind: 'status'; allowed: readonly string[]; got: string }
+  | { kind: 'unexpectedArgument'; got: string }
+  | { kind: 'unknownOption'; got: string }
+  | { kind: 'optionTwice'; option: string }
+  | { kind: 'unterminatedQuote'; quote: '"' | "'"; column: number }
+  | { kind: 'tooLong'; max: number }
+  | { kind: 'unparsable' };
+
+const GROUP_NUMBER_RULES: Record<Extract<UsageDetail, { kind: 'groupNumber' }>['rule'], string> = {
+  atLeastOne: '1 or greater',
+  tooLarge: 'a reasonable size',
+  negative: 'positive',
+  fraction: 'a whole number',
+  notANumber: 'a positive integer (1, 2, 3, ...)',
+};
+
+/** A problem in English: the parser's own words (`CommandError.problem` and `message`). */
+export function problemText(d: UsageDetail): string {
+  switch (d.kind) {
+    case 'missing':
+      return `missing ${d.placeholder}`;
+    case 'empty':
+      return `${d.placeholder} must not be empty`;
+    case 'noArguments':
+      return 'takes no arguments';
+    case 'tooMany':
+      return (
+        `too many arguments (expected ${d.expected}, got ${d.got}); ` +
+        'put quotes around values that contain spaces'
+      );
+    case 'groupNumber':
+      return `group number must be ${GROUP_NUMBER_RULES[d.rule]}, got ${d.got}`;
+    case 'oneCommandName':
+      return 'expected at most one command name';
+    case 'status':
+      return `expected one of ${d.allowed.join(', ')}, got ${d.got}`;
+    case 'unexpectedArgument':
+      return `unexpected argument ${d.got}`;
+    case 'unknownOption':
+      return `unknown option ${d.got}`;
+    case 'optionTwice':
+      return `${d.option} given twice`;
+    case 'unterminatedQuote': {
+      const [kind, other] = d.quote === '"' ? ['double', 'single'] : ['single', 'double'];
+      return (
+        `unterminated ${kind} quote (${d.quote}) at column ${d.column}: ` +
+        `add a closing ${d.quote}, or wrap the text in ${other} quotes`
+      );
+    }
+    case 'tooLong':
+      return `command too long (at most ${d.max} characters)`;
+    case 'unparsable':
+      return 'could not parse that command';
+  }
+}
+
 export interface CommandError {
   code: 'UNKNOWN_COMMAND' | 'USAGE' | 'EMPTY';
+  /** The whole error in English (what a front end without a translation shows). */
   message: string;
+  /** USAGE: the problem as data, for a front end that words it in its own language. */
+  detail?: UsageDetail;
   /** The command's usage line, without the `usage: ` prefix (same as `CommandSpec.usage`). */
   usage?: string;
   /** Canonical name for USAGE errors; the name as typed for UNKNOWN_COMMAND. */
@@ -105,7 +181,9 @@ interface Token {
   quoted: boolean;
 }
 
-type LexResult = { ok: true; tokens: Token[] } | { ok: false; message: string; tokens: Token[] };
+type LexResult =
+  | { ok: true; tokens: Token[] }
+  | { ok: false; detail: UsageDetail; message: string; tokens: Token[] };
 
 const SPACE = /\s/u;
 const isSpace = (c: string): boolean => SPACE.test(c);
@@ -146,15 +224,12 @@ function lex(line: string): LexResult {
         j++;
       }
       if (!closed) {
-        const kind = quote === '"' ? 'double' : 'single';
-        const other = quote === '"' ? 'single' : 'double';
-        return {
-          ok: false,
-          tokens,
-          message:
-            `unterminated ${kind} quote (${quote}) at column ${column(line, start)}: ` +
-            `add a closing ${quote}, or wrap the text in ${other} quotes`,
+        const detail: UsageDetail = {
+          kind: 'unterminatedQuote',
+          quote: quote === '"' ? '"' : "'",
+          column: column(line, start),
         };
+        return { ok: false, tokens, detail, message: problemText(detail) };
       }
       quoted = true;
     }
@@ -190,7 +265,11 @@ export function tokenize(
 // Argument helpers
 
 /** Thrown inside a command parser; turned into a USAGE error by `parseCommand`. */
-class UsageProblem extends Error {}
+class UsageProblem extends Error {
+  constructor(readonly detail: UsageDetail) {
+    super(problemText(detail));
+  }
+}
 
 class Args {
   private readonly placeholders: string[];
@@ -210,7 +289,8 @@ class Args {
   /** The raw value of argument `i`, complaining about the missing placeholder if absent. */
   get(i: number): string {
     const t = this.tokens[i];
-    if (t === undefined) throw new UsageProblem(`missing ${this.placeholder(i)}`);
+    if (t === undefined)
+      throw new UsageProblem({ kind: 'missing', placeholder: this.placeholder(i) });
     return t.value;
   }
 
@@ -220,23 +300,22 @@ class Args {
     if (this.tokens.length > n) {
       throw new UsageProblem(
         n === 0
-          ? 'takes no arguments'
-          : `too many arguments (expected ${n}, got ${this.tokens.length}); ` +
-              'put quotes around values that contain spaces',
+          ? { kind: 'noArguments' }
+          : { kind: 'tooMany', expected: n, got: this.tokens.length },
       );
     }
   }
 
   nonEmpty(i: number): string {
     const v = this.get(i);
-    if (v.trim() === '') throw new UsageProblem(`${this.placeholder(i)} must not be empty`);
+    if (v.trim() === '') throw this.#empty(i);
     return v;
   }
 
   /** Passwords are taken verbatim (spaces are allowed) but may not be empty. */
   password(i: number): string {
     const v = this.get(i);
-    if (v === '') throw new UsageProblem(`${this.placeholder(i)} must not be empty`);
+    if (v === '') throw this.#empty(i);
     return v;
   }
 
@@ -244,17 +323,17 @@ class Args {
     const raw = this.get(i);
     // Fold full-width digits from a Chinese IME (`３` -> `3`).
     const v = raw.normalize('NFKC').trim();
-    const problem = (what: string): UsageProblem =>
-      new UsageProblem(`group number must be ${what}, got ${show(raw)}`);
+    const problem = (rule: Extract<UsageDetail, { kind: 'groupNumber' }>['rule']): UsageProblem =>
+      new UsageProblem({ kind: 'groupNumber', rule, got: show(raw) });
     if (/^\d+$/.test(v)) {
       const num = Number(v);
-      if (num === 0) throw problem('1 or greater');
-      if (!Number.isSafeInteger(num)) throw problem('a reasonable size');
+      if (num === 0) throw problem('atLeastOne');
+      if (!Number.isSafeInteger(num)) throw problem('tooLarge');
       return num;
     }
-    if (/^-\d+(\.\d*)?$/.test(v)) throw problem('positive');
-    if (/^\+?(\d+\.\d*|\.\d+)$/.test(v)) throw problem('a whole number');
-    throw problem('a positive integer (1, 2, 3, ...)');
+    if (/^-\d+(\.\d*)?$/.test(v)) throw problem('negative');
+    if (/^\+?(\d+\.\d*|\.\d+)$/.test(v)) throw problem('fraction');
+    throw problem('notANumber');
   }
 
   /** A group by number (unquoted digits) or by name (anything else, or quoted). */
@@ -273,11 +352,15 @@ class Args {
     const first = this.tokens[i];
     const last = this.tokens[this.tokens.length - 1];
     if (first === undefined || last === undefined)
-      throw new UsageProblem(`missing ${this.placeholder(i)}`);
+      throw new UsageProblem({ kind: 'missing', placeholder: this.placeholder(i) });
     const text =
       first === last && first.quoted ? first.value : this.line.slice(first.start, last.end);
-    if (text.trim() === '') throw new UsageProblem(`${this.placeholder(i)} must not be empty`);
+    if (text.trim() === '') throw this.#empty(i);
     return text;
+  }
+
+  #empty(i: number): UsageProblem {
+    return new UsageProblem({ kind: 'empty', placeholder: this.placeholder(i) });
   }
 
   private placeholder(i: number): string {
@@ -315,7 +398,7 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
     usage: 'help [command]',
     description: 'List all commands, or show help for one command.',
     parse: (a) => {
-      if (a.count > 1) throw new UsageProblem('expected at most one command name');
+      if (a.count > 1) throw new UsageProblem({ kind: 'oneCommandName' });
       if (a.count === 0) return { kind: 'help' };
       const wanted = a.get(0);
       const spec = findCommand(wanted);
@@ -361,9 +444,7 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
       const v = a.get(0).toLowerCase();
       const status = SETTABLE_STATUSES.find((s) => s === v);
       if (status === undefined) {
-        throw new UsageProblem(
-          `expected one of ${SETTABLE_STATUSES.join(', ')}, got ${show(a.get(0))}`,
-        );
+        throw new UsageProblem({ kind: 'status', allowed: SETTABLE_STATUSES, got: show(a.get(0)) });
       }
       return { kind: 'status', status };
     },
@@ -492,9 +573,11 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
       let onlineOnly = false;
       for (let i = 0; i < a.count; i++) {
         const v = a.get(i);
-        if (!v.startsWith('-')) throw new UsageProblem(`unexpected argument ${show(v)}`);
-        if (v.toLowerCase() !== '--online') throw new UsageProblem(`unknown option ${show(v)}`);
-        if (onlineOnly) throw new UsageProblem('--online given twice');
+        if (!v.startsWith('-'))
+          throw new UsageProblem({ kind: 'unexpectedArgument', got: show(v) });
+        if (v.toLowerCase() !== '--online')
+          throw new UsageProblem({ kind: 'unknownOption', got: show(v) });
+        if (onlineOnly) throw new UsageProblem({ kind: 'optionTwice', option: '--online' });
         onlineOnly = true;
       }
       return { kind: 'allusers', onlineOnly };
@@ -680,14 +763,21 @@ function unknownCommand(typed: string, prefix = ''): CommandError {
 
 const fail = (error: CommandError): ParseResult => ({ ok: false, error });
 
-function usageError(spec: CommandSpec, problem: string): ParseResult {
+function usageError(spec: CommandSpec, detail: UsageDetail): ParseResult {
+  const problem = problemText(detail);
   return fail({
     code: 'USAGE',
     command: spec.name,
     usage: spec.usage,
     problem,
+    detail,
     message: `${spec.name}: ${problem}. usage: ${spec.usage}`,
   });
+}
+
+/** A USAGE error with no command to name (the line is too long, say). */
+function lineError(detail: UsageDetail): ParseResult {
+  return fail({ code: 'USAGE', detail, message: problemText(detail) });
 }
 
 /** Parses one line typed by the user. Never throws. */
@@ -696,7 +786,7 @@ export function parseCommand(line: string): ParseResult {
     return parseUnsafe(line);
   } catch {
     // Unreachable by design; the contract is that hostile input never throws.
-    return fail({ code: 'USAGE', message: 'could not parse that command' });
+    return lineError({ kind: 'unparsable' });
   }
 }
 
@@ -705,10 +795,7 @@ function parseUnsafe(line: string): ParseResult {
     return fail({ code: 'EMPTY', message: 'empty command' });
   }
   if (line.length > MAX_COMMAND_LENGTH) {
-    return fail({
-      code: 'USAGE',
-      message: `command too long (at most ${MAX_COMMAND_LENGTH} characters)`,
-    });
+    return lineError({ kind: 'tooLong', max: MAX_COMMAND_LENGTH });
   }
 
   const lexed = lex(line);
@@ -716,11 +803,12 @@ function parseUnsafe(line: string): ParseResult {
   const spec = first === undefined ? undefined : findCommand(first.value);
 
   if (!lexed.ok) {
-    if (spec === undefined) return fail({ code: 'USAGE', message: lexed.message });
+    if (spec === undefined) return lineError(lexed.detail);
     return fail({
       code: 'USAGE',
       command: spec.name,
       usage: spec.usage,
+      detail: lexed.detail,
       message: `${spec.name}: ${lexed.message}`,
     });
   }
@@ -742,7 +830,7 @@ function parseUnsafe(line: string): ParseResult {
   try {
     return { ok: true, intent: DEFINITIONS[spec.name].parse(new Args(spec, rest, line)) };
   } catch (e) {
-    if (e instanceof UsageProblem) return usageError(spec, e.message);
+    if (e instanceof UsageProblem) return usageError(spec, e.detail);
     if (e instanceof UnknownCommand) return fail(unknownCommand(e.typed, `${spec.name}: `));
     throw e;
   }

@@ -98,11 +98,17 @@ export const typingFrame = z
 
 // --- read receipts (issue 12) -------------------------------------------------------------------
 /**
- * Private conversations only: the sender has read every message up to and including `id`, the
- * newest of MY messages to them they have seen. The receiver marks only its own messages of its
- * private conversation with the frame's sender, so a peer cannot touch anyone else's.
+ * The sender has read every message up to and including `id`, the newest of the RECEIVER's
+ * messages they have seen: in our private conversation, or in group `groupId`'s. The receiver
+ * looks `id` up among its own messages only and checks it is in that conversation, so a peer
+ * cannot touch anyone else's, nor read on someone else's behalf (the reader is the connection).
  */
-export const readFrame = z.object({ v, type: z.literal('read'), id: messageId });
+export const readFrame = z.object({
+  v,
+  type: z.literal('read'),
+  id: messageId,
+  groupId: z.optional(groupId),
+});
 // --- end of read receipts -----------------------------------------------------------------------
 
 // --- files (issue 13) ---------------------------------------------------------------------------
@@ -131,6 +137,12 @@ export const fileMime = z
     z.regex(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i, 'not a media type'),
   );
 const role = z.enum(['sender', 'receiver']);
+/**
+ * Which digest `file-end` carries, named in the offer and echoed in the accept: `sha256-chunks`,
+ * the content hash (web/src/core/files/digest.ts). Optional so an older client's frames still
+ * parse and can be refused with a reason; a client takes only a name it computes.
+ */
+const digestName = z.optional(z.string().check(z.maxLength(32), z.regex(/^[a-z0-9-]+$/)));
 
 export const fileOfferFrame = z
   .object({
@@ -145,6 +157,7 @@ export const fileOfferFrame = z
     chunkSize: z
       .number()
       .check(z.int(), z.minimum(LIMITS.fileChunkMin), z.maximum(LIMITS.fileChunkMax)),
+    digest: digestName,
     sentAt: timestamp,
     /** A small preview sent ahead of the data, so the conversation shows something at once. */
     thumb: z.optional(
@@ -172,6 +185,7 @@ export const fileAcceptFrame = z.object({
   id: fileId,
   from: chunkIndex,
   window,
+  digest: digestName,
 });
 /** Receiver: every chunk below `upTo` is stored and checked; the window slides to `upTo + window`. */
 export const fileAckFrame = z.object({
@@ -181,8 +195,18 @@ export const fileAckFrame = z.object({
   upTo: chunkIndex,
   window,
 });
-/** Either side: hold the transfer where it is. */
-export const filePauseFrame = z.object({ v, type: z.literal('file-pause'), id: fileId, role });
+/**
+ * Either side: hold the transfer where it is. From a sender, `reason: 'file-closed'` says it
+ * reloaded and no longer has the file open: the receiver keeps its chunks and waits for the file
+ * to be picked again (a new `file-offer` of the same id), rather than ending the transfer.
+ */
+export const filePauseFrame = z.object({
+  v,
+  type: z.literal('file-pause'),
+  id: fileId,
+  role,
+  reason: z.optional(z.enum(['file-closed'])),
+});
 /**
  * Either side, after a pause or a lost connection. From the receiver `from` says where to go on
  * (its last confirmed chunk); from the sender it asks the receiver to say so, with a `file-resume`
@@ -212,7 +236,10 @@ export const fileCancelFrame = z.object({
   role,
   reason: z.enum(FILE_CANCEL_REASONS),
 });
-/** Sender: every chunk is out; this is the whole file's SHA-256, to check before showing it done. */
+/**
+ * Sender: every chunk is out; `sha256` is the file's content hash, the SHA-256 of its chunks'
+ * SHA-256s concatenated in order (web/src/core/files/digest.ts), checked before it shows done.
+ */
 export const fileEndFrame = z.object({
   v,
   type: z.literal('file-end'),
@@ -394,7 +421,11 @@ export function encodeFrame(frame: PeerFrame): string {
 export const frames = {
   hello: (username: string): HelloFrame => ({ v: PEER_WIRE_VERSION, type: 'hello', username }),
   ack: (id: string): AckFrame => ({ v: PEER_WIRE_VERSION, type: 'ack', id }),
-  read: (id: string): ReadFrame => ({ v: PEER_WIRE_VERSION, type: 'read', id }),
+  /** Read up to my message `id` in our private conversation, or in `groupId`'s. */
+  read: (id: string, groupId?: number): ReadFrame =>
+    groupId === undefined
+      ? { v: PEER_WIRE_VERSION, type: 'read', id }
+      : { v: PEER_WIRE_VERSION, type: 'read', id, groupId },
   /** Typing in a private conversation, or in `groupId`'s. */
   typing: (active: boolean, groupId?: number): TypingFrame =>
     groupId === undefined

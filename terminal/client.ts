@@ -18,7 +18,9 @@ import { parseErrorText } from '../web/src/core/commands.ts';
 import { createEngine, type EngineOptions } from '../web/src/core/engine.ts';
 import { groupConversation, parseConversation, privateConversation } from '../web/src/core/ids.ts';
 import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
-import { ZH_ERRORS } from '../web/src/state/i18n/errors-zh.ts';
+import { wireErrorText } from '../web/src/core/errors-zh.ts';
+import { DiskFileStore } from './file-store.ts';
+import { FILE_COMMANDS, TerminalFiles } from './files.ts';
 import { loadFactory, saveFactory } from './idb-file.ts';
 import { TERMINAL_TEXT } from './text.ts';
 
@@ -46,9 +48,25 @@ export interface ClientOptions {
   output: NodeJS.WritableStream & { columns?: number; isTTY?: boolean };
   /** Engine timings, for tests. */
   directTimeoutMs?: number;
+  /** How long the end of a script waits for file transfers that stopped moving. */
+  filesIdleMs?: number;
 }
 
-const LOCAL_COMMANDS = ['quit', 'exit', 'sleep', 'history'];
+const LOCAL_COMMANDS = ['quit', 'exit', 'sleep', 'history', ...FILE_COMMANDS];
+
+/** Terminal columns a string takes: CJK and full-width forms take two. */
+const WIDE =
+  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/u;
+function fit(text: string, columns: number): string {
+  let width = 0;
+  let out = '';
+  for (const c of text) {
+    width += WIDE.test(c) ? 2 : 1;
+    if (width > columns - 1) return out + '…';
+    out += c;
+  }
+  return out;
+}
 
 /** Forwards to the real output except while a password is typed (then only line breaks). */
 class MaskedOutput extends Writable {
@@ -83,6 +101,11 @@ export function historyFile(dataDir: string, server: string, username: string): 
   return join(dataDir, serverSlug(server), `${key}.idb`);
 }
 
+/** Received (and sent) files' records and data, beside the history file (file-store.ts). */
+export function filesFolder(historyPath: string): string {
+  return historyPath.replace(/\.idb$/, '.files');
+}
+
 const pad = (n: number) => String(n).padStart(2, '0');
 const clock = (ms: number) => {
   const d = new Date(ms);
@@ -106,6 +129,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
   const late = new Set<string>();
   let knownRequests = new Set<string>();
   let knownInvitations = new Set<number>();
+  /** A question on the prompt line (a password, which group): no progress in the prompt then. */
+  let asking = false;
 
   const rl: Interface = createInterface({
     input: o.input,
@@ -117,12 +142,57 @@ export async function runClient(o: ClientOptions): Promise<number> {
 
   // --- output -------------------------------------------------------------------------------
 
+  /**
+   * File progress, in place on a terminal: at the prompt it leads the prompt (readline redraws
+   * the line with what was half typed); while a command runs (or in a script) it is the line at
+   * the cursor, cleared before anything else is printed and drawn again after.
+   */
+  const inPlace = !o.json && o.output.isTTY === true;
+  let statusText: string | null = null;
+  let statusDrawn = false;
+  const columns = () => o.output.columns ?? 80;
+  const promptText = () =>
+    inPlace && statusText !== null ? `${fit(statusText, Math.floor(columns() / 2))} > ` : '> ';
+
+  function clearStatus(): void {
+    if (!statusDrawn) return;
+    cursorTo(o.output, 0);
+    clearLine(o.output, 0);
+    statusDrawn = false;
+  }
+
+  function drawStatus(): void {
+    if (!inPlace || asking) return;
+    if (o.interactive && !busy) {
+      rl.setPrompt(promptText());
+      rl.prompt(true);
+      return;
+    }
+    clearStatus();
+    if (statusText === null) return;
+    o.output.write(fit(statusText, columns()));
+    statusDrawn = true;
+  }
+
+  /** Lines out while no prompt is on screen (a command runs, or a script). */
+  function write(text: string): void {
+    clearStatus();
+    o.output.write(text);
+    drawStatus();
+  }
+
+  function showPrompt(): void {
+    clearStatus();
+    rl.setPrompt(promptText());
+    rl.prompt();
+  }
+
   function emit(kind: string, text: string, extra: Record<string, unknown> = {}): void {
     if (o.json) {
       o.output.write(JSON.stringify({ type: kind, text, ...extra }) + '\n');
       return;
     }
-    if (o.interactive && !busy) {
+    if (o.interactive && !busy && !asking) {
       // Printed above the prompt, and the half-typed line comes back as it was.
       clearLine(o.output, 0);
       cursorTo(o.output, 0);
@@ -130,17 +200,25 @@ export async function runClient(o: ClientOptions): Promise<number> {
       rl.prompt(true);
       return;
     }
-    o.output.write(text + '\n');
+    write(text + '\n');
   }
 
   const errorText = (err: unknown): string => {
-    if (err instanceof EngineError) {
-      return o.lang === 'zh'
-        ? (ZH_ERRORS[err.wire.code](err.wire.details ?? {}) ?? err.wire.message)
-        : err.wire.message;
-    }
+    if (err instanceof EngineError) return wireErrorText(err.wire, o.lang);
     return err instanceof Error ? err.message : String(err);
   };
+
+  const files = new TerminalFiles({
+    t: tt.files,
+    core: t,
+    emit,
+    status: (text) => {
+      statusText = text;
+      drawStatus();
+    },
+    inPlace,
+    errorText,
+  });
 
   // --- input --------------------------------------------------------------------------------
 
@@ -153,6 +231,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
   /** Asks a question on the prompt line (in a script, the next line is the answer). */
   async function ask(question: string, secret = false): Promise<string | undefined> {
     if (!o.interactive) return nextLine();
+    clearStatus();
+    asking = true;
     rl.setPrompt(question);
     rl.prompt();
     masked.muted = secret;
@@ -164,7 +244,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
       return answer;
     } finally {
       masked.muted = false;
-      rl.setPrompt('> ');
+      asking = false;
+      rl.setPrompt(promptText());
     }
   }
 
@@ -218,7 +299,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
     if (seen.has(m.id)) return;
     seen.add(m.id);
     const target = parseConversation(m.conversation);
-    // A system message to a group lives in the System conversation and names its group itself.
+    // A system message to a group lives in the group's conversation; older ones kept in System
+    // name their group themselves.
     const group =
       target.kind === 'group'
         ? `[${groupName(target.groupId)}] `
@@ -295,6 +377,9 @@ export async function runClient(o: ClientOptions): Promise<number> {
             void dropEngine();
           }
           break;
+        case 'file':
+          files.onFile(event.file);
+          break;
         case 'conversations':
         case 'trust':
           saveSoon();
@@ -314,6 +399,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
     engine = null;
     me = null;
     factory = null;
+    files.reset();
     await e.destroy();
   }
 
@@ -326,6 +412,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
       wrtc: wrtc as unknown as EngineOptions['wrtc'],
       indexedDB: factory,
       IDBKeyRange,
+      openFileStorage: () => DiskFileStore.open(filesFolder(file)),
       ...(o.directTimeoutMs === undefined ? {} : { directTimeoutMs: o.directTimeoutMs }),
     };
     const e = createEngine(options);
@@ -344,6 +431,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
     }
     me = e.session.user;
     attach(e);
+    await files.signedIn(e);
     await save();
     return me?.username ?? username;
   }
@@ -390,8 +478,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
     if (!ok) failed = true;
     if (o.json) {
       o.output.write(JSON.stringify({ type: 'result', command, ok, lines: out }) + '\n');
-    } else {
-      for (const l of out) o.output.write(l + '\n');
+    } else if (out.length > 0) {
+      write(out.map((l) => l + '\n').join(''));
     }
     return ok;
   };
@@ -410,6 +498,17 @@ export async function runClient(o: ClientOptions): Promise<number> {
       return true;
     }
     if (word === 'history') return showHistory(trimmed.split(/\s+/).slice(1));
+    if (FILE_COMMANDS.includes(word)) {
+      if (engine === null) return result(word, false, [tt.signInFirst]);
+      const outcome = await files.run(word, trimmed, engine);
+      return result(word, outcome.ok, outcome.lines);
+    }
+    const helpWord = /^\/?help\s+\/?(\S+)$/iu.exec(trimmed)?.[1]?.toLowerCase();
+    if (helpWord !== undefined && LOCAL_COMMANDS.includes(helpWord)) {
+      // The terminal's own commands have their help here, not in the shared table.
+      const entry = tt.terminalHelp.filter((l) => l.split(/[\s（(]/)[0] === helpWord);
+      return result('help', true, entry);
+    }
     const parsed = parseCommand(trimmed);
     if (!parsed.ok) return result(word, false, [parseErrorText(parsed.error, t)]);
     const intent = parsed.intent;
@@ -502,6 +601,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
     quitting = true;
     const e = engine;
     if (e !== null) {
+      await files.stopSending(e);
       // Signing out tells the server at once (friends see "offline"), not after a timeout.
       await e.logout().catch(() => undefined);
       await dropEngine();
@@ -526,7 +626,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
   let code: number = EXIT.ok;
   for (;;) {
     busy = false;
-    if (o.interactive) rl.prompt();
+    if (o.interactive) showPrompt();
     const line = await nextLine();
     busy = true;
     if (line === undefined) break;
@@ -540,7 +640,10 @@ export async function runClient(o: ClientOptions): Promise<number> {
     if (!outcome && !o.interactive && !o.keepGoing) break;
   }
   if (failed) code = EXIT.commandFailed;
+  // A script's last line may have started a file: signing out now would cut it off.
+  if (!o.interactive && !interrupted) await files.settle(o.filesIdleMs, () => interrupted);
   await shutdown();
+  clearStatus();
   if (o.interactive || interrupted) emit('bye', tt.bye);
   rl.close();
   process.off('SIGINT', interrupt);

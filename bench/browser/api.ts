@@ -38,6 +38,18 @@ export interface Throughput {
   errors: string[];
 }
 
+export interface FileRun {
+  id: string;
+  size: number;
+  /** The sender's final state: 'done' once the receiver checked the file's content hash. */
+  state: string;
+  /** Bytes the receiver confirmed. */
+  bytes: number;
+  error: string | null;
+  /** sendPrivate called to the sender's transfer done (offer, accept, every chunk, the hash). */
+  ms: number;
+}
+
 export interface Rate {
   count: number;
   ms: number;
@@ -72,6 +84,23 @@ export interface BenchPage {
     o: { seconds: number; window: number; size: number; cap: number; drainMs: number },
   ): Promise<Throughput>;
   destroy(names: string[]): Promise<void>;
+
+  // --- files (issue 13) ---
+  /**
+   * A `bytes` long file (one `partBytes` part repeated, so the page never holds it whole) through
+   * the engine's file transfer; resolves when the sender's transfer is final, or at `timeoutMs`.
+   */
+  fileSend(
+    from: string,
+    to: string,
+    o: { bytes: number; partBytes: number; timeoutMs: number },
+  ): Promise<FileRun>;
+  /** The engine's newest view of this side's newest transfer (bytes confirmed so far). */
+  fileProgress(me: string): { bytes: number; size: number; state: string } | null;
+  /** The receiver's stored file `id`, as its Blob's size (built from the stored chunks). */
+  fileReceived(me: string, id: string): Promise<{ state: string; bytes: number } | null>;
+  /** Deletes every stored file of `me`. */
+  fileClear(me: string): Promise<void>;
   /**
    * This page's IndexedDB read-write transactions (count, and summed ms from creation to complete)
    * and write requests so far, by database.
@@ -92,6 +121,17 @@ export interface BenchPage {
   }): Promise<Throughput>;
   /** No acks: as fast as the channel takes them (bufferedAmount-paced); one reply at the end. */
   rawBulk(o: { seconds: number; size: number; cap: number; drainMs: number }): Promise<Throughput>;
+  /**
+   * `bytes` as binary frames of `chunk` bytes on the raw channel, paced like the file engine
+   * (write under `highWater` queued, wait for `bufferedamountlow` at 64 KiB); the receiver counts
+   * the bytes and replies at the end.
+   */
+  rawFile(o: {
+    bytes: number;
+    chunk: number;
+    highWater: number;
+    timeoutMs: number;
+  }): Promise<{ sent: number; delivered: number; ms: number }>;
   rawClose(): void;
 
   // --- the engine's parts alone, to see where its time goes ---

@@ -9,11 +9,11 @@
  */
 import { Dexie, type Table } from 'dexie';
 import { encodeFrame, parseFrame } from '../../shared/peer-wire.ts';
-import type { ChatEngine, ChatMessage } from '../../web/src/core/api.ts';
+import type { ChatEngine, ChatMessage, FileTransfer } from '../../web/src/core/api.ts';
 import { createEngine } from '../../web/src/core/engine.ts';
 import { History } from '../../web/src/core/history.ts';
 import { newMessageId } from '../../web/src/core/ids.ts';
-import type { BenchPage, Throughput, TimedSend } from './api.ts';
+import type { BenchPage, FileRun, Throughput, TimedSend } from './api.ts';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -137,7 +137,12 @@ interface Entry {
   keepReceived: boolean;
   /** Throughput runs: when every SAMPLE_EVERY-th message (by its number) was stored and shown. */
   recvSample: Map<number, number>;
+  /** The newest view of each file transfer, by key, and waiters for one to end. */
+  files: Map<string, FileTransfer>;
+  fileWaiters: Map<string, (f: FileTransfer) => void>;
 }
+
+const FINAL_FILE_STATES = new Set(['done', 'cancelled', 'failed', 'offline']);
 
 /** Throughput runs time one message in this many through its stages. */
 const SAMPLE_EVERY = 16;
@@ -161,9 +166,17 @@ function newEngine(name: string): Entry {
     pending: new Pending(),
     keepReceived: true,
     recvSample: new Map(),
+    files: new Map(),
+    fileWaiters: new Map(),
   };
   engine.on((ev) => {
-    if (ev.type === 'link') {
+    if (ev.type === 'file') {
+      e.files.set(ev.file.key, ev.file);
+      if (FINAL_FILE_STATES.has(ev.file.state)) {
+        e.fileWaiters.get(ev.file.key)?.(ev.file);
+        e.fileWaiters.delete(ev.file.key);
+      }
+    } else if (ev.type === 'link') {
       if (ev.link === 'direct') e.directAt.set(ev.username, now());
     } else if (ev.type === 'message') {
       const m: ChatMessage = ev.message;
@@ -204,13 +217,22 @@ function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
 /** The receiving side: acks `msg` frames like the engine's peer does, counts bulk frames. */
 function answerOn(channel: RTCDataChannel): void {
   let bulk = 0;
+  let binary = 0;
+  channel.binaryType = 'arraybuffer';
   channel.onmessage = (ev: MessageEvent) => {
+    if (ev.data instanceof ArrayBuffer) {
+      binary += ev.data.byteLength;
+      return;
+    }
     const f = JSON.parse(String(ev.data)) as { type: string; id?: string; n?: number };
     if (f.type === 'msg') channel.send(JSON.stringify({ v: 1, type: 'ack', id: f.id }));
     else if (f.type === 'bulk') bulk++;
     else if (f.type === 'end') {
       channel.send(JSON.stringify({ type: 'count', n: bulk }));
       bulk = 0;
+    } else if (f.type === 'binary-end') {
+      channel.send(JSON.stringify({ type: 'count', n: binary }));
+      binary = 0;
     }
   };
 }
@@ -325,6 +347,102 @@ const bench: BenchPage = {
       return ok;
     });
     return { ...r, bytesPerMessage: o.size, samples };
+  },
+
+  async fileSend(from, to, o) {
+    const e = entry(from);
+    // One part referenced over and over: Chromium's blob registry keeps a single copy of it, so
+    // the sender page never holds the file (the engine reads it a chunk at a time with slice()).
+    const part = new Uint8Array(o.partBytes);
+    let x = 1;
+    for (let i = 0; i < part.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      part[i] = x >>> 24;
+    }
+    const partBlob = new Blob([part]);
+    const parts: Blob[] = [];
+    for (let at = 0; at < o.bytes; at += o.partBytes)
+      parts.push(at + o.partBytes <= o.bytes ? partBlob : partBlob.slice(0, o.bytes - at));
+    const file = new Blob(parts, { type: 'application/octet-stream' });
+    const t0 = now();
+    const sent = await e.engine.files.sendPrivate(to, file, 'bench.bin');
+    const final = await new Promise<FileTransfer | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), o.timeoutMs);
+      e.fileWaiters.set(sent.key, (f) => {
+        clearTimeout(timer);
+        resolve(f);
+      });
+    });
+    const ms = now() - t0;
+    e.fileWaiters.delete(sent.key);
+    const last = final ?? e.files.get(sent.key);
+    return {
+      id: sent.id,
+      size: sent.size,
+      state: final?.state ?? 'timeout',
+      bytes: last?.bytes ?? 0,
+      error: last?.error ?? null,
+      ms,
+    } satisfies FileRun;
+  },
+
+  fileProgress(me) {
+    let newest: FileTransfer | null = null;
+    for (const f of entry(me).files.values()) if (!newest || f.sentAt >= newest.sentAt) newest = f;
+    return newest && { bytes: newest.bytes, size: newest.size, state: newest.state };
+  },
+
+  async fileReceived(me, id) {
+    const e = entry(me);
+    const f = [...e.files.values()].find((x) => x.id === id && x.direction === 'in');
+    if (!f) return null;
+    const blob = await e.engine.files.blob(f.key);
+    return { state: f.state, bytes: blob?.size ?? 0 };
+  },
+
+  async fileClear(me) {
+    const e = entry(me);
+    await e.engine.files.clear();
+    e.files.clear();
+  },
+
+  async rawFile(o) {
+    const dc = rawDc;
+    if (!dc || dc.readyState !== 'open') throw new Error('raw channel not open');
+    // The engine's flow control: write while under its high-water mark, wait for the low event.
+    dc.bufferedAmountLowThreshold = 64 << 10;
+    const frame = new Uint8Array(o.chunk);
+    frame.fill(7);
+    let sent = 0;
+    const t0 = now();
+    const end = t0 + o.timeoutMs;
+    while (sent < o.bytes && now() < end) {
+      if (dc.bufferedAmount > o.highWater) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 1_000);
+          dc.addEventListener(
+            'bufferedamountlow',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
+        });
+        continue;
+      }
+      const n = Math.min(o.chunk, o.bytes - sent);
+      dc.send(n === o.chunk ? frame : frame.subarray(0, n));
+      sent += n;
+    }
+    const counted = new Promise<number>((resolve) => {
+      bulkReply = resolve;
+      setTimeout(() => resolve(-1), Math.max(1_000, end - now()));
+    });
+    dc.send(JSON.stringify({ type: 'binary-end' }));
+    const delivered = await counted;
+    bulkReply = null;
+    return { sent, delivered: Math.max(0, delivered), ms: now() - t0 };
   },
 
   idbWrites() {

@@ -10,7 +10,7 @@ import { History } from '../../web/src/core/history.ts';
 export interface SearchPage {
   /** A fresh database of `total` messages over `conversations` conversations; ms to write it. */
   fill(total: number, conversations: number): Promise<{ ms: number; conversations: number }>;
-  search(q: string): Promise<{ ms: number; hits: number; truncated: boolean; top: string }>;
+  search(q: string): Promise<{ ms: number; hits: number; more: boolean; top: string }>;
   /** Opening a conversation: its newest page (50), as ConversationView.load asks for it. */
   open(i: number): Promise<{ ms: number; messages: number }>;
   /** Opening a search result in context: 25 on each side of a message. */
@@ -112,10 +112,10 @@ window.searchPage = {
   async search(q) {
     if (!history) throw new Error('fill first');
     const t0 = performance.now();
-    const { hits, truncated } = await history.search(q);
+    const { hits, more } = await history.search(q);
     const ms = performance.now() - t0;
     searched = hits[0]?.message;
-    return { ms, hits: hits.length, truncated, top: hits[0]?.message.text ?? '' };
+    return { ms, hits: hits.length, more: more !== null, top: hits[0]?.message.text ?? '' };
   },
   async open(i) {
     if (!history) throw new Error('fill first');

@@ -26,6 +26,8 @@ export interface Options {
   messages?: number;
   /** Crypto suite: typical messages sealed and opened per runtime (the maximum ones a tenth). */
   iterations?: number;
+  /** Files suite: the size of the file sent, MiB (default 1024, quick 8). */
+  fileMib?: number;
   /** Offline suite: what is stored, sealed copies of a typical msg frame or the old plain text. */
   payload?: 'sealed' | 'plain';
   /** Relay max-rate search: the rates tried and how long each is held. */

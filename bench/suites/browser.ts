@@ -43,7 +43,7 @@ const WINDOW = 32;
  * settings for simple-peer's Node shims (aliases, `global`, injected `process`/`Buffer`), read from
  * vite.config.ts so the two cannot drift apart. Not minified, so profiles show names.
  */
-async function buildPage(outDir: string): Promise<number> {
+export async function buildPage(outDir: string): Promise<number> {
   const t0 = performance.now();
   const { build } = await import('vite');
   const app = (await import('../../vite.config.ts')).default as {
@@ -75,20 +75,22 @@ async function buildPage(outDir: string): Promise<number> {
 /** Clock ticks per second of /proc/<pid>/stat's utime/stime (USER_HZ: 100 on Linux). */
 const USER_HZ = 100;
 
+/** Bytes of a memory page, for /proc/<pid>/stat's rss (4 KiB on the machines we run on). */
+const PAGE_BYTES = 4096;
+
 /**
- * CPU time (ms) used so far by this process's descendants (Chromium's processes and the server),
- * by kind, plus the whole machine's busy time, from /proc; empty on a system without it. Read around
- * a throughput round, it says where each message's CPU goes (renderers = the two pages).
+ * This process's descendants (Chromium's processes and the server) from /proc, each with its kind
+ * (browser, renderer, gpu-process, utility <name>, server), CPU time so far (ms) and resident set
+ * (bytes); empty on a system without /proc.
  */
-function cpuSnapshot(): Map<string, number> {
-  const out = new Map<string, number>();
+export function descendants(): { kind: string; ms: number; rss: number }[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
   } catch {
-    return out;
+    return [];
   }
-  const info = new Map<number, { ppid: number; ms: number; kind: string }>();
+  const info = new Map<number, { ppid: number; ms: number; rss: number; kind: string }>();
   for (const p of pids) {
     try {
       const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
@@ -106,6 +108,7 @@ function cpuSnapshot(): Map<string, number> {
       info.set(Number(p), {
         ppid: Number(f[1]),
         ms: ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ,
+        rss: Number(f[21]) * PAGE_BYTES,
         kind,
       });
     } catch {
@@ -119,9 +122,17 @@ function cpuSnapshot(): Map<string, number> {
     }
     return false;
   };
-  for (const [pid, x] of info) {
-    if (mine(pid)) out.set(x.kind, (out.get(x.kind) ?? 0) + x.ms);
-  }
+  return [...info].filter(([pid]) => mine(pid)).map(([, x]) => x);
+}
+
+/**
+ * CPU time (ms) used so far by this process's descendants, by kind, plus the whole machine's busy
+ * time, from /proc; empty on a system without it. Read around a throughput round, it says where
+ * each message's CPU goes (renderers = the two pages).
+ */
+export function cpuSnapshot(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const x of descendants()) out.set(x.kind, (out.get(x.kind) ?? 0) + x.ms);
   try {
     const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1);
     // user nice system (idle iowait excluded) irq softirq steal
@@ -134,7 +145,7 @@ function cpuSnapshot(): Map<string, number> {
 }
 
 /** µs of CPU per delivered message by kind between two snapshots. */
-function cpuPerMessage(
+export function cpuPerMessage(
   before: Map<string, number>,
   after: Map<string, number>,
   messages: number,
@@ -164,7 +175,9 @@ const fmtCpu = (c: Record<string, number>): string => {
  * Starts V8's sampling profiler in each page (over CDP); the returned function stops it and writes
  * `<dir>/<label>-page<i>.cpuprofile` (open in Chrome DevTools' Performance panel).
  */
-async function profile(pages: Page[]): Promise<(dir: string, label: string) => Promise<string[]>> {
+export async function profile(
+  pages: Page[],
+): Promise<(dir: string, label: string) => Promise<string[]>> {
   const sessions = await Promise.all(pages.map((p) => p.context().newCDPSession(p)));
   for (const s of sessions) {
     await s.send('Profiler.enable');
@@ -192,7 +205,7 @@ type Call = <T>(
 ) => Promise<T>;
 
 /** Runs `fn(window.bench, arg)` in the page. */
-const call: Call = (page, fn, arg) =>
+export const call: Call = (page, fn, arg) =>
   page.evaluate(
     ([src, a]) => {
       // The function is ours (a literal in this file), sent as source with its argument.

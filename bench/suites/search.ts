@@ -93,11 +93,11 @@ export async function search(opts: Options): Promise<SuiteResult> {
     const queries = [];
     for (const [label, q] of QUERIES) {
       const times: number[] = [];
-      let last = { hits: 0, truncated: false, top: '' };
+      let last = { hits: 0, more: false, top: '' };
       for (let i = 0; i < reps; i++) {
         const r = await page.evaluate((query) => window.searchPage.search(query), q);
         times.push(r.ms);
-        last = { hits: r.hits, truncated: r.truncated, top: r.top };
+        last = { hits: r.hits, more: r.more, top: r.top };
       }
       queries.push({ label, q, ms: summarize(times), ...last });
     }
@@ -118,7 +118,7 @@ export async function search(opts: Options): Promise<SuiteResult> {
         `search: ${q.label} (“${q.q}”)`,
         fmtMs(q.ms.p50),
         fmtMs(q.ms.p95),
-        `${q.hits}${q.truncated ? ' (truncated)' : ''}`,
+        `${q.hits}${q.more ? ' (+ more)' : ''}`,
       ]),
       ['open a conversation (newest 50)', fmtMs(open.p50), fmtMs(open.p95), '50'],
       ['open a result in context (25 each side)', fmtMs(around.p50), fmtMs(around.p95), '51'],
@@ -136,7 +136,7 @@ export async function search(opts: Options): Promise<SuiteResult> {
       rows,
       notes: [
         `goals at 100,000 messages: a search under 200 ms (worst p95 here ${fmtMs(worst)}), opening a conversation under 100 ms (p95 ${fmtMs(open.p95)})`,
-        'a search reads at most 1,500 index keys per term and scores at most 250 rows (the newest candidates); past that it keeps the newest and says truncated',
+        'results newest first, 50 a page; "+ more": older matches follow (the next page continues there). A search reads at most 6,000 index keys and 200 rows and answers after 80 ms with what it has (history-search.ts)',
       ],
       data: {
         messages: total,
@@ -148,7 +148,7 @@ export async function search(opts: Options): Promise<SuiteResult> {
           p50: round(q.ms.p50),
           p95: round(q.ms.p95),
           hits: q.hits,
-          truncated: q.truncated,
+          more: q.more,
         })),
         open: { p50: round(open.p50), p95: round(open.p95) },
         around: { p50: round(around.p50), p95: round(around.p95) },

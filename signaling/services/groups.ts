@@ -34,6 +34,8 @@ import type { ServiceContext } from './deps.ts';
 
 type GroupRow = Omit<GroupsTable, 'id'> & { id: number; creator: string; owner: string };
 type Db = ServiceContext['store']['db'];
+/** A group's member count and how many of those members are online now. */
+export type MemberCounts = { online: number; total: number };
 
 export class GroupsService {
   readonly #users;
@@ -74,8 +76,9 @@ export class GroupsService {
     return 'groupId' in ref ? this.byId(ref.groupId) : this.byName(ref.group, ref.creator);
   }
 
-  async memberIds(groupId: number): Promise<number[]> {
-    const rows = await this.deps.store.db
+  /** The group's members, longest-standing first; `db` is a transaction when the caller holds one. */
+  async memberIds(groupId: number, db: Db = this.deps.store.db): Promise<number[]> {
+    const rows = await db
       .selectFrom('group_members')
       .select('user_id')
       .where('group_id', '=', groupId)
@@ -107,15 +110,41 @@ export class GroupsService {
     return role;
   }
 
-  #info(group: GroupRow, role: GroupRole, memberIds: number[]): Omit<GroupInfo, 'number'> {
+  /**
+   * How many members each of these groups has, and how many of them are online now, in one query
+   * for them all (the groups list and the rooms directory both show these two figures). A group
+   * with no members is missing from the map.
+   */
+  async memberCounts(groupIds: readonly number[]): Promise<Map<number, MemberCounts>> {
+    const counts = new Map<number, MemberCounts>();
+    if (groupIds.length === 0) return counts;
+    const members = await this.deps.store.db
+      .selectFrom('group_members')
+      .select(['group_id', 'user_id'])
+      .where('group_id', 'in', groupIds)
+      .execute();
+    for (const m of members) {
+      const c = counts.get(m.group_id) ?? { online: 0, total: 0 };
+      c.total += 1;
+      if (this.deps.presence.isOnline(m.user_id)) c.online += 1;
+      counts.set(m.group_id, c);
+    }
+    return counts;
+  }
+
+  #info(
+    group: GroupRow,
+    role: GroupRole,
+    counts: MemberCounts | undefined,
+  ): Omit<GroupInfo, 'number'> {
     return {
       id: group.id,
       name: group.name,
       creator: group.creator,
       owner: group.owner,
       role,
-      online: memberIds.filter((id) => this.deps.presence.isOnline(id)).length,
-      total: memberIds.length,
+      online: counts?.online ?? 0,
+      total: counts?.total ?? 0,
       blocked: group.blocked === 1,
       public: group.is_public === 1,
     };
@@ -123,32 +152,16 @@ export class GroupsService {
 
   /** The user's groups in the spec's format; `number` is what `sendgroup <n>` uses. */
   async list(userId: number): Promise<GroupInfo[]> {
-    const { db } = this.deps.store;
     const mine = await this.#groups()
       .innerJoin('group_members as me', 'me.group_id', 'groups.id')
       .select('me.role as myRole')
       .where('me.user_id', '=', userId)
       .orderBy('groups.id')
       .execute();
-    if (mine.length === 0) return [];
-    const members = await db
-      .selectFrom('group_members')
-      .select(['group_id', 'user_id'])
-      .where(
-        'group_id',
-        'in',
-        mine.map((g) => g.id),
-      )
-      .execute();
-    const byGroup = new Map<number, number[]>();
-    for (const m of members) {
-      const list = byGroup.get(m.group_id) ?? [];
-      list.push(m.user_id);
-      byGroup.set(m.group_id, list);
-    }
+    const counts = await this.memberCounts(mine.map((g) => g.id));
     return mine.map((g, i) => ({
       number: i + 1,
-      ...this.#info(g, g.myRole, byGroup.get(g.id) ?? []),
+      ...this.#info(g, g.myRole, counts.get(g.id)),
     }));
   }
 
@@ -169,7 +182,7 @@ export class GroupsService {
     const role = await this.#role(group.id, userId);
     if (!role) return;
     this.deps.notifier.toUser(userId, 'groups:changed', {
-      group: this.#info(group, role, await this.memberIds(group.id)),
+      group: this.#info(group, role, (await this.memberCounts([group.id])).get(group.id)),
     });
   }
 
@@ -340,14 +353,7 @@ export class GroupsService {
         .executeTakeFirst();
       if (!invitation) throw errors.noInvitation({ groupId });
       if (invitation.blocked) throw errors.groupBlocked();
-      const ids = (
-        await tx
-          .selectFrom('group_members')
-          .select('user_id')
-          .where('group_id', '=', groupId)
-          .orderBy('joined_at')
-          .execute()
-      ).map((r) => r.user_id);
+      const ids = await this.memberIds(groupId, tx);
       await tx
         .deleteFrom('group_invitations')
         .where('group_id', '=', groupId)

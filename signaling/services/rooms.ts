@@ -76,28 +76,14 @@ export class RoomsService {
       .offset(opts.offset)
       .execute();
     const page = rows.slice(0, opts.limit);
-    const online = new Map<number, number>();
-    if (page.length > 0) {
-      const members = await db
-        .selectFrom('group_members')
-        .select(['group_id', 'user_id'])
-        .where(
-          'group_id',
-          'in',
-          page.map((r) => r.id),
-        )
-        .execute();
-      for (const m of members)
-        if (this.deps.presence.isOnline(m.user_id))
-          online.set(m.group_id, (online.get(m.group_id) ?? 0) + 1);
-    }
+    const counts = await this.groups.memberCounts(page.map((r) => r.id));
     return {
       rooms: page.map((r) => ({
         id: r.id,
         name: r.name,
         creator: r.creator,
         owner: r.owner,
-        online: online.get(r.id) ?? 0,
+        online: counts.get(r.id)?.online ?? 0,
         total: Number(r.total ?? 0),
         member: r.mine !== null && r.mine !== undefined,
       })),
@@ -120,14 +106,7 @@ export class RoomsService {
         .executeTakeFirst();
       if (!group || group.is_public !== 1) throw errors.roomNotFound({ groupId });
       if (group.blocked) throw errors.groupBlocked();
-      const ids = (
-        await tx
-          .selectFrom('group_members')
-          .select('user_id')
-          .where('group_id', '=', groupId)
-          .orderBy('joined_at')
-          .execute()
-      ).map((r) => r.user_id);
+      const ids = await this.groups.memberIds(groupId, tx);
       if (ids.includes(userId)) throw errors.roomJoinedAlready({ groupId });
       if (ids.length >= max) throw errors.groupFull({ max });
       await tx

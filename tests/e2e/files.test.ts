@@ -1,12 +1,14 @@
 /**
  * Files between two Chromium contexts, through the UI (issue 13): a 20 MB file and an image,
- * hashes equal on both sides, progress on both sides, a chat message that overtakes the file, and
- * a cancel from the receiver.
+ * hashes equal on both sides, progress on both sides, a chat message that overtakes the file, a
+ * cancel from the receiver, the cards in the timeline among the messages after a reload, and a
+ * short video that plays inline.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import { befriend, inviteToGroup, startHarness, type Harness } from '../helpers/browser.ts';
+import { cardId, pageHash, seen, watch } from '../helpers/files.ts';
+import { png } from '../helpers/png.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,109 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** Records, in the page, the largest progress seen per file and when things first appeared. */
-async function watch(person: Person): Promise<void> {
-  await person.page.evaluate(() => {
-    const w = window as unknown as {
-      seen: {
-        bytes: Record<string, number[]>;
-        doneAt: Record<string, number>;
-        texts: Record<string, number>;
-      };
-    };
-    w.seen = { bytes: {}, doneAt: {}, texts: {} };
-    const look = () => {
-      for (const card of document.querySelectorAll<HTMLElement>('[data-testid="file-card"]')) {
-        const id = card.dataset.file ?? '';
-        const bytes = Number(
-          card.querySelector<HTMLElement>('[data-testid="file-progress"]')?.dataset.bytes ?? 0,
-        );
-        if (bytes > 0) (w.seen.bytes[id] ??= []).push(bytes);
-        if (card.dataset.state === 'done') w.seen.doneAt[id] ??= performance.now();
-      }
-      for (const text of document.querySelectorAll('[data-testid="message-text"]'))
-        w.seen.texts[text.textContent ?? ''] ??= performance.now();
-    };
-    new MutationObserver(look).observe(document.body, {
-      subtree: true,
-      childList: true,
-      attributes: true,
-    });
-  });
-}
-
-const seen = (person: Person) =>
-  person.page.evaluate(
-    () =>
-      (
-        window as unknown as {
-          seen: {
-            bytes: Record<string, number[]>;
-            doneAt: Record<string, number>;
-            texts: Record<string, number>;
-          };
-        }
-      ).seen,
-  );
-
-/** SHA-256 of the file behind a card's Save link, computed in the page from the stored blob. */
-const pageHash = (person: Person, id: string) =>
-  person.page.evaluate(async (id) => {
-    const link = document.querySelector<HTMLAnchorElement>(
-      `[data-file="${id}"] [data-testid="file-save"]`,
-    );
-    const buffer = await (await fetch(link!.href)).arrayBuffer();
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', buffer));
-    return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
-  }, id);
-
-/** A valid PNG of w x h pixels in a colour gradient (zlib'd scanlines, CRCs computed). */
-function png(w: number, h: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 2;
-  const rows = Buffer.alloc((w * 3 + 1) * h);
-  for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      const at = y * (w * 3 + 1) + 1 + x * 3;
-      rows[at] = x & 0xff;
-      rows[at + 1] = y & 0xff;
-      rows[at + 2] = (x + y) & 0xff;
-    }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-const cardId = (person: Person, name: string) =>
-  person.page
-    .locator('[data-testid="file-card"]', { hasText: name })
-    .first()
-    .getAttribute('data-file');
 
 describe('files', () => {
   it('sends a 20 MB file and an image; hashes equal, progress on both sides, a message overtakes', async () => {
@@ -164,6 +63,47 @@ describe('files', () => {
     await expect.poll(() => bob!.byTestId('file-quota').textContent()).toMatch(/2 files/);
   });
 
+  it('sends a file to a group: one card on the sender with each member, the file on each', async () => {
+    const [alice, bob, carol] = await h.people('alice', 'bob', 'carol');
+    await befriend(alice!, bob!);
+    await befriend(alice!, carol!);
+    const group = h.unique('crew');
+    await alice!.page.locator('#new-group-input').fill(group);
+    await alice!.page.locator('#new-group-input').press('Enter');
+    await expect.poll(() => alice!.byTestId('conversation-title').textContent()).toBe(group);
+    if (!(await alice!.byTestId('group-panel').isVisible()))
+      await alice!.byTestId('toggle-members').click();
+    for (const p of [bob!, carol!]) await inviteToGroup(alice!, p, group);
+    await bob!.openGroup(group);
+    await carol!.openGroup(group);
+
+    const data = randomBytes(3 * 1024 * 1024);
+    await alice!
+      .byTestId('attach-input')
+      .setInputFiles({ name: 'crew.bin', mimeType: 'application/octet-stream', buffer: data });
+    const id = await cardId(alice!, 'crew.bin');
+    const want = createHash('sha256').update(data).digest('hex');
+    for (const p of [bob!, carol!]) {
+      await p.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor({ timeout: 60_000 });
+      expect(await pageHash(p, id!)).toBe(want);
+    }
+    // The sender sees one card for the group, each member's copy listed with its state.
+    const card = alice!.page.locator(`[data-testid="file-card"][data-file="${id}"]`);
+    await expect.poll(() => card.count()).toBe(1);
+    const members = card.getByTestId('file-member');
+    await expect
+      .poll(async () =>
+        (
+          await members.evaluateAll((els) =>
+            els.map(
+              (e) => `${(e as HTMLElement).dataset.peer}:${(e as HTMLElement).dataset.state}`,
+            ),
+          )
+        ).sort(),
+      )
+      .toEqual([`${bob!.name}:done`, `${carol!.name}:done`].sort());
+  });
+
   it('cancels from the receiver; the sender sees it', async () => {
     const [alice, bob] = await h.people('alice', 'bob');
     await befriend(alice!, bob!);
@@ -183,5 +123,122 @@ describe('files', () => {
       .locator(`[data-file="${id}"][data-state="cancelled"]`)
       .waitFor({ timeout: 20_000 });
     await bob!.page.locator(`[data-file="${id}"][data-state="cancelled"]`).waitFor();
+  });
+
+  it('shows file cards in the timeline in their time order among the messages, after a reload too', async () => {
+    const [alice, bob] = await h.people('alice', 'bob');
+    await befriend(alice!, bob!);
+    await alice!.openFriend(bob!.name);
+    await bob!.openFriend(alice!.name);
+    await alice!.type('before the picture');
+    await bob!.message('before the picture').waitFor();
+    const image = png(64, 48);
+    await alice!
+      .byTestId('attach-input')
+      .setInputFiles({ name: 'between.png', mimeType: 'image/png', buffer: image });
+    const id = (await cardId(alice!, 'between.png'))!;
+    await bob!.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor({ timeout: 20_000 });
+    await alice!.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor();
+    // A clock tick apart, so the order by time is the order they were sent.
+    await new Promise((r) => setTimeout(r, 20));
+    await alice!.type('after the picture');
+    await bob!.message('after the picture').waitFor();
+
+    /** What the message list shows, top to bottom: message texts and file cards. */
+    const order = (person: typeof alice) =>
+      person!
+        .byTestId('message-list')
+        .evaluate((list) =>
+          [
+            ...list.querySelectorAll<HTMLElement>(
+              '[data-testid="message-text"], [data-testid="timeline-file"]',
+            ),
+          ].map((el) =>
+            el.dataset.testid === 'timeline-file' ? `file:${el.dataset.id}` : el.textContent,
+          ),
+        );
+    const expected = ['before the picture', `file:${id}`, 'after the picture'];
+    expect(await order(alice)).toEqual(expected);
+    expect(await order(bob)).toEqual(expected);
+
+    for (const person of [alice!, bob!]) {
+      await person.reload();
+      await person.signedIn();
+      await person.message('after the picture').waitFor();
+      await person.page.locator(`[data-testid="timeline-file"][data-id="${id}"]`).waitFor();
+      expect(await order(person)).toEqual(expected);
+    }
+    // Bob's card, from the history, still opens and saves the picture he received.
+    await bob!.page.locator(`[data-file="${id}"] [data-testid="file-image"]`).waitFor();
+    expect(await pageHash(bob!, id)).toBe(createHash('sha256').update(image).digest('hex'));
+    // Alice's says it was sent; there is nothing stored to open on her side.
+    expect(await alice!.page.locator(`[data-file="${id}"]`).getAttribute('data-state')).toBe(
+      'done',
+    );
+    expect(await alice!.page.locator(`[data-file="${id}"]`).getAttribute('data-direction')).toBe(
+      'out',
+    );
+  });
+
+  it('shows a received video inline, playable, and lets its object URL go with the card', async () => {
+    const [alice, bob] = await h.people('alice', 'bob');
+    await befriend(alice!, bob!);
+    await alice!.openFriend(bob!.name);
+    await bob!.openFriend(alice!.name);
+    // A real WebM, recorded in alice's page from a canvas (MediaRecorder), picked like a file.
+    const size = await alice!.page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 64;
+      canvas.height = 48;
+      const g = canvas.getContext('2d')!;
+      const stream = canvas.captureStream(25);
+      const recorder = new MediaRecorder(stream, { mimeType: 'video/webm' });
+      const parts: Blob[] = [];
+      recorder.ondataavailable = (e) => parts.push(e.data);
+      const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+      recorder.start();
+      for (let frame = 0; frame < 15; frame++) {
+        g.fillStyle = `hsl(${frame * 24}, 80%, 50%)`;
+        g.fillRect(0, 0, 64, 48);
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      recorder.stop();
+      await stopped;
+      const file = new File(parts, 'clip.webm', { type: 'video/webm' });
+      const input = document.querySelector<HTMLInputElement>('[data-testid="attach-input"]')!;
+      const transfer = new DataTransfer();
+      transfer.items.add(file);
+      input.files = transfer.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      return file.size;
+    });
+    expect(size).toBeGreaterThan(0);
+    const id = (await cardId(alice!, 'clip.webm'))!;
+    const video = bob!.page.locator(`[data-file="${id}"] video[data-testid="file-video"]`);
+    await video.waitFor({ timeout: 20_000 });
+    expect(await video.getAttribute('controls')).not.toBeNull();
+    const src = (await video.getAttribute('src'))!;
+    expect(src).toMatch(/^blob:/);
+    // The browser reads it as a video: its metadata loads and it has a picture size.
+    await bob!.page.waitForFunction(
+      (id) => {
+        const v = document.querySelector<HTMLVideoElement>(`[data-file="${id}"] video`);
+        return v !== null && v.readyState >= 1 && v.videoWidth === 64;
+      },
+      id,
+      { timeout: 10_000 },
+    );
+    // Removed from this device: the card goes, and so does its object URL.
+    await bob!.page.locator(`[data-file="${id}"]`).getByText('Remove from this device').click();
+    await bob!.page.locator(`[data-file="${id}"]`).waitFor({ state: 'detached' });
+    const fetched = await bob!.page.evaluate(async (src) => {
+      try {
+        await fetch(src);
+        return 'still there';
+      } catch {
+        return 'revoked';
+      }
+    }, src);
+    expect(fetched).toBe('revoked');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The interface in a Chinese browser: it starts in 简体中文 (navigator.languages), says the server's
- * errors in Chinese by their code, and a switch to English outlives a reload. Same harness as
- * chat.test.ts, with the browser context's locale set to zh-CN.
+ * errors and the command bar's usage problems in Chinese by their code, and a switch to English
+ * outlives a reload (the problems then read in English). Same harness as chat.test.ts, with the
+ * browser context's locale set to zh-CN.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
@@ -47,6 +48,22 @@ describe('a Chinese browser', () => {
     await expect
       .poll(() => li.message('你好，世界').getByTestId('message-state').textContent())
       .toMatch(/已读/);
+  });
+
+  it('says what is wrong with a / command in Chinese', async () => {
+    await li.openFriend(wang.name);
+    await li.type('/add');
+    await expect
+      .poll(() => li.lastNotice().textContent())
+      .toBe('add：缺少 <username>。用法：add <username>');
+    await li.type('/sendgroup 0 你好');
+    await expect
+      .poll(() => li.lastNotice().textContent())
+      .toBe(
+        'sendgroup：群组编号须为 1 或更大的数，收到的是 "0"。用法：sendgroup <group-number> <message...>',
+      );
+    await li.type('/send 王 "没有闭合');
+    await expect.poll(() => li.lastNotice().textContent()).toMatch(/^send：第 \d+ 列的双引号/);
   });
 
   it("says a server error in Chinese, by the error's code", async () => {
@@ -102,6 +119,12 @@ describe('a Chinese browser', () => {
     await li.signedIn();
     expect(await li.page.locator('#friends-heading').textContent()).toBe('Friends');
     expect(await lang(li)).toBe('en');
+    // The command bar's problems follow the language.
+    await li.openFriend(wang.name);
+    await li.type('/add');
+    await expect
+      .poll(() => li.lastNotice().textContent())
+      .toBe('add: missing <username>. usage: add <username>');
     // Back to Chinese, from the same switch.
     await li.byTestId('open-account').click();
     await li.byTestId('language-select').selectOption('zh-CN');

@@ -1,11 +1,19 @@
 /**
  * Typing indicators and read receipts (issue 12) in real Chromium, in a zh-CN and an en-US
- * browser: "alice is typing…" under the header while she types and gone when she empties the box;
+ * browser: "typing…" under her name in the header while she types and gone when she empties the box;
  * a message the friend has on screen turns "Read"; and with the Account page's setting off, the
- * friend sends none (the setting says you then see none either).
+ * friend sends none (the setting says you then see none either). In a group, my newest message
+ * says how many members have read it ("Read by 2" / "2 人已读"), naming them on hover, and a
+ * member with the setting off is not among them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import {
+  befriend,
+  inviteToGroup,
+  startHarness,
+  type Harness,
+  type Person,
+} from '../helpers/browser.ts';
 
 let h: Harness;
 
@@ -20,19 +28,23 @@ afterAll(async () => {
 const LANGUAGES = [
   {
     locale: 'en-US',
-    typing: (name: string) => `${name} is typing…`,
+    typing: 'typing…',
     read: 'Read',
     delivered: 'Delivered',
     setting: 'Send read receipts',
     hint: /you don't see when they have read yours/,
+    readBy: (n: number) => `Read by ${n}`,
+    readByTitle: (names: string[]) => `Seen by ${names.join(', ')}`,
   },
   {
     locale: 'zh-CN',
-    typing: (name: string) => `${name} 正在输入…`,
+    typing: '正在输入…',
     read: '已读',
     delivered: '已送达',
     setting: '发送已读回执',
     hint: /你也看不到他们是否已读你的消息/,
+    readBy: (n: number) => `${n} 人已读`,
+    readByTitle: (names: string[]) => `已读：${names.join('、')}`,
   },
 ];
 
@@ -54,7 +66,7 @@ describe.each(LANGUAGES)('typing and read receipts in $locale', (lang) => {
     await box.pressSequentially('hel');
     await expect
       .poll(() => bob.byTestId('typing').textContent(), { timeout: 15_000 })
-      .toBe(lang.typing(alice.name));
+      .toBe(lang.typing);
     await box.fill('');
     await expect.poll(() => bob.byTestId('typing').count(), { timeout: 10_000 }).toBe(0);
 
@@ -84,5 +96,48 @@ describe.each(LANGUAGES)('typing and read receipts in $locale', (lang) => {
     await bob.signedIn();
     await bob.byTestId('open-account').click();
     expect(await bob.byTestId('read-setting').isChecked()).toBe(false);
+  });
+
+  it('in a group, my newest message says who has read it', async () => {
+    const [alice, bob, carol] = await Promise.all(
+      ['alice', 'bob', 'carol'].map((n) => h.person(h.unique(n), { locale: lang.locale })),
+    );
+    for (const p of [alice!, bob!, carol!]) await p.register();
+    await befriend(alice!, bob!);
+    await befriend(alice!, carol!);
+    const group = h.unique('crew');
+    await alice!.page.locator('#new-group-input').fill(group);
+    await alice!.page.locator('#new-group-input').press('Enter');
+    await expect.poll(() => alice!.byTestId('conversation-title').textContent()).toBe(group);
+    if (!(await alice!.byTestId('group-panel').isVisible()))
+      await alice!.byTestId('toggle-members').click();
+    for (const p of [bob!, carol!]) await inviteToGroup(alice!, p, group);
+    await bob!.openGroup(group);
+    await carol!.openGroup(group);
+
+    const readBy = alice!.message('hello crew').getByTestId('message-read-by');
+    await alice!.type('hello crew');
+    await alice!.expectMessage('hello crew', 'delivered');
+    await expect.poll(() => readBy.textContent(), { timeout: 15_000 }).toMatch(lang.readBy(2));
+    // Both, in the order their receipts came, named on hover.
+    const readers = (await readBy.getAttribute('data-readers'))?.split(' ') ?? [];
+    expect([...readers].sort()).toEqual([bob!.name, carol!.name].sort());
+    expect(await readBy.getAttribute('title')).toBe(lang.readByTitle(readers));
+
+    // Carol turns receipts off: alice's next message is read by bob alone, and only the newest
+    // of hers says so.
+    await carol!.byTestId('open-account').click();
+    await carol!.byTestId('read-setting').uncheck();
+    await carol!.openGroup(group);
+    await alice!.type('second');
+    await carol!.expectMessage('second');
+    const second = alice!.message('second').getByTestId('message-read-by');
+    await expect.poll(() => second.textContent(), { timeout: 15_000 }).toMatch(lang.readBy(1));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await second.getAttribute('data-readers')).toBe(bob!.name);
+    expect(await second.getAttribute('title')).toBe(lang.readByTitle([bob!.name]));
+    expect(await readBy.count()).toBe(0);
+    // Bob's screen shows no readers on alice's messages: they are not his.
+    expect(await bob!.page.getByTestId('message-read-by').count()).toBe(0);
   });
 });

@@ -19,6 +19,7 @@ import {
   type TokenStore,
 } from '../../web/src/core/engine.ts';
 import { afterEach, beforeEach } from 'vitest';
+import { destroyHandmadePeers } from './handmade-peer.ts';
 import { closeAllSockets, eventually, startServer, testConfig, type TestServer } from './server.ts';
 
 export interface TestBrowser {
@@ -57,18 +58,26 @@ export async function destroyEngines(): Promise<void> {
   engines.clear();
 }
 
+/** What restartOnSamePort started, for serverPerTest to stop after the test. */
+const restartedServers = new Set<TestServer>();
+
 /**
- * A fresh SQLite server for each test, and every engine and socket closed after it: engine tests
- * restart servers and leave engines half-way on purpose, so nothing is shared between tests.
- * `get` returns the server to close (a test may have replaced it with a restarted one).
+ * A fresh SQLite server for each test, and every hand-made peer, engine and socket closed after it:
+ * engine tests restart servers and leave engines half-way on purpose, so nothing is shared between
+ * tests. `get` returns the server to close (a test may have replaced it with a restarted one);
+ * every server restartOnSamePort started is stopped first, so a test that keeps its first server
+ * (to drop its database) need not stop the second itself.
  */
 export function serverPerTest(set: (server: TestServer) => void, get: () => TestServer): void {
   beforeEach(async () => {
     set(await startServer('sqlite'));
   });
   afterEach(async () => {
+    destroyHandmadePeers();
     await destroyEngines();
     closeAllSockets();
+    for (const restarted of restartedServers) await restarted.stop();
+    restartedServers.clear();
     await get().close();
   });
 }
@@ -166,7 +175,9 @@ export async function restartOnSamePort(server: TestServer): Promise<TestServer>
     stopped = true;
     await app.close();
   };
-  return { app, url: server.url, databaseUrl: server.databaseUrl, stop, close: stop };
+  const restarted = { app, url: server.url, databaseUrl: server.databaseUrl, stop, close: stop };
+  restartedServers.add(restarted);
+  return restarted;
 }
 
 /** `owner` invites `member`, whose engine hears the invitation and accepts it: a member now. */

@@ -3,7 +3,8 @@
  * its smallest size (`--quick`) so the suite cannot rot: each one must finish and produce its
  * figures, with every connection made and every message delivered. The quick browser (Chromium)
  * and two-node (PostgreSQL + Redis) runs take about 20 s each, the crypto one (Chromium and Node,
- * two Argon2id backups in each) about 15 s, the search one (5,000 messages in Chromium) about 15 s.
+ * two Argon2id backups in each) about 15 s, the search one (5,000 messages in Chromium) about 15 s,
+ * the files one (an 8 MiB file between two Chromium pages, and over a raw channel twice) about 10 s.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +27,7 @@ describe('bench', () => {
     const a = parseArgs(['relay', '--quick', '--rate', '300', '--connections', '400']);
     expect(a.suites).toEqual(['relay']);
     expect(a.options).toMatchObject({ quick: true, rate: 300, connections: 400 });
+    expect(parseArgs(['files', '--file-mib', '16']).options).toMatchObject({ fileMib: 16 });
     const c = parseArgs(['crypto', 'offline', '--iterations', '50', '--payload', 'plain']);
     expect(c.suites).toEqual(['crypto', 'offline']);
     expect(c.options).toMatchObject({ iterations: 50, payload: 'plain' });
@@ -43,16 +45,17 @@ describe('bench', () => {
       'crypto',
       'bundle',
       'search',
+      'files',
     ]);
     expect(() => parseArgs(['nonsense'])).toThrow(/unknown argument/);
   });
 
-  it('runs every benchmark in quick mode and reports its figures', { timeout: 390_000 }, () => {
+  it('runs every benchmark in quick mode and reports its figures', { timeout: 480_000 }, () => {
     const out = join(dir, 'bench.json');
     const run = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'bench/run.ts', 'all', '--quick', '--json', out],
-      { encoding: 'utf8', timeout: 370_000, killSignal: 'SIGINT' },
+      { encoding: 'utf8', timeout: 460_000, killSignal: 'SIGINT' },
     );
     expect(run.status, run.stderr + run.stdout).toBe(0);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { results: Result[] };
@@ -70,6 +73,7 @@ describe('bench', () => {
       'crypto',
       'bundle',
       'search',
+      'files',
     ]);
 
     // The build's split, read off Vite's manifest: a first load, and the chat behind it.
@@ -99,6 +103,26 @@ describe('bench', () => {
     );
     expect(searchData.open.p95).toBeGreaterThan(0);
     expect(searchData.around.p95).toBeGreaterThan(0);
+
+    // 12. Files in Chromium: the file arrived whole and checked, the raw channel carried every byte,
+    // and memory was sampled while it moved.
+    const filesRun = byName.get('files') as {
+      bytes: number;
+      file: { state: string; stored: number; receiverState: string; samples: number };
+      raw: { sent: number; delivered: number }[];
+      fileRate: number;
+      ratio: number;
+      heapAfterGc: { before: number[]; after: number[] };
+    };
+    expect(filesRun.bytes).toBe(8 * 1024 * 1024);
+    expect(filesRun.file).toMatchObject({ state: 'done', receiverState: 'done' });
+    expect(filesRun.file.stored).toBe(filesRun.bytes);
+    expect(filesRun.file.samples).toBeGreaterThan(0);
+    for (const r of filesRun.raw) expect(r.delivered).toBe(filesRun.bytes);
+    expect(filesRun.fileRate).toBeGreaterThan(0);
+    expect(filesRun.ratio).toBeGreaterThan(0);
+    for (const h of [...filesRun.heapAfterGc.before, ...filesRun.heapAfterGc.after])
+      expect(h).toBeGreaterThan(0);
 
     type ConnRow = {
       server: string;

@@ -262,7 +262,11 @@ describe('a lying server', () => {
         ? null
         : await waitForState(again, 'u:bob', (attempt as { id: string }).id, ['failed', 'stored']);
     expect(settled?.state).toBe('failed');
-    expect(settled?.error).toMatch(/security key changed/);
+    expect(settled?.failure).toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(/security key changed/),
+      details: { reason: 'key-changed', username: 'bob' },
+    });
     const rows = await server.app.store.db.selectFrom('offline_messages').selectAll().execute();
     expect(rows).toEqual([]);
     // Compared now, the numbers would not match what bob sees.

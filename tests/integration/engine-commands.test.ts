@@ -181,3 +181,22 @@ it('leavegroup says who owns the group now, or that it went with its last member
     lines: ['已退出 小组；现在由 bob 担任群主'],
   });
 }, 60_000);
+
+// --- a server's refusal in the caller's language (issue 12) ---
+it("words the server's refusal from its code in the caller's language, and a command's own failure as it was worded", async () => {
+  const alice = await signedIn(server.url, 'alice');
+  const nobody = 'nobody-here';
+  // The server answers NOT_FOUND with the username in its details: English as the server put it…
+  const en = await alice.engine.runCommand(`add ${nobody}`);
+  expect(en).toMatchObject({ ok: false });
+  expect(en.ok === false && en.message).toMatch(/nobody-here/);
+  // …and in Chinese from the code and details, never the server's English.
+  expect(await alice.engine.runCommand(`add ${nobody}`, { lang: 'zh' })).toEqual({
+    ok: false,
+    message: `找不到用户“${nobody}”。`,
+  });
+  // The command's own failure is already in the caller's language and stays as it was worded.
+  const own = await alice.engine.runCommand('delgroup 99', { lang: 'zh' });
+  expect(own.ok === false && own.message).toMatch(/99/);
+  expect(own.ok === false && own.message).not.toBe('找不到对应的用户、群组或请求。');
+}, 30_000);

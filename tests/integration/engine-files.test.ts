@@ -5,38 +5,27 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeChunk } from '../../shared/peer-wire.ts';
 import type { ChatEngine, EngineEvent, FileTransfer } from '../../web/src/core/api.ts';
 import {
   befriend,
-  destroyEngines,
   findMessage,
   joinGroup,
+  serverPerTest,
   signedIn,
   startEngine,
   waitForState,
 } from '../helpers/engine.ts';
-import { destroyHandmadePeers, handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
-import {
-  call,
-  closeAllSockets,
-  eventually,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { contentHashOf } from '../helpers/content-hash.ts';
+import { handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
+import { call, eventually, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-afterEach(async () => {
-  destroyHandmadePeers();
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 /** Deterministic bytes that are not all alike, so a misplaced chunk changes the hash. */
 function bytes(size: number, seed = 1): Uint8Array<ArrayBuffer> {
@@ -209,6 +198,76 @@ describe('engine: files', () => {
     expect(await hashOf(await again.files.blob(restored.key))).toBe(bytesToHex(sha256(data)));
   }, 90_000);
 
+  it('after the sender reloads: interrupted, the receiver holds its chunks, and picking the file again goes on from them', async () => {
+    const { alice, bob } = await pair();
+    let aliceSeen = fileEvents(alice.engine);
+    const bobSeen = fileEvents(bob.engine);
+    const data = bytes(20 * 1024 * 1024, 5);
+    const sent = await alice.engine.files.sendPrivate('bob', new Blob([data]), 'clip.bin');
+    await eventually(
+      () => (last(bobSeen, sent.id)?.bytes ?? 0) >= 1024 * 1024,
+      30_000,
+      'a first MiB',
+    );
+    await alice.engine.destroy(); // The sender's tab closes: the File it was reading is gone.
+
+    const again = startEngine(server.url, alice.profile);
+    aliceSeen = fileEvents(again);
+    expect(await again.resume()).toBe(true);
+    await eventually(
+      async () => (await again.files.list()).some((f) => f.id === sent.id),
+      10_000,
+      'alice lists it',
+    );
+    const interrupted = (await again.files.list()).find((f) => f.id === sent.id)!;
+    expect(interrupted).toMatchObject({ direction: 'out', state: 'interrupted', error: undefined });
+    // Bob asks to go on and hears that the sender has to pick the file again: he keeps his chunks.
+    await eventually(() => last(bobSeen, sent.id)?.peerLostFile === true, 30_000, 'bob told');
+    const held = last(bobSeen, sent.id)!;
+    expect(held.state).toBe('paused');
+    expect(held.bytes).toBeGreaterThanOrEqual(1024 * 1024);
+
+    // Not the same file (same size, other bytes): refused before anything moves.
+    await expect(
+      again.files.resend(interrupted.key, new Blob([bytes(data.byteLength, 6)])),
+    ).rejects.toThrow(/not clip.bin/);
+    await expect(again.files.resend(interrupted.key, new Blob([data.subarray(1)]))).rejects.toThrow(
+      /not clip.bin/,
+    );
+
+    const from = bobSeen.length;
+    const resent = await again.files.resend(interrupted.key, new Blob([data]));
+    expect(resent.id).toBe(sent.id);
+    await eventually(() => last(bobSeen, sent.id)?.state === 'done', 60_000, 'bob has it');
+    await eventually(() => last(aliceSeen, sent.id)?.state === 'done', 10_000, 'alice done');
+    // Bob's count never went back below what he held: it went on from his chunks.
+    const afterwards = bobSeen.slice(from).filter((f) => f.id === sent.id);
+    expect(afterwards.length).toBeGreaterThan(0);
+    expect(Math.min(...afterwards.map((f) => f.bytes))).toBeGreaterThanOrEqual(held.bytes);
+    expect(last(bobSeen, sent.id)?.peerLostFile).toBe(false);
+    expect(await hashOf(await bob.engine.files.blob(held.key))).toBe(bytesToHex(sha256(data)));
+    // Nothing left to send again.
+    await expect(again.files.resend(interrupted.key, new Blob([data]))).rejects.toThrow(
+      /no interrupted file/,
+    );
+  }, 120_000);
+
+  it('removing an interrupted file tells the receiver, who drops its chunks', async () => {
+    const { alice, bob } = await pair();
+    const bobSeen = fileEvents(bob.engine);
+    const data = bytes(20 * 1024 * 1024, 8);
+    const sent = await alice.engine.files.sendPrivate('bob', new Blob([data]), 'gone.bin');
+    await eventually(() => (last(bobSeen, sent.id)?.bytes ?? 0) > 0, 30_000, 'moving');
+    await alice.engine.destroy();
+    const again = startEngine(server.url, alice.profile);
+    expect(await again.resume()).toBe(true);
+    await eventually(() => last(bobSeen, sent.id)?.peerLostFile === true, 30_000, 'bob told');
+    await again.files.remove(sent.key);
+    await eventually(() => last(bobSeen, sent.id)?.state === 'cancelled', 10_000, 'bob cancelled');
+    expect((await bob.engine.files.usage()).bytes).toBe(0);
+    expect(await again.files.list()).toEqual([]);
+  }, 90_000);
+
   it('sends a group file to each online member, with an offline one named', async () => {
     const alice = await signedIn(server.url, 'alice');
     const bob = await signedIn(server.url, 'bob');
@@ -250,7 +309,7 @@ describe('engine: a hostile sender', () => {
     await bob.engine.respondFriend('aaron', true);
     const raw = await rawPeer(aaronUser, 'bob');
     const bobSeen = fileEvents(bob.engine);
-    const offer = (id: string, size: number) =>
+    const offer = (id: string, size: number, digest: string | null = 'sha256-chunks') =>
       raw.peer.send(
         JSON.stringify({
           v: 1,
@@ -261,6 +320,7 @@ describe('engine: a hostile sender', () => {
           size,
           mime: 'application/octet-stream',
           chunkSize: 65536,
+          ...(digest === null ? {} : { digest }),
           sentAt: Date.now(),
         }),
       );
@@ -344,7 +404,7 @@ describe('engine: a hostile sender', () => {
     ]);
   });
 
-  it('asks again for a damaged chunk, refuses a file whose whole hash is wrong, and a lie about the end', async () => {
+  it('asks again for a damaged chunk, refuses a file whose content hash is wrong, and a lie about the end', async () => {
     const { bob, raw, bobSeen, offer, chunk } = await hostile();
     const data = bytes(65536 + 5000, 4);
     const first = data.subarray(0, 65536);
@@ -368,7 +428,12 @@ describe('engine: a hostile sender', () => {
     chunk('damaged', 0, first);
     chunk('damaged', 1, second);
     raw.peer.send(
-      JSON.stringify({ v: 1, type: 'file-end', id: 'damaged', sha256: bytesToHex(sha256(data)) }),
+      JSON.stringify({
+        v: 1,
+        type: 'file-end',
+        id: 'damaged',
+        sha256: contentHashOf(data, 65536),
+      }),
     );
     await eventually(() => last(bobSeen, 'damaged')?.state === 'done', 10_000, 'done');
     expect(raw.frames).toContainEqual({
@@ -393,5 +458,69 @@ describe('engine: a hostile sender', () => {
     await eventually(() => last(bobSeen, 'liar')?.state === 'failed', 10_000, 'refused');
     expect(last(bobSeen, 'liar')?.error).toMatch(/damaged/);
     expect(await bob.engine.files.blob(last(bobSeen, 'liar')!.key)).toBeNull();
+
+    // The plain SHA-256 of the whole file (what an older client announced) is not the digest.
+    const whole = bytes(70_000, 6);
+    offer('plain', whole.byteLength);
+    await eventually(
+      () => raw.frames.some((f) => f.type === 'file-accept' && f.id === 'plain'),
+      5_000,
+      'accept',
+    );
+    chunk('plain', 0, whole.subarray(0, 65536));
+    chunk('plain', 1, whole.subarray(65536));
+    raw.peer.send(
+      JSON.stringify({ v: 1, type: 'file-end', id: 'plain', sha256: bytesToHex(sha256(whole)) }),
+    );
+    await eventually(() => last(bobSeen, 'plain')?.state === 'failed', 10_000, 'refused');
+    expect(raw.frames).toContainEqual({
+      v: 1,
+      type: 'file-cancel',
+      id: 'plain',
+      role: 'receiver',
+      reason: 'corrupt',
+    });
+  });
+
+  it('refuses an offer that does not name the content hash (an older client), at once', async () => {
+    const { bob, raw, bobSeen, offer } = await hostile();
+    offer('older', 1000, null);
+    await eventually(
+      () => raw.frames.some((f) => f.type === 'file-cancel' && f.id === 'older'),
+      5_000,
+      'refused',
+    );
+    expect(raw.frames.find((f) => f.id === 'older')).toMatchObject({
+      type: 'file-cancel',
+      role: 'receiver',
+      reason: 'refused',
+    });
+    offer('unknown', 1000, 'sha3-chunks');
+    await eventually(
+      () => raw.frames.some((f) => f.type === 'file-cancel' && f.id === 'unknown'),
+      5_000,
+      'refused',
+    );
+    expect(last(bobSeen, 'older')).toBeUndefined();
+
+    // And the other way: an accept without the name is an older receiver, which would fail the
+    // file at its end; the sender stops at once and says why.
+    const out = await bob.engine.files.sendPrivate('aaron', new Blob([bytes(5000)]), 'y.bin');
+    await eventually(
+      () => raw.frames.some((f) => f.type === 'file-offer' && f.id === out.id),
+      10_000,
+      'offer',
+    );
+    expect(raw.frames.find((f) => f.id === out.id)).toMatchObject({ digest: 'sha256-chunks' });
+    raw.peer.send(JSON.stringify({ v: 1, type: 'file-accept', id: out.id, from: 0, window: 8 }));
+    await eventually(() => last(bobSeen, out.id)?.state === 'failed', 10_000, 'stopped');
+    expect(last(bobSeen, out.id)?.error).toMatch(/too old/);
+    expect(raw.frames).toContainEqual({
+      v: 1,
+      type: 'file-cancel',
+      id: out.id,
+      role: 'sender',
+      reason: 'refused',
+    });
   });
 });

@@ -2,36 +2,23 @@
  * A hand-made peer (raw socket + simple-peer) talking to a real engine: frames are checked, the
  * sender is the connection's server-stamped name, and group messages need current membership.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
-  destroyEngines,
   findMessage,
   joinGroup,
+  serverPerTest,
   signedIn,
   waitForState,
 } from '../helpers/engine.ts';
-import {
-  call,
-  closeAllSockets,
-  eventually,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
-import { destroyHandmadePeers, handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
+import { call, eventually, sleep, type TestServer } from '../helpers/server.ts';
+import { handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  destroyHandmadePeers();
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 it('drops bad frames and group messages from non-members; stamps the sender from the connection', async () => {
   const bob = await signedIn(server.url, 'bob');

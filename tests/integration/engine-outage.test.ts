@@ -4,32 +4,24 @@
  * message that needs the offline store waits in the outbox; when the server is back, presence and
  * relationships are read again and what changed meanwhile is applied.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   befriend,
-  destroyEngines,
   findMessage,
-  restartOnSamePort,
-  signedIn,
   joinGroup,
+  restartOnSamePort,
+  serverPerTest,
+  signedIn,
   waitForState,
 } from '../helpers/engine.ts';
-import { closeAllSockets, eventually, startServer, type TestServer } from '../helpers/server.ts';
+import { eventually, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
-let restarted: TestServer | null = null;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  await destroyEngines();
-  closeAllSockets();
-  await restarted?.stop();
-  restarted = null;
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 it('an open channel carries and acks messages while the server is down; presence is unknown, then reconciles', async () => {
   const alice = await signedIn(server.url, 'alice');
@@ -76,7 +68,7 @@ it('an open channel carries and acks messages while the server is down; presence
   ).toBe('delivered');
   expect(alice.engine.link('bob')).toBe('direct');
 
-  restarted = await restartOnSamePort(server);
+  await restartOnSamePort(server);
   await eventually(
     () => alice.engine.session.phase === 'ready' && bob.engine.session.phase === 'ready',
     15_000,
@@ -108,7 +100,7 @@ it('a message that needs the offline store waits in the outbox while the server 
   });
   const sent = await alice.engine.sendPrivate('bob', 'for later');
 
-  restarted = await restartOnSamePort(server);
+  const restarted = await restartOnSamePort(server);
   const done = await waitForState(
     alice.engine,
     'u:bob',

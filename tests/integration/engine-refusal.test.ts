@@ -2,19 +2,15 @@
  * The engine reads the server's refusal of a handshake (shared/events.ts, ConnectRefusal): a dead
  * token signs it out with the server's own words and forgets the token.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import { destroyEngines, signedIn, startEngine } from '../helpers/engine.ts';
-import { closeAllSockets, post, startServer, type TestServer } from '../helpers/server.ts';
+import { expect, it } from 'vitest';
+import { serverPerTest, signedIn, startEngine } from '../helpers/engine.ts';
+import { post, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-afterEach(async () => {
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 it("a dead token at resume signs out with the server's message and forgets the token", async () => {
   const alice = await signedIn(server.url, 'refused_alice');

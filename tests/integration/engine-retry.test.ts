@@ -75,17 +75,22 @@ describe('retry and delete of a failed message', () => {
     const sent = await alice.engine.sendPrivate('bob', '重要的消息 important');
     const failed = await waitForState(alice.engine, 'u:bob', sent.id, ['failed', 'stored'], 15_000);
     expect(failed.state).toBe('failed');
-    expect(failed.error).toMatch(/did not answer/);
+    // Kept as the error's code (worded when shown), not as a sentence.
+    expect(failed.failure).toMatchObject({
+      code: 'INTERNAL',
+      message: expect.stringMatching(/did not answer/),
+    });
+    expect(failed.error).toBeUndefined();
     // The server did store it, late: the first try arrived after all.
     await eventually(async () => (await storedCopies(sent.id)).length === 1, 5_000, 'late copy');
 
     store.release();
     const requeued = await alice.engine.retryMessage('u:bob', sent.id);
     expect(requeued).toMatchObject({ id: sent.id, sentAt: sent.sentAt, state: 'sending' });
-    expect(requeued.error).toBeUndefined();
+    expect(requeued.failure).toBeUndefined();
     const stored = await waitForState(alice.engine, 'u:bob', sent.id, ['stored', 'failed'], 15_000);
     expect(stored.state).toBe('stored');
-    expect(stored.error).toBeUndefined();
+    expect(stored.failure).toBeUndefined();
     // Same id: the store kept one copy, not two.
     expect(await storedCopies(sent.id)).toHaveLength(1);
 

@@ -4,32 +4,19 @@
  * give: a room-mate is not a friend, so their direct message is refused by the sender's engine
  * and dropped (never acked) by the receiver's, even from a modified client.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { EngineError } from '../../web/src/core/api.ts';
-import { destroyEngines, findMessage, signedIn } from '../helpers/engine.ts';
-import { destroyHandmadePeers, handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
-import {
-  call,
-  closeAllSockets,
-  eventually,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { findMessage, serverPerTest, signedIn } from '../helpers/engine.ts';
+import { handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
+import { call, eventually, sleep, type TestServer } from '../helpers/server.ts';
 import { ok } from '../helpers/social.ts';
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  destroyHandmadePeers();
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 it('an owner opens a room; a stranger finds it, joins, and talks in it, not privately', async () => {
   const bob = await signedIn(server.url, 'bob');

@@ -4,31 +4,18 @@
  * the server no longer allows. The receiving engine drops it, shows nothing and sends no ack; the
  * honest engine refuses to send it in the first place.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { encodeFrame } from '../../shared/peer-wire.ts';
 import { EngineError } from '../../web/src/core/api.ts';
 import {
-  destroyEngines,
   findMessage,
+  serverPerTest,
   signedIn,
   startEngine,
   waitForState,
 } from '../helpers/engine.ts';
-import {
-  call,
-  closeAllSockets,
-  eventually,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
-import {
-  destroyHandmadePeers,
-  handmadeUser,
-  rawPeer,
-  sealAs,
-  type HandmadeUser,
-} from '../helpers/handmade-peer.ts';
+import { call, eventually, sleep, type TestServer } from '../helpers/server.ts';
+import { handmadeUser, rawPeer, sealAs, type HandmadeUser } from '../helpers/handmade-peer.ts';
 import { adminUser, ok } from '../helpers/social.ts';
 
 /** The messages of a history, without its group-event lines (joins, the block itself). */
@@ -37,16 +24,10 @@ const messageIds = (history: { id: string; event?: unknown }[]) =>
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  destroyHandmadePeers();
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 type Frame = { type?: string; id?: string };
 

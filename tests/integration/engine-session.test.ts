@@ -2,40 +2,24 @@
  * The engine's session and persistence against a real server: offline delivery, the outbox across
  * an engine restart, being signed out from elsewhere, and riding out a server restart.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   befriend,
-  destroyEngines,
   findMessage,
   restartOnSamePort,
+  serverPerTest,
   signedIn,
   startEngine,
   waitForState,
 } from '../helpers/engine.ts';
-import {
-  closeAllSockets,
-  connectSocket,
-  eventually,
-  login,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { connectSocket, eventually, login, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
-let restarted: TestServer | null = null;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  await destroyEngines();
-  closeAllSockets();
-  await restarted?.stop();
-  restarted = null;
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 const offlineRows = (s: TestServer = server) =>
   s.app.store.db.selectFrom('offline_messages').selectAll().execute();
@@ -137,7 +121,7 @@ describe('engine: session', () => {
       if (e.type === 'session') phases.push(e.session.phase);
     });
 
-    restarted = await restartOnSamePort(server);
+    const restarted = await restartOnSamePort(server);
     await eventually(() => phases.includes('reconnecting'), 5_000, 'noticed the restart');
     await eventually(
       () => alice.engine.session.phase === 'ready' && bob.engine.session.phase === 'ready',

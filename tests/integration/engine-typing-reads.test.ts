@@ -1,39 +1,28 @@
 /**
  * Typing indicators and read receipts (issue 12) between real engines over real WebRTC, and from a
  * hand-made peer (a modified client) that sends what it likes: only the peer a message went to can
- * mark it read, only in their own private conversation, and the setting turns both ways off.
+ * mark it read, only in their own private conversation or a group they are in, and the setting
+ * turns both ways off.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatEngine, EngineEvent } from '../../web/src/core/api.ts';
 import {
   befriend,
-  destroyEngines,
   findMessage,
+  joinGroup,
+  serverPerTest,
   signedIn,
   waitForState,
 } from '../helpers/engine.ts';
-import { destroyHandmadePeers, handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
-import {
-  call,
-  closeAllSockets,
-  eventually,
-  sleep,
-  startServer,
-  type TestServer,
-} from '../helpers/server.ts';
+import { handmadeUser, rawPeer } from '../helpers/handmade-peer.ts';
+import { call, eventually, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 
-beforeEach(async () => {
-  server = await startServer('sqlite');
-});
-
-afterEach(async () => {
-  destroyHandmadePeers();
-  await destroyEngines();
-  closeAllSockets();
-  await server.close();
-});
+serverPerTest(
+  (s) => (server = s),
+  () => server,
+);
 
 const typingEvents = (engine: ChatEngine) => {
   const seen: Extract<EngineEvent, { type: 'typing' }>[] = [];
@@ -133,7 +122,109 @@ describe('read receipts', () => {
   });
 });
 
+describe('read receipts in a group', () => {
+  it('lists the members who saw my newest message; one with the setting off sends none', async () => {
+    const alice = await signedIn(server.url, 'alice');
+    const bob = await signedIn(server.url, 'bob');
+    const carol = await signedIn(server.url, 'carol');
+    const group = await alice.engine.createGroup('crew');
+    await joinGroup(alice.engine, bob.engine, group.id);
+    await joinGroup(alice.engine, carol.engine, group.id);
+    const conversation = `g:${group.id}` as const;
+    const sent = await alice.engine.sendGroup(group.id, 'for the crew');
+    await waitForState(alice.engine, conversation, sent.id, ['delivered']);
+    const readBy = async () => (await findMessage(alice.engine, conversation, sent.id))?.readBy;
+    const changes: string[][] = [];
+    alice.engine.on((e) => {
+      if (e.type === 'message' && e.message.id === sent.id && e.message.readBy)
+        changes.push(e.message.readBy);
+    });
+    // Both have it (so each has a channel to alice); carol keeps her receipts to herself.
+    for (const p of [bob, carol])
+      await eventually(async () => !!(await findMessage(p.engine, conversation, sent.id)), 5_000);
+    carol.engine.setReadReceipts(false);
+    await bob.engine.readReceipt(conversation);
+    await carol.engine.readReceipt(conversation);
+    await eventually(async () => (await readBy())?.length === 1, 5_000, 'bob read it');
+    await sleep(800);
+    expect(await readBy()).toEqual(['bob']);
+    expect(changes.at(-1)).toEqual(['bob']);
+    // Still delivered: "read" as a state is the private conversation's word.
+    expect((await findMessage(alice.engine, conversation, sent.id))?.state).toBe('delivered');
+
+    // Carol turns them on: her next look counts (so the check above could have failed).
+    carol.engine.setReadReceipts(true);
+    await carol.engine.readReceipt(conversation);
+    await eventually(async () => (await readBy())?.length === 2, 5_000, 'carol read it');
+    expect(await readBy()).toEqual(['bob', 'carol']);
+    // Looking again changes nothing; bob's copy of alice's message is not his to mark.
+    await bob.engine.readReceipt(conversation);
+    await sleep(500);
+    expect(await readBy()).toEqual(['bob', 'carol']);
+    expect((await findMessage(bob.engine, conversation, sent.id))?.readBy).toBeUndefined();
+    // The conversation list's preview follows.
+    expect(
+      (await alice.engine.conversations()).find((c) => c.id === conversation)?.lastMessage,
+    ).toMatchObject({ id: sent.id, readBy: ['bob', 'carol'] });
+  });
+});
+
 describe('read receipts from a modified client', () => {
+  it('in a group: only a member, only for that group’s message, only for themselves', async () => {
+    const alice = await signedIn(server.url, 'alice');
+    const bob = await signedIn(server.url, 'bob');
+    await befriend(alice.engine, bob.engine);
+    // Aaron is alice's friend and in her group; abe is her friend only.
+    const aaronUser = await handmadeUser(server.url, 'aaron');
+    const abeUser = await handmadeUser(server.url, 'abe');
+    for (const u of [aaronUser, abeUser]) {
+      await call(u.socket, 'friends:request', { username: 'alice' });
+      await eventually(() => alice.engine.social.incoming.includes(u.username), 5_000, 'asked');
+      await alice.engine.respondFriend(u.username, true);
+    }
+    const { peer: aaron } = await rawPeer(aaronUser, 'alice');
+    const { peer: abe } = await rawPeer(abeUser, 'alice');
+    const group = await alice.engine.createGroup('crew');
+    await joinGroup(alice.engine, bob.engine, group.id);
+    await alice.engine.inviteToGroup(group.id, 'aaron');
+    await call(aaronUser.socket, 'groups:accept', { groupId: group.id });
+    await eventually(
+      () => alice.engine.social.groups.some((g) => g.id === group.id && g.total === 3),
+      5_000,
+      'aaron joined',
+    );
+    const conversation = `g:${group.id}` as const;
+    const toBob = await delivered(alice.engine, 'bob', 'for bob only');
+    const inGroup = await alice.engine.sendGroup(group.id, 'for the crew');
+    // Bob acks, the hand-made client does not: stored for aaron, which counts as his to read.
+    await waitForState(alice.engine, conversation, inGroup.id, ['stored']);
+    const read = (id: string, groupId: number) =>
+      JSON.stringify({ v: 1, type: 'read', id, groupId });
+
+    aaron.send(read(toBob.id, group.id)); // a private message, not the group's
+    aaron.send(read(inGroup.id, 999)); // a group aaron is not in
+    aaron.send(JSON.stringify({ v: 1, type: 'read', id: inGroup.id, groupId: -1 })); // malformed
+    abe.send(read(inGroup.id, group.id)); // not a member: cannot say he read it
+    abe.send(JSON.stringify({ v: 1, type: 'read', id: inGroup.id, groupId: group.id, as: 'bob' }));
+    await sleep(1_500);
+    expect((await findMessage(alice.engine, conversation, inGroup.id))?.readBy).toBeUndefined();
+    expect(await findMessage(alice.engine, 'u:bob', toBob.id)).toMatchObject({
+      state: 'delivered',
+    });
+    expect((await findMessage(alice.engine, 'u:bob', toBob.id))?.readBy).toBeUndefined();
+
+    // Aaron's own, for the group's message: that counts, for him and no one else, once.
+    aaron.send(read(inGroup.id, group.id));
+    aaron.send(read(inGroup.id, group.id));
+    await eventually(
+      async () => (await findMessage(alice.engine, conversation, inGroup.id))?.readBy?.length === 1,
+      5_000,
+      'aaron read it',
+    );
+    await sleep(500);
+    expect((await findMessage(alice.engine, conversation, inGroup.id))?.readBy).toEqual(['aaron']);
+  });
+
   it('cannot mark messages it was not sent, nor group messages; only its own', async () => {
     const alice = await signedIn(server.url, 'alice');
     const bob = await signedIn(server.url, 'bob');

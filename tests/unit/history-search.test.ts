@@ -7,7 +7,7 @@ import { Dexie } from 'dexie';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, ConversationId } from '../../web/src/core/api.ts';
-import { History } from '../../web/src/core/history.ts';
+import { History, type SearchCursor } from '../../web/src/core/history.ts';
 
 const platform = () => ({ indexedDB: new IDBFactory(), IDBKeyRange });
 
@@ -20,7 +20,7 @@ const msg = (
 ): ChatMessage => ({ id, conversation, from, text, sentAt });
 
 describe('History search', () => {
-  it('finds a Chinese word inside a sentence across conversations, best then newest first', async () => {
+  it('finds a Chinese word inside a sentence across conversations, newest first', async () => {
     const h = await History.open('alice', platform());
     await Promise.all([
       h.addReceived(msg('a1', 'u:bob', 'bob', '明天我们去公园散步吧', 10), 'bob'),
@@ -28,8 +28,8 @@ describe('History search', () => {
       h.addReceived(msg('a3', 'u:bob', 'bob', '公交车来了', 30), 'bob'),
       h.addOwn({ ...msg('a4', 'u:bob', 'alice', 'the park is nice', 40), state: 'sending' }, 'bob'),
     ]);
-    const { hits, truncated } = await h.search('公园');
-    expect(truncated).toBe(false);
+    const { hits, more } = await h.search('公园');
+    expect(more).toBeNull();
     expect(hits.map((x) => [x.message.id, x.title])).toEqual([
       ['a2', '周末小组'],
       ['a1', 'bob'],
@@ -107,19 +107,107 @@ describe('History search', () => {
     h.close();
   });
 
-  it('says truncated when a term is in more messages than one search reads', async () => {
+  it('pages through a term in more messages than one page, newest first, none twice', async () => {
     const h = await History.open('alice', platform());
     await Promise.all(
       Array.from({ length: 700 }, (_, i) =>
-        h.addReceived(msg(`c${i}`, 'u:bob', 'bob', `common word ${i}`, i), 'bob'),
+        h.addReceived(msg(`c${i}`, i % 2 ? 'u:bob' : 'g:1', 'bob', `common word ${i}`, i), 'bob'),
       ),
     );
-    const { hits, truncated } = await h.search('common', { limit: 10 });
-    expect(truncated).toBe(true);
-    // The newest were kept.
-    expect(hits.map((x) => x.message.id)).toEqual(
+    // No time budget: fake-indexeddb is slow, and this checks what a page holds.
+    const first = await h.search('common', { limit: 10, budgetMs: Infinity });
+    expect(first.hits.map((x) => x.message.id)).toEqual(
       Array.from({ length: 10 }, (_, i) => `c${699 - i}`),
     );
+    expect(first.more).not.toBeNull();
+    const seen = [...first.hits.map((x) => x.message.id)];
+    let more = first.more;
+    for (let pages = 0; more && pages < 100; pages++) {
+      const page = await h.search('common', { limit: 64, olderThan: more, budgetMs: Infinity });
+      seen.push(...page.hits.map((x) => x.message.id));
+      more = page.more;
+    }
+    expect(more).toBeNull();
+    expect(seen).toEqual(Array.from({ length: 700 }, (_, i) => `c${699 - i}`));
+    h.close();
+  });
+
+  it('finds the few messages holding two common words, however far back', async () => {
+    const h = await History.open('alice', platform());
+    const both = [5, 333, 901];
+    await Promise.all(
+      Array.from({ length: 1_200 }, (_, i) => {
+        const text = both.includes(i)
+          ? `deploy the build 上线了 ${i}`
+          : i % 2
+            ? `deploy step ${i}`
+            : `今天上线 ${i}`;
+        return h.addReceived(msg(`m${i}`, 'u:bob', 'bob', text, 1_000 + i), 'bob');
+      }),
+    );
+    const { hits, more } = await h.search('deploy 上线', { budgetMs: Infinity });
+    expect(hits.map((x) => x.message.id)).toEqual(['m901', 'm333', 'm5']);
+    expect(more).toBeNull();
+    // Out of time at once, each call still moves on: paging finds the same three, in order.
+    const paged: string[] = [];
+    let cursor: SearchCursor | null = null;
+    for (let calls = 0; calls < 200; calls++) {
+      const page = await h.search('deploy 上线', {
+        budgetMs: 0,
+        ...(cursor ? { olderThan: cursor } : {}),
+      });
+      paged.push(...page.hits.map((x) => x.message.id));
+      cursor = page.more;
+      if (!cursor) break;
+    }
+    expect(cursor).toBeNull();
+    expect(paged).toEqual(['m901', 'm333', 'm5']);
+    h.close();
+  });
+
+  it('pages through many messages sent in the same millisecond', async () => {
+    const h = await History.open('alice', platform());
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        h.addReceived(msg(`t${String(i).padStart(3, '0')}`, 'u:bob', 'bob', `same ${i}`, 7), 'bob'),
+      ),
+    );
+    const ids: string[] = [];
+    let more: SearchCursor | null = null;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await h.search('same', {
+        limit: 50,
+        budgetMs: Infinity,
+        ...(more ? { olderThan: more } : {}),
+      });
+      ids.push(...page.hits.map((x) => x.message.id));
+      more = page.more;
+      if (!more) break;
+    }
+    expect(ids).toEqual(
+      Array.from({ length: 300 }, (_, i) => `t${String(299 - i).padStart(3, '0')}`),
+    );
+    h.close();
+  });
+
+  it('expands a prefix to the words under it and takes a malformed cursor as the start', async () => {
+    const h = await History.open('alice', platform());
+    await Promise.all([
+      h.addReceived(msg('p1', 'u:bob', 'bob', 'concert tonight', 1), 'bob'),
+      h.addReceived(msg('p2', 'u:bob', 'bob', 'a concerto', 2), 'bob'),
+      h.addReceived(msg('p3', 'u:bob', 'bob', 'conceal it', 3), 'bob'),
+      h.addReceived(msg('p4', 'u:bob', 'bob', 'the concert, the concerts', 4), 'bob'),
+      h.addReceived(msg('p5', 'u:bob', 'bob', 'cons', 5), 'bob'),
+    ]);
+    expect((await h.search('concer')).hits.map((x) => x.message.id)).toEqual(['p4', 'p2', 'p1']);
+    expect((await h.search('the conc')).hits.map((x) => x.message.id)).toEqual(['p4']);
+    const bad = { sentAt: Number.NaN, key: 7 } as unknown as { sentAt: number; key: string };
+    expect((await h.search('conc', { olderThan: bad })).hits.map((x) => x.message.id)).toEqual([
+      'p4',
+      'p3',
+      'p2',
+      'p1',
+    ]);
     h.close();
   });
 });

@@ -19,11 +19,14 @@ const msg = (id: string, from: string, extra: Partial<ChatMessage> = {}): ChatMe
 });
 
 let page: ChatMessage[];
-let sent: { to: string; id: string | undefined }[];
-let marked: { peer: string; id: string }[];
+let sent: { to: string; id: string | undefined; groupId?: number }[];
+let marked: { peer: string; id: string; groupId?: number }[];
 let failSend: boolean;
 let reachable: boolean;
+let direct: Set<string>;
 let accepted: boolean;
+/** Who is a member of group 3 (for `accepts` on a group exchange). */
+let members: Set<string>;
 let order: string[];
 
 const history = {
@@ -33,6 +36,11 @@ const history = {
     order.push('mark');
     return [msg(id, 'alice', { state: 'read' })];
   },
+  markOwnReadInGroup: async (groupId: number, peer: string, id: string) => {
+    marked.push({ peer, id, groupId });
+    order.push('mark');
+    return msg(id, 'alice', { conversation: `g:${groupId}`, readBy: [peer] });
+  },
 } as unknown as History;
 
 const make = () =>
@@ -40,15 +48,21 @@ const make = () =>
     history: () => history,
     me: () => 'alice',
     reachable: () => reachable,
-    send: async (to, frame) => {
+    direct: (username) => direct.has(username),
+    send: async (to, frame, exchange) => {
       if (failSend) throw new Error('no channel');
       const parsed = parseFrame(frame);
+      const read = parsed.ok && parsed.frame.type === 'read' ? parsed.frame : undefined;
+      // The frame names the group the exchange is about, and a private one names none.
+      expect(read?.groupId).toBe(exchange.kind === 'group' ? exchange.groupId : undefined);
       sent.push({
         to,
-        id: parsed.ok && parsed.frame.type === 'read' ? parsed.frame.id : undefined,
+        id: read?.id,
+        ...(read?.groupId === undefined ? {} : { groupId: read.groupId }),
       });
     },
-    accepts: () => accepted,
+    accepts: (from, exchange) =>
+      accepted && (exchange.kind === 'private' || members.has(from.toLowerCase())),
     settled: async () => {
       order.push('settled');
     },
@@ -61,7 +75,9 @@ beforeEach(() => {
   marked = [];
   failSend = false;
   reachable = true;
+  direct = new Set(['bob', 'carol', 'dave']);
   accepted = true;
+  members = new Set(['alice', 'bob', 'carol']);
   order = [];
 });
 
@@ -83,11 +99,11 @@ describe('sending read receipts', () => {
     expect(sent).toEqual([{ to: 'bob', id: 'b1' }]);
   });
 
-  it('sends nothing when off, for a group, to an unreachable or refused peer, or with nothing from them', async () => {
+  it('sends nothing when off, for System, to an unreachable or refused peer, or with nothing from them', async () => {
     const off = make();
     off.setEnabled(false);
     await off.seen('u:bob');
-    await make().seen('g:3' as ConversationId);
+    await make().seen('system' as ConversationId);
     reachable = false;
     await make().seen('u:bob');
     reachable = true;
@@ -106,6 +122,50 @@ describe('sending read receipts', () => {
     failSend = false;
     await r.seen('u:bob');
     expect(sent).toEqual([{ to: 'bob', id: 'b2' }]);
+  });
+});
+
+describe('sending read receipts in a group', () => {
+  const inGroup = (id: string, from: string, extra: Partial<ChatMessage> = {}) =>
+    msg(id, from, { conversation: 'g:3', ...extra });
+
+  it("names each member's newest message, to that member only, once per id", async () => {
+    page = [
+      inGroup('b1', 'bob'),
+      inGroup('c1', 'carol'),
+      inGroup('b2', 'bob'),
+      inGroup('a1', 'alice'),
+      inGroup('x1', 'root', { system: true }),
+      inGroup('', '', { event: { kind: 'joined', username: 'carol' } }),
+    ];
+    const r = make();
+    await r.seen('g:3');
+    expect(sent).toEqual([
+      { to: 'bob', id: 'b2', groupId: 3 },
+      { to: 'carol', id: 'c1', groupId: 3 },
+    ]);
+    await r.seen('g:3');
+    expect(sent).toHaveLength(2);
+    page = [...page, inGroup('c2', 'carol')];
+    await r.seen('g:3');
+    expect(sent.slice(2)).toEqual([{ to: 'carol', id: 'c2', groupId: 3 }]);
+  });
+
+  it('over open channels only, to members only, and not when off', async () => {
+    page = [inGroup('b1', 'bob'), inGroup('c1', 'carol'), inGroup('d1', 'dave')];
+    const off = make();
+    off.setEnabled(false);
+    await off.seen('g:3');
+    expect(sent).toEqual([]);
+    // Carol's channel is closed (no connection is opened for a receipt); dave left the group.
+    direct.delete('carol');
+    const r = make();
+    await r.seen('g:3');
+    expect(sent).toEqual([{ to: 'bob', id: 'b1', groupId: 3 }]);
+    // Her channel open again: the next look tells her.
+    direct.add('carol');
+    await r.seen('g:3');
+    expect(sent.slice(1)).toEqual([{ to: 'carol', id: 'c1', groupId: 3 }]);
   });
 });
 
@@ -132,5 +192,23 @@ describe('taking read receipts', () => {
     await r.onFrame('bob', read('a2'));
     await r.onFrame('BOB', read('a2'));
     expect(marked).toHaveLength(1);
+  });
+
+  it('in a group: from a member, once, marking that group’s message; a non-member’s is ignored', async () => {
+    const r = make();
+    await r.onFrame('bob', { ...read('a2'), groupId: 3 });
+    await r.onFrame('bob', { ...read('a2'), groupId: 3 });
+    // Dave is no member of group 3: his is dropped before anything is looked up.
+    await r.onFrame('dave', { ...read('a2'), groupId: 3 });
+    // The same id as a private receipt is another question (the history says no for a group row).
+    await r.onFrame('bob', read('a2'));
+    expect(marked).toEqual([
+      { peer: 'bob', id: 'a2', groupId: 3 },
+      { peer: 'bob', id: 'a2' },
+    ]);
+    const off = make();
+    off.setEnabled(false);
+    await off.onFrame('carol', { ...read('a2'), groupId: 3 });
+    expect(marked).toHaveLength(2);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * web/src/core/search-terms.ts: how text is cut for the search index and for a query (CJK as
- * unigrams + bigrams, other scripts as words), scoring and ranking, and highlighting.
+ * unigrams + bigrams, other scripts as words), scoring, and highlighting.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,7 +10,6 @@ import {
   indexEntries,
   indexTerms,
   planQuery,
-  rank,
   score,
 } from '../../web/src/core/search-terms.ts';
 
@@ -110,33 +109,16 @@ describe('scoring', () => {
   });
 });
 
-describe('ranking', () => {
-  it('puts whole words above a prefix, a phrase above scattered words, then newest first', () => {
+describe('score as a measure', () => {
+  it('counts whole words above a prefix and the query as a phrase above scattered words', () => {
     const q = plan('lunch to');
-    const texts = {
-      phrase: 'shall we do lunch together',
-      whole: 'to the lunch place',
-      prefix: 'lunch tomorrow?',
-      older: 'to have lunch',
-    };
-    const hits = rank([
-      { id: 'prefix', sentAt: 40, score: score(texts.prefix, q) },
-      { id: 'whole', sentAt: 30, score: score(texts.whole, q) },
-      { id: 'older', sentAt: 10, score: score(texts.older, q) },
-      { id: 'phrase', sentAt: 20, score: score(texts.phrase, q) },
-    ]);
-    // "lunch to" as a phrase: 'phrase' (prefix "to"gether) and 'prefix' (lunch to-morrow).
-    expect(hits.map((h) => h.id)).toEqual(['prefix', 'phrase', 'whole', 'older']);
-    expect(score(texts.whole, q)).toBeGreaterThan(score('lunch together', plan('lunch to ')));
-  });
-
-  it('orders equal scores newest first and is stable by id', () => {
-    const hits = rank([
-      { id: 'b', sentAt: 1, score: 2 },
-      { id: 'a', sentAt: 1, score: 2 },
-      { id: 'c', sentAt: 5, score: 2 },
-    ]);
-    expect(hits.map((h) => h.id)).toEqual(['c', 'a', 'b']);
+    // "lunch to" as a phrase: in "lunch to-gether" and "lunch to-morrow", with "to" as a prefix.
+    const phrase = score('shall we do lunch together', q);
+    expect(phrase).toBe(score('lunch tomorrow?', q));
+    expect(phrase).toBeGreaterThan(score('to the lunch place', q));
+    expect(score('to the lunch place', q)).toBeGreaterThan(
+      score('lunch together', plan('lunch to ')),
+    );
   });
 });
 

@@ -171,7 +171,12 @@ describe('Typing (engine side)', () => {
 
 describe('typing and read frames from a hostile peer', () => {
   it('accepts well-formed ones and round-trips them', () => {
-    for (const f of [frames.read('abc123'), frames.typing(true), frames.typing(false, 3)])
+    for (const f of [
+      frames.read('abc123'),
+      frames.read('abc123', 4),
+      frames.typing(true),
+      frames.typing(false, 3),
+    ])
       expect(parseFrame(encodeFrame(f))).toEqual({ ok: true, frame: f });
   });
 
@@ -182,6 +187,12 @@ describe('typing and read frames from a hostile peer', () => {
     expect(error(json({ v: 1, type: 'read', id: 'x'.repeat(500) }))).toMatch(/bad read frame/);
     expect(error(json({ v: 1, type: 'read', id: 7 }))).toMatch(/bad read frame/);
     expect(error(json({ v: 2, type: 'read', id: 'abc' }))).toBe('unsupported frame version');
+  });
+
+  it('refuses a group read whose group is not a group id', () => {
+    const r = { v: 1, type: 'read', id: 'abc' };
+    for (const groupId of [0, -1, 1.5, '3', null, 2 ** 60, [3]])
+      expect(error(json({ ...r, groupId }))).toMatch(/bad read frame/);
   });
 
   it('strips unknown keys from a read (no smuggled conversation or time)', () => {

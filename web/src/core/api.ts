@@ -24,9 +24,9 @@ import type { TrustState } from './e2ee/keyring.ts';
 import type { CoreLang } from './text.ts';
 
 export type { TrustState } from './e2ee/keyring.ts';
-import type { HistoryWindow, SearchResult } from './history.ts';
+import type { HistoryWindow, SearchCursor, SearchResult } from './history.ts';
 
-export type { HistoryWindow, SearchHit, SearchResult } from './history.ts';
+export type { HistoryWindow, SearchCursor, SearchHit, SearchResult } from './history.ts';
 /** Query planning and highlighting are pure; the search view uses them to mark what matched. */
 export { highlight, planQuery, type QueryPlan } from './search-terms.ts';
 
@@ -49,8 +49,8 @@ export type DeliveryState =
   | 'sending' // in the outbox, trying the data channel
   | 'delivered' // acknowledged by the receiver over the data channel (direct, P2P)
   | 'stored' // handed to the server's offline store; the receiver gets it when they sign in
-  | 'failed' // neither worked; `error` says why
-  | 'read'; // private only: the recipient's read receipt covers it (reads.ts, issue 12)
+  | 'failed' // neither worked; `failure` (older records: `error`) says why
+  | 'read'; // private only: the recipient's read receipt covers it (reads.ts; groups: readBy)
 
 export interface ChatMessage {
   /** Sender-generated id (also the dedupe key on receipt and in the offline store). */
@@ -62,9 +62,20 @@ export interface ChatMessage {
   sentAt: number;
   /** Own messages only. */
   state?: DeliveryState;
+  /**
+   * Own failed messages: why, as an error code with its details (and the English words), worded
+   * in the reader's language when shown (`wireErrorText`), never stored as a sentence.
+   */
+  failure?: WireError;
+  /** Own failed messages stored before `failure`: the reason as English text, shown as it is. */
   error?: string;
   /** For group messages sent by me: how many members got it directly / stored. */
   fanout?: { delivered: number; stored: number; total: number };
+  /**
+   * For group messages sent by me: the members who said (by a `read` frame, reads.ts) they have
+   * seen it, in the order they did. Private messages say it with the state 'read' instead.
+   */
+  readBy?: string[];
   /** Admin system messages are shown differently. */
   system?: boolean;
   /**
@@ -262,8 +273,11 @@ export interface ChatEngine {
   setReadReceipts(on: boolean): void;
 
   // --- search of local history (history.ts, search-terms.ts) ---
-  /** Every conversation's stored messages matching a query, best first then newest. */
-  searchHistory(query: string, options?: { limit?: number }): Promise<SearchResult>;
+  /** Every conversation's stored messages matching a query, newest first, a page at a time. */
+  searchHistory(
+    query: string,
+    options?: { limit?: number; olderThan?: SearchCursor },
+  ): Promise<SearchResult>;
   /** A window of one conversation around a message (a search result opened in context). */
   historyAround(
     conversation: ConversationId,
@@ -345,6 +359,11 @@ export interface ChatFiles {
   /** Deletes every stored file not moving now. */
   clear(): Promise<void>;
   remove(key: string): Promise<void>;
+  /**
+   * An interrupted outgoing file (its page reloaded) picked again: the receiver goes on from the
+   * chunks it stored. Rejects with BAD_REQUEST when `file` is not the same file (size, first chunk).
+   */
+  resend(key: string, file: Blob): Promise<FileTransfer>;
 }
 
 /** An Error carrying the server's catalogued error. */

@@ -61,7 +61,8 @@ export function describe(m: ChatMessage, to: string, t: CoreText = CORE_TEXT.en)
     case 'stored':
       return t.stored(to, fanout);
     case 'failed':
-      return t.failed(to, m.error ?? t.unknownError);
+      // A code worded now, in this language; records from before codes keep their text.
+      return t.failed(to, m.failure ? t.errorText(m.failure) : (m.error ?? t.unknownError));
     default:
       return t.sending(to);
   }

@@ -44,6 +44,9 @@ const ok = (
   ...extra,
 });
 
+/** A command's own failure, already worded in the caller's language (`ctx.t`). */
+class WordedError extends EngineError {}
+
 export async function runCommand(
   context: CommandContext,
   line: string,
@@ -60,24 +63,33 @@ export async function runCommand(
   try {
     return await run(ctx, parsed.intent);
   } catch (err) {
-    if (err instanceof EngineError) return { ok: false, message: err.wire.message };
+    if (err instanceof WordedError) return { ok: false, message: err.message };
+    // The server's (or the engine's) error, worded from its code and details in the caller's
+    // language: its `message` is English, for logs and English front ends.
+    if (err instanceof EngineError) return { ok: false, message: t.errorText(err.wire) };
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
 }
 
-/** The parser's error in the caller's language; the parser's own problem text is English. */
+/**
+ * The parser's error in the caller's language, from its code and details (the parser's own
+ * `message` is the English, kept word for word for English front ends).
+ */
 export function parseErrorText(e: CommandError, t: CoreText): string {
   if (t === CORE_TEXT.en) return e.message;
   if (e.code === 'EMPTY') return t.emptyCommand;
-  if (e.code === 'UNKNOWN_COMMAND' && e.command) return t.unknownCommand(e.command, e.suggestion);
-  if (e.code === 'USAGE' && e.command && e.usage && e.problem)
-    return t.usage(e.command, e.problem, e.usage);
-  return e.message;
+  if (e.code === 'UNKNOWN_COMMAND')
+    return e.command ? t.unknownCommand(e.command, e.suggestion) : t.missingCommandName;
+  if (!e.detail) return e.message;
+  const problem = t.problem(e.detail);
+  // With its usage line when the parser gave one (a quote left open names the command only).
+  if (e.command && e.usage && e.problem) return t.usage(e.command, problem, e.usage);
+  return e.command ? t.commandProblem(e.command, problem) : problem;
 }
 
 async function groupByNumber(ctx: Run, n: number): Promise<GroupInfo> {
   const group = (await ctx.refreshGroups()).find((g) => g.number === n);
-  if (!group) throw new EngineError({ code: 'NOT_FOUND', message: ctx.t.noGroupNumber(n) });
+  if (!group) throw new WordedError({ code: 'NOT_FOUND', message: ctx.t.noGroupNumber(n) });
   return group;
 }
 
@@ -92,13 +104,13 @@ async function groupFor(ctx: Run, ref: GroupRef): Promise<GroupInfo> {
   const matches = (await ctx.refreshGroups()).filter((g) => groupNameKey(g.name) === key);
   const [only] = matches;
   if (only === undefined) {
-    throw new EngineError({ code: 'NOT_FOUND', message: ctx.t.noGroupNamed(ref.name) });
+    throw new WordedError({ code: 'NOT_FOUND', message: ctx.t.noGroupNamed(ref.name) });
   }
   if (matches.length === 1) return only;
   const chosen = await ctx.chooseGroup?.(ref.name, matches);
   // Only one of the offered groups counts as an answer, whatever the front end returns.
   if (chosen !== undefined && matches.some((g) => g.id === chosen.id)) return chosen;
-  throw new EngineError({
+  throw new WordedError({
     code: 'BAD_REQUEST',
     message: ctx.t.ambiguousGroup(
       ref.name,
@@ -115,7 +127,7 @@ function invitationFor(engine: ChatEngine, ref: number | string, t: CoreText): G
       ? list[ref - 1]
       : list.find((i) => i.name.toLowerCase() === ref.toLowerCase());
   if (!found) {
-    throw new EngineError({
+    throw new WordedError({
       code: 'NOT_FOUND',
       message: t.noInvitation(ref),
     });

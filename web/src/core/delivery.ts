@@ -12,6 +12,7 @@
  */
 import { encodeFrame, frames, messageText } from '../../../shared/peer-wire.ts';
 import type { DeliveryReceipt, GroupMember } from '../../../shared/events.ts';
+import type { WireError } from '../../../shared/errors.ts';
 import { sameUsername } from '../../../shared/names.ts';
 import { EngineError, type ChatMessage, type ConversationId, type DeliveryState } from './api.ts';
 import { applyOwnPatch, type History } from './history.ts';
@@ -56,6 +57,17 @@ const RECONNECTS = 2;
 const TRANSIENT = new Set(['INTERNAL', 'RATE_LIMITED', 'UNAUTHENTICATED']);
 const isTransient = (err: unknown) => !(err instanceof EngineError) || TRANSIENT.has(err.wire.code);
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/**
+ * Why a send failed, as it is kept on the message: the error's code and details, worded in the
+ * reader's language only when shown. Anything not an EngineError is the engine's own surprise.
+ */
+function failureOf(err: unknown): WireError {
+  if (!(err instanceof EngineError)) return { code: 'INTERNAL', message: reason(err) };
+  const { code, message, details } = err.wire;
+  return details ? { code, message, details } : { code, message };
+}
+/** A retry or a success clears what an earlier failure left, in either form. */
+const NO_FAILURE = { failure: undefined, error: undefined } as const;
 
 function frameOf(message: ChatMessage, target: Target): string {
   return encodeFrame(frames.msg(message, target.kind === 'group' ? target.groupId : undefined));
@@ -168,7 +180,7 @@ export class Delivery {
         Relationships.require(this.deps.relationships.mayUseGroup(target.groupId));
       const frame = frameOf(message, target);
       // The old failure and fan-out go: the new attempt writes its own outcome.
-      const patch = { state: 'sending' as const, error: undefined, fanout: undefined };
+      const patch = { state: 'sending' as const, ...NO_FAILURE, fanout: undefined };
       message = applyOwnPatch(message, patch);
       out = {
         message,
@@ -299,11 +311,25 @@ export class Delivery {
       const target = parsed.kind === 'system' ? null : parsed;
       let frame: string;
       try {
-        if (!target) throw new Error('system messages cannot be answered');
+        if (!target)
+          throw new EngineError({
+            code: 'FORBIDDEN',
+            message: 'system messages cannot be answered',
+            details: { reason: 'system-conversation' },
+          });
         frame = frameOf(message, target);
       } catch (err) {
-        // Nothing a resend could fix: settle it as failed rather than retry it forever.
-        history.settleOwn(message, { state: 'failed', error: reason(err) }).then(
+        // Nothing a resend could fix: settle it as failed rather than retry it forever. A frame
+        // that does not build is its text's fault (too large, say).
+        const why =
+          err instanceof EngineError
+            ? err
+            : new EngineError({
+                code: 'BAD_REQUEST',
+                message: reason(err),
+                details: { field: 'text' },
+              });
+        history.settleOwn(message, { state: 'failed', failure: failureOf(why) }).then(
           (failed) => this.deps.changed(failed),
           () => undefined, // closed meanwhile: it stays in the outbox
         );
@@ -468,7 +494,7 @@ export class Delivery {
     }
     return {
       transient: false,
-      message: { state: fanout.stored > 0 ? 'stored' : 'delivered', error: undefined, fanout },
+      message: { state: fanout.stored > 0 ? 'stored' : 'delivered', ...NO_FAILURE, fanout },
     };
   }
 
@@ -530,14 +556,22 @@ export class Delivery {
 interface Outcome {
   /** A failure worth retrying on the next sign-in (keeps the outbox entry). */
   transient: boolean;
-  message: { state: DeliveryState; error?: string; fanout?: ChatMessage['fanout'] };
+  message: {
+    state: DeliveryState;
+    failure?: WireError;
+    error?: string;
+    fanout?: ChatMessage['fanout'];
+  };
 }
 
 const done = (state: DeliveryState): Outcome => ({
   transient: false,
-  message: { state, error: undefined },
+  message: { state, ...NO_FAILURE },
 });
 
 function failed(err: unknown): Outcome {
-  return { transient: isTransient(err), message: { state: 'failed', error: reason(err) } };
+  return {
+    transient: isTransient(err),
+    message: { state: 'failed', failure: failureOf(err), error: undefined },
+  };
 }

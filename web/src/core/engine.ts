@@ -36,6 +36,14 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
    * with it (restore or wrap the backup); a resumed session has none.
    */
   let signingIn: { username: string; password: string } | null = null;
+  /**
+   * Who is signing in while `onReady` runs: the session names its user only once that is done,
+   * and what `onReady` starts (a file's resume ask opens a channel) already needs to know who I
+   * am. With '' there, '' < every name made this side the initiator out of turn, its offer was
+   * ignored by the real initiator and the resume hung (issue 13).
+   */
+  let readying: string | null = null;
+  const myName = () => session.state.user?.username ?? readying ?? '';
 
   // Coalesced: one 'conversations' event per burst of changes (a committed batch of messages
   // announces each of them), built from History's in-memory list rather than read back from disk.
@@ -50,7 +58,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
   };
   const messageChanged = (message: ChatMessage) => {
     // A message from someone ends their typing indicator (typing.ts).
-    if (!sameUsername(message.from, session.state.user?.username ?? '')) typing.received(message);
+    if (!sameUsername(message.from, myName())) typing.received(message);
     emit({ type: 'message', message });
     conversationsChanged();
   };
@@ -59,6 +67,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     ready: (data) => onReady(data),
     changed: (state) => emit({ type: 'session', session: state }),
     signedOut: () => {
+      readying = null;
       ice.stop();
       peers.closeAll();
       core.signedOut();
@@ -80,7 +89,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     idleCloseMs: options.idleCloseMs,
     connectTimeoutMs: Math.max(options.directTimeoutMs * 3, 15_000),
     iceTransportPolicy: options.iceTransportPolicy,
-    me: () => session.state.user?.username ?? '',
+    me: myName,
     sendSignal: async (to, signal) => {
       await session.request('signal:send', { to, signal });
     },
@@ -145,7 +154,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     check: (peer, exchange) => relationships.check(peer, exchange),
     isOffline: (username) => lastStatus(username) === 'offline',
     groupMembers: (groupId) => social.members(groupId),
-    me: () => session.state.user?.username ?? '',
+    me: myName,
     changed: (file) => emit({ type: 'file', file }),
     notice,
     maxFileBytes: options.maxFileBytes ?? LIMITS.fileSizeDefaultMax,
@@ -155,7 +164,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
 
   // --- typing indicators and read receipts (issue 12): peer to peer, nothing on the server ---
   const typing = new Typing({
-    me: () => session.state.user?.username ?? '',
+    me: myName,
     send: (to, frame) => {
       const allowed = () => relationships.verdict(to, exchangeOf(frame)).ok;
       peers
@@ -185,10 +194,11 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
   });
   const reads = new Reads({
     history: () => history,
-    me: () => session.state.user?.username ?? '',
+    me: myName,
     reachable: (username) => reachable(username),
-    send: async (to, frame) => {
-      const allowed = () => relationships.verdict(to, { kind: 'private' }).ok;
+    direct: (username) => peers.link(username) === 'direct',
+    send: async (to, frame, exchange) => {
+      const allowed = () => relationships.verdict(to, exchange).ok;
       await peers.send(to, frame, Date.now() + options.directTimeoutMs, allowed);
     },
     accepts: (from, exchange) => relationships.verdict(from, exchange).ok,
@@ -215,6 +225,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
 
   async function onReady(data: SessionReady): Promise<void> {
     const me = data.user.username;
+    readying = me;
     if (history?.user !== me) {
       history?.close();
       history = await History.open(me, options);
@@ -375,6 +386,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       usage: () => files.usage(),
       clear: () => files.clear(),
       remove: (key) => files.remove(key),
+      resend: (key, file) => files.resend(key, file),
     },
 
     runCommand: (line, commandOptions) =>

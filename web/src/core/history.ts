@@ -24,7 +24,8 @@ import { sameUsername } from '../../../shared/names.ts';
 import { parseFrame } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, Conversation, ConversationId } from './api.ts';
 import { groupConversation, parseConversation, privateConversation } from './ids.ts';
-import { indexEntries, lookupRange, planQuery, rank, score, type Lookup } from './search-terms.ts';
+import { messageKey, walk, type SearchCursor } from './history-search.ts';
+import { indexEntries, planQuery } from './search-terms.ts';
 
 /** A message row as stored: own messages still in the outbox carry `outboxAt`. */
 interface StoredMessage extends ChatMessage {
@@ -42,10 +43,13 @@ export interface SearchHit {
 }
 
 export interface SearchResult {
+  /** Newest first. */
   hits: SearchHit[];
-  /** More messages may match than were looked at (a very common term); the newest were kept. */
-  truncated: boolean;
+  /** Older matches may follow: pass this as `olderThan` for them; null when there are no more. */
+  more: SearchCursor | null;
 }
+
+export type { SearchCursor };
 
 /** A window of one conversation around a message, for opening a search result in context. */
 export interface HistoryWindow {
@@ -78,7 +82,10 @@ export interface HistoryPlatform {
 }
 
 /** What a settle or update may change on one of my messages. */
-export type OwnPatch = Pick<Partial<ChatMessage>, 'state' | 'error' | 'fanout'>;
+export type OwnPatch = Pick<
+  Partial<ChatMessage>,
+  'state' | 'failure' | 'error' | 'fanout' | 'readBy'
+>;
 
 /**
  * A patch applied to one of my messages, as History stores it: a field the patch clears is gone
@@ -86,8 +93,10 @@ export type OwnPatch = Pick<Partial<ChatMessage>, 'state' | 'error' | 'fanout'>;
  */
 export function applyOwnPatch<M extends ChatMessage>(message: M, patch: OwnPatch): M {
   const next: M = { ...message, ...patch };
+  if (next.failure === undefined) delete next.failure;
   if (next.error === undefined) delete next.error;
   if (next.fanout === undefined) delete next.fanout;
+  if (next.readBy === undefined) delete next.readBy;
   return next;
 }
 
@@ -115,8 +124,6 @@ interface Settle<T> {
 const MESSAGES = 'messages';
 const CONVERSATIONS = 'conversations';
 
-const messageKey = (from: string, id: string) => `${from}\u0000${id}`;
-
 /** The message as callers see it: without the storage-only outbox mark. */
 function visible(row: StoredMessage): ChatMessage {
   if (row.outboxAt === undefined && row.terms === undefined) return row;
@@ -129,15 +136,15 @@ function indexed(row: StoredMessage): StoredMessage {
   return row.terms ? row : { ...row, terms: indexEntries(row.text, row.sentAt) };
 }
 
-/** Keys read per index lookup at most (newest first for a whole term). */
-const SEARCH_KEYS = 1_500;
-/** Rows read and scored per search at most; beyond it the result says `truncated`. */
-const SEARCH_ROWS = 250;
-
 /** States of my messages a read receipt may move to 'read': the peer has them. */
 const READABLE: ReadonlySet<ChatMessage['state']> = new Set(['delivered', 'stored', 'read']);
 /** Own messages one read receipt moves at most (older ones were covered by earlier receipts). */
 const READ_SCAN = 500;
+/**
+ * Readers one group message of mine lists at most. Only current members can add themselves, but
+ * members come and go over a message's life; past this the count stops (no peer can grow a row).
+ */
+export const GROUP_READERS_MAX = 1_000;
 
 /** Newest first; ties as IndexedDB's reversed `updatedAt` index orders them (by id, descending). */
 const newestFirst = (a: StoredConversation, b: StoredConversation) =>
@@ -153,6 +160,14 @@ export class History {
   #list: Conversation[] | null = null;
   /** The platform's key ranges (a test's fake IndexedDB brings its own). */
   readonly #keyRange: typeof IDBKeyRange;
+  /**
+   * Group readers written this session, by message key: an update of the same message built from
+   * a copy read earlier (a delivery receipt's fanout) keeps them, and two readers at once both
+   * count. Rows from earlier sessions carry theirs on disk, where every read finds them.
+   */
+  readonly #readers = new Map<string, string[]>();
+  /** One reader added at a time: each starts from the list the one before left. */
+  #readerChain: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly user: string,
@@ -307,6 +322,37 @@ export class History {
     }
     return Promise.all(unread.map((m) => this.settleOwn(m, { state: 'read' })));
   }
+
+  /**
+   * `reader` (a member of group `groupId`, checked by the caller) has read that group's
+   * conversation up to my message `id`: they join its `readBy`. Only that message: a group shows
+   * who read my newest one, so marking older ones would be writes no one looks at. Nothing changes
+   * for an id that is not mine, not in that group's conversation, not out to the members yet, or
+   * already read by them. Returns the message when it changed.
+   */
+  markOwnReadInGroup(
+    groupId: number,
+    reader: string,
+    id: string,
+  ): Promise<ChatMessage | undefined> {
+    const run = this.#readerChain.then(() => this.#addReader(groupId, reader, id));
+    this.#readerChain = run.catch(() => undefined);
+    return run;
+  }
+
+  async #addReader(groupId: number, reader: string, id: string): Promise<ChatMessage | undefined> {
+    const row = await this.db.messages.get([this.user, id]);
+    if (!row || row.from !== this.user || row.system || !READABLE.has(row.state)) return undefined;
+    if (row.conversation !== groupConversation(groupId) || sameUsername(reader, this.user))
+      return undefined;
+    const key = messageKey(row.from, row.id);
+    const readBy = this.#readers.get(key) ?? row.readBy ?? [];
+    if (readBy.length >= GROUP_READERS_MAX || readBy.some((r) => sameUsername(r, reader)))
+      return undefined;
+    const next = [...readBy, reader];
+    this.#readers.set(key, next);
+    return this.settleOwn({ ...visible(row), readBy: next }, { readBy: next });
+  }
   // --- end of read receipts ---
 
   conversations(): Promise<Conversation[]> {
@@ -413,57 +459,26 @@ export class History {
   }
 
   /**
-   * Searches every conversation's messages. The index narrows (the shortest lookup, intersected
-   * with every other that was read whole); `score` decides, so a hit always holds every piece of
-   * the query. Best first, then newest.
+   * Searches every conversation's messages: the newest `limit` that hold every piece of the query,
+   * newest first, then `more` for the older ones (history-search.ts walks the index). `budgetMs`
+   * (tests: Infinity) is how long it may take before it answers with a shorter page.
    */
-  async search(query: string, options: { limit?: number } = {}): Promise<SearchResult> {
+  async search(
+    query: string,
+    options: { limit?: number; olderThan?: SearchCursor; budgetMs?: number } = {},
+  ): Promise<SearchResult> {
     const plan = planQuery(query);
-    if (!plan) return { hits: [], truncated: false };
+    if (!plan) return { hits: [], more: null };
     const limit = Math.max(1, Math.min(options.limit ?? 50, 200));
-    const lists = await Promise.all(plan.lookups.map((lookup) => this.#lookup(lookup)));
-    lists.sort((a, b) => a.keys.length - b.keys.length);
-    const [shortest, ...rest] = lists;
-    if (!shortest) return { hits: [], truncated: false };
-    const key = (k: [string, string]) => messageKey(k[0], k[1]);
-    const others = rest.filter((l) => l.complete).map((l) => new Set(l.keys.map(key)));
-    const candidates = shortest.keys.filter((k) => others.every((set) => set.has(key(k))));
-    let truncated = !shortest.complete || candidates.length > SEARCH_ROWS;
-    const rows = await this.db.messages.bulkGet(candidates.slice(0, SEARCH_ROWS));
-    const hits: SearchHit[] = [];
-    for (const row of rows) {
-      if (!row) continue;
-      const s = score(row.text, plan);
-      if (s === 0) continue;
-      const message = visible(row);
-      const title = this.#conversations.get(message.conversation)?.title ?? message.conversation;
-      hits.push({ message, title, score: s });
-    }
-    const ranked = rank(
-      hits.map((h) => ({ ...h, sentAt: h.message.sentAt, id: h.message.id })),
-    ).map(({ message, title, score: s }) => ({ message, title, score: s }));
-    if (ranked.length > limit) truncated = true;
-    return { hits: ranked.slice(0, limit), truncated };
-  }
-
-  /** Primary keys of the messages holding a lookup's term, newest first for a whole term. */
-  async #lookup(lookup: Lookup): Promise<{ keys: [string, string][]; complete: boolean }> {
-    const [lower, upper] = lookupRange(lookup);
-    const keys = await this.db.messages
-      .where('terms')
-      .between(lower, upper, true, true)
-      .reverse()
-      .limit(SEARCH_KEYS)
-      .primaryKeys();
-    const seen = new Set<string>();
-    // A prefix lookup can list a message once per term it holds that starts with the prefix.
-    const distinct = keys.filter((k) => {
-      const s = messageKey(k[0], k[1]);
-      if (seen.has(s)) return false;
-      seen.add(s);
-      return true;
-    });
-    return { keys: distinct, complete: keys.length < SEARCH_KEYS };
+    const { hits, more } = await walk(this.db, this.db.messages, plan, { ...options, limit });
+    return {
+      hits: hits.map(({ row, score }) => {
+        const message = visible(row);
+        const title = this.#conversations.get(message.conversation)?.title ?? message.conversation;
+        return { message, title, score };
+      }),
+      more,
+    };
   }
 
   /** My messages still awaiting a final outcome, oldest first. */
@@ -557,6 +572,8 @@ export class History {
           early.push(undefined);
         } else {
           const next: StoredMessage = applyOwnPatch(rows.get(key)?.row ?? op.message, op.patch);
+          const readers = this.#readers.get(key);
+          if (readers && (next.readBy?.length ?? 0) < readers.length) next.readBy = readers;
           if (op.settle) delete next.outboxAt;
           else next.outboxAt ??= op.message.sentAt;
           rows.set(key, { row: next, add: false });
@@ -634,7 +651,12 @@ export class History {
         unread: (conv?.unread ?? 0) + unread,
         lastMessage: newer ? message : (conv?.lastMessage ?? null),
         updatedAt: Math.max(conv?.updatedAt ?? 0, now),
-        ...((message.system ?? conv?.system) ? { system: true } : {}),
+        // A conversation of system messages is read-only; a group holding an admin's message to
+        // it is still the group's conversation, where the members answer.
+        ...((message.system && parseConversation(message.conversation).kind !== 'group') ||
+        conv?.system
+          ? { system: true }
+          : {}),
       });
     };
     const results = batch.map((op, i) => {

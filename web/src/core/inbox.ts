@@ -99,20 +99,26 @@ export class Inbox {
   }
 
   /**
-   * An administrator's message goes to the System conversation, whoever sent it and to whom: it
-   * is not a private chat with the admin (who cannot be answered there), and an admin's own
-   * broadcast, echoed back by the server, does not open a chat with themselves.
+   * An administrator's message. One to me or to everyone goes to the System conversation: it is not
+   * a private chat with the admin (who cannot be answered there), and an admin's own broadcast,
+   * echoed back by the server, does not open a chat with themselves. One to a group goes to that
+   * group's conversation only, marked as a system message for every member: that is where the
+   * members read and talk about it, and a second copy in System would count it unread twice and
+   * find it twice in search (history keys a message by sender and id, so each has one place).
+   * Its audience line still says it went to the group, which System's "to you"/"to everyone" does
+   * not cover. The server decided who gets it (members at the time), so no membership check here.
    */
   async onSystem(message: SystemMessage): Promise<void> {
-    const systemTo: SystemAudience = message.group
-      ? { kind: 'group', groupId: message.group.id, name: message.group.name }
+    const group = message.group;
+    const systemTo: SystemAudience = group
+      ? { kind: 'group', groupId: group.id, name: group.name }
       : message.broadcast
         ? { kind: 'broadcast' }
         : { kind: 'me' };
     await this.#store(
       {
         id: message.id,
-        conversation: SYSTEM_CONVERSATION,
+        conversation: group ? groupConversation(group.id) : SYSTEM_CONVERSATION,
         from: message.from,
         text: message.text,
         sentAt: message.at,
@@ -120,7 +126,7 @@ export class Inbox {
         systemTo,
         viaServer: true,
       },
-      'system',
+      group ? (this.deps.social.group(group.id)?.name ?? group.name) : 'system',
     );
   }
 

@@ -4,6 +4,7 @@
  */
 import type { Options as PeerOptions } from 'simple-peer';
 import type { IceTransportPolicy } from '../../../shared/events.ts';
+import type { FileStorage } from './files/store.ts';
 
 export interface TokenStore {
   get(): string | null;
@@ -31,6 +32,8 @@ export interface EngineOptions {
   iceTransportPolicy?: IceTransportPolicy;
   /** Largest file sent or accepted, in bytes. Default LIMITS.fileSizeDefaultMax (2 GiB). */
   maxFileBytes?: number;
+  /** Where files live; default: a Dexie database of their own in `indexedDB` (files/store.ts). */
+  openFileStorage?: (user: string) => Promise<FileStorage>;
 }
 
 export interface ResolvedOptions extends EngineOptions {

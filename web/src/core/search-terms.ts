@@ -80,10 +80,37 @@ export function indexTerms(text: string): string[] {
   return [...terms].slice(0, MAX_TERMS);
 }
 
+/** A time as it is written in an index entry (fixed width, so string order is time order). */
+export function entryTime(sentAt: number): string {
+  return Math.max(0, Math.floor(sentAt)).toString(36).padStart(TIME_WIDTH, '0');
+}
+
 /** Index entries for a message: each term with the message's time. */
 export function indexEntries(text: string, sentAt: number): string[] {
-  const time = Math.max(0, Math.floor(sentAt)).toString(36).padStart(TIME_WIDTH, '0');
+  const time = entryTime(sentAt);
   return indexTerms(text).map((term) => term + SEP + time);
+}
+
+/** The term of an index entry. */
+export function entryTerm(entry: string): string {
+  const at = entry.lastIndexOf(SEP);
+  return at === -1 ? entry : entry.slice(0, at);
+}
+
+/** The time of an index entry (its message's `sentAt`, floored, at least 0). */
+export function entrySentAt(entry: string): number {
+  return parseInt(entry.slice(-TIME_WIDTH), 36);
+}
+
+/**
+ * The entries of one whole term between two times (inclusive; omitted: unbounded), as [lower,
+ * upper] for a key range. Entries of a term are in time order, so this is one contiguous range.
+ */
+export function termRange(term: string, from = -Infinity, to = Infinity): [string, string] {
+  return [
+    term + SEP + (from === -Infinity ? '' : entryTime(from)),
+    term + SEP + (to === Infinity ? '\uffff' : entryTime(to)),
+  ];
 }
 
 /** One lookup in the index: every entry of `term`, or (`prefix`) of every term starting with it. */
@@ -97,7 +124,7 @@ export interface QueryPlan {
   lookups: Lookup[];
   /** Normalized runs of the query; a result holds each (a CJK run as a substring). */
   pieces: Run[];
-  /** The whole query normalized with spaces collapsed, for the phrase bonus in ranking. */
+  /** The whole query normalized with spaces collapsed, for the phrase bonus in the score. */
   phrase: string;
 }
 
@@ -127,11 +154,16 @@ export function planQuery(query: string): QueryPlan | null {
   return { lookups: [...lookups.values()], pieces, phrase };
 }
 
-/** The index range of a lookup, as [lower, upper] entry strings (inclusive). */
-export function lookupRange(lookup: Lookup): [string, string] {
-  return lookup.prefix
-    ? [lookup.term, lookup.term + '\uffff']
-    : [lookup.term + SEP, lookup.term + SEP + '\uffff'];
+/**
+ * Whether the index alone decides a match: every piece is a word (or the prefix typed) short
+ * enough to be indexed whole, or a CJK run of one or two characters, so a message holding every
+ * lookup's term holds every piece. A longer CJK run is looked up as its bigrams, which a message
+ * may hold apart.
+ */
+export function indexDecides(plan: QueryPlan): boolean {
+  return plan.pieces.every((piece) =>
+    piece.kind === 'word' ? piece.text.length <= MAX_TERM_LENGTH : [...piece.text].length <= 2,
+  );
 }
 
 /**
@@ -162,13 +194,6 @@ export function score(text: string, plan: QueryPlan): number {
   }
   if (plan.phrase && normalize(text).replace(/\s+/g, ' ').includes(plan.phrase)) total += 4;
   return total;
-}
-
-/** Best first; equal scores newest first (then by id, so the order is stable). */
-export function rank<T extends { score: number; sentAt: number; id: string }>(hits: T[]): T[] {
-  return [...hits].sort(
-    (a, b) => b.score - a.score || b.sentAt - a.sentAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
 }
 
 /** A text cut into plain and matching parts for showing a result (rendered as text, never HTML). */

@@ -5,7 +5,9 @@
  * `Record<CoreLang, CoreText>` makes a missing Chinese line a type error, as check-messages does
  * for the web's.
  */
-import type { IntentKind } from '../../../shared/commands.ts';
+import { problemText, type IntentKind, type UsageDetail } from '../../../shared/commands.ts';
+import type { WireError } from '../../../shared/errors.ts';
+import { wireErrorText } from './errors-zh.ts';
 
 export type CoreLang = 'en' | 'zh';
 
@@ -56,10 +58,18 @@ export interface CoreText {
   delivered: (to: string, fanout: string) => string;
   stored: (to: string, fanout: string) => string;
   failed: (to: string, why: string) => string;
+  /** An error (a failed message's `failure`, say) as a sentence in this language. */
+  errorText: (wire: WireError) => string;
   sending: (to: string) => string;
   unknownError: string;
   unknownCommand: (typed: string, suggestion: string | undefined) => string;
   usage: (command: string, problem: string, usage: string) => string;
+  /** A problem with a command named but no usage line to add (a quote left open). */
+  commandProblem: (command: string, problem: string) => string;
+  /** What was wrong with a command line (shared/commands.ts `UsageDetail`), in this language. */
+  problem: (detail: UsageDetail) => string;
+  /** Only a `/` (or nothing before the words): no command name. */
+  missingCommandName: string;
   emptyCommand: string;
   helpUsage: (usage: string) => string;
   helpAliases: (aliases: string) => string;
@@ -117,11 +127,15 @@ const en: CoreText = {
   delivered: (to, f) => `delivered to ${to}${f}`,
   stored: (to, f) => `stored on the server for ${to}; delivered when they sign in${f}`,
   failed: (to, why) => `not sent to ${to}: ${why}`,
+  errorText: (wire) => wireErrorText(wire, 'en'),
   sending: (to) => `sending to ${to}…`,
   unknownError: 'unknown error',
   unknownCommand: (typed, suggestion) =>
     `unknown command "${typed}".${suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`} Type "help" for a list of commands.`,
   usage: (command, problem, usage) => `${command}: ${problem}. usage: ${usage}`,
+  commandProblem: (command, problem) => `${command}: ${problem}`,
+  problem: problemText,
+  missingCommandName: 'missing command name after "/". Type "help" for a list of commands.',
   emptyCommand: 'empty command',
   helpUsage: (u) => `usage: ${u}`,
   helpAliases: (a) => `aliases: ${a}`,
@@ -166,6 +180,49 @@ const STATUS_ZH: Record<string, string> = {
   busy: '忙碌',
 };
 const statusZh = (s: string): string => STATUS_ZH[s] ?? s;
+
+const ZH_GROUP_NUMBER: Record<Extract<UsageDetail, { kind: 'groupNumber' }>['rule'], string> = {
+  atLeastOne: '须为 1 或更大的数',
+  tooLarge: '太大了',
+  negative: '须为正数',
+  fraction: '须为整数',
+  notANumber: '须为正整数（1、2、3……）',
+};
+
+/** The parser's problems in Chinese: every kind of `UsageDetail` (the switch is exhaustive). */
+function zhProblem(d: UsageDetail): string {
+  switch (d.kind) {
+    case 'missing':
+      return `缺少 ${d.placeholder}`;
+    case 'empty':
+      return `${d.placeholder} 不能为空`;
+    case 'noArguments':
+      return '不需要参数';
+    case 'tooMany':
+      return `参数太多（应为 ${d.expected} 个，实际 ${d.got} 个）；含空格的值请加引号`;
+    case 'groupNumber':
+      return `群组编号${ZH_GROUP_NUMBER[d.rule]}，收到的是 ${d.got}`;
+    case 'oneCommandName':
+      return '最多只能跟一个命令名';
+    case 'status':
+      return `应为 ${d.allowed.join('、')} 之一，收到的是 ${d.got}`;
+    case 'unexpectedArgument':
+      return `多余的参数 ${d.got}`;
+    case 'unknownOption':
+      return `未知选项 ${d.got}`;
+    case 'optionTwice':
+      return `${d.option} 重复了`;
+    case 'unterminatedQuote':
+      return (
+        `第 ${d.column} 列的${d.quote === '"' ? '双' : '单'}引号（${d.quote}）没有闭合：` +
+        `请补上 ${d.quote}，或改用${d.quote === '"' ? '单' : '双'}引号括住文字`
+      );
+    case 'tooLong':
+      return `命令太长（最多 ${d.max} 个字符）`;
+    case 'unparsable':
+      return '无法解析这条命令';
+  }
+}
 
 const zh: CoreText = {
   registered: (me) => `已注册并登录为 ${me}`,
@@ -215,11 +272,15 @@ const zh: CoreText = {
   delivered: (to, f) => `已直接送达 ${to}${f}`,
   stored: (to, f) => `已暂存在服务器，${to} 登录后送达${f}`,
   failed: (to, why) => `未能发送给 ${to}：${why}`,
+  errorText: (wire) => wireErrorText(wire, 'zh'),
   sending: (to) => `正在发送给 ${to}…`,
   unknownError: '未知错误',
   unknownCommand: (typed, suggestion) =>
     `未知命令“${typed}”。${suggestion === undefined ? '' : `你是不是想输入“${suggestion}”？`}输入 help 查看命令列表。`,
   usage: (command, problem, usage) => `${command}：${problem}。用法：${usage}`,
+  commandProblem: (command, problem) => `${command}：${problem}`,
+  problem: zhProblem,
+  missingCommandName: '“/”后面缺少命令名。输入 help 查看命令列表。',
   emptyCommand: '空命令',
   helpUsage: (u) => `用法：${u}`,
   helpAliases: (a) => `别名：${a}`,

@@ -7,6 +7,7 @@ import {
   type ChatEngine,
   type ChatMessage,
   type ConversationId,
+  type FileTransfer,
 } from '../core/api.ts';
 import type { GroupMember } from '../../../shared/events.ts';
 import type { PresenceStatus } from '../../../shared/limits.ts';
@@ -20,7 +21,15 @@ export const PAGE_SIZE = 50;
 
 export type TimelineItem =
   | { kind: 'message'; key: string; at: number; message: ChatMessage }
-  | { kind: 'notice'; key: string; at: number; notice: Notice };
+  | { kind: 'notice'; key: string; at: number; notice: Notice }
+  | {
+      kind: 'file';
+      key: string;
+      at: number;
+      file: FileTransfer;
+      /** A file I sent to a group: one transfer per member, shown as one card (issue 13). */
+      copies: FileTransfer[];
+    };
 
 export class ConversationView {
   readonly target: ReturnType<typeof parseConversation>;
@@ -57,6 +66,35 @@ export class ConversationView {
       items.push({ kind: 'notice', key: n.id, at: n.at, notice: n });
     return items.sort((a, b) => a.at - b.at);
   });
+
+  /**
+   * The timeline with this conversation's file cards in their time order among the messages
+   * (issue 13). Files are kept apart from the history (files/store.ts), so they join here, within
+   * the loaded window only: a file older than the first page loaded shows once that page is.
+   */
+  timelineWith(files: FileTransfer[]): TimelineItem[] {
+    const first = this.messages[0];
+    const last = this.messages.at(-1);
+    const shown = files.filter(
+      (f) =>
+        (this.reachedStart || (first !== undefined && f.sentAt >= first.sentAt)) &&
+        (this.reachedEnd || (last !== undefined && f.sentAt <= last.sentAt)),
+    );
+    if (shown.length === 0) return this.timeline;
+    // A group file goes to each member as its own transfer, under one id: one card, with the
+    // state per member, as the sender thinks of it (one file sent to the group).
+    // (A plain record, not reactive state: it lives for this call; its keys are never numeric.)
+    const cards: Record<string, FileTransfer[]> = {};
+    for (const f of shown) {
+      const card = f.direction === 'out' && this.target.kind === 'group' ? `out:${f.id}` : f.key;
+      (cards[card] ??= []).push(f);
+    }
+    const items: TimelineItem[] = Object.entries(cards).map(([card, copies]) => {
+      const file = copies[0] as FileTransfer;
+      return { kind: 'file', key: `file:${card}`, at: file.sentAt, file, copies };
+    });
+    return [...this.timeline, ...items].sort((a, b) => a.at - b.at);
+  }
 
   constructor(
     private readonly engine: ChatEngine,

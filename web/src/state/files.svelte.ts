@@ -75,6 +75,7 @@ export class FilesState {
   resume = (key: string) => this.engine.files.resume(key);
   cancel = (key: string) => this.engine.files.cancel(key);
   blob = (key: string) => this.engine.files.blob(key);
+  resend = (key: string, file: File) => this.engine.files.resend(key, file);
 
   async remove(key: string): Promise<void> {
     await this.engine.files.remove(key);

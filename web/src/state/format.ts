@@ -1,9 +1,10 @@
 /** Small pure helpers the views share: error text, times, avatar colours. */
 import { ERROR_CODES, type WireError } from '../../../shared/errors.ts';
-import { ZH_ERRORS } from './i18n/errors-zh.ts';
+import { wireErrorText } from '../core/errors-zh.ts';
 import { i18n, type Lang } from './i18n/locale.svelte.ts';
 import { m } from '../paraglide/messages.js';
 
+/** A WireError read from something untrusted (a thrown error, a row from disk), or null. */
 function wireOf(error: unknown): WireError | null {
   if (typeof error !== 'object' || error === null || !('wire' in error)) return null;
   const wire = (error as { wire: unknown }).wire;
@@ -24,10 +25,7 @@ function wireOf(error: unknown): WireError | null {
  */
 export function errorText(error: unknown, lang: Lang = i18n.lang): string {
   const wire = wireOf(error);
-  if (wire) {
-    if (lang === 'en') return wire.message;
-    return ZH_ERRORS[wire.code](wire.details ?? {}) ?? wire.message;
-  }
+  if (wire) return wireErrorText(wire, lang === 'zh-CN' ? 'zh' : 'en');
   if (error instanceof Error) return error.message;
   return String(error);
 }

@@ -121,7 +121,7 @@ export class Keys {
       throw new EngineError({
         code: 'FORBIDDEN',
         message: `${context.to}'s security key changed: compare your safety number and accept the new key, then send again`,
-        details: { reason: 'key-changed' },
+        details: { reason: 'key-changed', username: context.to },
       });
     }
     const key = ring.pairKey(context.to);
@@ -129,7 +129,7 @@ export class Keys {
       throw new EngineError({
         code: 'NOT_FOUND',
         message: `${context.to} has no security key yet (they need to sign in once with this app)`,
-        details: { reason: 'no-key' },
+        details: { reason: 'no-key', username: context.to },
       });
     }
     return seal(key, context, plaintext);

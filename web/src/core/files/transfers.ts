@@ -1,20 +1,20 @@
 /**
  * File transfers, browser to browser, over the chat's data channel (issue 13).
  *
- * Sender: streams a File/Blob a chunk at a time (never read whole), SHA-256 per chunk and an
- * incremental SHA-256 of the whole file, and keeps the channel full without unbounded buffering:
- * it writes while `bufferedAmount` is under a high-water mark and waits for `bufferedamountlow`
- * otherwise. A chat message goes out on the same ordered channel, so it waits behind at most that
+ * Sender: streams a File/Blob a chunk at a time (never read whole), a SHA-256 per chunk (the
+ * file's content hash is computed from those: digest.ts), and keeps the channel full without
+ * unbounded buffering: it writes while `bufferedAmount` is under a high-water mark and waits for
+ * `bufferedamountlow` otherwise. A chat message goes out on the same ordered channel, so it waits behind at most that
  * much (about 10 ms at 28 MB/s) rather than behind the file.
  *
  * Receiver: grants a window of chunks (`file-accept`, then `file-ack` as chunks are committed), so
  * at most a window of data is in its memory; chunks go to IndexedDB (store.ts) in batches, each
  * batch with the new confirmed count in one transaction, which is where a resume starts from after
  * a dropped connection or a reload. It checks each chunk's hash (a bad one is asked for again),
- * the whole file's hash before it shows the file done, and cuts off a sender that sends more than
- * it announced or beyond the window it was given.
+ * the file's content hash (over the chunk digests it computed, stored with the batches) before it
+ * shows the file done, and cuts off a sender that sends more than it announced or beyond the
+ * window it was given.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { LIMITS } from '../../../../shared/limits.ts';
 import {
@@ -32,7 +32,14 @@ import type { ConversationId, LinkState } from '../api.ts';
 import { EngineError } from '../api.ts';
 import { newMessageId } from '../ids.ts';
 import type { Exchange, Verdict } from '../relationships.ts';
-import { FileStore, type FileRecord, type StorePlatform } from './store.ts';
+import { CONTENT_HASH, contentHash, DIGEST_BYTES, sha256Of } from './digest.ts';
+import {
+  FileStore,
+  type FileRecord,
+  type FileStorage,
+  type StoredChunk,
+  type StorePlatform,
+} from './store.ts';
 
 /** What a front end sees of one transfer: one per (direction, peer, file). */
 export interface FileTransfer {
@@ -55,6 +62,8 @@ export interface FileTransfer {
   etaMs: number | null;
   pausedByMe: boolean;
   pausedByPeer: boolean;
+  /** Incoming: the sender reloaded and must pick the file again before it can go on. */
+  peerLostFile: boolean;
   error?: string | undefined;
 }
 
@@ -67,7 +76,8 @@ export type TransferState =
   | 'done'
   | 'cancelled'
   | 'failed'
-  | 'offline';
+  | 'offline'
+  | 'interrupted';
 
 export interface FileChannels {
   /** Sends a control frame, opening a channel if needed (peers.send). */
@@ -106,13 +116,15 @@ const HIGH_WATER = 1024 * 1024;
 /** Chunks committed to IndexedDB in one transaction. */
 const BATCH = 16;
 const BATCH_MS = 30;
+/** Chunks read from the file at once by a sender: 1 MiB at the largest chunk size. */
+const READ_AHEAD = 16;
 /** Bad chunks (hash mismatch, gaps) tolerated in one transfer before it is given up as corrupt. */
 const BAD_MAX = 16;
 /** Live incoming transfers one peer may have with me at once. */
 const INCOMING_PER_PEER = 8;
 const PROGRESS_MS = 200;
-
-type Hasher = ReturnType<typeof sha256.create>;
+/** Tries to reach a peer after the link went, 1 s apart at first, then 8 s: about a minute. */
+const RETRIES = 10;
 
 interface Base {
   record: FileRecord;
@@ -124,6 +136,9 @@ interface Base {
   rateBytes: number;
   emittedAt: number;
   linkDown: boolean;
+  /** A try to reach the peer again after the link went (either end may be the one to get through). */
+  retry: ReturnType<typeof setTimeout> | null;
+  retries: number;
 }
 
 interface Outgoing extends Base {
@@ -136,11 +151,9 @@ interface Outgoing extends Base {
   accepted: boolean;
   endSent: boolean;
   pumping: boolean;
-  hasher: Hasher;
-  /** Chunks folded into `hasher`, which only advances in order. */
-  hashed: number;
-  retry: ReturnType<typeof setTimeout> | null;
-  retries: number;
+  /** Each chunk's SHA-256 at 32 times its index, once `digested[index]` says it is there. */
+  digests: Uint8Array;
+  digested: Uint8Array;
 }
 
 interface Incoming extends Base {
@@ -149,16 +162,15 @@ interface Incoming extends Base {
   expect: number;
   /** The sender may send chunks below this (my last accept/ack). */
   granted: number;
-  pending: { index: number; data: Uint8Array }[];
+  pending: StoredChunk[];
   flushing: Promise<void> | null;
   flushTimer: ReturnType<typeof setTimeout> | null;
-  hasher: Hasher | null;
-  hashed: number;
   endHash: string | null;
   bad: number;
   dups: number;
   /** Whether I have told the sender where to start (a first `file-accept`, then `file-resume`). */
   answered: boolean;
+  peerLostFile: boolean;
 }
 
 type Transfer = Outgoing | Incoming;
@@ -177,20 +189,29 @@ const v = PEER_WIRE_VERSION;
 
 export class Files {
   readonly #live = new Map<string, Transfer>();
-  #store: FileStore | null = null;
+  #store: FileStorage | null = null;
+  /** Each incoming transfer's chunks being hashed, taken in arrival order (onChunk). */
+  readonly #arrivals = new WeakMap<Incoming, Promise<void>>();
+  /** Each outgoing transfer's last read of its file (#chunkData). */
+  readonly #readAhead = new WeakMap<Outgoing, { start: number; bytes: Uint8Array }>();
 
   constructor(private readonly deps: FilesDeps) {}
 
   // --- lifecycle -------------------------------------------------------------------------------
 
   async signedIn(user: string): Promise<void> {
-    this.#store ??= await FileStore.open(user, this.deps.platform);
+    this.#store ??= await (this.deps.platform.openFileStorage?.(user) ??
+      FileStore.open(user, this.deps.platform));
     for (const record of await this.#store.all()) {
       if (record.state !== 'active' || this.#live.has(record.key)) continue;
       if (record.direction === 'out') {
-        // The File object did not survive the reload: nothing to send from.
-        record.state = 'failed';
-        record.error = 'the file is no longer open on this device';
+        // The File object did not survive the reload: nothing to send from until the user picks
+        // it again (resend). Its bytes are not kept here: a copy of every file sent would double
+        // what files take on this device, against a quota shared with the received ones, for
+        // the rare reload mid-transfer; the receiver keeps its chunks, so picking it again costs
+        // only what was not confirmed yet.
+        record.state = 'interrupted';
+        delete record.error;
         await this.#store.put(record);
         continue;
       }
@@ -301,7 +322,45 @@ export class Files {
 
   async remove(key: string): Promise<void> {
     if (this.#live.has(key)) await this.cancel(key);
+    const record = await this.#store?.get(key);
+    // The receiver of an interrupted file is waiting for it: tell it the file will not come.
+    if (record?.state === 'interrupted')
+      this.#writeTo(record.peer, {
+        v,
+        type: 'file-cancel',
+        id: record.id,
+        role: 'sender',
+        reason: 'cancelled',
+      });
     await this.#store?.remove(key);
+  }
+
+  async resend(key: string, blob: Blob): Promise<FileTransfer> {
+    const record = await this.#requireStore().get(key);
+    if (
+      !record ||
+      record.direction !== 'out' ||
+      record.state !== 'interrupted' ||
+      this.#live.has(key)
+    )
+      throw new EngineError({ code: 'BAD_REQUEST', message: 'no interrupted file to send again' });
+    // The same bytes, not only the same name: the receiver's stored chunks are of that file. (Its
+    // check of the content hash at the end is what binds; this says so before anything moves.)
+    if (
+      blob.size !== record.size ||
+      (record.head !== undefined && (await headOf(blob)) !== record.head)
+    )
+      throw new EngineError({
+        code: 'BAD_REQUEST',
+        message: `this is not ${record.name}: pick the same file again`,
+      });
+    record.state = 'active';
+    await this.#store?.put(record);
+    const t = this.#outgoing(record, blob);
+    this.#live.set(key, t);
+    this.#emit(t, true);
+    void this.#offer(t);
+    return this.#view(t);
   }
 
   // --- links -------------------------------------------------------------------------------------
@@ -312,9 +371,10 @@ export class Files {
       if (link === 'offline-store') {
         t.linkDown = true;
         this.#emit(t, true);
-        if (t.direction === 'out') this.#scheduleRetry(t);
+        this.#scheduleRetry(t);
       } else if (link === 'direct' && t.linkDown) {
         t.linkDown = false;
+        t.retries = 0;
         // Whoever reconnected, both ends say where they are; the receiver's word sets the place.
         if (t.direction === 'in') this.#askResume(t);
         else if (t.accepted)
@@ -339,6 +399,21 @@ export class Files {
       case 'file-accept': {
         const t = this.#out(from, frame.id);
         if (!t) return;
+        if (frame.digest !== CONTENT_HASH) {
+          // An older client, which would check another digest and fail the file at its end.
+          this.#write(t, {
+            v,
+            type: 'file-cancel',
+            id: t.record.id,
+            role: 'sender',
+            reason: 'refused',
+          });
+          return this.#finish(
+            t,
+            'failed',
+            `${from}'s app is too old to receive files from this one`,
+          );
+        }
         t.accepted = true;
         t.acked = Math.min(frame.from, t.chunks);
         t.next = t.acked;
@@ -362,24 +437,27 @@ export class Files {
         const t = this.#peerTransfer(from, frame.id, frame.role);
         if (!t) return;
         t.pausedByPeer = true;
+        if (t.direction === 'in') t.peerLostFile = frame.reason === 'file-closed';
         this.#emit(t, true);
         return;
       }
       case 'file-resume': {
         const t = this.#peerTransfer(from, frame.id, frame.role);
         if (!t) {
-          // A receiver asking about a file I no longer have (I reloaded): tell it so.
-          if (frame.role === 'receiver')
-            this.#writeTo(from, {
-              v,
-              type: 'file-cancel',
-              id: frame.id,
-              role: 'sender',
-              reason: 'gone',
-            });
+          if (frame.role !== 'receiver') return;
+          // A receiver asking about a file I no longer have open (I reloaded): if it waits to be
+          // picked again, the receiver should hold on to its chunks; otherwise it is gone.
+          const record = await this.#store?.get(keyOf('out', from, frame.id));
+          this.#writeTo(
+            from,
+            record?.state === 'interrupted'
+              ? { v, type: 'file-pause', id: frame.id, role: 'sender', reason: 'file-closed' }
+              : { v, type: 'file-cancel', id: frame.id, role: 'sender', reason: 'gone' },
+          );
           return;
         }
         t.pausedByPeer = false;
+        if (t.direction === 'in') t.peerLostFile = false;
         t.linkDown = false;
         if (t.direction === 'in') {
           if (!t.pausedByMe) this.#askResume(t);
@@ -412,11 +490,8 @@ export class Files {
   onChunk(from: string, chunk: FileChunk): void {
     const t = this.#in(from, chunk.id);
     if (!t) return; // Late chunks of a cancelled transfer, or noise: dropped.
-    if (chunk.index < t.expect) {
-      // After a resume the sender rewinds to my confirmed point; what was in flight repeats.
-      if (++t.dups > t.chunks + WINDOW * 4) this.#cutOff(t, 'sent the same data over and over');
-      return;
-    }
+    // Checked on arrival, before anything is kept: what lies past the file or the window I granted
+    // is cut off without queueing here (so at most a window of chunks waits below).
     if (chunk.index >= t.chunks || chunk.index >= t.granted) {
       this.#cutOff(t, 'sent more than it announced');
       return;
@@ -429,7 +504,32 @@ export class Files {
       this.#cutOff(t, 'sent a chunk of the wrong size');
       return;
     }
-    if (chunk.index > t.expect || !equalBytes(sha256(chunk.data), chunk.sha256)) {
+    // Copies: the channel's buffer is reused by the next message in some implementations. The
+    // chunk is hashed at once (natively, off this thread where WebCrypto is there) and taken in
+    // arrival order once its hash is known.
+    const data = chunk.data.slice();
+    const claimed = chunk.sha256.slice();
+    const digest = sha256Of(data);
+    const before = this.#arrivals.get(t) ?? Promise.resolve();
+    const taken = before
+      .then(async () => {
+        const mine = await digest;
+        this.#take(t, { index: chunk.index, data, digest: mine }, equalBytes(mine, claimed));
+      })
+      .catch((err: unknown) => console.warn('file chunk from', from, err));
+    this.#arrivals.set(t, taken);
+  }
+
+  /** A chunk of the right size within the window, in arrival order: kept, or asked for again. */
+  #take(t: Incoming, chunk: StoredChunk, intact: boolean): void {
+    if (this.#live.get(t.record.key) !== t) return;
+    const { index } = chunk;
+    if (index < t.expect) {
+      // After a resume the sender rewinds to my confirmed point; what was in flight repeats.
+      if (++t.dups > t.chunks + WINDOW * 4) this.#cutOff(t, 'sent the same data over and over');
+      return;
+    }
+    if (index > t.expect || !intact) {
       // A gap or a damaged chunk: ask again from the first one missing.
       if (++t.bad > BAD_MAX) {
         this.#write(t, {
@@ -442,15 +542,10 @@ export class Files {
         void this.#finish(t, 'failed', 'the file arrived damaged too often');
         return;
       }
-      if (chunk.index === t.expect) this.#askResume(t);
+      if (index === t.expect) this.#askResume(t);
       return;
     }
-    // A copy: the channel's buffer is reused by the next message in some implementations.
-    t.pending.push({ index: chunk.index, data: chunk.data.slice() });
-    if (t.hasher && t.hashed === chunk.index) {
-      t.hasher.update(chunk.data);
-      t.hashed++;
-    }
+    t.pending.push(chunk);
     t.expect++;
     if (t.pending.length >= BATCH || t.expect === t.chunks) void this.#flush(t);
     else t.flushTimer ??= setTimeout(() => void this.#flush(t), BATCH_MS);
@@ -511,9 +606,19 @@ export class Files {
     blob: Blob,
     meta: FileMeta,
   ): Promise<FileTransfer> {
-    const record = this.#record('out', to, conversation, meta);
+    const record = { ...this.#record('out', to, conversation, meta), head: await headOf(blob) };
     await this.#requireStore().put(record);
-    const t: Outgoing = {
+    const t = this.#outgoing(record, blob);
+    this.#live.set(record.key, t);
+    this.#emit(t, true);
+    void this.#offer(t);
+    return this.#view(t);
+  }
+
+  /** A sender from the first chunk the receiver has not confirmed: it says where, on accept. */
+  #outgoing(record: FileRecord, blob: Blob): Outgoing {
+    const chunks = chunkCount(record.size, record.chunkSize);
+    return {
       ...this.#base(record),
       direction: 'out',
       blob,
@@ -523,15 +628,9 @@ export class Files {
       accepted: false,
       endSent: false,
       pumping: false,
-      hasher: sha256.create(),
-      hashed: 0,
-      retry: null,
-      retries: 0,
+      digests: new Uint8Array(chunks * DIGEST_BYTES),
+      digested: new Uint8Array(chunks),
     };
-    this.#live.set(record.key, t);
-    this.#emit(t, true);
-    void this.#offer(t);
-    return this.#view(t);
   }
 
   async #offer(t: Outgoing): Promise<void> {
@@ -549,6 +648,7 @@ export class Files {
       size: record.size,
       mime: record.mime,
       chunkSize: record.chunkSize,
+      digest: CONTENT_HASH,
       sentAt: record.sentAt,
       ...(record.thumb ? { thumb: record.thumb as FileOfferFrame['thumb'] & object } : {}),
     };
@@ -567,21 +667,27 @@ export class Files {
       if (!this.#live.has(t.record.key)) return;
       t.linkDown = true;
       this.#emit(t, true);
-      if (t.direction === 'out') this.#scheduleRetry(t);
+      this.#scheduleRetry(t);
     }
   }
 
-  #scheduleRetry(t: Outgoing): void {
-    if (t.retry || !this.#live.has(t.record.key)) return;
-    // A bounded number of tries; after that the transfer waits for the receiver to ask again.
-    if (t.retries >= 10 || this.deps.isOffline(t.record.peer)) return;
+  /**
+   * Both ends try to reach the other after the link went, a bounded number of times: the one that
+   * reloaded may not be able to (its first try can race the other side noticing the old channel is
+   * dead), and a peer that is offline for a moment (a reload) is looked at again rather than given
+   * up on. After that the transfer waits for the other end, or for a link opened for anything else.
+   */
+  #scheduleRetry(t: Transfer): void {
+    if (t.retry || !this.#live.has(t.record.key) || t.retries >= RETRIES) return;
     t.retry = setTimeout(
       () => {
         t.retry = null;
         t.retries++;
-        if (!this.#live.has(t.record.key) || this.deps.channels.link(t.record.peer) === 'direct')
-          return;
-        if (t.accepted)
+        const peer = t.record.peer;
+        if (!this.#live.has(t.record.key) || this.deps.channels.link(peer) === 'direct') return;
+        if (this.deps.isOffline(peer)) return this.#scheduleRetry(t);
+        if (t.direction === 'in') this.#askResume(t);
+        else if (t.accepted)
           void this.#control(t, { v, type: 'file-resume', id: t.record.id, role: 'sender' });
         else void this.#offer(t);
       },
@@ -597,7 +703,7 @@ export class Files {
       while (this.#live.get(t.record.key) === t && !t.pausedByMe && !t.pausedByPeer) {
         if (t.next >= t.chunks) {
           if (!t.endSent) {
-            const digest = await this.#wholeHash(t);
+            const digest = await this.#contentHash(t);
             if (this.#live.get(t.record.key) !== t) return;
             t.endSent = this.#write(t, { v, type: 'file-end', id: t.record.id, sha256: digest });
             if (t.endSent && t.acked === t.chunks) await this.#finish(t, 'done');
@@ -611,18 +717,14 @@ export class Files {
           continue;
         }
         const index = t.next;
-        const start = index * t.record.chunkSize;
-        const data = new Uint8Array(
-          await t.blob.slice(start, start + t.record.chunkSize).arrayBuffer(),
-        );
+        const data = await this.#chunkData(t, index);
+        const digest = await sha256Of(data);
         if (t.next !== index || this.#live.get(t.record.key) !== t) continue; // Rewound meanwhile.
-        if (t.hashed === index) {
-          t.hasher.update(data);
-          t.hashed++;
-        }
+        t.digests.set(digest, index * DIGEST_BYTES);
+        t.digested[index] = 1;
         let frame: Uint8Array;
         try {
-          frame = encodeChunk({ id: t.record.id, index, sha256: sha256(data), data });
+          frame = encodeChunk({ id: t.record.id, index, sha256: digest, data });
         } catch {
           return; // Cannot happen for sizes #meta allowed; never write a frame a peer refuses.
         }
@@ -639,20 +741,33 @@ export class Files {
     }
   }
 
-  /** The whole file's digest: from the running hash, or read again if a rewind broke its order. */
-  async #wholeHash(t: Outgoing): Promise<string> {
-    if (t.hashed !== t.chunks) {
-      const hasher = sha256.create();
-      for (let i = 0; i < t.chunks; i++) {
-        const start = i * t.record.chunkSize;
-        hasher.update(
-          new Uint8Array(await t.blob.slice(start, start + t.record.chunkSize).arrayBuffer()),
-        );
-      }
-      t.hasher = hasher;
-      t.hashed = t.chunks;
+  /**
+   * Chunk `index` of the file. A Blob read is a round trip to the browser process (about as long
+   * as hashing the chunk), so the file is read READ_AHEAD chunks at a time.
+   */
+  async #chunkData(t: Outgoing, index: number): Promise<Uint8Array> {
+    const start = index * t.record.chunkSize;
+    const end = Math.min(start + t.record.chunkSize, t.record.size);
+    let read = this.#readAhead.get(t);
+    if (!read || start < read.start || end > read.start + read.bytes.byteLength) {
+      const upTo = Math.min(t.record.size, start + t.record.chunkSize * READ_AHEAD);
+      read = { start, bytes: new Uint8Array(await t.blob.slice(start, upTo).arrayBuffer()) };
+      this.#readAhead.set(t, read);
     }
-    return bytesToHex(t.hasher.digest());
+    return read.bytes.subarray(start - read.start, end - read.start);
+  }
+
+  /**
+   * The file's content hash, from the chunk digests sent; a chunk never sent (a receiver that
+   * resumed past it) is read and hashed now.
+   */
+  async #contentHash(t: Outgoing): Promise<string> {
+    for (let i = 0; i < t.chunks; i++) {
+      if (t.digested[i]) continue;
+      t.digests.set(await sha256Of(await this.#chunkData(t, i)), i * DIGEST_BYTES);
+      t.digested[i] = 1;
+    }
+    return contentHash(t.digests);
   }
 
   // --- receiver ----------------------------------------------------------------------------------
@@ -661,9 +776,18 @@ export class Files {
     const key = keyOf('in', from, offer.id);
     const known = this.#live.get(key) ?? (await this.#store?.get(key));
     if (known) {
-      // The sender lost my accept (a dropped channel): say again where we are.
+      // The sender lost my accept (a dropped channel), or picked the file again after a reload:
+      // say again where we are. (An offer means it has the file, whatever it said before.)
       const live = this.#live.get(key);
-      if (live && live.direction === 'in') this.#askResume(live);
+      if (live && live.direction === 'in') {
+        if (live.peerLostFile) live.pausedByPeer = false;
+        live.peerLostFile = false;
+        // An offer is answered with an accept (from where I am, with a window): a sender that
+        // reloaded has no window of mine any more, and a resume frame carries none.
+        live.answered = false;
+        this.#askResume(live);
+        this.#emit(live, true);
+      }
       return;
     }
     const exchange: Exchange =
@@ -672,6 +796,15 @@ export class Files {
     if (!verdict.ok) return; // The server would not allow it: dropped, like a refused message.
     const refuse = (reason: FileCancelReason) =>
       this.#writeTo(from, { v, type: 'file-cancel', id: offer.id, role: 'receiver', reason });
+    if (offer.digest !== CONTENT_HASH) {
+      // An older client: its end digest is one this client no longer computes.
+      refuse('refused');
+      this.deps.notice(
+        `${from} tried to send ${offer.name} from an app too old for this one: they need to update it.`,
+        'info',
+      );
+      return;
+    }
     if (offer.size > this.deps.maxFileBytes) {
       refuse('too-large');
       this.deps.notice(
@@ -687,7 +820,7 @@ export class Files {
       refuse('refused');
       return;
     }
-    if (!(await roomFor(offer.size))) {
+    if (!(await (this.#store.room?.(offer.size) ?? roomFor(offer.size)))) {
       refuse('storage');
       this.deps.notice(`There is no room on this device for ${offer.name} from ${from}.`, 'error');
       return;
@@ -711,12 +844,11 @@ export class Files {
       pending: [],
       flushing: null,
       flushTimer: null,
-      hasher: record.confirmed === 0 ? sha256.create() : null,
-      hashed: 0,
       endHash: null,
       bad: 0,
       dups: 0,
       answered: record.confirmed > 0,
+      peerLostFile: false,
     };
   }
 
@@ -730,7 +862,7 @@ export class Files {
     const first = !t.answered;
     t.answered = true;
     const frame: FileFrame = first
-      ? { v, type: 'file-accept', id: t.record.id, from, window: WINDOW }
+      ? { v, type: 'file-accept', id: t.record.id, from, window: WINDOW, digest: CONTENT_HASH }
       : { v, type: 'file-resume', id: t.record.id, role: 'receiver', from };
     void this.#control(t, frame);
   }
@@ -792,16 +924,11 @@ export class Files {
     if (this.#live.get(t.record.key) !== t) return;
     t.linkDown = false;
     this.#emit(t, true, 'verifying');
-    let digest: string;
-    if (t.hasher && t.hashed === t.chunks) digest = bytesToHex(t.hasher.digest());
-    else {
-      // Resumed after a reload: the running hash is gone, so read the stored chunks back.
-      const hasher = sha256.create();
-      await this.#requireStore().eachChunk(t.record.key, t.chunks, async (blob) => {
-        hasher.update(new Uint8Array(await blob.arrayBuffer()));
-      });
-      digest = bytesToHex(hasher.digest());
-    }
+    // The digests stored with each batch, which I computed over the bytes I stored.
+    const store = this.#requireStore();
+    const digests =
+      (await store.digests(t.record.key, t.chunks)) ?? (await this.#digestStored(t, store));
+    const digest = await contentHash(digests);
     if (digest !== t.endHash) {
       this.#write(t, {
         v,
@@ -816,6 +943,21 @@ export class Files {
     t.record.sha256 = digest;
     this.#write(t, { v, type: 'file-ack', id: t.record.id, upTo: t.chunks, window: 0 });
     await this.#finish(t, 'done');
+  }
+
+  /** Chunk digests computed again from the stored data, for rows an earlier version wrote. */
+  async #digestStored(t: Incoming, store: FileStorage): Promise<Uint8Array> {
+    const out = new Uint8Array(t.chunks * DIGEST_BYTES);
+    const size = t.record.chunkSize;
+    let index = 0;
+    await store.eachChunk(t.record.key, t.chunks, async (run) => {
+      // A stored run is whole chunks from a chunk boundary (the file's last one may be short).
+      for (let at = 0; at < run.size && index < t.chunks; at += size, index++) {
+        const data = new Uint8Array(await run.slice(at, at + size).arrayBuffer());
+        out.set(await sha256Of(data), index * DIGEST_BYTES);
+      }
+    });
+    return out;
   }
 
   #cutOff(t: Incoming, what: string): void {
@@ -844,6 +986,8 @@ export class Files {
       rateBytes: Math.min(record.size, record.confirmed * record.chunkSize),
       emittedAt: 0,
       linkDown: false,
+      retry: null,
+      retries: 0,
     };
   }
 
@@ -879,13 +1023,13 @@ export class Files {
     return false;
   }
 
-  #requireStore(): FileStore {
+  #requireStore(): FileStorage {
     if (!this.#store) throw new EngineError({ code: 'UNAUTHENTICATED', message: 'sign in first' });
     return this.#store;
   }
 
   #stopTimers(t: Transfer): void {
-    if (t.direction === 'out' && t.retry) clearTimeout(t.retry);
+    if (t.retry) clearTimeout(t.retry);
     if (t.direction === 'in' && t.flushTimer) clearTimeout(t.flushTimer);
   }
 
@@ -961,6 +1105,7 @@ export class Files {
       etaMs: rate > 0 ? Math.round(((t.record.size - bytes) * 1000) / rate) : null,
       pausedByMe: t.pausedByMe,
       pausedByPeer: t.pausedByPeer,
+      peerLostFile: t.direction === 'in' && t.peerLostFile,
     };
   }
 
@@ -983,6 +1128,7 @@ export class Files {
       etaMs: null,
       pausedByMe: false,
       pausedByPeer: false,
+      peerLostFile: false,
       error: record.error,
     };
   }
@@ -1024,6 +1170,11 @@ export function formatBytes(n: number): string {
     unit++;
   }
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** SHA-256 of a file's first chunk: what tells the same file when it is picked again. */
+async function headOf(blob: Blob): Promise<string> {
+  return bytesToHex(await sha256Of(new Uint8Array(await blob.slice(0, CHUNK).arrayBuffer())));
 }
 
 /** Whether the browser says there is room for `size` more bytes (true when it cannot tell). */

@@ -16,4 +16,6 @@ export const filesStatesText = {
   cancelled: m.files_states_cancelled,
   failed: m.files_states_failed,
   offline: m.files_states_offline,
+  interrupted: m.files_states_interrupted,
+  waitingForFile: m.files_states_waitingForFile,
 };

@@ -1,11 +1,13 @@
 /**
- * The server's errors in Chinese, chosen by `code` and `details` (PROTOCOL.md's error table), never
- * by the English `message`. Keyed by every ErrorCode, so a code added to shared/errors.ts fails the
- * type check until it has a sentence here. `null` means "no translation for these details": the
- * caller then shows the server's own words.
+ * The server's (and the engine's) errors in Chinese, chosen by `code` and `details` (PROTOCOL.md's
+ * error table), never by the English `message`. Keyed by every ErrorCode, so a code added to
+ * shared/errors.ts fails the type check until it has a sentence here. `null` means "no translation
+ * for these details": the caller then shows the English words. Plain TypeScript in the engine's
+ * folder: the web UI, the engine's command lines and the terminal client all word errors with
+ * `wireErrorText`, the one rule for it.
  */
-import type { ErrorCode } from '../../../../shared/errors.ts';
-import { LIMITS } from '../../../../shared/limits.ts';
+import type { ErrorCode, WireError } from '../../../shared/errors.ts';
+import { LIMITS } from '../../../shared/limits.ts';
 
 type Details = Record<string, unknown>;
 
@@ -40,8 +42,13 @@ export const ZH_ERRORS: Record<ErrorCode, (d: Details) => string | null> = {
     return `${FIELDS[field] ?? field}不符合要求，请检查后重试。`;
   },
   UNAUTHENTICATED: () => '登录已失效，请重新登录。',
-  FORBIDDEN: (d) =>
-    d.groupId !== undefined ? '你在该群组中的权限不足。' : '你没有权限执行此操作。',
+  FORBIDDEN: (d) => {
+    const username = str(d.username);
+    if (d.reason === 'key-changed' && username)
+      return `${username} 的安全密钥已更改：请核对安全码并接受新密钥，然后再发送。`;
+    if (d.reason === 'system-conversation') return '系统消息无法回复。';
+    return d.groupId !== undefined ? '你在该群组中的权限不足。' : '你没有权限执行此操作。';
+  },
   INVALID_CREDENTIALS: () => '用户名或密码错误。',
   USERNAME_TAKEN: (d) => {
     const similar = str(d.similarTo);
@@ -57,6 +64,8 @@ export const ZH_ERRORS: Record<ErrorCode, (d: Details) => string | null> = {
   },
   NOT_FOUND: (d) => {
     const username = str(d.username);
+    if (d.reason === 'no-key' && username)
+      return `${username} 还没有安全密钥（对方需要先用此应用登录一次）。`;
     if (username) return `找不到用户“${username}”。`;
     if (d.groupId !== undefined) return '找不到该群组，或你没有收到它的邀请。';
     return '找不到对应的用户、群组或请求。';
@@ -78,3 +87,13 @@ export const ZH_ERRORS: Record<ErrorCode, (d: Details) => string | null> = {
   UNKNOWN_EVENT: () => '服务器无法识别此请求，请刷新页面后重试。',
   INTERNAL: () => '服务器出了点问题，请稍后再试。',
 };
+
+/**
+ * An error as a sentence in `lang`: English is the error's own message (the server's words, or
+ * the engine's); Chinese is chosen by code and details, or the English where there is no
+ * translation for those details.
+ */
+export function wireErrorText(wire: WireError, lang: 'en' | 'zh'): string {
+  if (lang === 'en') return wire.message;
+  return ZH_ERRORS[wire.code](wire.details ?? {}) ?? wire.message;
+}

@@ -1,0 +1,81 @@
+/**
+ * The command parser's problems (shared/commands.ts `UsageDetail`) worded in each front end's
+ * language by web/src/core/commands.ts `parseErrorText`, which the web's command bar and the
+ * terminal client both use: English is the parser's own message word for word, Chinese is built
+ * from the code and details, so no English problem is left in a Chinese line.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseCommand, type CommandError, type UsageDetail } from '../../shared/commands.ts';
+import { parseErrorText } from '../../web/src/core/commands.ts';
+import { CORE_TEXT } from '../../web/src/core/text.ts';
+
+const errorOf = (line: string): CommandError => {
+  const r = parseCommand(line);
+  if (r.ok) throw new Error(`${line} parsed`);
+  return r.error;
+};
+const zh = (line: string) => parseErrorText(errorOf(line), CORE_TEXT.zh);
+const en = (line: string) => parseErrorText(errorOf(line), CORE_TEXT.en);
+
+/** A line for every kind of problem the parser reports. */
+const LINES: Record<UsageDetail['kind'], string> = {
+  missing: 'add',
+  empty: 'add ""',
+  noArguments: 'logout now',
+  tooMany: 'add bob carol',
+  groupNumber: 'sendgroup 0 hi',
+  oneCommandName: 'help add send',
+  status: 'status sleeping',
+  unexpectedArgument: 'allusers online',
+  unknownOption: 'allusers --offline',
+  optionTwice: 'allusers --online --online',
+  unterminatedQuote: 'send bob "hello',
+  tooLong: `send bob ${'x'.repeat(70_001)}`,
+  unparsable: '', // not reachable from a line (the parser's catch-all); worded below
+};
+
+describe('command problems in Chinese and English', () => {
+  it('every kind the lines reach is the kind named, worded in Chinese without English words', () => {
+    for (const [kind, line] of Object.entries(LINES)) {
+      if (kind === 'unparsable') continue;
+      const e = errorOf(line);
+      expect(e.detail?.kind, line).toBe(kind);
+      const text = zh(line);
+      // Only the command's own syntax stays as typed: names, usage lines, placeholders, values.
+      const prose = text
+        .replace(/用法：.*$/u, '')
+        .replace(/<[^>]+>|\[[^\]]+\]|"[^"]*"|--online|\b[a-z]+\b(?=：)/gu, '')
+        .replace(/\b(online|away|busy)\b/gu, ''); // the statuses one can set, as typed
+      expect(prose, text).not.toMatch(/[A-Za-z]{3,}/);
+      expect(text).toMatch(/\p{Script=Han}/u);
+      // English: the parser's own message, unchanged.
+      expect(en(line)).toBe(e.message);
+    }
+    expect(CORE_TEXT.zh.problem({ kind: 'unparsable' })).toBe('无法解析这条命令');
+    expect(CORE_TEXT.en.problem({ kind: 'unparsable' })).toBe('could not parse that command');
+  });
+
+  it('reads as a person would write it, with the usage line', () => {
+    expect(zh('add')).toBe('add：缺少 <username>。用法：add <username>');
+    expect(en('add')).toBe('add: missing <username>. usage: add <username>');
+    expect(zh('add bob carol')).toBe(
+      'add：参数太多（应为 1 个，实际 2 个）；含空格的值请加引号。用法：add <username>',
+    );
+    expect(zh('sendgroup 2.5 hi')).toBe(
+      'sendgroup：群组编号须为整数，收到的是 "2.5"。用法：sendgroup <group-number> <message...>',
+    );
+    expect(zh('status sleeping')).toBe(
+      'status：应为 online、away、busy 之一，收到的是 "sleeping"。用法：status <online|away|busy>',
+    );
+    expect(zh('send bob "hello')).toBe(
+      'send：第 10 列的双引号（"）没有闭合：请补上 "，或改用单引号括住文字',
+    );
+    expect(zh("'send bob")).toBe("第 1 列的单引号（'）没有闭合：请补上 '，或改用双引号括住文字");
+    expect(zh(`send bob ${'x'.repeat(70_001)}`)).toBe('命令太长（最多 70000 个字符）');
+    expect(zh('/')).toBe('空命令');
+    expect(zh('/ add bob')).toBe('“/”后面缺少命令名。输入 help 查看命令列表。');
+    expect(en('/ add bob')).toBe(
+      'missing command name after "/". Type "help" for a list of commands.',
+    );
+  });
+});
