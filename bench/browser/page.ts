@@ -58,6 +58,19 @@ function idbCount(name: string): IdbWrites {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Resolves once the channel's buffer runs low, or after a second (a missed event cannot stall). */
+const drained = (dc: RTCDataChannel) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 1_000);
+    dc.addEventListener(
+      'bufferedamountlow',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Waiters keyed by id, all settled as `false` when the run's deadline passes. */
@@ -418,17 +431,7 @@ const bench: BenchPage = {
     const end = t0 + o.timeoutMs;
     while (sent < o.bytes && now() < end) {
       if (dc.bufferedAmount > o.highWater) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 1_000);
-          dc.addEventListener(
-            'bufferedamountlow',
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-            { once: true },
-          );
-        });
+        await drained(dc);
         continue;
       }
       const n = Math.min(o.chunk, o.bytes - sent);
@@ -536,17 +539,7 @@ const bench: BenchPage = {
     const end = t0 + o.seconds * 1000;
     while (now() < end && sent < o.cap) {
       if (dc.bufferedAmount > high) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 1_000);
-          dc.addEventListener(
-            'bufferedamountlow',
-            () => {
-              clearTimeout(timer);
-              resolve();
-            },
-            { once: true },
-          );
-        });
+        await drained(dc);
         continue;
       }
       dc.send(frame);
