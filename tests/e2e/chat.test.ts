@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PASSWORD,
   befriend,
-  inviteToGroup,
+  startGroup,
   startHarness,
   type Harness,
   type Person,
@@ -151,12 +151,7 @@ describe('groups', () => {
     await befriend(alice!, carol!);
 
     const group = h.unique('team');
-    await alice!.page.locator('#new-group-input').fill(group);
-    await alice!.page.locator('#new-group-input').press('Enter');
-    await expect.poll(() => alice!.byTestId('conversation-title').textContent()).toBe(group);
-    if (!(await alice!.byTestId('group-panel').isVisible()))
-      await alice!.byTestId('toggle-members').click();
-    for (const p of [bob!, carol!]) await inviteToGroup(alice!, p, group);
+    await startGroup(alice!, [bob!, carol!], group);
     await expect
       .poll(() => alice!.groupRow(group).getByTestId('row-meta').textContent())
       .toBe('3/3 online');

@@ -47,6 +47,18 @@ const cardBytes = (person: Person, id: string) =>
     .then(Number)
     .catch(() => 0);
 
+/** Waits until the card of file `id` shows at least `min` bytes stored/confirmed. */
+const cardReaches = (person: Person, id: string, min: number) =>
+  person.page.waitForFunction(
+    ([id, min]) =>
+      Number(
+        document.querySelector<HTMLElement>(`[data-file="${id}"] [data-testid="file-progress"]`)
+          ?.dataset.bytes ?? 0,
+      ) >= min,
+    [id, min] as const,
+    { timeout: 60_000, polling: 50 },
+  );
+
 describe('files across a reload', () => {
   it('the receiver reloads mid-transfer: it goes on from its stored chunks, hashes equal', async () => {
     const [alice, bob] = await h.people('alice', 'bob');
@@ -61,15 +73,7 @@ describe('files across a reload', () => {
     const id = (await cardId(alice!, 'resume-me.bin'))!;
     expect(id).toBeTruthy();
     // Part-way: a good share stored at bob's end, far from all of it.
-    await bob!.page.waitForFunction(
-      ([id, min]) =>
-        Number(
-          document.querySelector<HTMLElement>(`[data-file="${id}"] [data-testid="file-progress"]`)
-            ?.dataset.bytes ?? 0,
-        ) >= min,
-      [id, 12 * MiB] as const,
-      { timeout: 60_000, polling: 50 },
-    );
+    await cardReaches(bob!, id, 12 * MiB);
     const storedBefore = await cardBytes(bob!, id);
     expect(storedBefore).toBeGreaterThanOrEqual(12 * MiB);
     expect(storedBefore).toBeLessThan(size);
@@ -103,15 +107,7 @@ describe('files across a reload', () => {
     const size = 40 * MiB;
     const hash = await pickGenerated(alice!, 'picked.bin', size, 23);
     const id = (await cardId(alice!, 'picked.bin'))!;
-    await bob!.page.waitForFunction(
-      ([id, min]) =>
-        Number(
-          document.querySelector<HTMLElement>(`[data-file="${id}"] [data-testid="file-progress"]`)
-            ?.dataset.bytes ?? 0,
-        ) >= min,
-      [id, 12 * MiB] as const,
-      { timeout: 60_000, polling: 50 },
-    );
+    await cardReaches(bob!, id, 12 * MiB);
 
     await alice!.reload();
     await alice!.signedIn();

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend, inviteToGroup, startHarness, type Harness } from '../helpers/browser.ts';
+import { befriend, startGroup, startHarness, type Harness } from '../helpers/browser.ts';
 import { cardId, pageHash, seen, watch } from '../helpers/files.ts';
 import { png } from '../helpers/png.ts';
 
@@ -68,12 +68,7 @@ describe('files', () => {
     await befriend(alice!, bob!);
     await befriend(alice!, carol!);
     const group = h.unique('crew');
-    await alice!.page.locator('#new-group-input').fill(group);
-    await alice!.page.locator('#new-group-input').press('Enter');
-    await expect.poll(() => alice!.byTestId('conversation-title').textContent()).toBe(group);
-    if (!(await alice!.byTestId('group-panel').isVisible()))
-      await alice!.byTestId('toggle-members').click();
-    for (const p of [bob!, carol!]) await inviteToGroup(alice!, p, group);
+    await startGroup(alice!, [bob!, carol!], group);
     await bob!.openGroup(group);
     await carol!.openGroup(group);
 

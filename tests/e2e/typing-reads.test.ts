@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   befriend,
-  inviteToGroup,
+  startGroup,
   startHarness,
   type Harness,
   type Person,
@@ -106,12 +106,7 @@ describe.each(LANGUAGES)('typing and read receipts in $locale', (lang) => {
     await befriend(alice!, bob!);
     await befriend(alice!, carol!);
     const group = h.unique('crew');
-    await alice!.page.locator('#new-group-input').fill(group);
-    await alice!.page.locator('#new-group-input').press('Enter');
-    await expect.poll(() => alice!.byTestId('conversation-title').textContent()).toBe(group);
-    if (!(await alice!.byTestId('group-panel').isVisible()))
-      await alice!.byTestId('toggle-members').click();
-    for (const p of [bob!, carol!]) await inviteToGroup(alice!, p, group);
+    await startGroup(alice!, [bob!, carol!], group);
     await bob!.openGroup(group);
     await carol!.openGroup(group);
 

@@ -106,6 +106,19 @@ export async function inviteToGroup(by: Person, who: Person, group: string): Pro
   await by.page.locator(`[data-testid="member"][data-username="${who.name}"]`).waitFor();
 }
 
+/**
+ * A group made through the UI: `owner` creates it from the sidebar, opens its members panel and
+ * invites each of `members`, who accept; the owner's conversation is left open on the group.
+ */
+export async function startGroup(owner: Person, members: Person[], group: string): Promise<void> {
+  await owner.page.locator('#new-group-input').fill(group);
+  await owner.page.locator('#new-group-input').press('Enter');
+  await until('open group', () => owner.byTestId('conversation-title').textContent(), group);
+  if (!(await owner.byTestId('group-panel').isVisible()))
+    await owner.byTestId('toggle-members').click();
+  for (const p of members) await inviteToGroup(owner, p, group);
+}
+
 export interface PersonOptions {
   viewport?: { width: number; height: number };
   colorScheme?: 'light' | 'dark';
