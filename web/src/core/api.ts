@@ -178,8 +178,33 @@ export type CommandOutcome =
   | { ok: true; lines: string[]; openConversation?: ConversationId }
   | { ok: false; message: string; usage?: string };
 
+/**
+ * What one sign-in (or reconnect) came to, once the mail the server stored for me has been read
+ * (issue 12): the one place a front end learns whether this browser is new for the account and
+ * what it could open, instead of guessing from the conversation list the mail has already filled.
+ */
+export interface SignInOutcome {
+  username: string;
+  /**
+   * This browser held no history for the account before the stored mail was written: history
+   * lives in each browser, so a new one starts with only what the server kept for me.
+   */
+  firstInBrowser: boolean;
+  /** This sign-in restored my keys from the server's password-wrapped backup. */
+  keysRestored: boolean;
+  /** Messages stored for me while I was away (sealed private and group copies) opened here. */
+  storedOpened: number;
+  /**
+   * Stored copies no key of this browser opens (sealed to an older key of mine, say): dropped,
+   * each also said by a 'notice'. Copies waiting for a contact's key change are in neither count.
+   */
+  storedUnreadable: number;
+}
+
 export type EngineEvent =
   | { type: 'session'; session: SessionState }
+  /** A sign-in or reconnect is ready and the mail stored meanwhile has been read. */
+  | { type: 'signed-in'; outcome: SignInOutcome }
   | { type: 'social'; social: SocialState }
   | { type: 'presence'; username: string; status: PresenceStatus }
   /** A message was added or its state changed (mine or received). */

@@ -50,8 +50,11 @@ export interface Core {
   onFrame(from: string, frame: PeerFrame): void;
   /** The session is ready (first sign-in or a reconnect): load friends, groups and the view. */
   signedIn(): Promise<void>;
-  /** Then, in the background: pull the offline store, and resend the outbox after it. */
-  drain(): Promise<void>;
+  /**
+   * Then, in the background: pull the offline store, and resend the outbox after it. `mailRead`
+   * runs once the store's pull is over (failed or not), before the outbox goes.
+   */
+  drain(mailRead?: () => void): Promise<void>;
   /** Looks for someone's published key (group members not loaded yet) so it can be pinned. */
   learnKey(username: string): Promise<void>;
   /** `username`'s key change was accepted: the copies held for it are opened now. */
@@ -183,9 +186,10 @@ export function createCore(deps: CoreDeps): Core {
         groupEvents.seen(social.state.groups);
       }
     },
-    drain: () =>
+    drain: (mailRead) =>
       inbox
         .pullOffline()
+        .then(() => mailRead?.())
         .then(() => delivery.flushOutbox())
         .then(() => (receiptsWaiting ? pullReceipts().catch(() => undefined) : undefined)),
     async learnKey(username) {

@@ -8,7 +8,7 @@ import { contactPresence, EngineError, parseConversation } from './api.ts';
 import { runCommand } from './commands.ts';
 import { createCore } from './core.ts';
 import { Keyring } from './e2ee/keyring.ts';
-import { Keys, KeysLocked } from './e2ee/keys.ts';
+import { Keys, KeysLocked, type KeySetup } from './e2ee/keys.ts';
 import { Emitter } from './emitter.ts';
 import { Files } from './files/transfers.ts';
 import { History } from './history.ts';
@@ -226,17 +226,22 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
   async function onReady(data: SessionReady): Promise<void> {
     const me = data.user.username;
     readying = me;
+    // Read before anything is written (group events, the stored mail): a browser new for the
+    // account is one whose history was empty when it opened (a reconnect keeps it open).
+    let firstInBrowser = false;
     if (history?.user !== me) {
       history?.close();
       history = await History.open(me, options);
+      firstInBrowser = history.conversationsNow().length === 0;
     }
     const password = signingIn && sameUsername(signingIn.username, me) ? signingIn.password : null;
     signingIn = null;
+    let keySetup: KeySetup = 'kept';
     if (keys.keyring?.user !== me || !keys.keyring.isOpen) {
       keys.signedOut();
       const keyring = await Keyring.open(me, options, (trust) => emit({ type: 'trust', trust }));
       try {
-        await keys.establish(keyring, me, password);
+        keySetup = await keys.establish(keyring, me, password);
       } catch (err) {
         keys.signedOut();
         if (!(err instanceof KeysLocked)) throw err;
@@ -245,15 +250,30 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
         return;
       }
     } else if (password !== null) {
-      await keys.establish(keys.keyring, me, password);
+      keySetup = await keys.establish(keys.keyring, me, password);
     }
     ice.apply(data);
     await core.signedIn();
     await files.signedIn(me);
     void reconcile();
     conversationsChanged();
+    const before = { ...core.inbox.stored };
+    const opening = history;
     // Not awaited: the session is usable while old mail and the outbox drain in the background.
-    void core.drain();
+    void core.drain(() => {
+      // Signed out (or into another account) meanwhile: this outcome is nobody's now.
+      if (history !== opening) return;
+      emit({
+        type: 'signed-in',
+        outcome: {
+          username: me,
+          firstInBrowser,
+          keysRestored: keySetup === 'restored',
+          storedOpened: core.inbox.stored.opened - before.opened,
+          storedUnreadable: core.inbox.stored.unreadable - before.unreadable,
+        },
+      });
+    });
   }
 
   /**

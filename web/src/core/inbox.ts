@@ -60,9 +60,23 @@ function checkCopy(
 
 const PULL_PAGE = 200;
 
+/** Sealed copies from the server's store (private and group; not the admins' system messages). */
+export interface StoredCount {
+  /** Opened and written to history (a duplicate is not counted). */
+  opened: number;
+  /** Opened by no key this device has (sealed to an older key of mine, say): dropped. */
+  unreadable: number;
+}
+
 export class Inbox {
   #pulling: Promise<void> | null = null;
   #pullAgain = false;
+  /**
+   * Counted since this inbox was made; the engine takes the difference over a sign-in's first pull
+   * to say what the mailbox held (issue 12: a new browser's note). A copy held for a key change
+   * counts only once it opens (the change accepted).
+   */
+  readonly stored: StoredCount = { opened: 0, unreadable: 0 };
 
   constructor(private readonly deps: InboxDeps) {}
 
@@ -204,8 +218,12 @@ export class Inbox {
     const opened = this.deps.keys.open(stored, group?.id);
     if (!opened.ok) {
       // Sealed with a key I have not accepted yet: kept on this device until I decide.
-      if (opened.held) await this.deps.keys.hold(stored);
-      else this.deps.dropped(`A stored message from ${stored.from} was dropped: ${opened.reason}.`);
+      if (opened.held) {
+        await this.deps.keys.hold(stored);
+        return;
+      }
+      this.stored.unreadable++;
+      this.deps.dropped(`A stored message from ${stored.from} was dropped: ${opened.reason}.`);
       return;
     }
     // A copy that does not say what its envelope says is forged or corrupt: dropped (and acked, so
@@ -223,7 +241,7 @@ export class Inbox {
       ? groupConversation(group.id)
       : privateConversation(stored.from);
     const title = group ? group.name : stored.from;
-    await this.#store(
+    const added = await this.#store(
       {
         id: frame.id,
         conversation,
@@ -234,6 +252,7 @@ export class Inbox {
       },
       title,
     );
+    if (added) this.stored.opened++;
   }
 
   /** Copies held for `username`'s key change, opened again now that it is decided. */

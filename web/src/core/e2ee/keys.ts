@@ -27,6 +27,13 @@ export type Opened =
   | { ok: false; held: true }
   | { ok: false; held: false; reason: string };
 
+/**
+ * How a sign-in set up this device's identity: the keys it already had (`kept`), the server's
+ * backup opened with the password (`restored`: a new browser for the account, most often), or
+ * new keys made and published (`created`: a first sign-in, or a backup that would not open).
+ */
+export type KeySetup = 'kept' | 'restored' | 'created';
+
 export interface KeysDeps {
   server: ServerLink;
   notice(text: string): void;
@@ -60,7 +67,7 @@ export class Keys {
    * makes and publishes keys with their backup. Without it (a resumed session), only keys already
    * on this device can be used.
    */
-  async establish(keyring: Keyring, username: string, password: string | null): Promise<void> {
+  async establish(keyring: Keyring, username: string, password: string | null): Promise<KeySetup> {
     this.attach(keyring);
     const { server } = this.deps;
     const remote = await server.request('keys:restore', {});
@@ -68,7 +75,7 @@ export class Keys {
     if (local && remote.publicKey === local.bundle) {
       if (remote.backup === null && password !== null)
         await this.#publish(local, username, password);
-      return;
+      return 'kept';
     }
     if (password === null) {
       if (!local)
@@ -78,14 +85,14 @@ export class Keys {
           'Your keys changed on another device. Sign in with your password to restore them.',
         );
       this.deps.notice('Sign in with your password once to publish your security key.');
-      return;
+      return 'kept';
     }
     if (remote.publicKey !== null && remote.backup !== null) {
       try {
         await keyring.adopt(
           await unwrapIdentity(remote.backup, username, remote.publicKey, password),
         );
-        return;
+        return 'restored';
       } catch (err) {
         if (!(err instanceof BackupError)) throw err;
         this.deps.notice(
@@ -94,9 +101,11 @@ export class Keys {
       }
     }
     // Keys this device already has are kept when the server has none (its data was lost).
-    const identity = local && remote.publicKey === null ? local : generateIdentity();
+    const kept = local && remote.publicKey === null;
+    const identity = kept ? local : generateIdentity();
     await this.#publish(identity, username, password);
     await keyring.adopt(identity);
+    return kept ? 'kept' : 'created';
   }
 
   async #publish(identity: Identity, username: string, password: string): Promise<void> {
