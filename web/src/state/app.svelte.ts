@@ -18,6 +18,7 @@ import {
   type EngineEvent,
   type LinkState,
   type SessionState,
+  type SignInOutcome,
   type SocialState,
 } from '../core/api.ts';
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
@@ -45,6 +46,15 @@ export interface Toast {
 }
 
 const TOAST_MS = 6_000;
+
+/** What the new-browser note says: the sign-in's outcome as the engine told it. */
+export interface HistoryNote {
+  keysRestored: boolean;
+  /** Stored messages opened here: the note counts them, or says the browser starts empty. */
+  opened: number;
+  /** Stored copies no key here opened: said after, when there were any. */
+  unreadable: number;
+}
 
 export class AppState {
   session: SessionState;
@@ -77,10 +87,11 @@ export class AppState {
 
   // --- new browser note (issue 12) ---
   /**
-   * True once, when this browser holds no history for the account: history lives in each browser,
-   * so a new one starts empty, and saying so beats letting it look like lost messages.
+   * Once per account in a browser that held no history for it: history lives in each browser, so
+   * a new one starts with only what the server kept meanwhile, and saying so beats letting it look
+   * like lost messages. Null when there is nothing to say.
    */
-  historyNote = $state(false);
+  historyNote = $state.raw<HistoryNote | null>(null);
 
   #toastId = 0;
   // Timer handles, never shown: a plain Map on purpose (nothing should re-render on them).
@@ -175,6 +186,9 @@ export class AppState {
       case 'conversations':
         this.conversations = event.conversations;
         break;
+      case 'signed-in':
+        if (event.outcome.firstInBrowser) this.#noteNewBrowser(event.outcome);
+        break;
       case 'link':
         // Conversation header (issue 12): an attempt that ends without a channel fell back.
         if (event.link === 'direct') this.fellBack.delete(event.username);
@@ -221,31 +235,36 @@ export class AppState {
     this.security.clear();
     this.search.clear();
     this.nav?.clear();
-    this.historyNote = false;
+    this.historyNote = null;
   }
 
-  /** Shows the new-browser note if this browser has no history for the account and never showed it. */
-  #noteNewBrowser(): void {
-    const user = this.user?.username;
-    if (!user || this.conversations.length > 0) return;
-    const key = `p2sp:history-note:${user.toLowerCase()}`;
+  /**
+   * The engine found no history for the account when this sign-in opened it (before the stored
+   * mail was written, which the conversation list already shows): the note, unless this browser
+   * showed it to the account before.
+   */
+  #noteNewBrowser(outcome: SignInOutcome): void {
+    const key = `p2sp:history-note:${outcome.username.toLowerCase()}`;
     try {
       if (localStorage.getItem(key)) return;
       localStorage.setItem(key, '1');
     } catch {
       // Storage refused (private mode): the note may then show again, which is harmless.
     }
-    this.historyNote = true;
+    this.historyNote = {
+      keysRestored: outcome.keysRestored,
+      opened: outcome.storedOpened,
+      unreadable: outcome.storedUnreadable,
+    };
   }
 
   dismissHistoryNote(): void {
-    this.historyNote = false;
+    this.historyNote = null;
   }
 
   async refreshConversations(): Promise<void> {
     try {
       this.conversations = await this.engine.conversations();
-      this.#noteNewBrowser();
     } catch (e) {
       this.toast(m.app_conversationsFailed({ error: errorText(e) }), 'error');
     }
