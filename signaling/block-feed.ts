@@ -108,7 +108,10 @@ export interface BlockFeedOptions {
   apply: (event: BlockEvent) => Promise<void>;
 }
 
-/** Follows `block_events` from now on, applying and acknowledging each event once, in order. */
+/**
+ * Follows `block_events` from now on, in order, acknowledging each event once and applying a
+ * user's latest one in each read (an earlier one it supersedes is acknowledged, not applied).
+ */
 export async function followBlocks(store: Store, options: BlockFeedOptions): Promise<BlockFeed> {
   const { db } = store;
   const { nodeId, logger } = options;
@@ -153,14 +156,21 @@ export async function followBlocks(store: Store, options: BlockFeedOptions): Pro
           .where('id', '>', cursor)
           .orderBy('id')
           .execute();
+        // Only a user's last event in the read counts: the ones before it are history. A block
+        // undone before this node looked (an unblock, then a sign-in, within one poll) applied in
+        // order ended the session begun after the unblock, which was never blocked.
+        const last = new Map<number, number>();
+        for (const r of rows) last.set(r.user_id, r.id);
         for (const r of rows) {
           if (closed) return;
-          await options.apply({
-            id: r.id,
-            userId: r.user_id,
-            blocked: r.blocked === 1,
-            contactsTold: r.contacts_told === 1,
-          });
+          if (last.get(r.user_id) === r.id) {
+            await options.apply({
+              id: r.id,
+              userId: r.user_id,
+              blocked: r.blocked === 1,
+              contactsTold: r.contacts_told === 1,
+            });
+          }
           cursor = r.id;
         }
         if (rows.length > 0) {

@@ -294,8 +294,12 @@ export class ModerationService {
       version,
     );
     let ended = 0;
+    const list = this.deps.blocks;
     for (const u of blocked) {
       if (!this.deps.presence.isLocal(u.id)) continue;
+      // Unblocked since the read (an event changed the list): a session begun after that is not
+      // a blocked user's. Were the list the stale one, the next sweep reads again.
+      if (list && list.version !== version && !list.has(u.id)) continue;
       this.deps.notifier.endSessions(u.id, 'blocked');
       await this.#tellContacts(u.id, u.username);
       ended++;

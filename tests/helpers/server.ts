@@ -138,7 +138,20 @@ export function connectSocket(
   });
   openSockets.add(socket);
   return new Promise((resolve, reject) => {
-    socket.once('session:ready', () => resolve(socket));
+    const ended = (data: { reason: string }) => {
+      socket.off('disconnect', dropped);
+      reject(new Error(`session ended before session:ready: ${data.reason}`));
+    };
+    // Cut off between the handshake and session:ready (the server ended the session): without
+    // this the promise never settled, and a test hung to its timeout saying nothing.
+    const dropped = (why: string) => reject(new Error(`disconnected before session:ready: ${why}`));
+    socket.once('session:ready', () => {
+      socket.off('session:ended', ended);
+      socket.off('disconnect', dropped);
+      resolve(socket);
+    });
+    socket.once('session:ended', ended);
+    socket.once('disconnect', dropped);
     socket.once('connect_error', (err) => {
       socket.close();
       reject(err);

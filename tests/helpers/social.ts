@@ -151,6 +151,25 @@ export async function settle(socket: ClientSocket): Promise<void> {
   ok(await call(socket, 'friends:list', {}));
 }
 
+/**
+ * A round trip on `socket`, as settle(): true once it is back; false as soon as the server
+ * disconnects the socket instead (a settle() on it would wait out its timeout and say only that).
+ */
+export function stillConnected(socket: ClientSocket): Promise<boolean> {
+  if (!socket.connected) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const gone = () => resolve(false);
+    socket.once('disconnect', gone);
+    call(socket, 'friends:list', {}).then(
+      (res) => {
+        socket.off('disconnect', gone);
+        resolve(res.ok);
+      },
+      () => resolve(false),
+    );
+  });
+}
+
 /** A clock that never returns the same millisecond twice, so "longest-standing" has one answer. */
 export function strictClock(): () => number {
   let last = 0;

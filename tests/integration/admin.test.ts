@@ -5,12 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/errors.ts';
 import type { AdminAction, AdminGroup, AdminUser, ClientToServer } from '../../shared/events.ts';
+import { appendBlockEvent } from '../../signaling/block-feed.ts';
 import { SESSION_END_MESSAGES } from '../../signaling/services/notifier.ts';
 import {
   DIALECTS,
   call,
   collect,
   connectSocket,
+  eventually,
   get,
   next,
   post,
@@ -27,6 +29,7 @@ import {
   offlineUser,
   ok,
   settle,
+  stillConnected,
   uname,
   type Person,
   sharedServer,
@@ -50,6 +53,22 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
     ok(await call(root.socket, 'admin:users', { onlineOnly }));
   const userRow = async (name: string) => (await users()).find((u) => u.username === name);
   const log = async (limit: number) => ok(await call(root.socket, 'admin:log', { limit }));
+  /** The block feed has read (and acknowledged) every block event written so far. */
+  const feedHasRead = async () => {
+    const { db } = server.app.store;
+    const last = await db
+      .selectFrom('block_events')
+      .select((eb) => eb.fn.max('id').as('max'))
+      .executeTakeFirst();
+    const id = Number(last?.max ?? 0);
+    await eventually(
+      async () =>
+        (await db.selectFrom('block_acks').select('node').where('event_id', '=', id).execute())
+          .length > 0,
+      10_000,
+      `the block feed to read event ${id}`,
+    );
+  };
 
   it('allusers lists everyone with status and presence; --online only those connected', async () => {
     await newAdmin();
@@ -335,7 +354,37 @@ describe.each(DIALECTS)('admin (%s)', (dialect) => {
       ).status,
     ).toBe(403);
     expect((await post(url, `${path}/unblock`, {}, root.token)).status).toBe(200);
-    await comeBack(url, victim.username);
+    const back = await comeBack(url, victim.username);
+    // The block feed reads this node's own events too, the block and the unblock, maybe only
+    // now: the session begun after the unblock stays.
+    const gone = collect(back.socket, 'session:ended');
+    await feedHasRead();
+    const connected = await stillConnected(back.socket);
+    expect(gone).toEqual([]);
+    expect(connected).toBe(true);
+  });
+
+  it('a block undone before the block feed reads it ends no session', async () => {
+    await newAdmin();
+    const victim = await user(url, uname('vic'));
+    const gone = collect(victim.socket, 'session:ended');
+    // Another process (the admin CLI) blocked and unblocked between two looks of the feed: it
+    // reads both events at once, and only the last one says what holds now.
+    const { store } = server.app;
+    const at = Date.now();
+    await store.db.transaction().execute(async (tx) => {
+      for (const blocked of [true, false])
+        await appendBlockEvent(tx, store.dialect, {
+          userId: victim.user.id,
+          blocked,
+          contactsTold: false,
+          at,
+        });
+    });
+    await feedHasRead();
+    const connected = await stillConnected(victim.socket);
+    expect(gone).toEqual([]);
+    expect(connected).toBe(true);
   });
 
   it('blockgroup marks the group blocked for its members and stops it; unblockgroup restores it', async () => {
