@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
-import { cardId } from '../helpers/files.ts';
+import { cardId, pickGenerated } from '../helpers/files.ts';
 import { png } from '../helpers/png.ts';
 
 let h: Harness;
@@ -28,6 +28,11 @@ async function sendImage(from: Person, name: string): Promise<string> {
   await from
     .byTestId('attach-input')
     .setInputFiles({ name, mimeType: 'image/png', buffer: png(640, 480) });
+  return cardShown(from, name);
+}
+
+/** The id of the card `from` shows for a file they picked, once it shows. */
+async function cardShown(from: Person, name: string): Promise<string> {
   await from.page.locator('[data-testid="file-card"]', { hasText: name }).first().waitFor();
   return (await cardId(from, name))!;
 }
@@ -109,6 +114,40 @@ describe('the timeline when its content grows', () => {
     });
     const third = await sendImage(alice, 'third.png');
     expect(await fullImageShown(bob, third)).toBeGreaterThan(150);
+    await expect.poll(async () => (await scroll(bob)).fromBottom).toBeLessThan(5);
+  });
+
+  it('keeps a received image as it is while another file moves', async () => {
+    // Every progress step of the other file recomputes the timeline; none may take the images
+    // back to their thumbnails (their cards shrinking and growing under the reader).
+    await bob.byTestId('message-list').evaluate((list) => {
+      const w = window as unknown as { imageChanges: number };
+      w.imageChanges = 0;
+      const isImage = (n: Node) =>
+        n instanceof Element &&
+        (n.matches('[data-testid="file-image"]') ||
+          !!n.querySelector('[data-testid="file-image"]'));
+      new MutationObserver((records) => {
+        for (const r of records)
+          if ([...r.removedNodes].some(isImage) || (r.type === 'attributes' && isImage(r.target)))
+            w.imageChanges++;
+      }).observe(list, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ['src'],
+      });
+    });
+    expect(await bob.page.getByTestId('file-image').count()).toBe(3);
+
+    await pickGenerated(alice, 'big.bin', 8 * 1024 * 1024, 7);
+    const id = await cardShown(alice, 'big.bin');
+    await bob.page.locator(`[data-file="${id}"] [data-testid="file-progress"]`).waitFor();
+    await bob.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor({ timeout: 60_000 });
+    expect(
+      await bob.page.evaluate(() => (window as unknown as { imageChanges: number }).imageChanges),
+    ).toBe(0);
+    expect(await bob.page.getByTestId('file-image').count()).toBe(3);
     await expect.poll(async () => (await scroll(bob)).fromBottom).toBeLessThan(5);
   });
 });
