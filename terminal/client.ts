@@ -124,8 +124,11 @@ export async function runClient(o: ClientOptions): Promise<number> {
   let busy = true;
   let quitting = false;
   const seen = new Set<string>();
-  /** My messages a running send command is watching, and those it left at "sending". */
-  let watching: Set<string> | null = null;
+  /**
+   * My messages' last states while a send command runs; after it, those it left at "sending",
+   * whose outcome is printed when it comes.
+   */
+  let watching: Map<string, string> | null = null;
   const late = new Set<string>();
   let knownRequests = new Set<string>();
   let knownInvitations = new Set<number>();
@@ -327,9 +330,9 @@ export async function runClient(o: ClientOptions): Promise<number> {
         case 'message': {
           const m = event.message;
           if (me !== null && !sameUsername(m.from, me.username)) incoming(m);
-          else if (watching !== null) watching.add(m.id);
           else if (late.has(m.id) && m.state !== 'sending') {
-            // The send command gave up waiting; say how it ended when it does.
+            // An earlier send command gave up waiting; say how it ended when it does (also while
+            // another send runs: that one watches its own message only).
             late.delete(m.id);
             const target = parseConversation(m.conversation);
             const to =
@@ -339,6 +342,8 @@ export async function runClient(o: ClientOptions): Promise<number> {
                   ? target.username
                   : '';
             emit('delivery', describe(m, to, t), { id: m.id, state: m.state ?? 'sending' });
+          } else if (watching !== null && !late.has(m.id)) {
+            watching.set(m.id, m.state ?? 'sending');
           }
           saveSoon();
           break;
@@ -549,15 +554,16 @@ export async function runClient(o: ClientOptions): Promise<number> {
       return result('logout', true, [t.signedOut]);
     }
     const sending = intent.kind === 'send' || intent.kind === 'sendgroup';
-    if (sending) watching = new Set();
+    if (sending) watching = new Map();
     let outcome;
     try {
       outcome = await e.runCommand(trimmed, { lang: o.lang, chooseGroup });
     } finally {
-      const ids = watching ?? new Set<string>();
+      const states = watching ?? new Map<string, string>();
       watching = null;
-      // Still "sending" when the command returned: the final word comes later, as a notice.
-      if (sending) for (const id of ids) late.add(id);
+      // Still "sending" when the command returned: the final word comes later, as a notice. One
+      // whose outcome came while the command ran is settled: the command's line said how.
+      for (const [id, state] of states) if (state === 'sending') late.add(id);
     }
     if (outcome.ok) {
       const extra = intent.kind === 'help' && intent.command === undefined ? tt.terminalHelp : [];

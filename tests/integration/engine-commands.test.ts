@@ -1,7 +1,8 @@
 /** The command language through a real engine and server. */
 import { expect, it } from 'vitest';
-import { serverPerTest, signedIn, startEngine } from '../helpers/engine.ts';
-import { eventually, type TestServer } from '../helpers/server.ts';
+import type { IDBFactory } from 'fake-indexeddb';
+import { befriend, serverPerTest, signedIn, startEngine } from '../helpers/engine.ts';
+import { eventually, sleep, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
 
@@ -94,6 +95,60 @@ it('maps commands to engine calls and answers in readable lines', async () => {
   });
   expect(await alice.runCommand('logout')).toEqual({ ok: true, lines: ['signed out'] });
   expect(alice.session.phase).toBe('signed-out');
+});
+
+/**
+ * A reader over every store of a database, held until `release()` is true, as the terminal's save
+ * of its history file holds one (terminal/idb-file.ts): writes to those stores wait behind it.
+ */
+async function holdReader(factory: IDBFactory, name: string, release: () => boolean) {
+  const db = await new Promise<IDBDatabase>((resolve, reject) => {
+    const open = factory.open(name);
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error ?? new Error(`cannot open ${name}`));
+  });
+  const names = [...db.objectStoreNames];
+  const tx = db.transaction(names, 'readonly');
+  const store = tx.objectStore(names[0] ?? '');
+  // A transaction lives while it has requests: one more each time the last one answers.
+  const spin = () => {
+    if (!release()) store.count().onsuccess = spin;
+  };
+  spin();
+  await new Promise<void>((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onabort = () => reject(tx.error ?? new Error('reader aborted'));
+  });
+  db.close();
+}
+
+// Seen in the terminal under load: the outcome line never came, the command said "sending".
+it('send says delivered when the ack came in before the message row committed', async () => {
+  const alice = await signedIn(server.url, 'alice');
+  const bob = await signedIn(server.url, 'bob');
+  await befriend(alice.engine, bob.engine);
+  // An open channel, so the next ack is back in milliseconds.
+  expect(await bob.engine.runCommand('send alice first')).toMatchObject({
+    lines: ['delivered to alice'],
+  });
+
+  let release = false;
+  const reader = holdReader(bob.profile.indexedDB, 'p2sp-bob', () => release);
+  const sent = bob.engine.runCommand('send alice behind a reader');
+  // The frame went out while bob's row waits behind the reader; alice has it and acks.
+  await eventually(
+    async () => (await alice.engine.history('u:bob')).some((m) => m.text === 'behind a reader'),
+    10_000,
+    'alice to have the message',
+  );
+  await sleep(500); // the ack's way back to bob (a loopback data channel)
+  release = true;
+  await reader;
+  expect(await sent).toEqual({
+    ok: true,
+    lines: ['delivered to alice'],
+    openConversation: 'u:alice',
+  });
 });
 
 // Issue 10: `add Bob` when `bob` asked first makes the two friends; the answer must say so.

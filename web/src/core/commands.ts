@@ -218,15 +218,14 @@ async function run(ctx: Run, intent: Intent): Promise<CommandOutcome> {
       ]);
     }
     case 'send': {
-      const m = await engine.sendPrivate(intent.username, intent.text);
-      const final = await settled(ctx, m);
+      const final = await sendSettled(ctx, () => engine.sendPrivate(intent.username, intent.text));
       return ok([describe(final, intent.username, t)], {
         openConversation: privateConversation(final.conversation.slice(2)),
       });
     }
     case 'sendgroup': {
       const g = await groupByNumber(ctx, intent.group);
-      const final = await settled(ctx, await engine.sendGroup(g.id, intent.text));
+      const final = await sendSettled(ctx, () => engine.sendGroup(g.id, intent.text));
       return ok([describe(final, g.name, t)], { openConversation: groupConversation(g.id) });
     }
     case 'allusers': {
@@ -266,20 +265,46 @@ async function run(ctx: Run, intent: Intent): Promise<CommandOutcome> {
   }
 }
 
-/** Waits (briefly) for a sent message to leave 'sending', so the command can say what happened. */
-function settled(ctx: CommandContext, message: ChatMessage): Promise<ChatMessage> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      off();
-      resolve(message);
-    }, ctx.settleMs);
-    const off = ctx.engine.on((event) => {
-      if (event.type !== 'message' || event.message.id !== message.id) return;
-      if (!sameUsername(event.message.from, message.from) || event.message.state === 'sending')
-        return;
-      clearTimeout(timer);
-      off();
-      resolve(event.message);
-    });
+/**
+ * Sends, then waits (briefly) for the message to leave 'sending', so the command can say what
+ * happened. It listens from before the send: the outcome can be announced before the send
+ * resolves (an ack that beats the commit of the message's own row is announced right behind the
+ * row's 'sending' event, in the same turn), and a listener added once the send had resolved
+ * waited out the whole settle time for an event already gone, then said "sending" for a message
+ * that had been delivered.
+ */
+async function sendSettled(
+  ctx: CommandContext,
+  send: () => Promise<ChatMessage>,
+): Promise<ChatMessage> {
+  /** Outcomes announced while the send was under way, by id (mine and any other of mine). */
+  const early = new Map<string, ChatMessage>();
+  let sent: ChatMessage | null = null;
+  let settle: (m: ChatMessage) => void = () => undefined;
+  const outcome = new Promise<ChatMessage>((resolve) => (settle = resolve));
+  const off = ctx.engine.on((event) => {
+    if (event.type !== 'message') return;
+    const m = event.message;
+    // Received messages have no state; mine are 'sending' until their outcome.
+    if (m.state === undefined || m.state === 'sending') return;
+    if (sent === null) early.set(m.id, m);
+    else if (m.id === sent.id && sameUsername(m.from, sent.from)) settle(m);
   });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const message = await send();
+    sent = message;
+    const known = early.get(message.id);
+    early.clear();
+    if (known !== undefined && sameUsername(known.from, message.from)) return known;
+    return await Promise.race([
+      outcome,
+      new Promise<ChatMessage>((resolve) => {
+        timer = setTimeout(() => resolve(message), ctx.settleMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    off();
+  }
 }
