@@ -232,6 +232,17 @@ async function language(h: Harness, lang: Lang, out: string): Promise<void> {
       .waitFor({ timeout: 20_000 });
   await shoot(a.page, dir, '12-system');
 
+  // Carol removed from the group: the group's event lines, and a composer that no longer sends.
+  await a.openGroup(group);
+  if (!(await a.byTestId('group-panel').isVisible())) await a.byTestId('toggle-members').click();
+  const carol = a.page.locator(`[data-testid="member"][data-username="${c.name}"]`);
+  await carol.getByTestId('kick-member').click();
+  await carol.getByTestId('confirm-kick-yes').click();
+  await c.byTestId(`ended-group-${group}`).click();
+  await until('group open', () => c.byTestId('conversation-title').textContent(), group);
+  await c.byTestId('composer-reason').waitFor();
+  await shoot(c.page, dir, '13-removed-from-group');
+
   for (const p of [a, b, c]) await p.context.close();
 }
 
