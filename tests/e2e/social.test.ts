@@ -10,6 +10,7 @@ import {
   type Harness,
   type Person,
 } from '../helpers/browser.ts';
+import { m } from '../../web/src/paraglide/messages.js';
 
 let h: Harness;
 const member = (viewer: Person, username: string) =>
@@ -89,6 +90,38 @@ describe('leaving and deleting groups', () => {
     await alice!.byTestId('confirm-group-action').click();
     await expect.poll(() => alice!.groupRow(group).count()).toBe(0);
     await expect.poll(() => carol!.groupRow(group).count()).toBe(0);
+  });
+});
+
+describe.each([
+  { locale: 'en-US', lang: 'en' },
+  { locale: 'zh-CN', lang: 'zh-CN' },
+] as const)('an owner leaving ($locale)', ({ locale, lang }) => {
+  it('is told who owns the group now, and the console opens', async () => {
+    const people: Person[] = [];
+    for (const n of ['olive', 'pete']) {
+      const p = await h.person(h.unique(n), { locale });
+      await p.register();
+      people.push(p);
+    }
+    const [olive, pete] = people as [Person, Person];
+    const group = await makeGroup(olive, pete);
+
+    // The panel goes as the group leaves the list, before the server's answer arrives; what it
+    // says comes from that answer, so it must not hang on the panel still being there.
+    await olive.byTestId('leave-group').click();
+    await olive.byTestId('confirm-group-action').click();
+    await expect
+      .poll(() => olive.byTestId('toast').allTextContents())
+      .toContainEqual(
+        expect.stringContaining(
+          m.walkthrough_leftNewOwner({ group, owner: pete.name }, { locale: lang }),
+        ),
+      );
+    await olive.byTestId('console').waitFor();
+    await pete.openGroup(group);
+    await showMembers(pete);
+    await expect.poll(() => member(pete, pete.name).getAttribute('data-role')).toBe('owner');
   });
 });
 
