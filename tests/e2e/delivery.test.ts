@@ -25,6 +25,7 @@ const LANGUAGES = [
     lang: 'en',
     direct: 'Direct (P2P)',
     offline: 'Offline',
+    waiting: 'Waiting for the server',
     stored: 'Stored for later',
     delivered: 'Delivered',
   },
@@ -33,6 +34,7 @@ const LANGUAGES = [
     lang: 'zh-CN',
     direct: '直连 (P2P)',
     offline: '离线',
+    waiting: '等待服务器',
     stored: '待对方上线接收',
     delivered: '已送达',
   },
@@ -76,6 +78,28 @@ describe.each(LANGUAGES)('delivery states in $locale', (lang) => {
       .poll(() => header(alice).getAttribute('data-link'), { timeout: 15_000 })
       .toBe('direct');
   });
+  it('with the server out of reach and no channel open, the header waits for it', async () => {
+    const alice = await h.person(h.unique('alice'), { locale: lang.locale });
+    const bob = await h.person(h.unique('bob'), { locale: lang.locale });
+    await alice.register();
+    await bob.register();
+    await befriend(alice, bob);
+    await alice.openFriend(bob.name);
+    await expect.poll(() => header(alice).getAttribute('data-link')).toBe('direct');
+
+    // Bob's presence is unknown now, and nothing can reach the store: not "Offline".
+    await alice.context.setOffline(true);
+    try {
+      await alice.byTestId('reconnecting').waitFor({ timeout: 30_000 });
+      await expect.poll(() => header(alice).getAttribute('data-link')).toBe('waiting');
+      expect((await header(alice).textContent())?.trim()).toBe(lang.waiting);
+    } finally {
+      await alice.context.setOffline(false);
+    }
+    await alice.byTestId('reconnecting').waitFor({ state: 'detached', timeout: 30_000 });
+    await expect.poll(() => header(alice).getAttribute('data-link')).toBe('direct');
+  });
+
   it('a message to someone who is not a friend fails for that, not for a missing key', async () => {
     const alice = await h.person(h.unique('alice'), { locale: lang.locale });
     const carol = await h.person(h.unique('carol'), { locale: lang.locale });
