@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import { wireErrorText } from '../../web/src/core/errors-zh.ts';
+import { m } from '../../web/src/paraglide/messages.js';
 
 let h: Harness;
 
@@ -20,19 +22,23 @@ afterAll(async () => {
 const LANGUAGES = [
   {
     locale: 'en-US',
+    lang: 'en',
     direct: 'Direct (P2P)',
     offline: 'Offline',
+    waiting: 'Waiting for the server',
     stored: 'Stored for later',
     delivered: 'Delivered',
   },
   {
     locale: 'zh-CN',
+    lang: 'zh-CN',
     direct: '直连 (P2P)',
     offline: '离线',
+    waiting: '等待服务器',
     stored: '待对方上线接收',
     delivered: '已送达',
   },
-];
+] as const;
 
 const header = (p: Person) => p.byTestId('link-state');
 const stateText = (p: Person, text: string) => () =>
@@ -71,5 +77,52 @@ describe.each(LANGUAGES)('delivery states in $locale', (lang) => {
     await expect
       .poll(() => header(alice).getAttribute('data-link'), { timeout: 15_000 })
       .toBe('direct');
+  });
+  it('with the server out of reach and no channel open, the header waits for it', async () => {
+    const alice = await h.person(h.unique('alice'), { locale: lang.locale });
+    const bob = await h.person(h.unique('bob'), { locale: lang.locale });
+    await alice.register();
+    await bob.register();
+    await befriend(alice, bob);
+    await alice.openFriend(bob.name);
+    await expect.poll(() => header(alice).getAttribute('data-link')).toBe('direct');
+
+    // Bob's presence is unknown now, and nothing can reach the store: not "Offline".
+    await alice.context.setOffline(true);
+    try {
+      await alice.byTestId('reconnecting').waitFor({ timeout: 30_000 });
+      await expect.poll(() => header(alice).getAttribute('data-link')).toBe('waiting');
+      expect((await header(alice).textContent())?.trim()).toBe(lang.waiting);
+    } finally {
+      await alice.context.setOffline(false);
+    }
+    await alice.byTestId('reconnecting').waitFor({ state: 'detached', timeout: 30_000 });
+    await expect.poll(() => header(alice).getAttribute('data-link')).toBe('direct');
+  });
+
+  it('a message to someone who is not a friend fails for that, not for a missing key', async () => {
+    const alice = await h.person(h.unique('alice'), { locale: lang.locale });
+    const carol = await h.person(h.unique('carol'), { locale: lang.locale });
+    await alice.register();
+    await carol.register();
+    // Carol exists and has a key; nobody by the second name does. Neither is Alice's friend,
+    // and that is what stops the message in both cases (as the server would say).
+    for (const to of [carol.name, h.unique('nobody')]) {
+      await alice.type(`/send ${to} hello ${to}`);
+      await expect.poll(() => alice.byTestId('conversation-title').textContent()).toBe(to);
+      await alice.expectMessage(`hello ${to}`, 'failed');
+      const reason = wireErrorText(
+        {
+          code: 'NOT_FRIENDS',
+          message: `you are not friends with ${to}`,
+          details: { username: to },
+        },
+        lang.lang === 'zh-CN' ? 'zh' : 'en',
+      );
+      expect((await stateText(alice, `hello ${to}`)())?.trim()).toBe(
+        m.message_failedBecause({ error: reason }, { locale: lang.lang }),
+      );
+      await alice.byTestId('open-console').click();
+    }
   });
 });

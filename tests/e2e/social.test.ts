@@ -122,6 +122,13 @@ describe.each([
     await pete.openGroup(group);
     await showMembers(pete);
     await expect.poll(() => member(pete, pete.name).getAttribute('data-role')).toBe('owner');
+    // The line he reads says it as a sentence should ("You is now the owner", "你 成为群主" before).
+    await expect
+      .poll(() => pete.page.getByTestId('group-event').allTextContents())
+      .toEqual([
+        m.groupEvents_left({ name: olive.name }, { locale: lang }),
+        m.groupEvents_youOwner({}, { locale: lang }),
+      ]);
   });
 });
 

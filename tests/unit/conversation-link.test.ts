@@ -24,10 +24,15 @@ describe('conversationLink', () => {
     }
   });
 
-  it('without a channel: an offline peer, or nobody known while the server is away, is offline', () => {
+  it('without a channel: an offline peer is offline', () => {
     for (const fellBack of [true, false]) {
       expect(conversationLink('offline-store', 'offline', fellBack)).toBe('offline');
-      expect(conversationLink('offline-store', 'unknown', fellBack)).toBe('offline');
+    }
+  });
+
+  it('without a channel while the server is away: waiting for it, not a guess that they are offline', () => {
+    for (const fellBack of [true, false]) {
+      expect(conversationLink('offline-store', 'unknown', fellBack)).toBe('waiting');
     }
   });
 });

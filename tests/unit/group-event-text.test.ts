@@ -26,7 +26,24 @@ describe('groupEventText', () => {
     ).toBe('dave made you an admin');
     expect(
       groupEventText({ kind: 'removed', username: 'erin', by: 'carol' }, 'carol', 'zh-CN'),
-    ).toBe('你 将 erin 移出了群组');
+    ).toBe('你将 erin 移出了群组');
+  });
+
+  it('says "you" as a sentence wants it: "You are now the owner", and no spaces around 你', () => {
+    const owner = { kind: 'role', username: 'Carol', role: 'owner', by: 'dave' } as const;
+    expect(groupEventText(owner, 'carol', 'en')).toBe('You are now the owner');
+    expect(groupEventText(owner, 'carol', 'zh-CN')).toBe('你成为群主');
+    const admin = { kind: 'role', username: 'carol', role: 'admin', by: 'dave' } as const;
+    expect(groupEventText(admin, 'carol', 'zh-CN')).toBe('dave 将你设为管理员');
+    expect(groupEventText({ ...admin, username: 'erin', by: 'carol' }, 'carol', 'en')).toBe(
+      'You made erin an admin',
+    );
+    expect(groupEventText({ kind: 'deleted', by: 'carol' }, 'carol', 'zh-CN')).toBe('你解散了群组');
+    expect(endedText({ kind: 'deleted', by: 'carol' }, 'carol', 'zh-CN')).toMatch(/^你已解散/);
+    // Another reader's name keeps its spaces, Chinese names too.
+    expect(groupEventText({ kind: 'removed', username: '小红', by: 'bob' }, 'carol', 'zh-CN')).toBe(
+      'bob 将 小红 移出了群组',
+    );
   });
 
   it('gives the ending reason only for the events that end a conversation', () => {

@@ -440,8 +440,20 @@ export class Delivery {
       });
       return done('stored');
     } catch (err) {
-      return this.#stopped ? null : failed(err);
+      return this.#stopped ? null : failed(friend ? err : this.#notFriends(username, err));
     }
+  }
+
+  /**
+   * No key to seal to someone who is not a friend: the keyring only learns friends' and
+   * group-mates' keys, so "they have no key yet" would be untrue (they may well have one, or not
+   * exist at all). What stops the message is the friendship, as the server would say.
+   */
+  #notFriends(username: string, err: unknown): unknown {
+    const noKey = err instanceof EngineError && err.wire.details?.reason === 'no-key';
+    const verdict = this.deps.relationships.verdict(username, { kind: 'private' });
+    if (!noKey || verdict.ok) return err;
+    return new EngineError({ code: verdict.code, message: verdict.message, details: { username } });
   }
 
   async #group(out: Outgoing, groupId: number): Promise<Outcome | null> {

@@ -8,11 +8,14 @@
  * - `connecting`: a channel is being opened.
  * - `server`: the peer is online but the last attempt to reach them directly failed: messages go
  *   to the server's store until a channel opens.
- * - `offline`: the peer is offline (or the server is away, so nobody's presence is known).
+ * - `offline`: the peer is offline.
+ * - `waiting`: the server is away, so nobody's presence is known and nothing reaches its store: a
+ *   message waits in this browser's outbox until the server is back ("Offline" would be a guess
+ *   about the peer, and "the server keeps messages" untrue).
  */
 import type { ContactPresence, LinkState } from '../core/api.ts';
 
-export type ConversationLink = 'direct' | 'connecting' | 'server' | 'offline';
+export type ConversationLink = 'direct' | 'connecting' | 'server' | 'offline' | 'waiting';
 
 export function conversationLink(
   link: LinkState,
@@ -22,6 +25,7 @@ export function conversationLink(
 ): ConversationLink {
   if (link === 'direct') return 'direct';
   if (link === 'connecting') return 'connecting';
-  if (presence === 'offline' || presence === 'unknown') return 'offline';
+  if (presence === 'unknown') return 'waiting';
+  if (presence === 'offline') return 'offline';
   return fellBack ? 'server' : 'direct';
 }

@@ -7,32 +7,46 @@ import type { GroupEvent } from '../core/api.ts';
 import { m } from '../paraglide/messages.js';
 import { i18n, type Lang } from './i18n/locale.svelte.ts';
 
+/**
+ * Stands for the reader while a sentence is built, then becomes "you" in the reader's language
+ * (`withYou`). A private-use character: no username can hold one.
+ */
+const READER = '\u{E000}';
+
 export function groupEventText(event: GroupEvent, me: string, locale: Lang = i18n.lang): string {
   const o = { locale };
-  const you = m.groupEvents_you({}, o);
-  const who = (name: string) => (sameUsername(name, me) ? you : name);
-  // Where the name opens the sentence: "You removed bob" (a no-op in Chinese).
-  const first = (name: string) => (sameUsername(name, me) ? capital(you) : name);
+  const who = (name: string) => (sameUsername(name, me) ? READER : name);
   switch (event.kind) {
     case 'joined':
-      return m.groupEvents_joined({ name: first(event.username) }, o);
+      return withYou(m.groupEvents_joined({ name: who(event.username) }, o), locale);
     case 'left':
-      return m.groupEvents_left({ name: first(event.username) }, o);
+      return withYou(m.groupEvents_left({ name: who(event.username) }, o), locale);
     case 'removed':
-      return m.groupEvents_removed({ by: first(event.by), name: who(event.username) }, o);
+      return withYou(
+        m.groupEvents_removed({ by: who(event.by), name: who(event.username) }, o),
+        locale,
+      );
     case 'role': {
-      if (event.role === 'owner') return m.groupEvents_owner({ name: first(event.username) }, o);
-      const words = { by: first(event.by), name: who(event.username) };
-      return event.role === 'admin'
-        ? m.groupEvents_madeAdmin(words, o)
-        : m.groupEvents_madeMember(words, o);
+      if (event.role === 'owner') {
+        // "You is now the owner" will not do: a sentence of its own.
+        return sameUsername(event.username, me)
+          ? m.groupEvents_youOwner({}, o)
+          : m.groupEvents_owner({ name: event.username }, o);
+      }
+      const words = { by: who(event.by), name: who(event.username) };
+      return withYou(
+        event.role === 'admin'
+          ? m.groupEvents_madeAdmin(words, o)
+          : m.groupEvents_madeMember(words, o),
+        locale,
+      );
     }
     case 'you-removed':
       return m.groupEvents_youRemoved({ by: event.by }, o);
     case 'you-left':
       return m.groupEvents_youLeft({}, o);
     case 'deleted':
-      return m.groupEvents_deleted({ by: first(event.by) }, o);
+      return withYou(m.groupEvents_deleted({ by: who(event.by) }, o), locale);
     case 'blocked':
       return m.groupEvents_blocked({}, o);
     case 'unblocked':
@@ -46,10 +60,23 @@ export function endedText(event: GroupEvent, me: string, locale: Lang = i18n.lan
   if (event.kind === 'you-removed') return m.groupEvents_endedRemoved({ by: event.by }, o);
   if (event.kind === 'you-left') return m.groupEvents_endedLeft({}, o);
   if (event.kind === 'deleted') {
-    const by = sameUsername(event.by, me) ? capital(m.groupEvents_you({}, o)) : event.by;
-    return m.groupEvents_endedDeleted({ by }, o);
+    const by = sameUsername(event.by, me) ? READER : event.by;
+    return withYou(m.groupEvents_endedDeleted({ by }, o), locale);
   }
   return null;
+}
+
+/**
+ * The reader's placeholder as "you": capitalised where it opens an English sentence ("You removed
+ * bob"); in Chinese without the spaces the messages keep around a name ("bob 将 小红 移出了群组"),
+ * which around 你 would read "你 将 erin 移出了群组".
+ */
+function withYou(sentence: string, locale: Lang): string {
+  const you = m.groupEvents_you({}, { locale });
+  if (locale === 'zh-CN') return sentence.replace(new RegExp(` ?${READER} ?`, 'gu'), you);
+  return sentence
+    .replace(new RegExp(`^${READER}`, 'u'), capital(you))
+    .replace(new RegExp(READER, 'gu'), you);
 }
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
