@@ -18,7 +18,7 @@ import { parseErrorText } from '../web/src/core/commands.ts';
 import { createEngine, type EngineOptions } from '../web/src/core/engine.ts';
 import { groupConversation, parseConversation, privateConversation } from '../web/src/core/ids.ts';
 import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
-import { wireErrorText } from '../web/src/core/errors-zh.ts';
+import { wireErrorText } from '../web/src/core/error-text.ts';
 import { DiskFileStore } from './file-store.ts';
 import { FILE_COMMANDS, TerminalFiles } from './files.ts';
 import { loadFactory, saveFactory } from './idb-file.ts';

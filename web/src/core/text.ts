@@ -7,7 +7,7 @@
  */
 import { problemText, type IntentKind, type UsageDetail } from '../../../shared/commands.ts';
 import type { WireError } from '../../../shared/errors.ts';
-import { wireErrorText } from './errors-zh.ts';
+import { wireErrorText } from './error-text.ts';
 
 export type CoreLang = 'en' | 'zh';
 

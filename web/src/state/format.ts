@@ -1,6 +1,6 @@
 /** Small pure helpers the views share: error text, times, avatar colours. */
 import { ERROR_CODES, type WireError } from '../../../shared/errors.ts';
-import { wireErrorText } from '../core/errors-zh.ts';
+import { wireErrorText } from '../core/error-text.ts';
 import { i18n, type Lang } from './i18n/locale.svelte.ts';
 import { m } from '../paraglide/messages.js';
 
