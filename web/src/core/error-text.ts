@@ -1,99 +1,168 @@
 /**
- * The server's (and the engine's) errors in Chinese, chosen by `code` and `details` (PROTOCOL.md's
- * error table), never by the English `message`. Keyed by every ErrorCode, so a code added to
- * shared/errors.ts fails the type check until it has a sentence here. `null` means "no translation
- * for these details": the caller then shows the English words. Plain TypeScript in the engine's
- * folder: the web UI, the engine's command lines and the terminal client all word errors with
- * `wireErrorText`, the one rule for it.
+ * Errors as sentences for people, in the reader's language, chosen by `code` and `details`
+ * (PROTOCOL.md's error table), never by the `message`: that is the server's (or the engine's) own
+ * terse English, for logs. The one rule for it: the web UI, the engine's command lines and the
+ * terminal client all word errors with `wireErrorText`. The words are Paraglide messages (keys
+ * `error_…` in messages/*.json), each called with its locale named (lang.ts); which sentence
+ * fits which details is decided here.
+ *
+ * Keyed by every ErrorCode, so a code added to shared/errors.ts fails the type check until it has
+ * a sentence here; a code from a newer server that this client does not know still reads as a
+ * sentence (`error_unknownCode`). Besides the server's details, the engine's own errors carry a
+ * `reason` where the code alone would say too little (`not-connected`, `key-changed`,
+ * `file-too-large`, ...: each is handled below) and the `username` or file `name` concerned.
  */
 import type { ErrorCode, WireError } from '../../../shared/errors.ts';
 import { LIMITS } from '../../../shared/limits.ts';
+import { m } from '../paraglide/messages.js';
+import { at, type CoreLang } from './lang.ts';
 
-type Details = Record<string, unknown>;
+type Details = Readonly<Record<string, unknown>>;
+type Options = ReturnType<typeof at>;
+type Sentence = (d: Details, o: Options) => string;
+type Message = (inputs: Record<string, never>, options: Options) => string;
+
+/** An error as it may arrive: a code this client may not know, details of any shape. */
+export type ErrorLike = Pick<WireError, 'details'> & { code: string };
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const hasGroup = (d: Details) => d.groupId !== undefined;
 
-const FIELDS: Record<string, string> = {
-  username: '用户名',
-  password: '密码',
-  oldPassword: '当前密码',
-  newPassword: '新密码',
-  text: '消息内容',
-  name: '名称',
-  group: '群组名称',
-  status: '状态',
-  publicKey: '公钥',
-  backup: '密钥备份',
+/** The fields a BAD_REQUEST names (a zod path), as words; any other gets the generic sentence. */
+const FIELDS: Record<string, Message> = {
+  username: m.error_field_username,
+  password: m.error_field_password,
+  oldPassword: m.error_field_oldPassword,
+  newPassword: m.error_field_newPassword,
+  text: m.error_field_text,
+  name: m.error_field_name,
+  group: m.error_field_group,
+  status: m.error_field_status,
+  publicKey: m.error_field_publicKey,
+  backup: m.error_field_backup,
+  fileName: m.error_field_fileName,
 };
 
-const USERNAME_RULES: Record<string, string> = {
-  length: `用户名长度须为 ${LIMITS.usernameMin}–${LIMITS.usernameMax} 个字符。`,
-  invisible: '用户名不能包含不可见字符或特殊空白。',
-  characters: '用户名只能包含字母、数字和 _ - . 这几个符号。',
-  'mixed-script': '用户名不能混用不同文字的字母（例如拉丁字母夹杂西里尔字母）。',
+/** shared/names.ts `UsernameRule`: what a registration's username broke. */
+const USERNAME_RULES: Record<string, Sentence> = {
+  length: (_d, o) =>
+    m.error_username_length({ min: LIMITS.usernameMin, max: LIMITS.usernameMax }, o),
+  invisible: (_d, o) => m.error_username_invisible({}, o),
+  characters: (_d, o) => m.error_username_characters({}, o),
+  'mixed-script': (_d, o) => m.error_username_mixedScript({}, o),
 };
 
-export const ZH_ERRORS: Record<ErrorCode, (d: Details) => string | null> = {
-  BAD_REQUEST: (d) => {
-    const rule = str(d.rule);
-    if (rule && USERNAME_RULES[rule]) return USERNAME_RULES[rule];
+/** The engine's own BAD_REQUESTs, by `reason`. */
+const BAD_REQUEST_REASONS: Record<string, Sentence> = {
+  'system-conversation': (_d, o) => m.error_systemConversation({}, o),
+  'sending-now': (_d, o) => m.error_sendingNow({}, o),
+  'not-failed': (_d, o) => m.error_notFailed({}, o),
+  'no-interrupted-file': (_d, o) => m.error_noInterruptedFile({}, o),
+  'other-file': (d, o) => m.error_otherFile({ name: str(d.name) ?? '' }, o),
+  'file-too-large': (d, o) =>
+    m.error_fileTooLarge({ name: str(d.name) ?? '', max: str(d.max) ?? '' }, o),
+  'no-settled-key': (d, o) => m.error_noSettledKey({ username: str(d.username) ?? '' }, o),
+};
+
+/** The engine's own INTERNALs, by `reason`: the server is not to blame for these. */
+const INTERNAL_REASONS: Record<string, Message> = {
+  'not-connected': m.error_notConnected,
+  'no-answer': m.error_noAnswer,
+  unreachable: m.error_unreachable,
+  engine: m.error_engine,
+};
+
+/** `table[key]` for a key that came over the wire: own keys only (not `constructor`). */
+const pick = <T>(table: Record<string, T>, key: string | null): T | undefined =>
+  key !== null && Object.hasOwn(table, key) ? table[key] : undefined;
+
+export const ERROR_SENTENCES: Record<ErrorCode, Sentence> = {
+  BAD_REQUEST: (d, o) => {
+    const reason = pick(BAD_REQUEST_REASONS, str(d.reason));
+    if (reason) return reason(d, o);
     const field = str(d.field);
-    if (!field) return null;
-    return `${FIELDS[field] ?? field}不符合要求，请检查后重试。`;
+    const rule = field === 'username' ? pick(USERNAME_RULES, str(d.rule)) : undefined;
+    if (rule) return rule(d, o);
+    // A password has one rule, its length (shared/schemas.ts).
+    if (field === 'password' || field === 'newPassword')
+      return m.error_passwordLength({ min: LIMITS.passwordMin, max: LIMITS.passwordMax }, o);
+    const label = pick(FIELDS, field);
+    return label ? m.error_badRequest_field({ field: label({}, o) }, o) : m.error_badRequest({}, o);
   },
-  UNAUTHENTICATED: () => '登录已失效，请重新登录。',
-  FORBIDDEN: (d) => {
+  UNAUTHENTICATED: (d, o) =>
+    d.reason === 'keys-locked' ? m.error_keysLocked({}, o) : m.error_unauthenticated({}, o),
+  FORBIDDEN: (d, o) => {
     const username = str(d.username);
-    if (d.reason === 'key-changed' && username)
-      return `${username} 的安全密钥已更改：请核对安全码并接受新密钥，然后再发送。`;
-    if (d.reason === 'system-conversation') return '系统消息无法回复。';
-    return d.groupId !== undefined ? '你在该群组中的权限不足。' : '你没有权限执行此操作。';
+    if (d.reason === 'key-changed' && username) return m.error_keyChanged({ username }, o);
+    if (d.reason === 'system-conversation') return m.error_systemConversation({}, o);
+    if (d.reason === 'not-yours') return m.error_notYours({}, o);
+    return hasGroup(d) ? m.error_forbiddenInGroup({}, o) : m.error_forbidden({}, o);
   },
-  INVALID_CREDENTIALS: () => '用户名或密码错误。',
-  USERNAME_TAKEN: (d) => {
-    const similar = str(d.similarTo);
-    if (d.rule === 'confusable' && similar)
-      return `该用户名与已有用户“${similar}”太相似，请换一个。`;
-    return '该用户名已被占用，请换一个。';
+  INVALID_CREDENTIALS: (_d, o) => m.error_invalidCredentials({}, o),
+  USERNAME_TAKEN: (d, o) => {
+    const similarTo = str(d.similarTo);
+    return d.rule === 'confusable' && similarTo
+      ? m.error_usernameConfusable({ similarTo }, o)
+      : m.error_usernameTaken({}, o);
   },
-  USER_BLOCKED: () => '该账号已被管理员封禁。',
-  RATE_LIMITED: (d) => {
-    const ms = typeof d.retryAfterMs === 'number' ? d.retryAfterMs : null;
-    if (ms === null) return '操作太频繁，请稍后再试。';
-    return `操作太频繁，请 ${Math.max(1, Math.ceil(ms / 1000))} 秒后再试。`;
-  },
-  NOT_FOUND: (d) => {
+  USER_BLOCKED: (d, o) => {
     const username = str(d.username);
-    if (d.reason === 'no-key' && username)
-      return `${username} 还没有安全密钥（对方需要先用此应用登录一次）。`;
-    if (username) return `找不到用户“${username}”。`;
-    if (d.groupId !== undefined) return '找不到该群组，或你没有收到它的邀请。';
-    return '找不到对应的用户、群组或请求。';
+    return username ? m.error_userBlockedNamed({ username }, o) : m.error_userBlocked({}, o);
   },
-  SELF: () => '不能对自己执行此操作。',
-  ALREADY_FRIENDS: () => '你们已经是好友了。',
-  REQUEST_PENDING: () => '你已经发送过好友请求，请等待对方回应。',
-  NOT_FRIENDS: () => '你们还不是好友。',
-  NOT_MEMBER: (d) => (d.groupId !== undefined ? '你不是该群组的成员。' : '该用户不在此群组中。'),
+  RATE_LIMITED: (d, o) => {
+    const ms = d.retryAfterMs;
+    if (typeof ms !== 'number' || !Number.isFinite(ms)) return m.error_rateLimited({}, o);
+    return m.error_rateLimitedFor({ seconds: Math.max(1, Math.ceil(ms / 1000)) }, o);
+  },
+  NOT_FOUND: (d, o) => {
+    const username = str(d.username);
+    if (d.reason === 'no-key' && username) return m.error_noKey({ username }, o);
+    if (d.reason === 'no-message') return m.error_noMessage({}, o);
+    if (username) return m.error_noUser({ username }, o);
+    if (hasGroup(d)) return m.error_noGroup({}, o);
+    const group = str(d.group);
+    const creator = str(d.creator);
+    if (group && creator) return m.error_noGroupByCreator({ group, creator }, o);
+    return m.error_notFound({}, o);
+  },
+  SELF: (_d, o) => m.error_self({}, o),
+  ALREADY_FRIENDS: (_d, o) => m.error_alreadyFriends({}, o),
+  REQUEST_PENDING: (_d, o) => m.error_requestPending({}, o),
+  NOT_FRIENDS: (d, o) => {
+    const username = str(d.username);
+    return username ? m.error_notFriendsNamed({ username }, o) : m.error_notFriends({}, o);
+  },
+  NOT_MEMBER: (d, o) => {
+    const username = str(d.username);
+    if (username) return m.error_notMemberNamed({ username }, o);
+    return hasGroup(d) ? m.error_notMemberYou({}, o) : m.error_notMember({}, o);
+  },
   // rooms:join names the room (details.groupId) when it is you who are in it already.
-  ALREADY_MEMBER: (d) =>
-    d.groupId !== undefined ? '你已经在这个聊天室里了。' : '该用户已在群组中。',
-  GROUP_EXISTS: () => '你已经创建过同名的群组。',
-  GROUP_LIMIT: () => `你创建的群组已达上限（${LIMITS.groupsOwnedMax} 个）。`,
-  GROUP_FULL: () => '群组的成员或待处理邀请已达上限。',
-  GROUP_BLOCKED: () => '该群组已被管理员封禁。',
-  OFFLINE: () => '对方当前不在线。',
-  QUOTA_EXCEEDED: () => '对方的离线信箱已满，请稍后再试。',
-  UNKNOWN_EVENT: () => '服务器无法识别此请求，请刷新页面后重试。',
-  INTERNAL: () => '服务器出了点问题，请稍后再试。',
+  ALREADY_MEMBER: (d, o) =>
+    hasGroup(d) ? m.error_inRoomAlready({}, o) : m.error_alreadyMember({}, o),
+  GROUP_EXISTS: (_d, o) => m.error_groupExists({}, o),
+  GROUP_LIMIT: (_d, o) => m.error_groupLimit({ max: LIMITS.groupsOwnedMax }, o),
+  GROUP_FULL: (_d, o) => m.error_groupFull({}, o),
+  GROUP_BLOCKED: (_d, o) => m.error_groupBlocked({}, o),
+  OFFLINE: (d, o) => {
+    const username = str(d.username);
+    return d.reason === 'file' && username
+      ? m.error_offlineForFile({ username }, o)
+      : m.error_offline({}, o);
+  },
+  QUOTA_EXCEEDED: (d, o) =>
+    typeof d.perSender === 'number'
+      ? m.error_shareFull({ perSender: d.perSender }, o)
+      : m.error_quotaExceeded({}, o),
+  UNKNOWN_EVENT: (_d, o) => m.error_unknownEvent({}, o),
+  INTERNAL: (d, o) => (pick(INTERNAL_REASONS, str(d.reason)) ?? m.error_internal)({}, o),
 };
 
-/**
- * An error as a sentence in `lang`: English is the error's own message (the server's words, or
- * the engine's); Chinese is chosen by code and details, or the English where there is no
- * translation for those details.
- */
-export function wireErrorText(wire: WireError, lang: 'en' | 'zh'): string {
-  if (lang === 'en') return wire.message;
-  return ZH_ERRORS[wire.code](wire.details ?? {}) ?? wire.message;
+/** An error as a sentence in `lang`, whatever arrived: never its `message`, never a throw. */
+export function wireErrorText(wire: ErrorLike, lang: CoreLang): string {
+  const o = at(lang);
+  const details: Details =
+    typeof wire.details === 'object' && wire.details !== null ? wire.details : {};
+  const sentence = pick(ERROR_SENTENCES, typeof wire.code === 'string' ? wire.code : null);
+  return sentence ? sentence(details, o) : m.error_unknownCode({}, o);
 }

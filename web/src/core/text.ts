@@ -7,9 +7,8 @@
  * decided here, once for every language.
  */
 import type { IntentKind, UsageDetail } from '../../../shared/commands.ts';
-import type { WireError } from '../../../shared/errors.ts';
 import { m } from '../paraglide/messages.js';
-import { wireErrorText } from './error-text.ts';
+import { wireErrorText, type ErrorLike } from './error-text.ts';
 import { at, coreLang, type CoreLang } from './lang.ts';
 
 export { coreLang, type CoreLang };
@@ -74,7 +73,7 @@ export interface CoreText {
   stored: (to: string, fanout?: Fanout) => string;
   failed: (to: string, why: string) => string;
   /** An error (a failed message's `failure`, say) as a sentence in this language. */
-  errorText: (wire: WireError) => string;
+  errorText: (wire: ErrorLike) => string;
   sending: (to: string) => string;
   unknownError: string;
   /** `command` as the parser shows it (escaped and cut short). */
