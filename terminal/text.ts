@@ -9,6 +9,8 @@ import { m } from '../web/src/paraglide/messages.js';
 
 export interface TerminalText {
   welcome: (server: string) => string;
+  /** Nothing answered at the server's address (checked before anything else). */
+  unreachable: (server: string) => string;
   password: string;
   passwordAgain: string;
   passwordsDiffer: string;
@@ -102,6 +104,7 @@ function terminalText(lang: CoreLang): TerminalText {
   const o = at(lang);
   return {
     welcome: (server) => m.term_welcome({ server }, o),
+    unreachable: (server) => m.term_unreachable({ server }, o),
     password: m.term_password({}, o),
     passwordAgain: m.term_passwordAgain({}, o),
     passwordsDiffer: m.term_passwordsDiffer({}, o),
