@@ -372,8 +372,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
           break;
         case 'session':
           if (event.session.phase === 'signed-out' && me !== null && !quitting) {
-            const why = event.session.endedBecause?.message ?? t.signedOut;
-            emit('session-ended', tt.sessionEnded(why));
+            emit('session-ended', tt.sessionEnded(tt.ended(event.session.endedBecause?.reason)));
             void dropEngine();
           }
           break;
@@ -447,7 +446,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
         } else if (e.session.phase === 'signed-out') {
           off();
           clearTimeout(timer);
-          reject(new Error(e.session.endedBecause?.message ?? t.signedOut));
+          reject(new Error(tt.ended(e.session.endedBecause?.reason)));
         }
       };
       const timer = setTimeout(() => {

@@ -3,8 +3,9 @@
  * 简体中文: `TerminalText` built from the Paraglide messages (messages/*.json, keys `term_…`),
  * each called with its locale named, as web/src/core/text.ts does for the engine's words.
  */
-import type { TransferState } from '../web/src/core/api.ts';
+import type { SessionState, TransferState } from '../web/src/core/api.ts';
 import { at, type CoreLang } from '../web/src/core/lang.ts';
+import { CORE_TEXT } from '../web/src/core/text.ts';
 import { m } from '../web/src/paraglide/messages.js';
 
 export interface TerminalText {
@@ -25,12 +26,16 @@ export interface TerminalText {
   noSuchChoice: string;
   historyError: (why: string) => string;
   sessionEnded: (why: string) => string;
+  /** Why the server (or the engine) ended the session, by its reason, not by its message. */
+  ended: (reason: EndReason | undefined) => string;
   bye: string;
   historyUsage: string;
   noHistory: string;
   terminalHelp: string[];
   files: FileText;
 }
+
+type EndReason = NonNullable<SessionState['endedBecause']>['reason'];
 
 /** What a transfer is doing, in a word (FileTransfer['state']). */
 type StateWords = Record<TransferState, string>;
@@ -87,6 +92,14 @@ const SYSTEM_MARK = '[系统消息]';
 
 type Message = (inputs: Record<string, never>, options: ReturnType<typeof at>) => string;
 
+const ENDED: Record<EndReason, Message> = {
+  elsewhere: m.term_ended_elsewhere,
+  replaced: m.term_ended_replaced,
+  blocked: m.term_ended_blocked,
+  logout: m.term_ended_logout,
+  network: m.term_ended_network,
+};
+
 const STATES: Record<TransferState, Message> = {
   offered: m.term_fileState_offered,
   moving: m.term_fileState_moving,
@@ -102,6 +115,7 @@ const STATES: Record<TransferState, Message> = {
 
 function terminalText(lang: CoreLang): TerminalText {
   const o = at(lang);
+  const core = CORE_TEXT[lang];
   return {
     welcome: (server) => m.term_welcome({ server }, o),
     unreachable: (server) => m.term_unreachable({ server }, o),
@@ -119,11 +133,14 @@ function terminalText(lang: CoreLang): TerminalText {
         ? m.term_presenceOnline({ username }, o)
         : status === 'offline'
           ? m.term_presenceOffline({ username }, o)
-          : m.term_presence({ username, status }, o),
+          : m.term_presence({ username, status: core.presence(status) }, o),
     whichGroup: (name, choices) => m.term_whichGroup({ name, choices }, o),
     noSuchChoice: m.term_noSuchChoice({}, o),
     historyError: (why) => m.term_historyError({ why }, o),
     sessionEnded: (why) => m.term_sessionEnded({ why }, o),
+    // A reason from a newer server reads as the generic one.
+    ended: (reason) =>
+      (reason !== undefined && Object.hasOwn(ENDED, reason) ? ENDED[reason] : ENDED.logout)({}, o),
     bye: m.term_bye({}, o),
     historyUsage: m.term_historyUsage({}, o),
     noHistory: m.term_noHistory({}, o),

@@ -236,9 +236,14 @@ describe('administration', () => {
     await row.getByTestId('admin-block-user').click();
     await row.getByTestId('confirm-block-yes').click();
     await expect.poll(() => row.getAttribute('data-blocked')).toBe('true');
+    const ended = mallory!.byTestId('session-ended');
     await expect
-      .poll(() => mallory!.byTestId('session-ended').textContent(), { timeout: 15_000 })
-      .toMatch(/blocked/i);
+      .poll(() => ended.locator('strong').textContent(), { timeout: 15_000 })
+      .toBe('Your account has been blocked');
+    // The sign-in screen's own words for the reason, not the server's message.
+    expect(await ended.locator('span').textContent()).toBe(
+      'If you think this is a mistake, ask an administrator.',
+    );
     await mallory!.fillAuth('login', PASSWORD);
     await expect
       .poll(() => mallory!.byTestId('auth-error').textContent())
