@@ -1,7 +1,9 @@
 /**
  * The chat's command language: one line of text in, one typed intent (or a usage error) out.
  *
- * Runs in the browser and on the server, so nothing here may touch Node or DOM APIs.
+ * Runs in the browser and on the server, so nothing here may touch Node or DOM APIs. It holds no
+ * words for people: a problem is data (`CommandError`, `UsageDetail`) that each front end words in
+ * its language (web/src/core/commands.ts `parseErrorText`, from the messages in messages/*.json).
  *
  * Syntax:
  * - `[/]name arg arg ...`; the leading `/` is optional and names are case-insensitive.
@@ -67,9 +69,9 @@ export type IntentKind = Intent['kind'];
 
 /**
  * What was wrong with a line, as data: the closed set of problems the parser reports, each with
- * the details a front end needs to word it in its own language (`problemText` is the English;
- * web/src/core/text.ts words it in Chinese). `placeholder` is the usage line's own token
- * (`<username>`); `got` is the value typed, already quoted, escaped and cut short for display.
+ * the details a front end needs to word it in its own language (web/src/core/text.ts,
+ * `CoreText.problem`). `placeholder` is the usage line's own token (`<username>`); `got` is the
+ * value typed, already quoted, escaped and cut short for display.
  */
 export type UsageDetail =
   | { kind: 'missing'; placeholder: string }
@@ -90,68 +92,21 @@ export type UsageDetail =
   | { kind: 'tooLong'; max: number }
   | { kind: 'unparsable' };
 
-const GROUP_NUMBER_RULES: Record<Extract<UsageDetail, { kind: 'groupNumber' }>['rule'], string> = {
-  atLeastOne: '1 or greater',
-  tooLarge: 'a reasonable size',
-  negative: 'positive',
-  fraction: 'a whole number',
-  notANumber: 'a positive integer (1, 2, 3, ...)',
-};
-
-/** A problem in English: the parser's own words (`CommandError.problem` and `message`). */
-export function problemText(d: UsageDetail): string {
-  switch (d.kind) {
-    case 'missing':
-      return `missing ${d.placeholder}`;
-    case 'empty':
-      return `${d.placeholder} must not be empty`;
-    case 'noArguments':
-      return 'takes no arguments';
-    case 'tooMany':
-      return (
-        `too many arguments (expected ${d.expected}, got ${d.got}); ` +
-        'put quotes around values that contain spaces'
-      );
-    case 'groupNumber':
-      return `group number must be ${GROUP_NUMBER_RULES[d.rule]}, got ${d.got}`;
-    case 'oneCommandName':
-      return 'expected at most one command name';
-    case 'status':
-      return `expected one of ${d.allowed.join(', ')}, got ${d.got}`;
-    case 'unexpectedArgument':
-      return `unexpected argument ${d.got}`;
-    case 'unknownOption':
-      return `unknown option ${d.got}`;
-    case 'optionTwice':
-      return `${d.option} given twice`;
-    case 'unterminatedQuote': {
-      const [kind, other] = d.quote === '"' ? ['double', 'single'] : ['single', 'double'];
-      return (
-        `unterminated ${kind} quote (${d.quote}) at column ${d.column}: ` +
-        `add a closing ${d.quote}, or wrap the text in ${other} quotes`
-      );
-    }
-    case 'tooLong':
-      return `command too long (at most ${d.max} characters)`;
-    case 'unparsable':
-      return 'could not parse that command';
-  }
-}
-
 export interface CommandError {
   code: 'UNKNOWN_COMMAND' | 'USAGE' | 'EMPTY';
-  /** The whole error in English (what a front end without a translation shows). */
-  message: string;
-  /** USAGE: the problem as data, for a front end that words it in its own language. */
+  /** USAGE: the problem as data. */
   detail?: UsageDetail;
   /** The command's usage line, without the `usage: ` prefix (same as `CommandSpec.usage`). */
   usage?: string;
-  /** Canonical name for USAGE errors; the name as typed for UNKNOWN_COMMAND. */
+  /**
+   * Canonical name for USAGE errors; for UNKNOWN_COMMAND the name as typed, escaped and cut short
+   * for display (`displayed`), or '' for a `/` with no name after it.
+   */
   command?: string;
-  /** USAGE: what was wrong, without the command name and usage (for front ends that reword). */
-  problem?: string;
   /** UNKNOWN_COMMAND: the nearest command name, if one is close. */
   suggestion?: string;
+  /** UNKNOWN_COMMAND: the command whose argument it was (`help sendd`), when it was one. */
+  within?: IntentKind;
 }
 
 export type ParseResult = { ok: true; intent: Intent } | { ok: false; error: CommandError };
@@ -161,8 +116,6 @@ export interface CommandSpec {
   readonly aliases: readonly string[];
   /** e.g. `add <username>` */
   readonly usage: string;
-  /** One line of English. */
-  readonly description: string;
   readonly admin: boolean;
 }
 
@@ -182,8 +135,7 @@ interface Token {
 }
 
 type LexResult =
-  | { ok: true; tokens: Token[] }
-  | { ok: false; detail: UsageDetail; message: string; tokens: Token[] };
+  { ok: true; tokens: Token[] } | { ok: false; detail: UsageDetail; tokens: Token[] };
 
 const SPACE = /\s/u;
 const isSpace = (c: string): boolean => SPACE.test(c);
@@ -229,7 +181,7 @@ function lex(line: string): LexResult {
           quote: quote === '"' ? '"' : "'",
           column: column(line, start),
         };
-        return { ok: false, tokens, detail, message: problemText(detail) };
+        return { ok: false, tokens, detail };
       }
       quoted = true;
     }
@@ -253,12 +205,12 @@ function column(line: string, index: number): number {
 /** Splits a line into words using the quoting rules above. Never throws. */
 export function tokenize(
   line: string,
-): { ok: true; tokens: string[] } | { ok: false; message: string } {
-  if (typeof line !== 'string') return { ok: false, message: 'not a string' };
+): { ok: true; tokens: string[] } | { ok: false; detail: UsageDetail } {
+  if (typeof line !== 'string') return { ok: false, detail: { kind: 'unparsable' } };
   const r = lex(line);
   return r.ok
     ? { ok: true, tokens: r.tokens.map((t) => t.value) }
-    : { ok: false, message: r.message };
+    : { ok: false, detail: r.detail };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,7 +219,7 @@ export function tokenize(
 /** Thrown inside a command parser; turned into a USAGE error by `parseCommand`. */
 class UsageProblem extends Error {
   constructor(readonly detail: UsageDetail) {
-    super(problemText(detail));
+    super(detail.kind);
   }
 }
 
@@ -368,7 +320,12 @@ class Args {
   }
 }
 
-/** A value for an error message: quoted, escaped, and short. */
+/** A value typed, for an error to show: escaped (control characters too), and cut short. */
+export function displayed(s: string): string {
+  return show(s).slice(1, -1);
+}
+
+/** `displayed`, in quotes. */
 function show(s: string): string {
   const cps = Array.from(s);
   return JSON.stringify(cps.length > 40 ? cps.slice(0, 40).join('') + '…' : s);
@@ -382,7 +339,6 @@ type IntentOf<K extends IntentKind> = Extract<Intent, { kind: K }>;
 interface Definition<K extends IntentKind> {
   aliases?: readonly string[];
   usage: string;
-  description: string;
   admin?: boolean;
   parse: (a: Args) => IntentOf<K>;
 }
@@ -396,7 +352,6 @@ const invitationRef = (a: Args): number | string =>
 const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   help: {
     usage: 'help [command]',
-    description: 'List all commands, or show help for one command.',
     parse: (a) => {
       if (a.count > 1) throw new UsageProblem({ kind: 'oneCommandName' });
       if (a.count === 0) return { kind: 'help' };
@@ -408,7 +363,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   reg: {
     usage: 'reg <username> [password]',
-    description: 'Create a new account (without a password, you are asked for it twice).',
     parse: (a) => {
       if (a.count < 2) a.arity(1);
       else a.arity(2);
@@ -419,7 +373,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   login: {
     usage: 'login <username> [password]',
-    description: 'Log in to your account (without a password, you are asked for it).',
     parse: (a) => {
       if (a.count < 2) a.arity(1);
       else a.arity(2);
@@ -430,7 +383,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   logout: {
     usage: 'logout',
-    description: 'Log out.',
     parse: (a) => {
       a.arity(0);
       return { kind: 'logout' };
@@ -438,7 +390,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   status: {
     usage: `status <${SETTABLE_STATUSES.join('|')}>`,
-    description: 'Set your presence status.',
     parse: (a) => {
       a.arity(1);
       const v = a.get(0).toLowerCase();
@@ -451,7 +402,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   add: {
     usage: 'add <username>',
-    description: 'Send a friend request to a user.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'add', username: username(a, 0) };
@@ -459,7 +409,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   accept: {
     usage: 'accept <username>',
-    description: 'Accept a friend request from a user.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'accept', username: username(a, 0) };
@@ -467,7 +416,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   decline: {
     usage: 'decline <username>',
-    description: 'Decline a friend request from a user.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'decline', username: username(a, 0) };
@@ -476,7 +424,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   unfriend: {
     aliases: ['delfriend'],
     usage: 'unfriend <username>',
-    description: 'Remove a user from your friends.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'unfriend', username: username(a, 0) };
@@ -484,7 +431,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   friends: {
     usage: 'friends',
-    description: 'List your friends.',
     parse: (a) => {
       a.arity(0);
       return { kind: 'friends' };
@@ -493,12 +439,10 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   send: {
     aliases: ['.send'],
     usage: 'send <username> <message...>',
-    description: 'Send a private message to a user.',
     parse: (a) => ({ kind: 'send', username: username(a, 0), text: a.text(1) }),
   },
   newgroup: {
     usage: 'newgroup <name>',
-    description: 'Create a group.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'newgroup', name: a.nonEmpty(0) };
@@ -506,7 +450,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   groups: {
     usage: 'groups',
-    description: 'List your groups with their numbers.',
     parse: (a) => {
       a.arity(0);
       return { kind: 'groups' };
@@ -514,12 +457,10 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   sendgroup: {
     usage: 'sendgroup <group-number> <message...>',
-    description: 'Send a message to a group.',
     parse: (a) => ({ kind: 'sendgroup', group: a.groupNumber(0), text: a.text(1) }),
   },
   addgroupuser: {
     usage: 'addgroupuser <group> <username>',
-    description: 'Invite a user to a group, by its name or number (they join when they accept).',
     parse: (a) => {
       a.arity(2);
       return { kind: 'addgroupuser', group: a.groupRef(0), username: username(a, 1) };
@@ -527,7 +468,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   delgroupuser: {
     usage: 'delgroupuser <group> <username>',
-    description: 'Remove a user from a group, by its name or number.',
     parse: (a) => {
       a.arity(2);
       return { kind: 'delgroupuser', group: a.groupRef(0), username: username(a, 1) };
@@ -535,7 +475,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   leavegroup: {
     usage: 'leavegroup <group>',
-    description: 'Leave a group, by its name or number.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'leavegroup', group: a.groupRef(0) };
@@ -543,7 +482,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   delgroup: {
     usage: 'delgroup <group>',
-    description: 'Delete a group you created, by its name or number.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'delgroup', group: a.groupRef(0) };
@@ -551,7 +489,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   acceptgroup: {
     usage: 'acceptgroup <invitation-number|group-name>',
-    description: 'Accept an invitation to a group (listed by "groups"): you join it.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'acceptgroup', invitation: invitationRef(a) };
@@ -559,7 +496,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   },
   declinegroup: {
     usage: 'declinegroup <invitation-number|group-name>',
-    description: 'Decline an invitation to a group.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'declinegroup', invitation: invitationRef(a) };
@@ -568,7 +504,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   allusers: {
     admin: true,
     usage: 'allusers [--online]',
-    description: 'List all users, or only those online with --online.',
     parse: (a) => {
       let onlineOnly = false;
       for (let i = 0; i < a.count; i++) {
@@ -586,7 +521,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   allgroup: {
     admin: true,
     usage: 'allgroup',
-    description: 'List all groups.',
     parse: (a) => {
       a.arity(0);
       return { kind: 'allgroup' };
@@ -595,13 +529,11 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   adminsend: {
     admin: true,
     usage: 'adminsend <username> <message...>',
-    description: 'Send a message to a user as the administrator.',
     parse: (a) => ({ kind: 'adminsend', username: username(a, 0), text: a.text(1) }),
   },
   adminsendgroup: {
     admin: true,
     usage: 'adminsendgroup <group-name> <creator> <message...>',
-    description: 'Send a message to a group, named with its creator, as the administrator.',
     parse: (a) => ({
       kind: 'adminsendgroup',
       group: a.nonEmpty(0),
@@ -612,13 +544,11 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   broadcast: {
     admin: true,
     usage: 'broadcast <message...>',
-    description: 'Send a message to every user.',
     parse: (a) => ({ kind: 'broadcast', text: a.text(0) }),
   },
   blockuser: {
     admin: true,
     usage: 'blockuser <username>',
-    description: 'Block a user.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'blockuser', username: username(a, 0) };
@@ -627,7 +557,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   unblockuser: {
     admin: true,
     usage: 'unblockuser <username>',
-    description: 'Unblock a user.',
     parse: (a) => {
       a.arity(1);
       return { kind: 'unblockuser', username: username(a, 0) };
@@ -636,7 +565,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   blockgroup: {
     admin: true,
     usage: 'blockgroup <group-name> <creator>',
-    description: 'Block a group, named with its creator.',
     parse: (a) => {
       a.arity(2);
       return { kind: 'blockgroup', group: a.nonEmpty(0), creator: username(a, 1) };
@@ -645,7 +573,6 @@ const DEFINITIONS: { [K in IntentKind]: Definition<K> } = {
   unblockgroup: {
     admin: true,
     usage: 'unblockgroup <group-name> <creator>',
-    description: 'Unblock a group, named with its creator.',
     parse: (a) => {
       a.arity(2);
       return { kind: 'unblockgroup', group: a.nonEmpty(0), creator: username(a, 1) };
@@ -661,7 +588,6 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze(
       name,
       aliases: Object.freeze([...(d.aliases ?? [])]),
       usage: d.usage,
-      description: d.description,
       admin: d.admin ?? false,
     });
   }),
@@ -687,16 +613,6 @@ export function findCommand(name: string): CommandSpec | undefined {
 
 export function isAdminCommand(kind: IntentKind): boolean {
   return COMMANDS.some((c) => c.name === kind && c.admin);
-}
-
-/** `usage: ...` then the description, then aliases and the admin note if any. */
-export function helpFor(name: string): string | undefined {
-  const spec = findCommand(name);
-  if (spec === undefined) return undefined;
-  const lines = [`usage: ${spec.usage}`, spec.description];
-  if (spec.aliases.length > 0) lines.push(`aliases: ${spec.aliases.join(', ')}`);
-  if (spec.admin) lines.push('admin only');
-  return lines.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -747,14 +663,13 @@ function suggest(typed: string): string | undefined {
   return best;
 }
 
-function unknownCommand(typed: string, prefix = ''): CommandError {
+function unknownCommand(typed: string, within?: IntentKind): CommandError {
   const suggestion = suggest(typed);
-  const hint = suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`;
   return {
     code: 'UNKNOWN_COMMAND',
-    command: typed,
+    command: displayed(typed),
     ...(suggestion === undefined ? {} : { suggestion }),
-    message: `${prefix}unknown command ${show(typed)}.${hint} Type "help" for a list of commands.`,
+    ...(within === undefined ? {} : { within }),
   };
 }
 
@@ -764,20 +679,12 @@ function unknownCommand(typed: string, prefix = ''): CommandError {
 const fail = (error: CommandError): ParseResult => ({ ok: false, error });
 
 function usageError(spec: CommandSpec, detail: UsageDetail): ParseResult {
-  const problem = problemText(detail);
-  return fail({
-    code: 'USAGE',
-    command: spec.name,
-    usage: spec.usage,
-    problem,
-    detail,
-    message: `${spec.name}: ${problem}. usage: ${spec.usage}`,
-  });
+  return fail({ code: 'USAGE', command: spec.name, usage: spec.usage, detail });
 }
 
 /** A USAGE error with no command to name (the line is too long, say). */
 function lineError(detail: UsageDetail): ParseResult {
-  return fail({ code: 'USAGE', detail, message: problemText(detail) });
+  return fail({ code: 'USAGE', detail });
 }
 
 /** Parses one line typed by the user. Never throws. */
@@ -792,7 +699,7 @@ export function parseCommand(line: string): ParseResult {
 
 function parseUnsafe(line: string): ParseResult {
   if (typeof line !== 'string' || line.trim() === '') {
-    return fail({ code: 'EMPTY', message: 'empty command' });
+    return fail({ code: 'EMPTY' });
   }
   if (line.length > MAX_COMMAND_LENGTH) {
     return lineError({ kind: 'tooLong', max: MAX_COMMAND_LENGTH });
@@ -804,25 +711,15 @@ function parseUnsafe(line: string): ParseResult {
 
   if (!lexed.ok) {
     if (spec === undefined) return lineError(lexed.detail);
-    return fail({
-      code: 'USAGE',
-      command: spec.name,
-      usage: spec.usage,
-      detail: lexed.detail,
-      message: `${spec.name}: ${lexed.message}`,
-    });
+    return usageError(spec, lexed.detail);
   }
-  if (first === undefined) return fail({ code: 'EMPTY', message: 'empty command' });
+  if (first === undefined) return fail({ code: 'EMPTY' });
 
   if (spec === undefined) {
     if (normalizeName(first.value) === '') {
       return rest.length === 0
-        ? fail({ code: 'EMPTY', message: 'empty command' })
-        : fail({
-            code: 'UNKNOWN_COMMAND',
-            command: '',
-            message: 'missing command name after "/". Type "help" for a list of commands.',
-          });
+        ? fail({ code: 'EMPTY' })
+        : fail({ code: 'UNKNOWN_COMMAND', command: '' });
     }
     return fail(unknownCommand(first.value));
   }
@@ -831,7 +728,7 @@ function parseUnsafe(line: string): ParseResult {
     return { ok: true, intent: DEFINITIONS[spec.name].parse(new Args(spec, rest, line)) };
   } catch (e) {
     if (e instanceof UsageProblem) return usageError(spec, e.detail);
-    if (e instanceof UnknownCommand) return fail(unknownCommand(e.typed, `${spec.name}: `));
+    if (e instanceof UnknownCommand) return fail(unknownCommand(e.typed, spec.name));
     throw e;
   }
 }

@@ -151,6 +151,7 @@ export const errors = {
   userBlocked: define({
     code: 'USER_BLOCKED',
     message: (p: { username: string }) => `${p.username} is blocked`,
+    details: { username: (p) => p.username },
   }),
   blockSelf: define({ code: 'SELF', message: () => 'you cannot block yourself' }),
 
@@ -219,6 +220,7 @@ export const errors = {
     code: 'NOT_FOUND',
     message: (p: { name: string; creator: string }) =>
       `no group "${p.name}" created by ${p.creator}`,
+    details: { group: (p) => p.name, creator: (p) => p.creator },
   }),
   notMember: define({
     code: 'NOT_MEMBER',
@@ -303,6 +305,7 @@ export const errors = {
     code: 'QUOTA_EXCEEDED',
     message: (p: { username: string; perSender: number }) =>
       `you already have ${p.perSender} messages waiting for ${p.username}, the most one sender may; try again once they have read some`,
+    details: { perSender: (p) => p.perSender },
   }),
 
   // --- our fault ---

@@ -18,7 +18,7 @@ import { parseErrorText } from '../web/src/core/commands.ts';
 import { createEngine, type EngineOptions } from '../web/src/core/engine.ts';
 import { groupConversation, parseConversation, privateConversation } from '../web/src/core/ids.ts';
 import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
-import { wireErrorText } from '../web/src/core/errors-zh.ts';
+import { wireErrorText } from '../web/src/core/error-text.ts';
 import { DiskFileStore } from './file-store.ts';
 import { FILE_COMMANDS, TerminalFiles } from './files.ts';
 import { loadFactory, saveFactory } from './idb-file.ts';
@@ -377,8 +377,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
           break;
         case 'session':
           if (event.session.phase === 'signed-out' && me !== null && !quitting) {
-            const why = event.session.endedBecause?.message ?? t.signedOut;
-            emit('session-ended', tt.sessionEnded(why));
+            emit('session-ended', tt.sessionEnded(tt.ended(event.session.endedBecause?.reason)));
             void dropEngine();
           }
           break;
@@ -452,7 +451,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
         } else if (e.session.phase === 'signed-out') {
           off();
           clearTimeout(timer);
-          reject(new Error(e.session.endedBecause?.message ?? t.signedOut));
+          reject(new Error(tt.ended(e.session.endedBecause?.reason)));
         }
       };
       const timer = setTimeout(() => {

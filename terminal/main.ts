@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { coreLang } from '../web/src/core/text.ts';
 import { EXIT, runClient } from './client.ts';
+import { TERMINAL_TEXT } from './text.ts';
 
 const USAGE = `usage: npm run chat -- [--server URL] [--lang zh|en] [--script FILE] [--json]
                        [--keep-going] [--data-dir DIR]
@@ -86,9 +87,7 @@ async function main(): Promise<number> {
     const res = await fetch(new URL('/healthz', server), { signal: AbortSignal.timeout(10_000) });
     await res.body?.cancel();
   } catch {
-    process.stderr.write(
-      lang === 'zh' ? `无法连接服务器 ${server}\n` : `cannot reach the server at ${server}\n`,
-    );
+    process.stderr.write(TERMINAL_TEXT[lang].unreachable(server) + '\n');
     return EXIT.server;
   }
   const interactive = values.script === undefined && process.stdin.isTTY === true && !values.json;

@@ -1,9 +1,17 @@
-/** The terminal's own words (prompts, notices, incoming lines), in English and 简体中文. */
-import type { TransferState } from '../web/src/core/api.ts';
-import type { CoreLang } from '../web/src/core/text.ts';
+/**
+ * The terminal's own words (prompts, notices, incoming lines, its file commands) in English and
+ * 简体中文: `TerminalText` built from the Paraglide messages (messages/*.json, keys `term_…`),
+ * each called with its locale named, as web/src/core/text.ts does for the engine's words.
+ */
+import type { SessionState, TransferState } from '../web/src/core/api.ts';
+import { at, type CoreLang } from '../web/src/core/lang.ts';
+import { CORE_TEXT } from '../web/src/core/text.ts';
+import { m } from '../web/src/paraglide/messages.js';
 
 export interface TerminalText {
   welcome: (server: string) => string;
+  /** Nothing answered at the server's address (checked before anything else). */
+  unreachable: (server: string) => string;
   password: string;
   passwordAgain: string;
   passwordsDiffer: string;
@@ -18,12 +26,16 @@ export interface TerminalText {
   noSuchChoice: string;
   historyError: (why: string) => string;
   sessionEnded: (why: string) => string;
+  /** Why the server (or the engine) ended the session, by its reason, not by its message. */
+  ended: (reason: EndReason | undefined) => string;
   bye: string;
   historyUsage: string;
   noHistory: string;
   terminalHelp: string[];
   files: FileText;
 }
+
+type EndReason = NonNullable<SessionState['endedBecause']>['reason'];
 
 /** What a transfer is doing, in a word (FileTransfer['state']). */
 type StateWords = Record<TransferState, string>;
@@ -75,178 +87,128 @@ export interface FileText {
   states: StateWords;
 }
 
-const en: TerminalText = {
-  welcome: (server) => `P2SP Chat — ${server}. Type "help" for commands, "quit" to leave.`,
-  password: 'password: ',
-  passwordAgain: 'password again: ',
-  passwordsDiffer: 'the two passwords differ; nothing was registered',
-  passwordEmpty: 'the password must not be empty',
-  signInFirst: 'sign in first: reg <username> or login <username>',
-  alreadySignedIn: (me) => `already signed in as ${me}; logout first`,
-  // The spec marks administrators' messages this way whatever the language.
-  systemMark: '[系统消息]',
-  friendRequest: (from) => `friend request from ${from} (accept ${from} / decline ${from})`,
-  invitation: (g, c, i) =>
-    `${i} invites you to ${g} (creator ${c}) (acceptgroup ${g} / declinegroup ${g})`,
-  presence: (u, s) => `${u} is ${s}`,
-  whichGroup: (name, choices) =>
-    `more than one of your groups is named "${name}": ${choices}\nwhich one (number or creator)? `,
-  noSuchChoice: 'not one of those; nothing was done',
-  historyError: (why) => `could not save the history file: ${why}`,
-  sessionEnded: (why) => `signed out: ${why}`,
-  bye: 'bye',
-  historyUsage: 'history <username|group-number>',
-  noHistory: 'no messages kept on this device yet',
-  terminalHelp: [
-    'history <username|group-number> — The last messages kept on this device.',
-    'quit (or exit, Ctrl-C) — Sign out and leave.',
-    'sleep <seconds> — Wait (for scripts).',
-    'sendfile <username> <path> — Send a file from this computer to a friend, directly (they must be online).',
-    'sendgroupfile <group-number> <path> — Send a file to every online member of a group.',
-    'files — List file transfers, numbered for savefile and cancelfile.',
-    'savefile <n|id> [path] — Write a received file to a path (default: its name, here).',
-    'cancelfile <n|id> — Stop a file transfer that is still going.',
-  ],
-  files: {
-    usage: {
-      sendfile: 'sendfile <username> <path>',
-      sendgroupfile: 'sendgroupfile <group-number> <path>',
-      savefile: 'savefile <n|id> [path]',
-      cancelfile: 'cancelfile <n|id>',
-    },
-    noSuchFile: (p) => `no such file: ${p}`,
-    isDirectory: (p) => `${p} is a directory; send the files in it one at a time`,
-    notAFile: (p) => `${p} is not a regular file`,
-    cannotRead: (p, why) => `cannot read ${p}: ${why}`,
-    tooLarge: (name, size, limit) =>
-      `${name} (${size}) is too large to send: files are limited to ${limit}`,
-    offline: (u) => `files go directly: ${u} is offline`,
-    noGroupMembers: (g) => `nobody else in ${g} can take the file`,
-    sending: (name, size, to, n) =>
-      `sending ${name} (${size}) to ${to}: transfer ${n} (cancelfile ${n} stops it)`,
-    noSuchTransfer: (ref) => `no transfer ${ref}; type "files" to list them`,
-    notIncoming: (n, name) => `transfer ${n} (${name}) is one you sent, not one you received`,
-    notArrived: (n, name, state) => `transfer ${n} (${name}) has not arrived whole: ${state}`,
-    exists: (p) => `${p} exists already; give another path`,
-    cannotWrite: (p, why) => `cannot write ${p}: ${why}`,
-    saved: (name, p, size) => `saved ${name} (${size}) to ${p}`,
-    notLive: (n, name, state) =>
-      `transfer ${n} (${name}) is not going (${state}); nothing to cancel`,
-    cancelled: (n, name) => `cancelled transfer ${n} (${name})`,
-    noFiles: 'no file transfers yet; sendfile <username> <path> sends one',
-    line: (n, dir, name, size, peer, state) =>
-      `${n}. ${dir === 'out' ? '↑' : '↓'} ${name} (${size}) ${dir === 'out' ? 'to' : 'from'} ${peer}: ${state}`,
-    incoming: (from, name, size, n) => `${from} is sending you ${name} (${size}): transfer ${n}`,
-    received: (from, name, n) =>
-      `received ${name} from ${from}: savefile ${n} [path] writes it out`,
-    sent: (to, name) => `sent ${name} to ${to}`,
-    failed: (dir, peer, name, why) =>
-      `${name} ${dir === 'out' ? 'to' : 'from'} ${peer} failed: ${why}`,
-    stopped: (dir, peer, name) => `${name} ${dir === 'out' ? 'to' : 'from'} ${peer} was cancelled`,
-    progress: (dir, peer, name, percent, rate, eta) =>
-      `${dir === 'out' ? '↑' : '↓'} ${name} ${dir === 'out' ? '→' : '←'} ${peer} ${percent}%` +
-      (rate ? ` ${rate}/s` : '') +
-      (eta ? ` ${eta} left` : ''),
-    waiting: (n) => `waiting for ${n} file transfer${n === 1 ? '' : 's'} to finish`,
-    states: {
-      offered: 'offered, waiting for the other side',
-      moving: 'moving',
-      paused: 'paused',
-      waiting: 'waiting for the connection',
-      verifying: 'checking',
-      done: 'done',
-      cancelled: 'cancelled',
-      failed: 'failed',
-      offline: 'not sent (offline)',
-      interrupted: 'interrupted (the client closed while sending it)',
-    },
-  },
+/** The spec marks administrators' messages this way whatever the language. */
+const SYSTEM_MARK = '[系统消息]';
+
+type Message = (inputs: Record<string, never>, options: ReturnType<typeof at>) => string;
+
+const ENDED: Record<EndReason, Message> = {
+  elsewhere: m.term_ended_elsewhere,
+  replaced: m.term_ended_replaced,
+  blocked: m.term_ended_blocked,
+  logout: m.term_ended_logout,
+  network: m.term_ended_network,
 };
 
-const zh: TerminalText = {
-  welcome: (server) => `P2SP Chat — ${server}。输入 help 查看命令，quit 退出。`,
-  password: '密码：',
-  passwordAgain: '再次输入密码：',
-  passwordsDiffer: '两次输入的密码不一致，未注册',
-  passwordEmpty: '密码不能为空',
-  signInFirst: '请先登录：reg <用户名> 或 login <用户名>',
-  alreadySignedIn: (me) => `已登录为 ${me}；请先 logout`,
-  systemMark: '[系统消息]',
-  friendRequest: (from) => `${from} 请求加你为好友（accept ${from} 同意 / decline ${from} 拒绝）`,
-  invitation: (g, c, i) =>
-    `${i} 邀请你加入 ${g}（创建者 ${c}）（acceptgroup ${g} 同意 / declinegroup ${g} 拒绝）`,
-  presence: (u, s) =>
-    `${u} ${s === 'offline' ? '已离线' : s === 'online' ? '已上线' : `状态：${s}`}`,
-  whichGroup: (name, choices) =>
-    `你有多个名为“${name}”的群组：${choices}\n要哪一个（编号或创建者）？`,
-  noSuchChoice: '不在其中，未执行',
-  historyError: (why) => `无法保存聊天记录文件：${why}`,
-  sessionEnded: (why) => `已退出登录：${why}`,
-  bye: '再见',
-  historyUsage: 'history <用户名|群组编号>',
-  noHistory: '本机还没有保存消息',
-  terminalHelp: [
-    'history <用户名|群组编号> — 显示本机保存的最近消息。',
-    'quit（或 exit、Ctrl-C）— 退出登录并离开。',
-    'sleep <秒数> — 等待（用于脚本）。',
-    'sendfile <用户名> <路径> — 把本机的文件直接发给好友（对方须在线）。',
-    'sendgroupfile <群组编号> <路径> — 把文件发给群组里每个在线成员。',
-    'files — 列出文件传输及编号（供 savefile 和 cancelfile 使用）。',
-    'savefile <编号|id> [路径] — 把收到的文件保存到路径（默认：当前目录，用原文件名）。',
-    'cancelfile <编号|id> — 取消仍在进行的文件传输。',
-  ],
-  files: {
-    usage: {
-      sendfile: 'sendfile <用户名> <路径>',
-      sendgroupfile: 'sendgroupfile <群组编号> <路径>',
-      savefile: 'savefile <编号|id> [路径]',
-      cancelfile: 'cancelfile <编号|id>',
-    },
-    noSuchFile: (p) => `没有这个文件：${p}`,
-    isDirectory: (p) => `${p} 是一个目录；请逐个发送其中的文件`,
-    notAFile: (p) => `${p} 不是普通文件`,
-    cannotRead: (p, why) => `无法读取 ${p}：${why}`,
-    tooLarge: (name, size, limit) => `${name}（${size}）太大，无法发送：文件上限为 ${limit}`,
-    offline: (u) => `文件直接发送：${u} 不在线`,
-    noGroupMembers: (g) => `${g} 里没有其他人可以接收文件`,
-    sending: (name, size, to, n) =>
-      `正在把 ${name}（${size}）发给 ${to}：传输 ${n}（cancelfile ${n} 可取消）`,
-    noSuchTransfer: (ref) => `没有传输 ${ref}；输入 files 查看`,
-    notIncoming: (n, name) => `传输 ${n}（${name}）是你发出的，不是收到的`,
-    notArrived: (n, name, state) => `传输 ${n}（${name}）尚未完整收到：${state}`,
-    exists: (p) => `${p} 已存在；请换一个路径`,
-    cannotWrite: (p, why) => `无法写入 ${p}：${why}`,
-    saved: (name, p, size) => `已把 ${name}（${size}）保存到 ${p}`,
-    notLive: (n, name, state) => `传输 ${n}（${name}）不在进行中（${state}），无需取消`,
-    cancelled: (n, name) => `已取消传输 ${n}（${name}）`,
-    noFiles: '还没有文件传输；用 sendfile <用户名> <路径> 发送',
-    line: (n, dir, name, size, peer, state) =>
-      `${n}. ${dir === 'out' ? '↑' : '↓'} ${name}（${size}）${dir === 'out' ? '发给' : '来自'} ${peer}：${state}`,
-    incoming: (from, name, size, n) => `${from} 正在给你发送 ${name}（${size}）：传输 ${n}`,
-    received: (from, name, n) => `已收到 ${from} 发来的 ${name}：用 savefile ${n} [路径] 保存`,
-    sent: (to, name) => `已把 ${name} 发给 ${to}`,
-    failed: (dir, peer, name, why) =>
-      `${dir === 'out' ? `发给 ${peer}` : `来自 ${peer}`} 的 ${name} 传输失败：${why}`,
-    stopped: (dir, peer, name) =>
-      `${dir === 'out' ? `发给 ${peer}` : `来自 ${peer}`} 的 ${name} 已取消`,
-    progress: (dir, peer, name, percent, rate, eta) =>
-      `${dir === 'out' ? '↑' : '↓'} ${name} ${dir === 'out' ? '→' : '←'} ${peer} ${percent}%` +
-      (rate ? ` ${rate}/s` : '') +
-      (eta ? ` 剩余 ${eta}` : ''),
-    waiting: (n) => `正在等待 ${n} 个文件传输完成`,
-    states: {
-      offered: '已发出，等待对方',
-      moving: '传输中',
-      paused: '已暂停',
-      waiting: '等待连接',
-      verifying: '校验中',
-      done: '完成',
-      cancelled: '已取消',
-      failed: '失败',
-      offline: '未发送（对方离线）',
-      interrupted: '已中断（发送时客户端已关闭）',
-    },
-  },
+const STATES: Record<TransferState, Message> = {
+  offered: m.term_fileState_offered,
+  moving: m.term_fileState_moving,
+  paused: m.term_fileState_paused,
+  waiting: m.term_fileState_waiting,
+  verifying: m.term_fileState_verifying,
+  done: m.term_fileState_done,
+  cancelled: m.term_fileState_cancelled,
+  failed: m.term_fileState_failed,
+  offline: m.term_fileState_offline,
+  interrupted: m.term_fileState_interrupted,
 };
 
-export const TERMINAL_TEXT: Record<CoreLang, TerminalText> = { en, zh };
+function terminalText(lang: CoreLang): TerminalText {
+  const o = at(lang);
+  const core = CORE_TEXT[lang];
+  return {
+    welcome: (server) => m.term_welcome({ server }, o),
+    unreachable: (server) => m.term_unreachable({ server }, o),
+    password: m.term_password({}, o),
+    passwordAgain: m.term_passwordAgain({}, o),
+    passwordsDiffer: m.term_passwordsDiffer({}, o),
+    passwordEmpty: m.term_passwordEmpty({}, o),
+    signInFirst: m.term_signInFirst({}, o),
+    alreadySignedIn: (me) => m.term_alreadySignedIn({ me }, o),
+    systemMark: SYSTEM_MARK,
+    friendRequest: (from) => m.term_friendRequest({ from }, o),
+    invitation: (group, creator, inviter) => m.term_invitation({ group, creator, inviter }, o),
+    presence: (username, status) =>
+      status === 'online'
+        ? m.term_presenceOnline({ username }, o)
+        : status === 'offline'
+          ? m.term_presenceOffline({ username }, o)
+          : m.term_presence({ username, status: core.presence(status) }, o),
+    whichGroup: (name, choices) => m.term_whichGroup({ name, choices }, o),
+    noSuchChoice: m.term_noSuchChoice({}, o),
+    historyError: (why) => m.term_historyError({ why }, o),
+    sessionEnded: (why) => m.term_sessionEnded({ why }, o),
+    // A reason from a newer server reads as the generic one.
+    ended: (reason) =>
+      (reason !== undefined && Object.hasOwn(ENDED, reason) ? ENDED[reason] : ENDED.logout)({}, o),
+    bye: m.term_bye({}, o),
+    historyUsage: m.term_historyUsage({}, o),
+    noHistory: m.term_noHistory({}, o),
+    terminalHelp: [
+      m.term_help_history({}, o),
+      m.term_help_quit({}, o),
+      m.term_help_sleep({}, o),
+      m.term_help_sendfile({}, o),
+      m.term_help_sendgroupfile({}, o),
+      m.term_help_files({}, o),
+      m.term_help_savefile({}, o),
+      m.term_help_cancelfile({}, o),
+    ],
+    files: {
+      usage: {
+        sendfile: m.term_fileUsage_sendfile({}, o),
+        sendgroupfile: m.term_fileUsage_sendgroupfile({}, o),
+        savefile: m.term_fileUsage_savefile({}, o),
+        cancelfile: m.term_fileUsage_cancelfile({}, o),
+      },
+      noSuchFile: (path) => m.term_file_noSuchFile({ path }, o),
+      isDirectory: (path) => m.term_file_isDirectory({ path }, o),
+      notAFile: (path) => m.term_file_notAFile({ path }, o),
+      cannotRead: (path, why) => m.term_file_cannotRead({ path, why }, o),
+      tooLarge: (name, size, limit) => m.term_file_tooLarge({ name, size, limit }, o),
+      offline: (username) => m.term_file_offline({ username }, o),
+      noGroupMembers: (group) => m.term_file_noGroupMembers({ group }, o),
+      sending: (name, size, to, n) => m.term_file_sending({ name, size, to, n }, o),
+      noSuchTransfer: (ref) => m.term_file_noSuchTransfer({ ref }, o),
+      notIncoming: (n, name) => m.term_file_notIncoming({ n, name }, o),
+      notArrived: (n, name, state) => m.term_file_notArrived({ n, name, state }, o),
+      exists: (path) => m.term_file_exists({ path }, o),
+      cannotWrite: (path, why) => m.term_file_cannotWrite({ path, why }, o),
+      saved: (name, path, size) => m.term_file_saved({ name, path, size }, o),
+      notLive: (n, name, state) => m.term_file_notLive({ n, name, state }, o),
+      cancelled: (n, name) => m.term_file_cancelled({ n, name }, o),
+      noFiles: m.term_file_noFiles({}, o),
+      line: (n, dir, name, size, peer, state) =>
+        dir === 'out'
+          ? m.term_file_lineOut({ n, name, size, peer, state }, o)
+          : m.term_file_lineIn({ n, name, size, peer, state }, o),
+      incoming: (from, name, size, n) => m.term_file_incoming({ from, name, size, n }, o),
+      received: (from, name, n) => m.term_file_received({ from, name, n }, o),
+      sent: (to, name) => m.term_file_sent({ to, name }, o),
+      failed: (dir, peer, name, why) =>
+        dir === 'out'
+          ? m.term_file_failedOut({ peer, name, why }, o)
+          : m.term_file_failedIn({ peer, name, why }, o),
+      stopped: (dir, peer, name) =>
+        dir === 'out'
+          ? m.term_file_stoppedOut({ peer, name }, o)
+          : m.term_file_stoppedIn({ peer, name }, o),
+      // Arrows, a percentage and a rate read the same in both languages: only "left" is words.
+      progress: (dir, peer, name, percent, rate, eta) =>
+        [
+          dir === 'out' ? `↑ ${name} → ${peer} ${percent}%` : `↓ ${name} ← ${peer} ${percent}%`,
+          ...(rate ? [`${rate}/s`] : []),
+          ...(eta ? [m.term_file_timeLeft({ eta }, o)] : []),
+        ].join(' '),
+      waiting: (count) => m.term_file_waiting({ count }, o),
+      states: Object.fromEntries(
+        Object.entries(STATES).map(([state, message]) => [state, message({}, o)]),
+      ) as StateWords,
+    },
+  };
+}
+
+export const TERMINAL_TEXT: Record<CoreLang, TerminalText> = {
+  en: terminalText('en'),
+  zh: terminalText('zh'),
+};

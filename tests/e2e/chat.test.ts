@@ -31,11 +31,13 @@ describe('signing in', () => {
     await dana!.fillAuth('login', 'not the password');
     await expect
       .poll(() => dana!.byTestId('auth-error').textContent())
-      .toMatch(/password|invalid/i);
+      .toBe('Wrong username or password.');
 
     const twin = await h.person(dana!.name);
     await twin.fillAuth('register');
-    await expect.poll(() => twin.byTestId('auth-error').textContent()).toMatch(/taken|exists/i);
+    await expect
+      .poll(() => twin.byTestId('auth-error').textContent())
+      .toBe('That username is taken. Pick another.');
   });
 });
 
@@ -234,11 +236,18 @@ describe('administration', () => {
     await row.getByTestId('admin-block-user').click();
     await row.getByTestId('confirm-block-yes').click();
     await expect.poll(() => row.getAttribute('data-blocked')).toBe('true');
+    const ended = mallory!.byTestId('session-ended');
     await expect
-      .poll(() => mallory!.byTestId('session-ended').textContent(), { timeout: 15_000 })
-      .toMatch(/blocked/i);
+      .poll(() => ended.locator('strong').textContent(), { timeout: 15_000 })
+      .toBe('Your account has been blocked');
+    // The sign-in screen's own words for the reason, not the server's message.
+    expect(await ended.locator('span').textContent()).toBe(
+      'If you think this is a mistake, ask an administrator.',
+    );
     await mallory!.fillAuth('login', PASSWORD);
-    await expect.poll(() => mallory!.byTestId('auth-error').textContent()).toMatch(/blocked/i);
+    await expect
+      .poll(() => mallory!.byTestId('auth-error').textContent())
+      .toBe('This account is blocked by an administrator.');
     await expect.poll(() => root!.byTestId('admin-log').textContent()).toContain(mallory!.name);
     expect(await mallory!.byTestId('me-name').count()).toBe(0);
   });

@@ -125,7 +125,7 @@ describe('changing the password', () => {
     await alice!.byTestId('password-new').fill(NEW);
     await alice!.byTestId('password-confirm').fill(NEW);
     await alice!.byTestId('password-submit').click();
-    await expect.poll(() => error.textContent()).toMatch(/wrong password/i);
+    await expect.poll(() => error.textContent()).toBe('The current password is wrong.');
     expect(await alice!.byTestId('password-old').getAttribute('aria-invalid')).toBe('true');
 
     await alice!.byTestId('password-old').fill(PASSWORD);
@@ -153,7 +153,9 @@ describe('changing the password', () => {
     // A fresh browser: the old password no longer works, the new one restores the backup.
     const device = await h.person(alice!.name);
     await device.fillAuth('login');
-    await expect.poll(() => device.byTestId('auth-error').textContent()).toMatch(/password/i);
+    await expect
+      .poll(() => device.byTestId('auth-error').textContent())
+      .toBe('Wrong username or password.');
     await device.fillAuth('login', NEW);
     await device.signedIn();
     await device.openFriend(bob!.name);

@@ -75,7 +75,9 @@ describe('a Chinese browser', () => {
     // A detail the translation reads: the rule a name broke (a Cyrillic І among Latin letters).
     await twin.byTestId('auth-username').fill(li.name.toUpperCase().replace('I', 'І'));
     await twin.byTestId('auth-submit').click();
-    await expect.poll(() => twin.byTestId('auth-error').textContent()).toContain('混用');
+    await expect
+      .poll(() => twin.byTestId('auth-error').textContent())
+      .toBe('用户名不能混用不同文字的字母（例如拉丁字母夹杂西里尔字母）。');
   });
 
   it("marks an administrator's message as 系统消息", async () => {

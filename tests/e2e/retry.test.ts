@@ -39,8 +39,8 @@ const LANGUAGES = [
     failed: 'Failed: ',
     delivered: 'Delivered',
     read: 'Read',
-    full: /mailbox is full/,
-    other: { lang: 'zh-CN', full: /对方的离线信箱已满/ },
+    full: /^Failed: Their offline mailbox is full\. Try again later\.$/,
+    other: { lang: 'zh-CN', full: /^发送失败：对方的离线信箱已满，请稍后再试。$/ },
   },
   {
     locale: 'zh-CN',
@@ -51,7 +51,7 @@ const LANGUAGES = [
     delivered: '已送达',
     read: '已读',
     full: /^发送失败：对方的离线信箱已满，请稍后再试。$/,
-    other: { lang: 'en', full: /^Failed: .*mailbox is full/ },
+    other: { lang: 'en', full: /^Failed: Their offline mailbox is full\. Try again later\.$/ },
   },
 ];
 

@@ -87,7 +87,7 @@ it('maps commands to engine calls and answers in readable lines', async () => {
   });
   expect(await alice.runCommand('allusers')).toMatchObject({
     ok: false,
-    message: 'only administrators can do that',
+    message: 'You are not allowed to do that.',
   });
   expect(await alice.runCommand('help add')).toEqual({
     ok: true,
@@ -167,7 +167,7 @@ it('add with another spelling of a user who asked first answers that the two are
   // A full-width spelling from a Chinese IME names the same user.
   expect(await alice.engine.runCommand('add ｂｏｂ')).toEqual({
     ok: false,
-    message: 'you and bob are already friends',
+    message: 'You are friends already.',
   });
 });
 
@@ -191,7 +191,7 @@ it('blockgroup and unblockgroup name the group by name and creator; the admin vi
   expect(await blockedNow()).toBe(false);
   expect(await root.engine.runCommand('blockgroup crew nobody')).toEqual({
     ok: false,
-    message: 'no group "crew" created by nobody',
+    message: 'There is no group “crew” created by nobody.',
   });
 
   await root.engine.admin.setGroupBlocked({ groupId: group.id }, true);
@@ -241,11 +241,13 @@ it('leavegroup says who owns the group now, or that it went with its last member
 it("words the server's refusal from its code in the caller's language, and a command's own failure as it was worded", async () => {
   const alice = await signedIn(server.url, 'alice');
   const nobody = 'nobody-here';
-  // The server answers NOT_FOUND with the username in its details: English as the server put it…
-  const en = await alice.engine.runCommand(`add ${nobody}`);
-  expect(en).toMatchObject({ ok: false });
-  expect(en.ok === false && en.message).toMatch(/nobody-here/);
-  // …and in Chinese from the code and details, never the server's English.
+  // The server answers NOT_FOUND with the username in its details: a sentence from the code and
+  // details in English…
+  expect(await alice.engine.runCommand(`add ${nobody}`)).toEqual({
+    ok: false,
+    message: `There is no user named “${nobody}”.`,
+  });
+  // …and in Chinese, never the server's own words.
   expect(await alice.engine.runCommand(`add ${nobody}`, { lang: 'zh' })).toEqual({
     ok: false,
     message: `找不到用户“${nobody}”。`,

@@ -29,11 +29,17 @@ function stubEngine(refuse = false, refuseUser = false) {
     log: async () => (requests.push(['log']), []),
     setUserBlocked: async (username, blocked) => {
       requests.push(['setUserBlocked', username, blocked]);
-      if (refuseUser) throw new EngineError({ code: 'FORBIDDEN', message: 'not that one' });
+      if (refuseUser)
+        throw new EngineError({ code: 'FORBIDDEN', message: 'only administrators can do that' });
     },
     setGroupBlocked: async (group: AdminGroupRef, blocked: boolean) => {
       requests.push(['setGroupBlocked', group, blocked]);
-      if (refuse) throw new EngineError({ code: 'NOT_FOUND', message: 'no such group' });
+      if (refuse)
+        throw new EngineError({
+          code: 'NOT_FOUND',
+          message: 'no such group',
+          details: { groupId: 7 },
+        });
     },
   };
   return { engine: { admin } as unknown as ChatEngine, requests };
@@ -69,7 +75,7 @@ describe('AdminState', () => {
     await state.setGroupBlocked(crew, true);
     expect(requests).toEqual([['setGroupBlocked', { groupId: 7 }, true]]);
     expect(state.groups).toEqual([crew, other]);
-    expect(state.error).toBe('no such group');
+    expect(state.error).toBe('That group does not exist, or you have no invitation to it.');
   });
 
   it('still re-fetches the tables after a user block', async () => {
@@ -85,9 +91,9 @@ describe('AdminState', () => {
     await state.setUserBlocked('root', true);
     // The tables were fetched again (the server's word on the row), and the reason stayed.
     expect(requests).toEqual([['setUserBlocked', 'root', true], ['users'], ['groups'], ['log']]);
-    expect(state.error).toBe('not that one');
+    expect(state.error).toBe('You are not allowed to do that.');
     // A later refresh on its own leaves it too.
     await state.refresh();
-    expect(state.error).toBe('not that one');
+    expect(state.error).toBe('You are not allowed to do that.');
   });
 });

@@ -2,9 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   COMMANDS,
   MAX_COMMAND_LENGTH,
-  problemText,
   findCommand,
-  helpFor,
   isAdminCommand,
   parseCommand,
   tokenize,
@@ -12,12 +10,18 @@ import {
   type Intent,
   type ParseResult,
 } from '../../shared/commands.ts';
+import { help } from '../../web/src/core/command-lines.ts';
+import { parseErrorText } from '../../web/src/core/commands.ts';
+import { CORE_TEXT } from '../../web/src/core/text.ts';
 
 function intentOf(line: string): Intent {
   const r = parseCommand(line);
-  if (!r.ok) throw new Error(`expected ${JSON.stringify(line)} to parse, got ${r.error.message}`);
+  if (!r.ok) throw new Error(`expected ${JSON.stringify(line)} to parse, got ${english(r.error)}`);
   return r.intent;
 }
+
+/** An error as an English front end words it: the parser itself holds no words, only data. */
+const english = (e: CommandError): string => parseErrorText(e, CORE_TEXT.en);
 
 function errorOf(line: string): CommandError {
   const r = parseCommand(line);
@@ -195,16 +199,10 @@ describe('parseCommand: wrong arity', () => {
     const usage = findCommand(command)?.usage;
     expect(usage).toBeDefined();
     const e = errorOf(line);
-    expect(e).toStrictEqual({
-      code: 'USAGE',
-      command,
-      usage,
-      problem,
-      detail: expect.any(Object),
-      message: `${command}: ${problem}. usage: ${usage}`,
-    });
-    // The detail is the problem as data: it words back to the same English.
-    expect(problemText(e.detail!)).toBe(problem);
+    expect(e).toStrictEqual({ code: 'USAGE', command, usage, detail: expect.any(Object) });
+    // The detail is the problem as data: it words back to the English.
+    expect(CORE_TEXT.en.problem(e.detail!)).toBe(problem);
+    expect(english(e)).toBe(`${command}: ${problem}. usage: ${usage}`);
   });
 
   it('has an arity case for every command', () => {
@@ -212,7 +210,7 @@ describe('parseCommand: wrong arity', () => {
   });
 
   it('spells out the usage line, e.g. for add', () => {
-    expect(errorOf('add').message).toBe('add: missing <username>. usage: add <username>');
+    expect(english(errorOf('add'))).toBe('add: missing <username>. usage: add <username>');
   });
 
   const badValues: [string, string][] = [
@@ -236,7 +234,7 @@ describe('parseCommand: wrong arity', () => {
   ];
 
   it.each(badValues)('rejects %j', (line, message) => {
-    expect(errorOf(line).message).toBe(message);
+    expect(english(errorOf(line))).toBe(message);
   });
 
   it('takes a password verbatim otherwise, including spaces only', () => {
@@ -267,22 +265,23 @@ describe('group numbers', () => {
       code: 'USAGE',
       command: 'sendgroup',
       usage: 'sendgroup <group-number> <message...>',
-      problem,
       detail: { kind: 'groupNumber', rule: expect.any(String), got: JSON.stringify(arg) },
-      message: `sendgroup: ${problem}. usage: sendgroup <group-number> <message...>`,
     });
-    expect(problemText(e.detail!)).toBe(problem);
+    expect(CORE_TEXT.en.problem(e.detail!)).toBe(problem);
+    expect(english(e)).toBe(`sendgroup: ${problem}. usage: sendgroup <group-number> <message...>`);
   });
 
   it('checks what looks like a number in the commands that also take a name', () => {
-    expect(errorOf('delgroup 0')).toStrictEqual({
+    const e = errorOf('delgroup 0');
+    expect(e).toStrictEqual({
       code: 'USAGE',
       command: 'delgroup',
       usage: 'delgroup <group>',
-      problem: 'group number must be 1 or greater, got "0"',
       detail: { kind: 'groupNumber', rule: 'atLeastOne', got: '"0"' },
-      message: 'delgroup: group number must be 1 or greater, got "0". usage: delgroup <group>',
     });
+    expect(english(e)).toBe(
+      'delgroup: group number must be 1 or greater, got "0". usage: delgroup <group>',
+    );
   });
 
   it.each([
@@ -291,7 +290,7 @@ describe('group numbers', () => {
     ['leavegroup 2.0', /^leavegroup: group number must be a whole/],
     ['delgroup 99999999999999999999', /a reasonable size/],
   ])('checks the number in %j', (line, message) => {
-    expect(errorOf(line).message).toMatch(message);
+    expect(english(errorOf(line))).toMatch(message);
   });
 
   it('accepts leading zeros and full-width digits from a Chinese IME', () => {
@@ -363,10 +362,10 @@ describe('message text', () => {
   });
 
   it('rejects empty text', () => {
-    expect(errorOf('send bob ""').message).toBe(
+    expect(english(errorOf('send bob ""'))).toBe(
       'send: <message...> must not be empty. usage: send <username> <message...>',
     );
-    expect(errorOf("broadcast '   '").message).toBe(
+    expect(english(errorOf("broadcast '   '"))).toBe(
       'broadcast: <message...> must not be empty. usage: broadcast <message...>',
     );
   });
@@ -399,35 +398,44 @@ describe('tokenize', () => {
       "'abc\\'",
       "unterminated single quote (') at column 1: add a closing ', or wrap the text in double quotes",
     ],
-  ])('reports unterminated quotes with a column: %j', (input, message) => {
-    expect(tokenize(input)).toStrictEqual({ ok: false, message });
+  ])('reports unterminated quotes with a column: %j', (input, problem) => {
+    const r = tokenize(input);
+    expect(r).toStrictEqual({
+      ok: false,
+      detail: expect.objectContaining({ kind: 'unterminatedQuote' }),
+    });
+    expect(!r.ok && CORE_TEXT.en.problem(r.detail)).toBe(problem);
   });
 });
 
 describe('unterminated quotes in parseCommand', () => {
   it('is a USAGE error naming the command when it is known', () => {
-    expect(errorOf('send bob "hello')).toStrictEqual({
+    const e = errorOf('send bob "hello');
+    expect(e).toStrictEqual({
       code: 'USAGE',
       command: 'send',
       usage: 'send <username> <message...>',
       detail: { kind: 'unterminatedQuote', quote: '"', column: 10 },
-      message:
-        'send: unterminated double quote (") at column 10: add a closing ", or wrap the text in single quotes',
     });
+    expect(english(e)).toBe(
+      'send: unterminated double quote (") at column 10: add a closing ", or wrap the text in single quotes',
+    );
     expect(errorOf("add 'bob").code).toBe('USAGE');
   });
 
   it('counts emoji as one column', () => {
-    expect(errorOf('send 🎉 "x').message).toMatch(/at column 8:/);
+    expect(english(errorOf('send 🎉 "x'))).toMatch(/at column 8:/);
   });
 
   it('is a USAGE error without a command when the name itself is unterminated', () => {
-    expect(errorOf('"send bob hi')).toStrictEqual({
+    const e = errorOf('"send bob hi');
+    expect(e).toStrictEqual({
       code: 'USAGE',
       detail: { kind: 'unterminatedQuote', quote: '"', column: 1 },
-      message:
-        'unterminated double quote (") at column 1: add a closing ", or wrap the text in single quotes',
     });
+    expect(english(e)).toBe(
+      'unterminated double quote (") at column 1: add a closing ", or wrap the text in single quotes',
+    );
   });
 });
 
@@ -463,31 +471,26 @@ describe('command names', () => {
 
   it('reports empty lines', () => {
     for (const line of ['', '   ', '\t\n', '\u3000', '/']) {
-      expect(parseCommand(line)).toStrictEqual({
-        ok: false,
-        error: { code: 'EMPTY', message: 'empty command' },
-      });
+      expect(parseCommand(line)).toStrictEqual({ ok: false, error: { code: 'EMPTY' } });
     }
+    expect(english({ code: 'EMPTY' })).toBe('empty command');
   });
 
   it('reports a slash without a name', () => {
-    expect(errorOf('/ add bob')).toStrictEqual({
-      code: 'UNKNOWN_COMMAND',
-      command: '',
-      message: 'missing command name after "/". Type "help" for a list of commands.',
-    });
+    const e = errorOf('/ add bob');
+    expect(e).toStrictEqual({ code: 'UNKNOWN_COMMAND', command: '' });
+    expect(english(e)).toBe('missing command name after "/". Type "help" for a list of commands.');
   });
 });
 
 describe('unknown commands', () => {
   it('suggests the closest command within edit distance 2', () => {
-    expect(errorOf('snd bob hi')).toStrictEqual({
-      code: 'UNKNOWN_COMMAND',
-      command: 'snd',
-      suggestion: 'send',
-      message: 'unknown command "snd". Did you mean "send"? Type "help" for a list of commands.',
-    });
-    expect(errorOf('/frends').message).toBe(
+    const e = errorOf('snd bob hi');
+    expect(e).toStrictEqual({ code: 'UNKNOWN_COMMAND', command: 'snd', suggestion: 'send' });
+    expect(english(e)).toBe(
+      'unknown command "snd". Did you mean "send"? Type "help" for a list of commands.',
+    );
+    expect(english(errorOf('/frends'))).toBe(
       'unknown command "/frends". Did you mean "friends"? Type "help" for a list of commands.',
     );
   });
@@ -500,16 +503,14 @@ describe('unknown commands', () => {
     ['frnds', 'friends'],
     ['sendgrp 1 hi', 'sendgroup'],
   ])('suggests for %j: %s', (line, suggestion) => {
-    expect(errorOf(line).message).toContain(`Did you mean "${suggestion}"?`);
+    expect(english(errorOf(line))).toContain(`Did you mean "${suggestion}"?`);
   });
 
   it('does not suggest anything farther than 2 edits', () => {
-    expect(errorOf('xyzzy')).toStrictEqual({
-      code: 'UNKNOWN_COMMAND',
-      command: 'xyzzy',
-      message: 'unknown command "xyzzy". Type "help" for a list of commands.',
-    });
-    expect(errorOf('你好 世界').message).toBe(
+    const e = errorOf('xyzzy');
+    expect(e).toStrictEqual({ code: 'UNKNOWN_COMMAND', command: 'xyzzy' });
+    expect(english(e)).toBe('unknown command "xyzzy". Type "help" for a list of commands.');
+    expect(english(errorOf('你好 世界'))).toBe(
       'unknown command "你好". Type "help" for a list of commands.',
     );
   });
@@ -517,22 +518,25 @@ describe('unknown commands', () => {
   it('shortens and escapes long or odd names in the message', () => {
     const err = errorOf('a'.repeat(500) + '\u0000');
     expect(err.code).toBe('UNKNOWN_COMMAND');
-    expect(err.message).toBe(
+    expect(english(err)).toBe(
       `unknown command "${'a'.repeat(40)}…". Type "help" for a list of commands.`,
     );
-    expect(errorOf('\u0007beep').message).toBe(
+    expect(english(errorOf('\u0007beep'))).toBe(
       'unknown command "\\u0007beep". Type "help" for a list of commands.',
     );
   });
 
   it('reports an unknown command named in help', () => {
-    expect(errorOf('help sendd')).toStrictEqual({
+    const e = errorOf('help sendd');
+    expect(e).toStrictEqual({
       code: 'UNKNOWN_COMMAND',
       command: 'sendd',
       suggestion: 'send',
-      message:
-        'help: unknown command "sendd". Did you mean "send"? Type "help" for a list of commands.',
+      within: 'help',
     });
+    expect(english(e)).toBe(
+      'help: unknown command "sendd". Did you mean "send"? Type "help" for a list of commands.',
+    );
   });
 });
 
@@ -540,11 +544,9 @@ describe('hostile input', () => {
   it('caps the line length', () => {
     const long = 'send bob ' + 'x'.repeat(MAX_COMMAND_LENGTH);
     expect(MAX_COMMAND_LENGTH).toBe(70_000);
-    expect(errorOf(long)).toStrictEqual({
-      code: 'USAGE',
-      detail: { kind: 'tooLong', max: 70_000 },
-      message: 'command too long (at most 70000 characters)',
-    });
+    const e = errorOf(long);
+    expect(e).toStrictEqual({ code: 'USAGE', detail: { kind: 'tooLong', max: 70_000 } });
+    expect(english(e)).toBe('command too long (at most 70000 characters)');
     const fits = 'send bob ' + 'x'.repeat(MAX_COMMAND_LENGTH - 9);
     expect(intentOf(fits)).toStrictEqual({
       kind: 'send',
@@ -568,14 +570,11 @@ describe('hostile input', () => {
 
   it('survives non-string input from untyped callers', () => {
     const untyped = parseCommand as (x: unknown) => ParseResult;
-    expect(untyped(undefined)).toStrictEqual({
-      ok: false,
-      error: { code: 'EMPTY', message: 'empty command' },
-    });
+    expect(untyped(undefined)).toStrictEqual({ ok: false, error: { code: 'EMPTY' } });
     expect(untyped(42).ok).toBe(false);
     expect((tokenize as (x: unknown) => unknown)(null)).toStrictEqual({
       ok: false,
-      message: 'not a string',
+      detail: { kind: 'unparsable' },
     });
   });
 
@@ -649,9 +648,9 @@ describe('hostile input', () => {
       } else {
         seen.add(result.error.code);
         expect(['UNKNOWN_COMMAND', 'USAGE', 'EMPTY']).toContain(result.error.code);
-        expect(typeof result.error.message).toBe('string');
-        expect(result.error.message.length).toBeGreaterThan(0);
-        expect(result.error.message).not.toBe('could not parse that command');
+        const words = english(result.error);
+        expect(words.length).toBeGreaterThan(0);
+        expect(words).not.toBe('could not parse that command');
       }
       expect(tokenize(line).ok).toBeTypeOf('boolean');
     }
@@ -660,7 +659,7 @@ describe('hostile input', () => {
   });
 });
 
-describe('COMMANDS, isAdminCommand and helpFor', () => {
+describe('COMMANDS, isAdminCommand and help', () => {
   it('lists every intent kind exactly once', () => {
     const names = COMMANDS.map((c) => c.name);
     expect(names).toHaveLength(ALL_KINDS.length);
@@ -685,36 +684,44 @@ describe('COMMANDS, isAdminCommand and helpFor', () => {
     expect(isAdminCommand('blockgroup')).toBe(true);
   });
 
-  it('gives usage and description for every command, by name and by alias', () => {
+  it('gives usage and description for every command, by name and by alias, in both languages', () => {
+    for (const t of [CORE_TEXT.en, CORE_TEXT.zh]) {
+      for (const c of COMMANDS) {
+        const lines = [t.helpUsage(c.usage), t.descriptions[c.name]];
+        if (c.aliases.length > 0) lines.push(t.helpAliases(c.aliases.join(', ')));
+        if (c.admin) lines.push(t.adminOnly);
+        expect(help(c.name, false, t)).toStrictEqual(lines);
+        expect(help('/' + c.name.toUpperCase(), false, t)).toStrictEqual(lines);
+        for (const alias of c.aliases) expect(help(alias, false, t)).toStrictEqual(lines);
+      }
+    }
     for (const c of COMMANDS) {
-      const lines = [`usage: ${c.usage}`, c.description];
-      if (c.aliases.length > 0) lines.push(`aliases: ${c.aliases.join(', ')}`);
-      if (c.admin) lines.push('admin only');
-      expect(helpFor(c.name)).toBe(lines.join('\n'));
-      expect(helpFor('/' + c.name.toUpperCase())).toBe(lines.join('\n'));
-      for (const alias of c.aliases) expect(helpFor(alias)).toBe(lines.join('\n'));
-      expect(c.description).toMatch(/^[A-Z].*\.$/);
+      expect(CORE_TEXT.en.descriptions[c.name]).toMatch(/^[A-Z].*\.$/);
+      expect(CORE_TEXT.zh.descriptions[c.name]).toMatch(/\p{Script=Han}.*。$/u);
     }
   });
 
   it('renders exact help text', () => {
-    expect(helpFor('add')).toBe('usage: add <username>\nSend a friend request to a user.');
-    expect(helpFor('delfriend')).toBe(
+    const en = (name: string) => help(name, false, CORE_TEXT.en).join('\n');
+    expect(en('add')).toBe('usage: add <username>\nSend a friend request to a user.');
+    expect(en('delfriend')).toBe(
       'usage: unfriend <username>\nRemove a user from your friends.\naliases: delfriend',
     );
-    expect(helpFor('.send')).toBe(
+    expect(en('.send')).toBe(
       'usage: send <username> <message...>\nSend a private message to a user.\naliases: .send',
     );
-    expect(helpFor('allusers')).toBe(
+    expect(en('allusers')).toBe(
       'usage: allusers [--online]\nList all users, or only those online with --online.\nadmin only',
     );
-    expect(helpFor('status')).toBe('usage: status <online|away|busy>\nSet your presence status.');
+    expect(en('status')).toBe('usage: status <online|away|busy>\nSet your presence status.');
   });
 
-  it('returns undefined for unknown names', () => {
-    expect(helpFor('nope')).toBeUndefined();
-    expect(helpFor('')).toBeUndefined();
+  it('finds no command for unknown names', () => {
     expect(findCommand('nope')).toBeUndefined();
+    expect(findCommand('')).toBeUndefined();
+    expect(help('nope', false, CORE_TEXT.en)).toStrictEqual([
+      'unknown command "nope". Type "help" for a list of commands.',
+    ]);
   });
 });
 
@@ -753,18 +760,18 @@ describe('the spec forms: reg and login without a password, groups by name', () 
   });
 
   it('still needs every argument, and refuses an empty name', () => {
-    expect(errorOf('delgroup').message).toBe('delgroup: missing <group>. usage: delgroup <group>');
-    expect(errorOf('delgroup ""').message).toBe(
+    expect(english(errorOf('delgroup'))).toBe('delgroup: missing <group>. usage: delgroup <group>');
+    expect(english(errorOf('delgroup ""'))).toBe(
       'delgroup: <group> must not be empty. usage: delgroup <group>',
     );
-    expect(errorOf('addgroupuser team').message).toBe(
+    expect(english(errorOf('addgroupuser team'))).toBe(
       'addgroupuser: missing <username>. usage: addgroupuser <group> <username>',
     );
-    expect(errorOf('delgroupuser team a b').message).toMatch(/^delgroupuser: too many arguments/);
-    expect(errorOf('reg alice pw extra').message).toMatch(/^reg: too many arguments/);
+    expect(english(errorOf('delgroupuser team a b'))).toMatch(/^delgroupuser: too many arguments/);
+    expect(english(errorOf('reg alice pw extra'))).toMatch(/^reg: too many arguments/);
   });
 
   it("sendgroup keeps the spec's local number only", () => {
-    expect(errorOf('sendgroup team hi').message).toMatch(/^sendgroup: group number must be/);
+    expect(english(errorOf('sendgroup team hi'))).toMatch(/^sendgroup: group number must be/);
   });
 });

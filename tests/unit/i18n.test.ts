@@ -1,6 +1,6 @@
 /**
  * The interface language: which one a browser gets, and server errors said in it by their code and
- * details (never by the English message), with the server's words only where no translation fits.
+ * details, never by the server's own English message (tests/unit/error-text.test.ts has every code).
  */
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type WireError } from '../../shared/errors.ts';
@@ -26,9 +26,10 @@ describe('browserLang', () => {
 });
 
 describe('errorText', () => {
-  it("shows the server's own words in English", () => {
+  it("says a server error in an English sentence, not in the server's words", () => {
     const e = err({ code: 'USERNAME_TAKEN', message: 'the username "li" is taken', details: {} });
-    expect(errorText(e, 'en')).toBe('the username "li" is taken');
+    expect(errorText(e, 'en')).toBe('That username is taken. Pick another.');
+    expect(errorText(e, 'zh-CN')).toBe('该用户名已被占用，请换一个。');
   });
 
   it('says every error code in Chinese', () => {
@@ -66,10 +67,10 @@ describe('errorText', () => {
     );
   });
 
-  it("falls back to the server's words only where no translation fits", () => {
-    expect(
-      errorText(err({ code: 'BAD_REQUEST', message: 'body is not valid JSON' }), 'zh-CN'),
-    ).toBe('body is not valid JSON');
+  it('says the sentence for the code where the details say no more', () => {
+    const bad = err({ code: 'BAD_REQUEST', message: 'body is not valid JSON' });
+    expect(errorText(bad, 'en')).toBe('The server could not accept this request.');
+    expect(errorText(bad, 'zh-CN')).toBe('服务器无法接受这个请求。');
   });
 
   it('passes other errors through as their message', () => {

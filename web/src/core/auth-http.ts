@@ -18,7 +18,11 @@ export async function postAuth(
       body: JSON.stringify(body),
     });
   } catch {
-    throw new EngineError({ code: 'INTERNAL', message: 'cannot reach the server' });
+    throw new EngineError({
+      code: 'INTERNAL',
+      message: 'cannot reach the server',
+      details: { reason: 'unreachable' },
+    });
   }
   const ack = (await res.json().catch(() => null)) as Ack<AuthResult> | null;
   if (ack === null || typeof ack !== 'object') {

@@ -9,8 +9,7 @@ export const groupLine = (
   g: Omit<GroupInfo, 'number' | 'role'>,
   n: number,
   t: CoreText = CORE_TEXT.en,
-): string =>
-  t.groupLine(n, g.name, g.creator, g.online, g.total) + (g.blocked ? t.blockedMark : '');
+): string => t.groupLine(n, g.name, g.creator, g.online, g.total, g.blocked);
 
 export function help(
   command: string | undefined,
@@ -53,7 +52,7 @@ export function invitationLines(
 }
 
 export function describe(m: ChatMessage, to: string, t: CoreText = CORE_TEXT.en): string {
-  const fanout = m.fanout ? t.fanout(m.fanout.delivered, m.fanout.stored, m.fanout.total) : '';
+  const { fanout } = m;
   switch (m.state) {
     case 'read': // read is delivered and more; a command's result line needs no finer word
     case 'delivered':

@@ -72,19 +72,23 @@ export async function runCommand(
 }
 
 /**
- * The parser's error in the caller's language, from its code and details (the parser's own
- * `message` is the English, kept word for word for English front ends).
+ * The parser's error in the caller's language, from its code and details (the parser holds no
+ * words of its own).
  */
 export function parseErrorText(e: CommandError, t: CoreText): string {
-  if (t === CORE_TEXT.en) return e.message;
   if (e.code === 'EMPTY') return t.emptyCommand;
-  if (e.code === 'UNKNOWN_COMMAND')
-    return e.command ? t.unknownCommand(e.command, e.suggestion) : t.missingCommandName;
-  if (!e.detail) return e.message;
+  if (e.code === 'UNKNOWN_COMMAND') {
+    if (!e.command) return t.missingCommandName;
+    const unknown = t.unknownCommand(e.command, e.suggestion);
+    return e.within ? t.commandProblem(e.within, unknown) : unknown;
+  }
+  if (!e.detail) return t.problem({ kind: 'unparsable' });
   const problem = t.problem(e.detail);
-  // With its usage line when the parser gave one (a quote left open names the command only).
-  if (e.command && e.usage && e.problem) return t.usage(e.command, problem, e.usage);
-  return e.command ? t.commandProblem(e.command, problem) : problem;
+  if (!e.command) return problem;
+  // With its usage line, except for a quote left open: that is about the line, not the arguments.
+  return e.usage && e.detail.kind !== 'unterminatedQuote'
+    ? t.usage(e.command, problem, e.usage)
+    : t.commandProblem(e.command, problem);
 }
 
 async function groupByNumber(ctx: Run, n: number): Promise<GroupInfo> {

@@ -62,7 +62,8 @@ const reason = (err: unknown) => (err instanceof Error ? err.message : String(er
  * reader's language only when shown. Anything not an EngineError is the engine's own surprise.
  */
 function failureOf(err: unknown): WireError {
-  if (!(err instanceof EngineError)) return { code: 'INTERNAL', message: reason(err) };
+  if (!(err instanceof EngineError))
+    return { code: 'INTERNAL', message: reason(err), details: { reason: 'engine' } };
   const { code, message, details } = err.wire;
   return details ? { code, message, details } : { code, message };
 }
@@ -175,7 +176,11 @@ export class Delivery {
       const target = parseConversation(message.conversation);
       // The System conversation holds administrators' messages only: none of mine to send again.
       if (target.kind === 'system')
-        throw new EngineError({ code: 'BAD_REQUEST', message: 'nothing is sent to System' });
+        throw new EngineError({
+          code: 'BAD_REQUEST',
+          message: 'nothing is sent to System',
+          details: { reason: 'system-conversation' },
+        });
       if (target.kind === 'group')
         Relationships.require(this.deps.relationships.mayUseGroup(target.groupId));
       const frame = frameOf(message, target);
@@ -222,6 +227,7 @@ export class Delivery {
       throw new EngineError({
         code: 'BAD_REQUEST',
         message: 'this message is being sent right now',
+        details: { reason: 'sending-now' },
       });
     }
     this.#inflight.add(id);
@@ -237,14 +243,23 @@ export class Delivery {
     const message = await history.getOwn(id);
     if (!message || message.conversation !== conversation) {
       if (await history.hasOthers(conversation, id)) {
-        throw new EngineError({ code: 'FORBIDDEN', message: 'that message is not yours' });
+        throw new EngineError({
+          code: 'FORBIDDEN',
+          message: 'that message is not yours',
+          details: { reason: 'not-yours' },
+        });
       }
-      throw new EngineError({ code: 'NOT_FOUND', message: 'no such message in this conversation' });
+      throw new EngineError({
+        code: 'NOT_FOUND',
+        message: 'no such message in this conversation',
+        details: { reason: 'no-message' },
+      });
     }
     if (message.state !== 'failed') {
       throw new EngineError({
         code: 'BAD_REQUEST',
         message: `only a failed message can be retried or deleted (this one is ${message.state ?? 'received'})`,
+        details: { reason: 'not-failed' },
       });
     }
     return message;
@@ -354,6 +369,7 @@ export class Delivery {
       throw new EngineError({
         code: 'BAD_REQUEST',
         message: checked.error.issues[0]?.message ?? 'bad text',
+        details: { field: 'text' },
       });
     }
     const message: ChatMessage = {
@@ -368,7 +384,11 @@ export class Delivery {
     try {
       frame = frameOf(message, target);
     } catch (err) {
-      throw new EngineError({ code: 'BAD_REQUEST', message: reason(err) });
+      throw new EngineError({
+        code: 'BAD_REQUEST',
+        message: reason(err),
+        details: { field: 'text' },
+      });
     }
     const out: Outgoing = { message, target, frame, stored: history.addOwn(message, title) };
     // The frame goes out while the row commits; the attempt applies no outcome before it has.

@@ -385,7 +385,11 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       try {
         await keyring.setVerified(username, verified);
       } catch (err) {
-        throw new EngineError({ code: 'BAD_REQUEST', message: (err as Error).message });
+        throw new EngineError({
+          code: 'BAD_REQUEST',
+          message: (err as Error).message,
+          details: { reason: 'no-settled-key', username },
+        });
       }
     },
     async changePassword(oldPassword, newPassword) {

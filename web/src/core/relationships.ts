@@ -23,6 +23,8 @@ export type Verdict =
       ok: false;
       code: 'NOT_FRIENDS' | 'USER_BLOCKED' | 'NOT_MEMBER' | 'GROUP_BLOCKED' | 'NOT_FOUND';
       message: string;
+      /** What the sentence for it names (web/src/core/error-text.ts). */
+      details?: { username: string } | { groupId: number };
     };
 
 /** Usernames compare as the server compares them. */
@@ -107,16 +109,17 @@ export class Relationships {
   /** The decision on the view as it is now (group members must have been loaded: see `check`). */
   verdict(peer: string, exchange: Exchange): Verdict {
     if (this.#blockedUsers.has(key(peer)))
-      return refuse('USER_BLOCKED', `${peer} is blocked by an administrator`);
+      return refuse('USER_BLOCKED', `${peer} is blocked by an administrator`, { username: peer });
     if (exchange.kind === 'private') {
       return this.social.friend(peer)
         ? { ok: true }
-        : refuse('NOT_FRIENDS', `you are not friends with ${peer}`);
+        : refuse('NOT_FRIENDS', `you are not friends with ${peer}`, { username: peer });
     }
     const mine = this.#mine(exchange.groupId);
     if (!mine.ok) return mine;
     const members = this.#members.get(exchange.groupId)?.members;
-    if (!members?.has(key(peer))) return refuse('NOT_MEMBER', `${peer} is not in this group`);
+    if (!members?.has(key(peer)))
+      return refuse('NOT_MEMBER', `${peer} is not in this group`, { username: peer });
     return { ok: true };
   }
 
@@ -202,12 +205,12 @@ export class Relationships {
 
   /** Throws the verdict as an EngineError when it refuses. */
   static require(verdict: Verdict): void {
-    if (!verdict.ok) throw new EngineError({ code: verdict.code, message: verdict.message });
+    if (!verdict.ok) throw refusalError(verdict);
   }
 
   #mine(groupId: number): Verdict {
     const group = this.#groups?.get(groupId);
-    if (!group) return refuse('NOT_MEMBER', 'you are not in this group');
+    if (!group) return refuse('NOT_MEMBER', 'you are not in this group', { groupId });
     if (group.blocked) return refuse('GROUP_BLOCKED', 'this group is blocked by an administrator');
     return { ok: true };
   }
@@ -234,6 +237,14 @@ export class Relationships {
   }
 }
 
-function refuse(code: Exclude<Verdict, { ok: true }>['code'], message: string): Verdict {
-  return { ok: false, code, message };
+type Refusal = Exclude<Verdict, { ok: true }>;
+
+function refuse(code: Refusal['code'], message: string, details?: Refusal['details']): Verdict {
+  return details ? { ok: false, code, message, details } : { ok: false, code, message };
+}
+
+/** A refusing verdict as the EngineError a caller throws. */
+export function refusalError(verdict: Refusal): EngineError {
+  const { code, message, details } = verdict;
+  return new EngineError(details ? { code, message, details } : { code, message });
 }

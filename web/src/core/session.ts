@@ -43,7 +43,8 @@ export interface SessionHooks {
 /** How the first connection attempt after sign-in went. */
 type FirstOutcome = 'ready' | 'unauthenticated' | 'network';
 
-const wireError = (code: WireError['code'], message: string) => new EngineError({ code, message });
+const wireError = (code: WireError['code'], message: string, reason?: string) =>
+  new EngineError(reason ? { code, message, details: { reason } } : { code, message });
 
 const isErrorCode = (code: unknown): code is ErrorCode =>
   (ERROR_CODES as readonly unknown[]).includes(code);
@@ -136,7 +137,8 @@ export class Session implements ServerLink {
     if (!socket || this.state.phase === 'signed-out')
       throw wireError('UNAUTHENTICATED', 'sign in first');
     // Fail fast rather than let Socket.IO buffer the request until some later reconnect.
-    if (!socket.connected) throw wireError('INTERNAL', 'not connected to the server');
+    if (!socket.connected)
+      throw wireError('INTERNAL', 'not connected to the server', 'not-connected');
     // The typed emitWithAck overloads do not survive a generic `E`; the contract types the result.
     const emit = socket.timeout(this.options.requestTimeoutMs) as unknown as {
       emitWithAck(event: string, payload: unknown): Promise<Ack<AckData<E>>>;
@@ -145,7 +147,7 @@ export class Session implements ServerLink {
     try {
       res = await emit.emitWithAck(event, payload);
     } catch {
-      throw wireError('INTERNAL', `the server did not answer (${event})`);
+      throw wireError('INTERNAL', `the server did not answer (${event})`, 'no-answer');
     }
     if (!res.ok) throw new EngineError(res.error);
     return res.data;

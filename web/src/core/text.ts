@@ -1,15 +1,24 @@
 /**
- * The engine's own words (command results, list formats, delivery outcomes) in English and
- * 简体中文, as plain TypeScript: the terminal client runs them under Node with no build step, and
- * the web's messages (messages/*.json, compiled by Paraglide) stay about the web's UI.
- * `Record<CoreLang, CoreText>` makes a missing Chinese line a type error, as check-messages does
- * for the web's.
+ * The engine's own words (command results, list formats, delivery outcomes, the parser's
+ * problems) in English and 简体中文: `CoreText` is the typed API the command lines and the
+ * terminal client use, built here from the Paraglide messages (messages/*.json, keys `core_…`),
+ * each called with its locale named (lang.ts), never through the runtime's global locale. The
+ * words are in the JSON; which message fits the data (a flag, a plural, one of two shapes) is
+ * decided here, once for every language.
  */
-import { problemText, type IntentKind, type UsageDetail } from '../../../shared/commands.ts';
-import type { WireError } from '../../../shared/errors.ts';
-import { wireErrorText } from './errors-zh.ts';
+import type { IntentKind, UsageDetail } from '../../../shared/commands.ts';
+import { m } from '../paraglide/messages.js';
+import { wireErrorText, type ErrorLike } from './error-text.ts';
+import { at, coreLang, type CoreLang } from './lang.ts';
 
-export type CoreLang = 'en' | 'zh';
+export { coreLang, type CoreLang };
+
+/** A group message's spread: how many members it reached directly and how many via the server. */
+export interface Fanout {
+  delivered: number;
+  stored: number;
+  total: number;
+}
 
 export interface CoreText {
   registered: (me: string) => string;
@@ -37,9 +46,15 @@ export interface CoreText {
   /** The last member left: the group went with them. */
   leftGroupDeleted: (group: string) => string;
   noGroups: string;
-  /** The spec's `[number] [group name] [creator] [online/total]`. */
-  groupLine: (n: number, name: string, creator: string, online: number, total: number) => string;
-  blockedMark: string;
+  /** The spec's `[number] [group name] [creator] [online/total]`, marked when blocked. */
+  groupLine: (
+    n: number,
+    name: string,
+    creator: string,
+    online: number,
+    total: number,
+    blocked: boolean,
+  ) => string;
   invitationsHeader: string;
   invitationLine: (n: number, name: string, creator: string, inviter: string) => string;
   noGroupNumber: (n: number) => string;
@@ -54,15 +69,15 @@ export interface CoreText {
   broadcastSent: string;
   userBlocked: (u: string, blocked: boolean) => string;
   groupBlocked: (group: string, creator: string, blocked: boolean) => string;
-  fanout: (delivered: number, stored: number, total: number) => string;
-  delivered: (to: string, fanout: string) => string;
-  stored: (to: string, fanout: string) => string;
+  delivered: (to: string, fanout?: Fanout) => string;
+  stored: (to: string, fanout?: Fanout) => string;
   failed: (to: string, why: string) => string;
   /** An error (a failed message's `failure`, say) as a sentence in this language. */
-  errorText: (wire: WireError) => string;
+  errorText: (wire: ErrorLike) => string;
   sending: (to: string) => string;
   unknownError: string;
-  unknownCommand: (typed: string, suggestion: string | undefined) => string;
+  /** `command` as the parser shows it (escaped and cut short). */
+  unknownCommand: (command: string, suggestion: string | undefined) => string;
   usage: (command: string, problem: string, usage: string) => string;
   /** A problem with a command named but no usage line to add (a quote left open). */
   commandProblem: (command: string, problem: string) => string;
@@ -76,251 +91,188 @@ export interface CoreText {
   adminOnly: string;
   /** One line per command for `help`, in this language. */
   descriptions: Record<IntentKind, string>;
+  /** A presence status (`online`, `away`, ...) as a word; one it does not know, as it is. */
+  presence: (status: string) => string;
+  /** Between the items of a list in a sentence: `, ` or `、`. */
+  listSeparator: string;
 }
 
-const en: CoreText = {
-  registered: (me) => `registered and signed in as ${me}`,
-  signedIn: (me) => `signed in as ${me}`,
-  signedOut: 'signed out',
-  passwordNeeded: (c) => `${c}: type the password too: ${c} <username> <password>`,
-  status: (s) => `status: ${s}`,
-  nowFriends: (u) => `you and ${u} are now friends`,
-  requestSent: (u) => `friend request sent to ${u}`,
-  declined: (u) => `declined ${u}`,
-  unfriended: (u) => `${u} is no longer your friend`,
-  noFriends: 'no friends yet; add one with: add <username>',
-  friendLine: (u, s) => `${u} (${s})`,
-  requestsFrom: (users) => `requests from: ${users} (accept <username> or decline <username>)`,
-  waitingFor: (users) => `waiting for: ${users}`,
-  createdGroup: (n, name) => `created group ${n}. ${name}`,
-  deletedGroup: (name) => `deleted group ${name}`,
-  invited: (u, g) => `invited ${u} to ${g}; they join when they accept`,
-  joined: (g) => `joined ${g}`,
-  declinedInvitation: (g) => `declined the invitation to ${g}`,
-  removedFromGroup: (u, g) => `removed ${u} from ${g}`,
-  leftGroup: (g) => `left ${g}`,
-  leftGroupNewOwner: (g, owner) => `left ${g}; ${owner} owns it now`,
-  leftGroupDeleted: (g) => `left ${g}; you were its last member, so it was deleted`,
-  noGroups: 'no groups yet; create one with: newgroup <name>',
-  groupLine: (n, name, creator, online, total) =>
-    `${n}. ${name} (creator ${creator}) ${online}/${total} online`,
-  blockedMark: ' [blocked]',
-  invitationsHeader: 'invitations (acceptgroup <n> or declinegroup <n>):',
-  invitationLine: (n, name, creator, inviter) =>
-    `${n}. ${name} (creator ${creator}), invited by ${inviter}`,
-  noGroupNumber: (n) => `no group number ${n}; type "groups" to list yours`,
-  noGroupNamed: (name) => `you have no group named "${name}"; type "groups" to list yours`,
-  ambiguousGroup: (name, choices) =>
-    `more than one of your groups is named "${name}": ${choices}; say which by its number`,
-  noInvitation: (ref) =>
-    `no invitation ${typeof ref === 'number' ? `number ${ref}` : `to "${ref}"`}; type "groups" to list yours`,
-  noUsers: 'no users',
-  userLine: (u, s, admin, blocked) =>
-    `${u} (${s})${admin ? ' [admin]' : ''}${blocked ? ' [blocked]' : ''}`,
-  noAllGroups: 'no groups',
-  systemSentUser: (u) => `system message sent to ${u}`,
-  systemSentGroup: (g, c) => `system message sent to ${g} (creator ${c})`,
-  broadcastSent: 'broadcast sent',
-  userBlocked: (u, b) => `${u} is ${b ? 'blocked' : 'unblocked'}`,
-  groupBlocked: (g, c, b) => `${g} (creator ${c}) is ${b ? 'blocked' : 'unblocked'}`,
-  fanout: (d, s, t) => ` (${d} direct, ${s} stored, of ${t})`,
-  delivered: (to, f) => `delivered to ${to}${f}`,
-  stored: (to, f) => `stored on the server for ${to}; delivered when they sign in${f}`,
-  failed: (to, why) => `not sent to ${to}: ${why}`,
-  errorText: (wire) => wireErrorText(wire, 'en'),
-  sending: (to) => `sending to ${to}…`,
-  unknownError: 'unknown error',
-  unknownCommand: (typed, suggestion) =>
-    `unknown command "${typed}".${suggestion === undefined ? '' : ` Did you mean "${suggestion}"?`} Type "help" for a list of commands.`,
-  usage: (command, problem, usage) => `${command}: ${problem}. usage: ${usage}`,
-  commandProblem: (command, problem) => `${command}: ${problem}`,
-  problem: problemText,
-  missingCommandName: 'missing command name after "/". Type "help" for a list of commands.',
-  emptyCommand: 'empty command',
-  helpUsage: (u) => `usage: ${u}`,
-  helpAliases: (a) => `aliases: ${a}`,
-  adminOnly: 'admin only',
-  descriptions: {
-    help: 'List all commands, or show help for one command.',
-    reg: 'Create a new account (without a password, you are asked for it twice).',
-    login: 'Log in to your account (without a password, you are asked for it).',
-    logout: 'Log out.',
-    status: 'Set your presence status.',
-    add: 'Send a friend request to a user.',
-    accept: 'Accept a friend request from a user.',
-    decline: 'Decline a friend request from a user.',
-    unfriend: 'Remove a user from your friends.',
-    friends: 'List your friends.',
-    send: 'Send a private message to a user.',
-    newgroup: 'Create a group.',
-    groups: 'List your groups with their numbers.',
-    sendgroup: 'Send a message to a group.',
-    addgroupuser: 'Invite a user to a group, by its name or number (they join when they accept).',
-    delgroupuser: 'Remove a user from a group, by its name or number.',
-    leavegroup: 'Leave a group, by its name or number.',
-    delgroup: 'Delete a group you created, by its name or number.',
-    acceptgroup: 'Accept an invitation to a group (listed by "groups"): you join it.',
-    declinegroup: 'Decline an invitation to a group.',
-    allusers: 'List all users, or only those online with --online.',
-    allgroup: 'List all groups.',
-    adminsend: 'Send a message to a user as the administrator.',
-    adminsendgroup: 'Send a message to a group, named with its creator, as the administrator.',
-    broadcast: 'Send a message to every user.',
-    blockuser: 'Block a user.',
-    unblockuser: 'Unblock a user.',
-    blockgroup: 'Block a group, named with its creator.',
-    unblockgroup: 'Unblock a group, named with its creator.',
-  },
+type Message = (inputs: Record<string, never>, options: ReturnType<typeof at>) => string;
+
+const PRESENCE: Record<string, Message> = {
+  online: m.core_presence_online,
+  offline: m.core_presence_offline,
+  away: m.core_presence_away,
+  busy: m.core_presence_busy,
 };
 
-const STATUS_ZH: Record<string, string> = {
-  online: '在线',
-  offline: '离线',
-  away: '离开',
-  busy: '忙碌',
-};
-const statusZh = (s: string): string => STATUS_ZH[s] ?? s;
-
-const ZH_GROUP_NUMBER: Record<Extract<UsageDetail, { kind: 'groupNumber' }>['rule'], string> = {
-  atLeastOne: '须为 1 或更大的数',
-  tooLarge: '太大了',
-  negative: '须为正数',
-  fraction: '须为整数',
-  notANumber: '须为正整数（1、2、3……）',
+const GROUP_NUMBER: Record<
+  Extract<UsageDetail, { kind: 'groupNumber' }>['rule'],
+  (inputs: { got: string }, options: ReturnType<typeof at>) => string
+> = {
+  atLeastOne: m.core_problem_groupNumber_atLeastOne,
+  tooLarge: m.core_problem_groupNumber_tooLarge,
+  negative: m.core_problem_groupNumber_negative,
+  fraction: m.core_problem_groupNumber_fraction,
+  notANumber: m.core_problem_groupNumber_notANumber,
 };
 
-/** The parser's problems in Chinese: every kind of `UsageDetail` (the switch is exhaustive). */
-function zhProblem(d: UsageDetail): string {
-  switch (d.kind) {
-    case 'missing':
-      return `缺少 ${d.placeholder}`;
-    case 'empty':
-      return `${d.placeholder} 不能为空`;
-    case 'noArguments':
-      return '不需要参数';
-    case 'tooMany':
-      return `参数太多（应为 ${d.expected} 个，实际 ${d.got} 个）；含空格的值请加引号`;
-    case 'groupNumber':
-      return `群组编号${ZH_GROUP_NUMBER[d.rule]}，收到的是 ${d.got}`;
-    case 'oneCommandName':
-      return '最多只能跟一个命令名';
-    case 'status':
-      return `应为 ${d.allowed.join('、')} 之一，收到的是 ${d.got}`;
-    case 'unexpectedArgument':
-      return `多余的参数 ${d.got}`;
-    case 'unknownOption':
-      return `未知选项 ${d.got}`;
-    case 'optionTwice':
-      return `${d.option} 重复了`;
-    case 'unterminatedQuote':
-      return (
-        `第 ${d.column} 列的${d.quote === '"' ? '双' : '单'}引号（${d.quote}）没有闭合：` +
-        `请补上 ${d.quote}，或改用${d.quote === '"' ? '单' : '双'}引号括住文字`
-      );
-    case 'tooLong':
-      return `命令太长（最多 ${d.max} 个字符）`;
-    case 'unparsable':
-      return '无法解析这条命令';
+const DESCRIPTIONS: Record<IntentKind, Message> = {
+  help: m.core_help_help,
+  reg: m.core_help_reg,
+  login: m.core_help_login,
+  logout: m.core_help_logout,
+  status: m.core_help_status,
+  add: m.core_help_add,
+  accept: m.core_help_accept,
+  decline: m.core_help_decline,
+  unfriend: m.core_help_unfriend,
+  friends: m.core_help_friends,
+  send: m.core_help_send,
+  newgroup: m.core_help_newgroup,
+  groups: m.core_help_groups,
+  sendgroup: m.core_help_sendgroup,
+  addgroupuser: m.core_help_addgroupuser,
+  delgroupuser: m.core_help_delgroupuser,
+  leavegroup: m.core_help_leavegroup,
+  delgroup: m.core_help_delgroup,
+  acceptgroup: m.core_help_acceptgroup,
+  declinegroup: m.core_help_declinegroup,
+  allusers: m.core_help_allusers,
+  allgroup: m.core_help_allgroup,
+  adminsend: m.core_help_adminsend,
+  adminsendgroup: m.core_help_adminsendgroup,
+  broadcast: m.core_help_broadcast,
+  blockuser: m.core_help_blockuser,
+  unblockuser: m.core_help_unblockuser,
+  blockgroup: m.core_help_blockgroup,
+  unblockgroup: m.core_help_unblockgroup,
+};
+
+/** Words and the marks after them, one space apart (`bob (online) [admin] [blocked]`). */
+const marked = (words: string, ...marks: (string | false)[]) =>
+  [words, ...marks.filter((mark): mark is string => mark !== false)].join(' ');
+
+function coreText(lang: CoreLang): CoreText {
+  const o = at(lang);
+  const presence = (s: string) => PRESENCE[s]?.({}, o) ?? s;
+  const listSeparator = m.core_listSeparator({}, o);
+
+  /** The parser's problems: every kind of `UsageDetail` (the switch is exhaustive). */
+  function problem(d: UsageDetail): string {
+    switch (d.kind) {
+      case 'missing':
+        return m.core_problem_missing({ placeholder: d.placeholder }, o);
+      case 'empty':
+        return m.core_problem_empty({ placeholder: d.placeholder }, o);
+      case 'noArguments':
+        return m.core_problem_noArguments({}, o);
+      case 'tooMany':
+        return m.core_problem_tooMany({ expected: d.expected, got: d.got }, o);
+      case 'groupNumber':
+        return GROUP_NUMBER[d.rule]({ got: d.got }, o);
+      case 'oneCommandName':
+        return m.core_problem_oneCommandName({}, o);
+      case 'status':
+        return m.core_problem_status({ allowed: d.allowed.join(listSeparator), got: d.got }, o);
+      case 'unexpectedArgument':
+        return m.core_problem_unexpectedArgument({ got: d.got }, o);
+      case 'unknownOption':
+        return m.core_problem_unknownOption({ got: d.got }, o);
+      case 'optionTwice':
+        return m.core_problem_optionTwice({ option: d.option }, o);
+      case 'unterminatedQuote':
+        return d.quote === '"'
+          ? m.core_problem_unterminatedDouble({ column: d.column }, o)
+          : m.core_problem_unterminatedSingle({ column: d.column }, o);
+      case 'tooLong':
+        return m.core_problem_tooLong({ max: d.max }, o);
+      case 'unparsable':
+        return m.core_problem_unparsable({}, o);
+    }
   }
+
+  return {
+    registered: (me) => m.core_registered({ me }, o),
+    signedIn: (me) => m.core_signedIn({ me }, o),
+    signedOut: m.core_signedOut({}, o),
+    passwordNeeded: (command) => m.core_passwordNeeded({ command }, o),
+    status: (s) => m.core_status({ status: presence(s) }, o),
+    nowFriends: (username) => m.core_nowFriends({ username }, o),
+    requestSent: (username) => m.core_requestSent({ username }, o),
+    declined: (username) => m.core_declined({ username }, o),
+    unfriended: (username) => m.core_unfriended({ username }, o),
+    noFriends: m.core_noFriends({}, o),
+    friendLine: (username, s) => m.core_userLine({ username, status: presence(s) }, o),
+    requestsFrom: (users) => m.core_requestsFrom({ users }, o),
+    waitingFor: (users) => m.core_waitingFor({ users }, o),
+    createdGroup: (n, name) => m.core_createdGroup({ n, name }, o),
+    deletedGroup: (name) => m.core_deletedGroup({ name }, o),
+    invited: (username, group) => m.core_invited({ username, group }, o),
+    joined: (group) => m.core_joined({ group }, o),
+    declinedInvitation: (group) => m.core_declinedInvitation({ group }, o),
+    removedFromGroup: (username, group) => m.core_removedFromGroup({ username, group }, o),
+    leftGroup: (group) => m.core_leftGroup({ group }, o),
+    leftGroupNewOwner: (group, owner) => m.core_leftGroupNewOwner({ group, owner }, o),
+    leftGroupDeleted: (group) => m.core_leftGroupDeleted({ group }, o),
+    noGroups: m.core_noGroups({}, o),
+    groupLine: (n, name, creator, online, total, blocked) =>
+      marked(
+        m.core_groupLine({ n, name, creator, online, total }, o),
+        blocked && m.core_blockedMark({}, o),
+      ),
+    invitationsHeader: m.core_invitationsHeader({}, o),
+    invitationLine: (n, name, creator, inviter) =>
+      m.core_invitationLine({ n, name, creator, inviter }, o),
+    noGroupNumber: (n) => m.core_noGroupNumber({ n }, o),
+    noGroupNamed: (name) => m.core_noGroupNamed({ name }, o),
+    ambiguousGroup: (name, choices) => m.core_ambiguousGroup({ name, choices }, o),
+    noInvitation: (ref) =>
+      typeof ref === 'number'
+        ? m.core_noInvitationNumber({ n: ref }, o)
+        : m.core_noInvitationNamed({ name: ref }, o),
+    noUsers: m.core_noUsers({}, o),
+    userLine: (username, s, admin, blocked) =>
+      marked(
+        m.core_userLine({ username, status: presence(s) }, o),
+        admin && m.core_adminMark({}, o),
+        blocked && m.core_blockedMark({}, o),
+      ),
+    noAllGroups: m.core_noAllGroups({}, o),
+    systemSentUser: (username) => m.core_systemSentUser({ username }, o),
+    systemSentGroup: (group, creator) => m.core_systemSentGroup({ group, creator }, o),
+    broadcastSent: m.core_broadcastSent({}, o),
+    userBlocked: (username, blocked) =>
+      blocked ? m.core_userBlocked({ username }, o) : m.core_userUnblocked({ username }, o),
+    groupBlocked: (group, creator, blocked) =>
+      blocked
+        ? m.core_groupBlocked({ group, creator }, o)
+        : m.core_groupUnblocked({ group, creator }, o),
+    delivered: (to, f) =>
+      f ? m.core_deliveredFanout({ to, ...f }, o) : m.core_delivered({ to }, o),
+    stored: (to, f) => (f ? m.core_storedFanout({ to, ...f }, o) : m.core_stored({ to }, o)),
+    failed: (to, why) => m.core_failed({ to, why }, o),
+    errorText: (wire) => wireErrorText(wire, lang),
+    sending: (to) => m.core_sending({ to }, o),
+    unknownError: m.core_unknownError({}, o),
+    unknownCommand: (command, suggestion) =>
+      suggestion === undefined
+        ? m.core_unknownCommand({ command }, o)
+        : m.core_unknownCommandSuggest({ command, suggestion }, o),
+    usage: (command, problem, usage) => m.core_usage({ command, problem, usage }, o),
+    commandProblem: (command, problem) => m.core_commandProblem({ command, problem }, o),
+    problem,
+    missingCommandName: m.core_missingCommandName({}, o),
+    emptyCommand: m.core_emptyCommand({}, o),
+    helpUsage: (usage) => m.core_helpUsage({ usage }, o),
+    helpAliases: (aliases) => m.core_helpAliases({ aliases }, o),
+    adminOnly: m.core_adminOnly({}, o),
+    descriptions: Object.fromEntries(
+      Object.entries(DESCRIPTIONS).map(([kind, message]) => [kind, message({}, o)]),
+    ) as Record<IntentKind, string>,
+    presence,
+    listSeparator,
+  };
 }
 
-const zh: CoreText = {
-  registered: (me) => `已注册并登录为 ${me}`,
-  signedIn: (me) => `已登录为 ${me}`,
-  signedOut: '已退出登录',
-  passwordNeeded: (c) => `${c}：还需要密码：${c} <用户名> <密码>`,
-  status: (s) => `状态：${statusZh(s)}`,
-  nowFriends: (u) => `你和 ${u} 已成为好友`,
-  requestSent: (u) => `已向 ${u} 发送好友请求`,
-  declined: (u) => `已拒绝 ${u}`,
-  unfriended: (u) => `${u} 已不再是你的好友`,
-  noFriends: '还没有好友；用 add <用户名> 添加',
-  friendLine: (u, s) => `${u}（${statusZh(s)}）`,
-  requestsFrom: (users) => `好友请求：${users}（accept <用户名> 同意，decline <用户名> 拒绝）`,
-  waitingFor: (users) => `等待对方同意：${users}`,
-  createdGroup: (n, name) => `已创建群组 ${n}. ${name}`,
-  deletedGroup: (name) => `已删除群组 ${name}`,
-  invited: (u, g) => `已邀请 ${u} 加入 ${g}；对方同意后加入`,
-  joined: (g) => `已加入 ${g}`,
-  declinedInvitation: (g) => `已拒绝加入 ${g} 的邀请`,
-  removedFromGroup: (u, g) => `已将 ${u} 移出 ${g}`,
-  leftGroup: (g) => `已退出 ${g}`,
-  leftGroupNewOwner: (g, owner) => `已退出 ${g}；现在由 ${owner} 担任群主`,
-  leftGroupDeleted: (g) => `已退出 ${g}；你是最后一名成员，群组已随之删除`,
-  noGroups: '还没有群组；用 newgroup <群组名> 创建',
-  groupLine: (n, name, creator, online, total) =>
-    `${n}. ${name}（创建者 ${creator}）${online}/${total} 在线`,
-  blockedMark: ' [已封禁]',
-  invitationsHeader: '群组邀请（acceptgroup <编号> 同意，declinegroup <编号> 拒绝）：',
-  invitationLine: (n, name, creator, inviter) =>
-    `${n}. ${name}（创建者 ${creator}），邀请人 ${inviter}`,
-  noGroupNumber: (n) => `没有编号为 ${n} 的群组；输入 groups 查看你的群组`,
-  noGroupNamed: (name) => `你没有名为“${name}”的群组；输入 groups 查看你的群组`,
-  ambiguousGroup: (name, choices) => `你有多个名为“${name}”的群组：${choices}；请用编号指明`,
-  noInvitation: (ref) =>
-    `${typeof ref === 'number' ? `没有编号为 ${ref} 的群组邀请` : `没有加入“${ref}”的邀请`}；输入 groups 查看`,
-  noUsers: '没有用户',
-  userLine: (u, s, admin, blocked) =>
-    `${u}（${statusZh(s)}）${admin ? ' [管理员]' : ''}${blocked ? ' [已封禁]' : ''}`,
-  noAllGroups: '没有群组',
-  systemSentUser: (u) => `已向 ${u} 发送系统消息`,
-  systemSentGroup: (g, c) => `已向 ${g}（创建者 ${c}）发送系统消息`,
-  broadcastSent: '广播已发送',
-  userBlocked: (u, b) => `${u} ${b ? '已被封禁' : '已解除封禁'}`,
-  groupBlocked: (g, c, b) => `${g}（创建者 ${c}）${b ? '已被封禁' : '已解除封禁'}`,
-  fanout: (d, s, t) => `（共 ${t} 人：直接送达 ${d}，服务器暂存 ${s}）`,
-  delivered: (to, f) => `已直接送达 ${to}${f}`,
-  stored: (to, f) => `已暂存在服务器，${to} 登录后送达${f}`,
-  failed: (to, why) => `未能发送给 ${to}：${why}`,
-  errorText: (wire) => wireErrorText(wire, 'zh'),
-  sending: (to) => `正在发送给 ${to}…`,
-  unknownError: '未知错误',
-  unknownCommand: (typed, suggestion) =>
-    `未知命令“${typed}”。${suggestion === undefined ? '' : `你是不是想输入“${suggestion}”？`}输入 help 查看命令列表。`,
-  usage: (command, problem, usage) => `${command}：${problem}。用法：${usage}`,
-  commandProblem: (command, problem) => `${command}：${problem}`,
-  problem: zhProblem,
-  missingCommandName: '“/”后面缺少命令名。输入 help 查看命令列表。',
-  emptyCommand: '空命令',
-  helpUsage: (u) => `用法：${u}`,
-  helpAliases: (a) => `别名：${a}`,
-  adminOnly: '仅限管理员',
-  descriptions: {
-    help: '列出所有命令，或显示某个命令的帮助。',
-    reg: '注册新账号（不带密码时会要求输入两次）。',
-    login: '登录账号（不带密码时会要求输入）。',
-    logout: '退出登录。',
-    status: '设置在线状态。',
-    add: '向用户发送好友请求。',
-    accept: '同意用户的好友请求。',
-    decline: '拒绝用户的好友请求。',
-    unfriend: '删除好友。',
-    friends: '列出好友及在线状态。',
-    send: '给用户发私信。',
-    newgroup: '创建群组。',
-    groups: '列出你的群组及编号。',
-    sendgroup: '在群组里发消息（用 groups 列出的编号）。',
-    addgroupuser: '邀请用户加入群组，群组用名称或编号（对方同意后加入）。',
-    delgroupuser: '将用户移出群组，群组用名称或编号。',
-    leavegroup: '退出群组，群组用名称或编号。',
-    delgroup: '删除你创建的群组，群组用名称或编号。',
-    acceptgroup: '同意群组邀请（groups 中列出）并加入。',
-    declinegroup: '拒绝群组邀请。',
-    allusers: '列出所有用户；加 --online 只列在线用户。',
-    allgroup: '列出所有群组。',
-    adminsend: '以管理员身份给用户发系统消息。',
-    adminsendgroup: '以管理员身份给群组（名称加创建者）发系统消息。',
-    broadcast: '给所有用户发系统消息。',
-    blockuser: '封禁用户。',
-    unblockuser: '解除封禁用户。',
-    blockgroup: '封禁群组（名称加创建者）。',
-    unblockgroup: '解除封禁群组（名称加创建者）。',
-  },
-};
-
-export const CORE_TEXT: Record<CoreLang, CoreText> = { en, zh };
-
-/** `zh`, `zh-CN`, `zh_TW.UTF-8` -> zh; anything else -> en. */
-export function coreLang(tag: string | undefined): CoreLang {
-  return tag !== undefined && /^zh/i.test(tag.trim()) ? 'zh' : 'en';
-}
+export const CORE_TEXT: Record<CoreLang, CoreText> = { en: coreText('en'), zh: coreText('zh') };

@@ -1,27 +1,27 @@
 /** Small pure helpers the views share: error text, times, avatar colours. */
-import { ERROR_CODES, type WireError } from '../../../shared/errors.ts';
-import { wireErrorText } from '../core/errors-zh.ts';
+import { wireErrorText, type ErrorLike } from '../core/error-text.ts';
 import { i18n, type Lang } from './i18n/locale.svelte.ts';
 import { m } from '../paraglide/messages.js';
 
-/** A WireError read from something untrusted (a thrown error, a row from disk), or null. */
-function wireOf(error: unknown): WireError | null {
+/**
+ * An error with a code read from something untrusted (a thrown error, a row from disk), or null.
+ * A code this client does not know is kept: `wireErrorText` has a sentence for that too.
+ */
+function wireOf(error: unknown): ErrorLike | null {
   if (typeof error !== 'object' || error === null || !('wire' in error)) return null;
   const wire = (error as { wire: unknown }).wire;
   if (typeof wire !== 'object' || wire === null) return null;
-  const { code, message, details } = wire as Partial<Record<keyof WireError, unknown>>;
-  if (typeof message !== 'string') return null;
-  const known = ERROR_CODES.find((c) => c === code);
-  if (!known) return { code: 'INTERNAL', message };
+  const { code, details } = wire as { code?: unknown; details?: unknown };
+  if (typeof code !== 'string') return null;
   return typeof details === 'object' && details !== null
-    ? { code: known, message, details: details as Record<string, unknown> }
-    : { code: known, message };
+    ? { code, details: details as Record<string, unknown> }
+    : { code };
 }
 
 /**
- * An error as a sentence in the person's language. A server (or engine) error is chosen by its
- * code and details; the server's own English words are shown in English, and in Chinese only for
- * details that have no translation. Anything else shows its message.
+ * An error as a sentence in the person's language: a server (or engine) error is chosen by its
+ * code and details, in either language, never shown as its `message`. Anything else (an error
+ * of the browser's, say) shows its message.
  */
 export function errorText(error: unknown, lang: Lang = i18n.lang): string {
   const wire = wireOf(error);

@@ -117,7 +117,11 @@ export class Keys {
   async rewrap(username: string, password: string): Promise<string> {
     const identity = this.#ring().identity;
     if (!identity)
-      throw new EngineError({ code: 'UNAUTHENTICATED', message: 'your keys are not unlocked' });
+      throw new EngineError({
+        code: 'UNAUTHENTICATED',
+        message: 'your keys are not unlocked',
+        details: { reason: 'keys-locked' },
+      });
     return wrapIdentity(identity, username, password);
   }
 

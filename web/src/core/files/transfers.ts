@@ -31,7 +31,7 @@ import {
 import type { ConversationId, LinkState } from '../api.ts';
 import { EngineError } from '../api.ts';
 import { newMessageId } from '../ids.ts';
-import type { Exchange, Verdict } from '../relationships.ts';
+import { refusalError, type Exchange, type Verdict } from '../relationships.ts';
 import { CONTENT_HASH, contentHash, DIGEST_BYTES, sha256Of } from './digest.ts';
 import {
   FileStore,
@@ -234,10 +234,14 @@ export class Files {
 
   async sendPrivate(to: string, blob: Blob, name: string, options: SendFileOptions = {}) {
     const verdict = await this.deps.check(to, { kind: 'private' });
-    if (!verdict.ok) throw new EngineError({ code: verdict.code, message: verdict.message });
+    if (!verdict.ok) throw refusalError(verdict);
     const meta = this.#meta(blob, name, options);
     if (this.deps.isOffline(to))
-      throw new EngineError({ code: 'OFFLINE', message: `files go directly: ${to} is offline` });
+      throw new EngineError({
+        code: 'OFFLINE',
+        message: `files go directly: ${to} is offline`,
+        details: { reason: 'file', username: to },
+      });
     return this.#start(to, `u:${to}`, blob, meta);
   }
 
@@ -343,7 +347,11 @@ export class Files {
       record.state !== 'interrupted' ||
       this.#live.has(key)
     )
-      throw new EngineError({ code: 'BAD_REQUEST', message: 'no interrupted file to send again' });
+      throw new EngineError({
+        code: 'BAD_REQUEST',
+        message: 'no interrupted file to send again',
+        details: { reason: 'no-interrupted-file' },
+      });
     // The same bytes, not only the same name: the receiver's stored chunks are of that file. (Its
     // check of the content hash at the end is what binds; this says so before anything moves.)
     if (
@@ -353,6 +361,7 @@ export class Files {
       throw new EngineError({
         code: 'BAD_REQUEST',
         message: `this is not ${record.name}: pick the same file again`,
+        details: { reason: 'other-file', name: record.name },
       });
     record.state = 'active';
     await this.#store?.put(record);
@@ -558,12 +567,14 @@ export class Files {
       throw new EngineError({
         code: 'BAD_REQUEST',
         message: `${name} is too large to send: files are limited to ${formatBytes(this.deps.maxFileBytes)}`,
+        details: { reason: 'file-too-large', name, max: formatBytes(this.deps.maxFileBytes) },
       });
     const okName = fileName.safeParse(name);
     if (!okName.success)
       throw new EngineError({
         code: 'BAD_REQUEST',
         message: okName.error.issues[0]?.message ?? 'bad name',
+        details: { field: 'fileName' },
       });
     const mime = fileMime.safeParse(blob.type).success ? blob.type : 'application/octet-stream';
     return { name, size: blob.size, mime, thumb: options.thumb, id: newMessageId() };
