@@ -171,6 +171,29 @@ describe.each([
     expect(big).toBeGreaterThan(normal * 1.8);
   });
 
+  it('draws emoji in colour, also those the text font has in black and white', async () => {
+    // 😀 is in DejaVu Sans (system-ui on Linux) as an outline; the colour face is yellow.
+    await a.type('😀');
+    await b.expectMessage('😀');
+    const shot = await b.message('😀').getByTestId('message-text').screenshot();
+    const yellow = await b.page.evaluate(async (png) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${png}`;
+      await img.decode();
+      const canvas = new OffscreenCanvas(img.width, img.height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, img.width, img.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, bl] = [data[i]!, data[i + 1]!, data[i + 2]!];
+        if (r > 180 && g > 130 && bl < 110) n++;
+      }
+      return n;
+    }, shot.toString('base64'));
+    expect(yellow).toBeGreaterThan(100);
+  });
+
   it('counts unread in the title and notifies while the tab is hidden', async () => {
     await watchNotifications(b);
     await b.openFriend(a.name);
