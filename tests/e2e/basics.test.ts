@@ -9,7 +9,14 @@
  * what it was constructed with.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import {
+  befriend,
+  inviteToGroup,
+  startGroup,
+  startHarness,
+  type Harness,
+  type Person,
+} from '../helpers/browser.ts';
 
 let h: Harness;
 
@@ -229,6 +236,26 @@ describe.each([
     await expect.poll(() => b.page.title()).toBe(`(1) ${title}`);
     await new Promise((r) => setTimeout(r, 300));
     expect(await b.page.evaluate(() => window.__notifications?.length)).toBe(1);
+    await setHidden(b, false);
+  });
+
+  it('notifies a group message, not a group event (a line of the conversation, nobody wrote it)', async () => {
+    await b.byTestId('open-account').click();
+    await b.byTestId('notify-setting').check();
+    await b.page.evaluate(() => (window.__notifications = []));
+    const cy = await h.person(h.unique('cy'), { locale });
+    await cy.register();
+    const band = h.unique('band');
+    await startGroup(a, [b], band);
+    await setHidden(b, true);
+    await inviteToGroup(a, cy, band);
+    // b's history has the line "cy joined" (the group's row shows it as its last line) ...
+    await expect.poll(() => b.groupRow(band).textContent()).toContain(cy.name);
+    // ... and the next message is the first thing notified.
+    await a.type('welcome cy');
+    await expect
+      .poll(() => b.page.evaluate(() => window.__notifications?.map((n) => n.body)))
+      .toEqual(['welcome cy']);
     await setHidden(b, false);
   });
 });
