@@ -9,7 +9,14 @@
  * what it was constructed with.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { befriend, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import {
+  befriend,
+  inviteToGroup,
+  startGroup,
+  startHarness,
+  type Harness,
+  type Person,
+} from '../helpers/browser.ts';
 
 let h: Harness;
 
@@ -171,6 +178,29 @@ describe.each([
     expect(big).toBeGreaterThan(normal * 1.8);
   });
 
+  it('draws emoji in colour, also those the text font has in black and white', async () => {
+    // 😀 is in DejaVu Sans (system-ui on Linux) as an outline; the colour face is yellow.
+    await a.type('😀');
+    await b.expectMessage('😀');
+    const shot = await b.message('😀').getByTestId('message-text').screenshot();
+    const yellow = await b.page.evaluate(async (png) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${png}`;
+      await img.decode();
+      const canvas = new OffscreenCanvas(img.width, img.height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const { data } = ctx.getImageData(0, 0, img.width, img.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, bl] = [data[i]!, data[i + 1]!, data[i + 2]!];
+        if (r > 180 && g > 130 && bl < 110) n++;
+      }
+      return n;
+    }, shot.toString('base64'));
+    expect(yellow).toBeGreaterThan(100);
+  });
+
   it('counts unread in the title and notifies while the tab is hidden', async () => {
     await watchNotifications(b);
     await b.openFriend(a.name);
@@ -206,6 +236,26 @@ describe.each([
     await expect.poll(() => b.page.title()).toBe(`(1) ${title}`);
     await new Promise((r) => setTimeout(r, 300));
     expect(await b.page.evaluate(() => window.__notifications?.length)).toBe(1);
+    await setHidden(b, false);
+  });
+
+  it('notifies a group message, not a group event (a line of the conversation, nobody wrote it)', async () => {
+    await b.byTestId('open-account').click();
+    await b.byTestId('notify-setting').check();
+    await b.page.evaluate(() => (window.__notifications = []));
+    const cy = await h.person(h.unique('cy'), { locale });
+    await cy.register();
+    const band = h.unique('band');
+    await startGroup(a, [b], band);
+    await setHidden(b, true);
+    await inviteToGroup(a, cy, band);
+    // b's history has the line "cy joined" (the group's row shows it as its last line) ...
+    await expect.poll(() => b.groupRow(band).textContent()).toContain(cy.name);
+    // ... and the next message is the first thing notified.
+    await a.type('welcome cy');
+    await expect
+      .poll(() => b.page.evaluate(() => window.__notifications?.map((n) => n.body)))
+      .toEqual(['welcome cy']);
     await setHidden(b, false);
   });
 });

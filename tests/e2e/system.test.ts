@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inviteToGroup, startHarness, type Harness, type Person } from '../helpers/browser.ts';
+import { m } from '../../web/src/paraglide/messages.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -106,6 +107,24 @@ describe.each(LOCALES)('system messages in a $locale browser', (words) => {
     await send('for the club');
     await target('broadcast');
     await send('for everyone');
+    // The admin log says what was done in the page's language, not the server's action codes.
+    const o = { locale: words.locale === 'zh-CN' ? 'zh-CN' : 'en' } as const;
+    await expect
+      .poll(() => root.byTestId('admin-log-action').allTextContents())
+      .toEqual(
+        expect.arrayContaining([
+          m.admin_logAction_adminsend({}, o),
+          m.admin_logAction_adminsendgroup({}, o),
+          m.admin_logAction_broadcast({}, o),
+        ]),
+      );
+    const entry = root
+      .byTestId('admin-log-entry')
+      .filter({ has: root.page.locator('[data-action="adminsend"]') })
+      .filter({ hasText: ann.name });
+    expect(await entry.textContent()).toContain(
+      `${m.admin_logAction_adminsend({}, o)} ${ann.name}`,
+    );
   });
 
   it('the recipient reads them in System, listed first, read-only, each marked', async () => {

@@ -76,6 +76,9 @@ describe('when to notify', () => {
     expect(shouldNotify(msg({ from: 'ALICE' }), hiddenGranted)).toBe(false);
     // A state change of my own message (sending → delivered) is not news.
     expect(shouldNotify(msg({ from: 'bob', state: 'delivered' }), hiddenGranted)).toBe(false);
+    // A group event is a line nobody wrote (from '', no text): nothing to show.
+    const joined = msg({ from: '', text: '', event: { kind: 'joined', username: 'carol' } });
+    expect(shouldNotify(joined, hiddenGranted)).toBe(false);
   });
 });
 

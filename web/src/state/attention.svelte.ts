@@ -121,7 +121,8 @@ export class Attention {
 
   #message(message: ChatMessage): void {
     const me = this.#app.user?.username;
-    if (!me) return;
+    // A group event ("bob joined") is not chatting yet: no offer for it, and no notification.
+    if (!me || message.event) return;
     // The first message sent or received is the moment the offer makes sense: chatting has begun.
     if (
       !this.offering &&

@@ -59,12 +59,13 @@ export interface NotifyContext {
 
 /**
  * Whether a 'message' event deserves a notification: someone else's message (the engine also
- * emits my own and every delivery-state change), with the tab hidden, the setting on and the
- * browser's permission granted.
+ * emits my own, every delivery-state change, and group events, which are lines of a conversation
+ * nobody wrote: from '' and no text), with the tab hidden, the setting on and the browser's
+ * permission granted.
  */
 export function shouldNotify(message: ChatMessage, ctx: NotifyContext): boolean {
   if (!ctx.hidden || !ctx.enabled || ctx.permission !== 'granted') return false;
-  if (message.state !== undefined) return false;
+  if (message.state !== undefined || message.event) return false;
   return !sameUsername(message.from, ctx.me);
 }
 
