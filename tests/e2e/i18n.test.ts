@@ -55,12 +55,12 @@ describe('a Chinese browser', () => {
     await li.type('/add');
     await expect
       .poll(() => li.lastNotice().textContent())
-      .toBe('add：缺少 <username>。用法：add <username>');
+      .toBe('add：缺少 <用户名>。用法：add <用户名>');
     await li.type('/sendgroup 0 你好');
     await expect
       .poll(() => li.lastNotice().textContent())
       .toBe(
-        'sendgroup：群组编号须为 1 或更大的数，收到的是 "0"。用法：sendgroup <group-number> <message...>',
+        'sendgroup：群组编号须为 1 或更大的数，收到的是 "0"。用法：sendgroup <群组编号> <消息...>',
       );
     await li.type('/send 王 "没有闭合');
     await expect.poll(() => li.lastNotice().textContent()).toMatch(/^send：第 \d+ 列的双引号/);

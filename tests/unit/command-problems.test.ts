@@ -5,7 +5,12 @@
  * no words), so no English problem is left in a Chinese line, nor Chinese in an English one.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCommand, type CommandError, type UsageDetail } from '../../shared/commands.ts';
+import {
+  COMMANDS,
+  parseCommand,
+  type CommandError,
+  type UsageDetail,
+} from '../../shared/commands.ts';
 import { parseErrorText } from '../../web/src/core/commands.ts';
 import { CORE_TEXT } from '../../web/src/core/text.ts';
 
@@ -55,14 +60,27 @@ describe('command problems in Chinese and English', () => {
     expect(CORE_TEXT.en.problem({ kind: 'unparsable' })).toBe('could not parse that command');
   });
 
+  it("says every usage line's placeholders in the reader's language, and keeps the commands", () => {
+    for (const { usage, name } of COMMANDS) {
+      const zhLine = CORE_TEXT.zh.usageLine(usage);
+      expect(CORE_TEXT.en.usageLine(usage)).toBe(usage);
+      expect(zhLine.startsWith(name), zhLine).toBe(true);
+      // What is left in Latin letters is what is typed as it is: the statuses and --online.
+      const placeholders = zhLine.match(/<[^>]+>|\[[^\]]+\]/g) ?? [];
+      for (const p of placeholders)
+        expect(p.replace(/online|away|busy|--online/g, ''), zhLine).not.toMatch(/[A-Za-z]/);
+    }
+    expect(CORE_TEXT.zh.usageLine('sendfile <用户名> <路径>')).toBe('sendfile <用户名> <路径>');
+  });
+
   it('reads as a person would write it, with the usage line', () => {
-    expect(zh('add')).toBe('add：缺少 <username>。用法：add <username>');
+    expect(zh('add')).toBe('add：缺少 <用户名>。用法：add <用户名>');
     expect(en('add')).toBe('add: missing <username>. usage: add <username>');
     expect(zh('add bob carol')).toBe(
-      'add：参数太多（应为 1 个，实际 2 个）；含空格的值请加引号。用法：add <username>',
+      'add：参数太多（应为 1 个，实际 2 个）；含空格的值请加引号。用法：add <用户名>',
     );
     expect(zh('sendgroup 2.5 hi')).toBe(
-      'sendgroup：群组编号须为整数，收到的是 "2.5"。用法：sendgroup <group-number> <message...>',
+      'sendgroup：群组编号须为整数，收到的是 "2.5"。用法：sendgroup <群组编号> <消息...>',
     );
     expect(zh('status sleeping')).toBe(
       'status：应为 online、away、busy 之一，收到的是 "sleeping"。用法：status <online|away|busy>',

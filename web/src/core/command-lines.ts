@@ -25,7 +25,7 @@ export function help(
     return lines;
   }
   return COMMANDS.filter((c) => admin || !c.admin).map(
-    (c) => `${c.usage} — ${t.descriptions[c.name]}`,
+    (c) => `${t.usageLine(c.usage)} — ${t.descriptions[c.name]}`,
   );
 }
 

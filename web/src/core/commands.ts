@@ -58,7 +58,9 @@ export async function runCommand(
   if (!parsed.ok) {
     const { usage } = parsed.error;
     const message = parseErrorText(parsed.error, t);
-    return usage === undefined ? { ok: false, message } : { ok: false, message, usage };
+    return usage === undefined
+      ? { ok: false, message }
+      : { ok: false, message, usage: t.usageLine(usage) };
   }
   try {
     return await run(ctx, parsed.intent);

@@ -87,6 +87,11 @@ export interface CoreText {
   missingCommandName: string;
   emptyCommand: string;
   helpUsage: (usage: string) => string;
+  /**
+   * A usage line (`add <username>`) with its placeholders in this language (`add <用户名>`): the
+   * command words stay as typed, the words standing for what the user fills in are translated.
+   */
+  usageLine: (usage: string) => string;
   helpAliases: (aliases: string) => string;
   adminOnly: string;
   /** One line per command for `help`, in this language. */
@@ -153,18 +158,41 @@ const DESCRIPTIONS: Record<IntentKind, Message> = {
 const marked = (words: string, ...marks: (string | false)[]) =>
   [words, ...marks.filter((mark): mark is string => mark !== false)].join(' ');
 
+/** The usage lines' placeholders (shared/commands.ts), by their token. */
+const PLACEHOLDERS: Record<string, typeof m.core_placeholder_username> = {
+  username: m.core_placeholder_username,
+  password: m.core_placeholder_password,
+  'message...': m.core_placeholder_message,
+  name: m.core_placeholder_name,
+  group: m.core_placeholder_group,
+  'group-number': m.core_placeholder_groupNumber,
+  'group-name': m.core_placeholder_groupName,
+  'invitation-number|group-name': m.core_placeholder_invitation,
+  creator: m.core_placeholder_creator,
+  command: m.core_placeholder_command,
+};
+
 function coreText(lang: CoreLang): CoreText {
   const o = at(lang);
   const presence = (s: string) => PRESENCE[s]?.({}, o) ?? s;
   const listSeparator = m.core_listSeparator({}, o);
 
+  /** `<token>` and `[token]` with a known token in this language; others as written. */
+  const usageLine = (usage: string): string =>
+    usage.replace(/<([^<>]+)>|\[([^[\]]+)\]/g, (whole, angle?: string, square?: string) => {
+      const token = angle ?? square ?? '';
+      if (!Object.hasOwn(PLACEHOLDERS, token)) return whole;
+      const word = PLACEHOLDERS[token]!({}, o);
+      return angle !== undefined ? `<${word}>` : `[${word}]`;
+    });
+
   /** The parser's problems: every kind of `UsageDetail` (the switch is exhaustive). */
   function problem(d: UsageDetail): string {
     switch (d.kind) {
       case 'missing':
-        return m.core_problem_missing({ placeholder: d.placeholder }, o);
+        return m.core_problem_missing({ placeholder: usageLine(d.placeholder) }, o);
       case 'empty':
-        return m.core_problem_empty({ placeholder: d.placeholder }, o);
+        return m.core_problem_empty({ placeholder: usageLine(d.placeholder) }, o);
       case 'noArguments':
         return m.core_problem_noArguments({}, o);
       case 'tooMany':
@@ -259,12 +287,14 @@ function coreText(lang: CoreLang): CoreText {
       suggestion === undefined
         ? m.core_unknownCommand({ command }, o)
         : m.core_unknownCommandSuggest({ command, suggestion }, o),
-    usage: (command, problem, usage) => m.core_usage({ command, problem, usage }, o),
+    usage: (command, problem, usage) =>
+      m.core_usage({ command, problem, usage: usageLine(usage) }, o),
     commandProblem: (command, problem) => m.core_commandProblem({ command, problem }, o),
     problem,
     missingCommandName: m.core_missingCommandName({}, o),
     emptyCommand: m.core_emptyCommand({}, o),
-    helpUsage: (usage) => m.core_helpUsage({ usage }, o),
+    helpUsage: (usage) => m.core_helpUsage({ usage: usageLine(usage) }, o),
+    usageLine,
     helpAliases: (aliases) => m.core_helpAliases({ aliases }, o),
     adminOnly: m.core_adminOnly({}, o),
     descriptions: Object.fromEntries(
