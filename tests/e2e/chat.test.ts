@@ -218,6 +218,11 @@ describe('administration', () => {
     await root!.byTestId('open-admin').click();
     const row = root!.page.locator(`[data-testid="admin-user"][data-username="${mallory!.name}"]`);
     await row.waitFor();
+    // The admin's own row has no Block button (the server would refuse it), and says it is them.
+    const own = root!.page.locator(`[data-testid="admin-user"][data-username="${root!.name}"]`);
+    await expect.poll(() => own.getByTestId('admin-user-me').textContent()).toBe('(you)');
+    expect(await own.getByTestId('admin-block-user').count()).toBe(0);
+    expect(await row.getByTestId('admin-user-me').count()).toBe(0);
 
     await root!.byTestId('admin-send-user').fill(mallory!.name);
     await root!.byTestId('admin-send-text').fill('please read the rules');
