@@ -19,6 +19,7 @@ import { createEngine, type EngineOptions } from '../web/src/core/engine.ts';
 import { groupConversation, parseConversation, privateConversation } from '../web/src/core/ids.ts';
 import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
 import { wireErrorText } from '../web/src/core/error-text.ts';
+import { fileProblemText } from '../web/src/core/files/problem.ts';
 import { DiskFileStore } from './file-store.ts';
 import { FILE_COMMANDS, TerminalFiles } from './files.ts';
 import { loadFactory, saveFactory } from './idb-file.ts';
@@ -221,6 +222,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
     },
     inPlace,
     errorText,
+    problemText: (problem) => fileProblemText(problem, o.lang),
   });
 
   // --- input --------------------------------------------------------------------------------
@@ -374,6 +376,12 @@ export async function runClient(o: ClientOptions): Promise<number> {
           break;
         case 'notice':
           emit(event.level === 'error' ? 'error' : 'notice', event.text);
+          break;
+        case 'file-notice':
+          emit(
+            event.level === 'error' ? 'error' : 'notice',
+            fileProblemText(event.problem, o.lang),
+          );
           break;
         case 'session':
           if (event.session.phase === 'signed-out' && me !== null && !quitting) {

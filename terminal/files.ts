@@ -25,6 +25,7 @@ import {
   type FileTransfer,
   type TransferState,
 } from '../web/src/core/api.ts';
+import type { FileProblem } from '../web/src/core/files/problem.ts';
 import { formatBytes } from '../web/src/core/files/transfers.ts';
 import type { CoreText } from '../web/src/core/text.ts';
 import type { FileText } from './text.ts';
@@ -61,6 +62,8 @@ export interface FilesHost {
   /** Progress in place (a terminal), or sparse lines (a pipe, a file, --json). */
   inPlace: boolean;
   errorText(err: unknown): string;
+  /** A transfer's problem in the chosen language (problem.ts `fileProblemText`). */
+  problemText(problem: FileProblem): string;
   /** Largest file sent; the engine's own limit (its `maxFileBytes`, LIMITS by default). */
   maxFileBytes?: number;
 }
@@ -200,7 +203,8 @@ export class TerminalFiles {
       if (before !== undefined && !FINAL.has(before.state)) {
         const quiet = this.#quiet.delete(view.key);
         const line = this.#endLine(view, n);
-        if (!quiet) this.host.emit('file', line, { ...extra, error: view.error });
+        const error = view.error && this.host.problemText(view.error);
+        if (!quiet) this.host.emit('file', line, { ...extra, error, problem: view.error });
       }
       this.#printed.delete(view.key);
     } else if (!this.host.inPlace && view.state === 'moving' && view.size > 0) {
@@ -223,7 +227,12 @@ export class TerminalFiles {
       case 'cancelled':
         return t.stopped(view.direction, view.peer, view.name);
       default:
-        return t.failed(view.direction, view.peer, view.name, view.error ?? t.states[view.state]);
+        return t.failed(
+          view.direction,
+          view.peer,
+          view.name,
+          view.error ? this.host.problemText(view.error) : t.states[view.state],
+        );
     }
   }
 

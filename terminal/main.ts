@@ -9,19 +9,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { coreLang } from '../web/src/core/text.ts';
 import { EXIT, runClient } from './client.ts';
-import { TERMINAL_TEXT } from './text.ts';
-
-const USAGE = `usage: npm run chat -- [--server URL] [--lang zh|en] [--script FILE] [--json]
-                       [--keep-going] [--data-dir DIR]
-  --server URL    the signaling server (default: $P2SP_SERVER or http://localhost:8080)
-  --lang zh|en    language of the client's lines (default: from $LANG)
-  --script FILE   run the commands in FILE ("-" for stdin) instead of a prompt
-  --json          one JSON object per output line (scripts and bots)
-  --keep-going    in a script, carry on after a failed command
-  --data-dir DIR  where history files live (default: the user's data directory)
-exit codes: 0 ok, 1 a command failed, 2 bad options or unreadable script, 3 server unreachable`;
+import { chosenLang, TERMINAL_TEXT } from './text.ts';
 
 /** The platform's per-user data directory, then a folder of ours. */
 function defaultDataDir(): string {
@@ -35,6 +24,9 @@ function defaultDataDir(): string {
 }
 
 async function main(): Promise<number> {
+  // Known before parsing, so a problem with the options is said in it too.
+  const lang = chosenLang(process.argv.slice(2), process.env.LANG);
+  const words = TERMINAL_TEXT[lang];
   let values;
   try {
     ({ values } = parseArgs({
@@ -50,15 +42,15 @@ async function main(): Promise<number> {
       allowPositionals: false,
     }));
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`${words.options.parseError(err)}\n${words.usage}\n`);
     return EXIT.usage;
   }
   if (values.help) {
-    process.stdout.write(USAGE + '\n');
+    process.stdout.write(words.usage + '\n');
     return EXIT.ok;
   }
   if (values.lang !== undefined && !['zh', 'en'].includes(values.lang)) {
-    process.stderr.write(`--lang must be zh or en\n${USAGE}\n`);
+    process.stderr.write(`${words.options.badLang}\n${words.usage}\n`);
     return EXIT.usage;
   }
   const server = values.server ?? process.env.P2SP_SERVER ?? 'http://localhost:8080';
@@ -66,18 +58,16 @@ async function main(): Promise<number> {
     const u = new URL(server);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
   } catch {
-    process.stderr.write(`--server must be an http:// or https:// URL, got ${server}\n`);
+    process.stderr.write(words.options.badServer(server) + '\n');
     return EXIT.usage;
   }
-  const lang =
-    values.lang === 'zh' || values.lang === 'en' ? values.lang : coreLang(process.env.LANG);
 
   let input: Readable = process.stdin;
   if (values.script !== undefined && values.script !== '-') {
     try {
       await access(values.script);
     } catch {
-      process.stderr.write(`cannot read the script ${values.script}\n`);
+      process.stderr.write(words.options.noScript(values.script) + '\n');
       return EXIT.usage;
     }
     input = createReadStream(values.script, 'utf8');
@@ -87,7 +77,7 @@ async function main(): Promise<number> {
     const res = await fetch(new URL('/healthz', server), { signal: AbortSignal.timeout(10_000) });
     await res.body?.cancel();
   } catch {
-    process.stderr.write(TERMINAL_TEXT[lang].unreachable(server) + '\n');
+    process.stderr.write(words.unreachable(server) + '\n');
     return EXIT.server;
   }
   const interactive = values.script === undefined && process.stdin.isTTY === true && !values.json;

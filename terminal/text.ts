@@ -4,7 +4,7 @@
  * each called with its locale named, as web/src/core/text.ts does for the engine's words.
  */
 import type { SessionState, TransferState } from '../web/src/core/api.ts';
-import { at, type CoreLang } from '../web/src/core/lang.ts';
+import { at, coreLang, type CoreLang } from '../web/src/core/lang.ts';
 import { CORE_TEXT } from '../web/src/core/text.ts';
 import { m } from '../web/src/paraglide/messages.js';
 
@@ -12,6 +12,16 @@ export interface TerminalText {
   welcome: (server: string) => string;
   /** Nothing answered at the server's address (checked before anything else). */
   unreachable: (server: string) => string;
+  /** `--help`, and what follows a problem with the options. */
+  usage: string;
+  /** What was wrong with the command line (main.ts), in words of its own. */
+  options: {
+    /** A `node:util` parseArgs error, by its code, naming the option it quotes. */
+    parseError: (err: unknown) => string;
+    badLang: string;
+    badServer: (server: string) => string;
+    noScript: (file: string) => string;
+  };
   password: string;
   passwordAgain: string;
   passwordsDiffer: string;
@@ -113,12 +123,59 @@ const STATES: Record<TransferState, Message> = {
   interrupted: m.term_fileState_interrupted,
 };
 
+/**
+ * parseArgs says what went wrong in English only; its code says which problem it was and its
+ * message quotes the option ('--foo', '--server <value>'), which is all that is kept of it.
+ */
+function parseErrorWords(err: unknown, o: ReturnType<typeof at>): string {
+  const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
+  const quoted = typeof message === 'string' ? /'([^']*)'/.exec(message)?.[1] : undefined;
+  if (quoted === undefined) return m.term_options_bad({}, o);
+  const option = quoted.split(' ')[0] ?? quoted;
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return m.term_options_unknown({ option }, o);
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return m.term_options_unexpected({ arg: quoted }, o);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return quoted.includes('<value>')
+        ? m.term_options_needsValue({ option }, o)
+        : m.term_options_noValue({ option }, o);
+    default:
+      return m.term_options_bad({}, o);
+  }
+}
+
+/**
+ * The language the command line asks for, known before its options are parsed (so a problem
+ * with them is said in it): `--lang zh|en` when given and valid, otherwise the environment's.
+ */
+export function chosenLang(args: readonly string[], envLang: string | undefined): CoreLang {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') break;
+    const value = arg === '--lang' ? args[i + 1] : arg?.startsWith('--lang=') ? arg.slice(7) : null;
+    if (value === 'zh' || value === 'en') return value;
+  }
+  return coreLang(envLang);
+}
+
 function terminalText(lang: CoreLang): TerminalText {
   const o = at(lang);
   const core = CORE_TEXT[lang];
   return {
     welcome: (server) => m.term_welcome({ server }, o),
     unreachable: (server) => m.term_unreachable({ server }, o),
+    usage: m.term_options_usage({}, o),
+    options: {
+      parseError: (err) => parseErrorWords(err, o),
+      badLang: m.term_options_badLang({}, o),
+      badServer: (server) => m.term_options_badServer({ server }, o),
+      noScript: (file) => m.term_options_noScript({ file }, o),
+    },
     password: m.term_password({}, o),
     passwordAgain: m.term_passwordAgain({}, o),
     passwordsDiffer: m.term_passwordsDiffer({}, o),

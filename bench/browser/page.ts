@@ -12,6 +12,7 @@ import { encodeFrame, parseFrame } from '../../shared/peer-wire.ts';
 import type { ChatEngine, ChatMessage, FileTransfer } from '../../web/src/core/api.ts';
 import { createEngine } from '../../web/src/core/engine.ts';
 import { History } from '../../web/src/core/history.ts';
+import { fileProblemText } from '../../web/src/core/files/problem.ts';
 import { newMessageId } from '../../web/src/core/ids.ts';
 import type { BenchPage, FileRun, Throughput, TimedSend } from './api.ts';
 
@@ -394,7 +395,7 @@ const bench: BenchPage = {
       size: sent.size,
       state: final?.state ?? 'timeout',
       bytes: last?.bytes ?? 0,
-      error: last?.error ?? null,
+      error: last?.error ? fileProblemText(last.error, 'en') : null,
       ms,
     } satisfies FileRun;
   },

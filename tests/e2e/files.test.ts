@@ -1,7 +1,7 @@
 /**
  * Files between two Chromium contexts, through the UI (issue 13): a 20 MB file and an image,
  * hashes equal on both sides, progress on both sides, a chat message that overtakes the file, a
- * cancel from the receiver, the cards in the timeline among the messages after a reload, and a
+ * cancel from the receiver, an offline group member's reason in a zh-CN browser, the cards in the timeline among the messages after a reload, and a
  * short video that plays inline.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -97,6 +97,34 @@ describe('files', () => {
         ).sort(),
       )
       .toEqual([`${bob!.name}:done`, `${carol!.name}:done`].sort());
+  });
+
+  it('names an offline member on a group file card, in Chinese in a zh-CN browser', async () => {
+    const [alice, bob, carol] = await Promise.all(
+      ['alice', 'bob', 'carol'].map((n) => h.person(h.unique(n), { locale: 'zh-CN' })),
+    );
+    for (const p of [alice!, bob!, carol!]) await p.register();
+    await befriend(alice!, bob!);
+    await befriend(alice!, carol!);
+    const group = h.unique('离线');
+    await startGroup(alice!, [bob!, carol!], group);
+    await bob!.openGroup(group);
+    await carol!.page.close();
+    await expect
+      .poll(() => alice!.friendRow(carol!.name).getByTestId('presence').getAttribute('data-status'))
+      .toBe('offline');
+    await alice!
+      .byTestId('attach-input')
+      .setInputFiles({ name: 'plan.txt', mimeType: 'text/plain', buffer: Buffer.from('plan') });
+    const id = await cardId(alice!, 'plan.txt');
+    const card = alice!.page.locator(`[data-testid="file-card"][data-file="${id}"]`);
+    const carolRow = card.locator(`[data-testid="file-member"][data-peer="${carol!.name}"]`);
+    // The reason is data in the engine (files/problem.ts), worded here in the page's language.
+    await expect
+      .poll(() => carolRow.getByTestId('file-member-error').textContent())
+      .toBe(`${carol!.name} 当前不在线：文件直接发送，请等对方上线后再发。`);
+    await bob!.page.locator(`[data-file="${id}"][data-state="done"]`).waitFor({ timeout: 30_000 });
+    await expect.poll(() => card.getByTestId('file-member-error').count()).toBe(1);
   });
 
   it('cancels from the receiver; the sender sees it', async () => {

@@ -24,12 +24,13 @@ afterAll(async () => {
 function chat(
   args: string[],
   stdin = '',
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'terminal/main.ts', '--data-dir', join(dir, 'data'), ...args],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
+      { stdio: ['pipe', 'pipe', 'pipe'], env },
     );
     let out = '';
     let err = '';
@@ -62,6 +63,29 @@ it('refuses bad options, an unreadable script and an unreachable server with the
   const down = await chat(['--server', 'http://127.0.0.1:9', '--script', '-'], 'friends\n');
   expect(down.code).toBe(3);
   expect(down.err).toContain('cannot reach the server at http://127.0.0.1:9');
+}, 60_000);
+
+it('says what is wrong with the options, and --help, in the language chosen', async () => {
+  const zhEnv = { ...process.env, LANG: 'zh_CN.UTF-8' };
+  const enEnv = { ...process.env, LANG: 'C' };
+  const unknown = await chat(['--lang', 'zh', '--bogus'], '', enEnv);
+  expect(unknown.code).toBe(2);
+  expect(unknown.err).toMatch(/^未知选项 --bogus\n用法：/);
+  // No valid --lang: the environment decides, for that problem too.
+  const badLang = await chat(['--lang', 'fr', '--server', server.url], '', zhEnv);
+  expect(badLang.code).toBe(2);
+  expect(badLang.err).toMatch(/^--lang 必须是 zh 或 en\n用法：/);
+  const badServer = await chat(['--server', 'ftp://example.com'], '', zhEnv);
+  expect(badServer.err).toBe(
+    '--server 必须是 http:// 或 https:// 开头的网址，收到的是 ftp://example.com\n',
+  );
+  const help = await chat(['--help'], '', zhEnv);
+  expect(help.code).toBe(0);
+  expect(help.out).toMatch(/^用法：npm run chat -- /);
+  expect(help.out).toContain('退出码：');
+  const helpEn = await chat(['--help', '--lang=en'], '', zhEnv);
+  expect(helpEn.out).toMatch(/^usage: npm run chat -- /);
+  expect((await chat(['--server'], '', enEnv)).err).toMatch(/^--server needs a value\n/);
 }, 60_000);
 
 it('runs a script, prompts read the next line, and the first failure stops it with 1', async () => {

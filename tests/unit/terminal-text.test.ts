@@ -3,8 +3,9 @@
  * so both languages come out of one process, and the choices made in TypeScript (a presence, a
  * direction, a plural, why a session ended) pick the right words in each.
  */
+import { parseArgs } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { TERMINAL_TEXT } from '../../terminal/text.ts';
+import { chosenLang, TERMINAL_TEXT } from '../../terminal/text.ts';
 
 const { en, zh } = TERMINAL_TEXT;
 
@@ -45,5 +46,58 @@ describe('TerminalText', () => {
     expect(en.files.waiting(2)).toBe('waiting for 2 file transfers to finish');
     expect(zh.files.waiting(2)).toBe('正在等待 2 个文件传输完成');
     expect(zh.files.states.interrupted).toBe('已中断（发送时客户端已关闭）');
+  });
+});
+
+describe('the command line', () => {
+  it('takes the language from --lang when it is valid, else from the environment', () => {
+    expect(chosenLang(['--lang', 'zh'], 'en_US.UTF-8')).toBe('zh');
+    expect(chosenLang(['--json', '--lang=en'], 'zh_CN.UTF-8')).toBe('en');
+    expect(chosenLang(['--lang', 'fr'], 'zh_CN.UTF-8')).toBe('zh');
+    expect(chosenLang(['--lang'], undefined)).toBe('en');
+    expect(chosenLang(['--', '--lang', 'zh'], undefined)).toBe('en');
+  });
+
+  it('words each problem parseArgs reports in the chosen language, naming only the option', () => {
+    const problem = (args: string[]): unknown => {
+      try {
+        parseArgs({
+          args,
+          options: { server: { type: 'string' }, json: { type: 'boolean' } },
+          allowPositionals: false,
+        });
+      } catch (err) {
+        return err;
+      }
+      throw new Error(`${args.join(' ')} parsed`);
+    };
+    expect(en.options.parseError(problem(['--bogus']))).toBe('unknown option --bogus');
+    expect(zh.options.parseError(problem(['--bogus']))).toBe('未知选项 --bogus');
+    expect(en.options.parseError(problem(['--server']))).toBe('--server needs a value');
+    expect(zh.options.parseError(problem(['--server']))).toBe('--server 需要一个值');
+    expect(zh.options.parseError(problem(['--json=yes']))).toBe('--json 不接受值');
+    expect(zh.options.parseError(problem(['stray']))).toBe('多余的参数 stray：此命令只接受选项');
+    // Something else thrown (or a message that quotes nothing) reads as the generic sentence.
+    expect(zh.options.parseError(new Error('boom'))).toBe('无法读取这些选项');
+    expect(en.options.parseError(null)).toBe('the options could not be read');
+    expect(zh.options.badLang).toBe('--lang 必须是 zh 或 en');
+    expect(zh.options.noScript('a.txt')).toBe('无法读取脚本 a.txt');
+    expect(zh.options.badServer('ftp://x')).toContain('ftp://x');
+  });
+
+  it('has --help in both languages, every option in each', () => {
+    for (const usage of [en.usage, zh.usage]) {
+      for (const option of [
+        '--server',
+        '--lang',
+        '--script',
+        '--json',
+        '--keep-going',
+        '--data-dir',
+      ])
+        expect(usage).toContain(option);
+    }
+    expect(zh.usage).toMatch(/^用法：/);
+    expect(en.usage).toMatch(/^usage: /);
   });
 });

@@ -19,6 +19,7 @@ import type {
 } from '../../../shared/events.ts';
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 import type { FileTransfer, SendFileOptions } from './files/transfers.ts';
+import type { FileProblem } from './files/problem.ts';
 
 import type { TrustState } from './e2ee/keyring.ts';
 import type { CoreLang } from './text.ts';
@@ -218,6 +219,8 @@ export type EngineEvent =
   | { type: 'impostor'; username: string; reason: string }
   /** A file transfer started, moved, paused or ended (files/transfers.ts; issue 13). */
   | { type: 'file'; file: FileTransfer }
+  /** Something about files worth saying (an offer refused on arrival, a sender cut off), as data. */
+  | { type: 'file-notice'; problem: FileProblem; level: 'info' | 'error' }
   /** Who is typing in a conversation now (typing.ts, issue 12); an empty list when no one is. */
   | { type: 'typing'; conversation: ConversationId; usernames: string[] };
 

@@ -11,6 +11,7 @@ import { Keyring } from './e2ee/keyring.ts';
 import { Keys, KeysLocked, type KeySetup } from './e2ee/keys.ts';
 import { Emitter } from './emitter.ts';
 import { Files } from './files/transfers.ts';
+import { fileProblemText } from './files/problem.ts';
 import { History } from './history.ts';
 import { IceKeeper } from './ice.ts';
 import { resolveOptions, type EngineOptions } from './options.ts';
@@ -156,7 +157,10 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
     groupMembers: (groupId) => social.members(groupId),
     me: myName,
     changed: (file) => emit({ type: 'file', file }),
-    notice,
+    notice: (problem, level) => {
+      console.warn(fileProblemText(problem, 'en'));
+      emit({ type: 'file-notice', problem, level });
+    },
     maxFileBytes: options.maxFileBytes ?? LIMITS.fileSizeDefaultMax,
     platform: options,
     connectMs: Math.max(options.directTimeoutMs * 3, 15_000),

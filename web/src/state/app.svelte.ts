@@ -26,7 +26,7 @@ import type { GroupInfo } from '../../../shared/events.ts';
 import { conversationLink, type ConversationLink } from './conversation-link.ts';
 import { Attention } from './attention.svelte.ts';
 import { ConversationView } from './conversation.svelte.ts';
-import { errorText } from './format.ts';
+import { errorText, fileProblem } from './format.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { NoticeLog } from './notices.svelte.ts';
 import { Security } from './security.svelte.ts';
@@ -198,6 +198,9 @@ export class AppState {
         break;
       case 'notice':
         this.toast(event.text, event.level);
+        break;
+      case 'file-notice':
+        this.toast(fileProblem(event.problem), event.level);
         break;
       case 'trust': {
         const before = this.security.trustChanged(event.trust);

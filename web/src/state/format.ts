@@ -1,5 +1,6 @@
 /** Small pure helpers the views share: error text, times, avatar colours. */
 import { wireErrorText, type ErrorLike } from '../core/error-text.ts';
+import { fileProblemText, type FileProblem } from '../core/files/problem.ts';
 import { i18n, type Lang } from './i18n/locale.svelte.ts';
 import { m } from '../paraglide/messages.js';
 
@@ -28,6 +29,11 @@ export function errorText(error: unknown, lang: Lang = i18n.lang): string {
   if (wire) return wireErrorText(wire, lang === 'zh-CN' ? 'zh' : 'en');
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Why a file transfer failed, or a notice about files, in the person's language. */
+export function fileProblem(problem: FileProblem, lang: Lang = i18n.lang): string {
+  return fileProblemText(problem, lang === 'zh-CN' ? 'zh' : 'en');
 }
 
 interface Formats {

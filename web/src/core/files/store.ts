@@ -7,6 +7,7 @@
  */
 import { Dexie, type Table } from 'dexie';
 import { DIGEST_BYTES } from './digest.ts';
+import type { FileProblem } from './problem.ts';
 
 export interface FileRecord {
   /** `in:<peer>:<id>` or `out:<peer>:<id>`: a peer picks the ids, so the peer is part of the key. */
@@ -25,7 +26,8 @@ export interface FileRecord {
   confirmed: number;
   /** 'interrupted': an outgoing file whose page reloaded mid-transfer, until it is picked again. */
   state: 'active' | 'done' | 'cancelled' | 'failed' | 'interrupted';
-  error?: string;
+  /** A string in rows written before problems were data (problem.ts `storedProblem`). */
+  error?: FileProblem | string;
   /** The content hash the file checked against (digest.ts), once done; older versions: SHA-256. */
   sha256?: string;
   /** Outgoing: SHA-256 of the first chunk, to tell the same file when it is picked again. */

@@ -40,6 +40,9 @@ import {
   type StoredChunk,
   type StorePlatform,
 } from './store.ts';
+import { formatBytes, storedProblem, type CutOff, type FileProblem } from './problem.ts';
+
+export { formatBytes };
 
 /** What a front end sees of one transfer: one per (direction, peer, file). */
 export interface FileTransfer {
@@ -64,7 +67,8 @@ export interface FileTransfer {
   pausedByPeer: boolean;
   /** Incoming: the sender reloaded and must pick the file again before it can go on. */
   peerLostFile: boolean;
-  error?: string | undefined;
+  /** Why it failed, worded where it is shown (problem.ts `fileProblemText`). */
+  error?: FileProblem | undefined;
 }
 
 export type TransferState =
@@ -97,7 +101,7 @@ export interface FilesDeps {
   groupMembers(groupId: number): Promise<{ username: string; status: string }[]>;
   me(): string;
   changed(transfer: FileTransfer): void;
-  notice(text: string, level: 'info' | 'error'): void;
+  notice(problem: FileProblem, level: 'info' | 'error'): void;
   maxFileBytes: number;
   platform: StorePlatform;
   /** How long to try to reach a peer for a control frame. */
@@ -257,7 +261,7 @@ export class Files {
       if (member.status === 'offline') {
         const record = this.#record('out', member.username, `g:${groupId}`, meta);
         record.state = 'failed';
-        record.error = `files go directly: ${member.username} is offline`;
+        record.error = { reason: 'offline', username: member.username };
         await this.#requireStore().put(record);
         const view = { ...this.#viewOf(record), state: 'offline' as const };
         this.deps.changed(view);
@@ -417,11 +421,7 @@ export class Files {
             role: 'sender',
             reason: 'refused',
           });
-          return this.#finish(
-            t,
-            'failed',
-            `${from}'s app is too old to receive files from this one`,
-          );
+          return this.#finish(t, 'failed', { reason: 'peer-app-old', username: from });
         }
         t.accepted = true;
         t.acked = Math.min(frame.from, t.chunks);
@@ -484,7 +484,7 @@ export class Files {
       case 'file-cancel': {
         const t = this.#peerTransfer(from, frame.id, frame.role);
         if (!t) return;
-        const why = frame.reason === 'cancelled' ? undefined : cancelText(frame.reason, from);
+        const why = frame.reason === 'cancelled' ? undefined : cancelProblem(frame.reason, from);
         return this.#finish(t, frame.reason === 'cancelled' ? 'cancelled' : 'failed', why);
       }
       case 'file-end': {
@@ -502,7 +502,7 @@ export class Files {
     // Checked on arrival, before anything is kept: what lies past the file or the window I granted
     // is cut off without queueing here (so at most a window of chunks waits below).
     if (chunk.index >= t.chunks || chunk.index >= t.granted) {
-      this.#cutOff(t, 'sent more than it announced');
+      this.#cutOff(t, 'oversent');
       return;
     }
     const expected =
@@ -510,7 +510,7 @@ export class Files {
         ? t.record.size - chunk.index * t.record.chunkSize
         : t.record.chunkSize;
     if (chunk.data.byteLength !== expected) {
-      this.#cutOff(t, 'sent a chunk of the wrong size');
+      this.#cutOff(t, 'chunk-size');
       return;
     }
     // Copies: the channel's buffer is reused by the next message in some implementations. The
@@ -535,7 +535,7 @@ export class Files {
     const { index } = chunk;
     if (index < t.expect) {
       // After a resume the sender rewinds to my confirmed point; what was in flight repeats.
-      if (++t.dups > t.chunks + WINDOW * 4) this.#cutOff(t, 'sent the same data over and over');
+      if (++t.dups > t.chunks + WINDOW * 4) this.#cutOff(t, 'repeats');
       return;
     }
     if (index > t.expect || !intact) {
@@ -548,7 +548,7 @@ export class Files {
           role: 'receiver',
           reason: 'corrupt',
         });
-        void this.#finish(t, 'failed', 'the file arrived damaged too often');
+        void this.#finish(t, 'failed', { reason: 'damaged-often' });
         return;
       }
       if (index === t.expect) this.#askResume(t);
@@ -810,16 +810,19 @@ export class Files {
     if (offer.digest !== CONTENT_HASH) {
       // An older client: its end digest is one this client no longer computes.
       refuse('refused');
-      this.deps.notice(
-        `${from} tried to send ${offer.name} from an app too old for this one: they need to update it.`,
-        'info',
-      );
+      this.deps.notice({ reason: 'offer-app-old', username: from, name: offer.name }, 'info');
       return;
     }
     if (offer.size > this.deps.maxFileBytes) {
       refuse('too-large');
       this.deps.notice(
-        `${from} tried to send ${offer.name} (${formatBytes(offer.size)}): files are limited to ${formatBytes(this.deps.maxFileBytes)}.`,
+        {
+          reason: 'offer-too-large',
+          username: from,
+          name: offer.name,
+          size: offer.size,
+          max: this.deps.maxFileBytes,
+        },
         'info',
       );
       return;
@@ -833,7 +836,7 @@ export class Files {
     }
     if (!(await (this.#store.room?.(offer.size) ?? roomFor(offer.size)))) {
       refuse('storage');
-      this.deps.notice(`There is no room on this device for ${offer.name} from ${from}.`, 'error');
+      this.deps.notice({ reason: 'offer-no-room', username: from, name: offer.name }, 'error');
       return;
     }
     const conversation: ConversationId =
@@ -920,7 +923,8 @@ export class Files {
             role: 'receiver',
             reason: 'storage',
           });
-          void this.#finish(t, 'failed', `could not store the file: ${(err as Error).message}`);
+          console.warn(`could not store ${t.record.name}: ${(err as Error).message}`);
+          void this.#finish(t, 'failed', { reason: 'store-failed' });
         },
       )
       .finally(() => {
@@ -948,7 +952,7 @@ export class Files {
         role: 'receiver',
         reason: 'corrupt',
       });
-      await this.#finish(t, 'failed', 'the file arrived damaged (its hash does not match)');
+      await this.#finish(t, 'failed', { reason: 'damaged' });
       return;
     }
     t.record.sha256 = digest;
@@ -971,7 +975,7 @@ export class Files {
     return out;
   }
 
-  #cutOff(t: Incoming, what: string): void {
+  #cutOff(t: Incoming, what: CutOff): void {
     this.#write(t, {
       v,
       type: 'file-cancel',
@@ -979,9 +983,14 @@ export class Files {
       role: 'receiver',
       reason: 'protocol',
     });
-    const text = `${t.record.peer} ${what} for ${t.record.name}; the transfer was stopped.`;
-    this.deps.notice(text, 'error');
-    void this.#finish(t, 'failed', text);
+    const problem: FileProblem = {
+      reason: 'cut-off',
+      username: t.record.peer,
+      name: t.record.name,
+      what,
+    };
+    this.deps.notice(problem, 'error');
+    void this.#finish(t, 'failed', problem);
   }
 
   // --- shared ------------------------------------------------------------------------------------
@@ -1047,7 +1056,7 @@ export class Files {
   async #finish(
     t: Transfer,
     state: 'done' | 'cancelled' | 'failed',
-    error?: string,
+    error?: FileProblem,
   ): Promise<void> {
     if (this.#live.get(t.record.key) !== t) return;
     this.#live.delete(t.record.key);
@@ -1140,27 +1149,26 @@ export class Files {
       pausedByMe: false,
       pausedByPeer: false,
       peerLostFile: false,
-      error: record.error,
+      error: storedProblem(record.error),
     };
   }
 }
 
-function cancelText(reason: FileCancelReason, peer: string): string {
+function cancelProblem(reason: FileCancelReason, peer: string): FileProblem {
   switch (reason) {
     case 'too-large':
-      return `the file is larger than ${peer} accepts`;
+      return { reason: 'peer-too-large', username: peer };
     case 'storage':
-      return `${peer} has no room for the file`;
+      return { reason: 'peer-no-room', username: peer };
     case 'corrupt':
-      return 'the file arrived damaged';
+      return { reason: 'peer-damaged', username: peer };
     case 'gone':
-      return `${peer} no longer has the file open`;
+      return { reason: 'peer-gone', username: peer };
     case 'protocol':
-      return `${peer} stopped the transfer: it broke the rules`;
+      return { reason: 'peer-protocol', username: peer };
     case 'refused':
-      return `${peer} refused the file`;
     case 'cancelled':
-      return 'cancelled';
+      return { reason: 'peer-refused', username: peer };
   }
 }
 
@@ -1169,18 +1177,6 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   let diff = 0;
   for (let i = 0; i < a.byteLength; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
   return diff === 0;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
 
 /** SHA-256 of a file's first chunk: what tells the same file when it is picked again. */
