@@ -4,7 +4,7 @@
  * each called with its locale named, as web/src/core/text.ts does for the engine's words.
  */
 import type { SessionState, TransferState } from '../web/src/core/api.ts';
-import { at, coreLang, type CoreLang } from '../web/src/core/lang.ts';
+import { at, coreLang, type CoreLang, type PlainMessage as Message } from '../web/src/core/lang.ts';
 import { CORE_TEXT } from '../web/src/core/text.ts';
 import { m } from '../web/src/paraglide/messages.js';
 
@@ -99,8 +99,6 @@ export interface FileText {
 
 /** The spec marks administrators' messages this way whatever the language. */
 const SYSTEM_MARK = '[系统消息]';
-
-type Message = (inputs: Record<string, never>, options: ReturnType<typeof at>) => string;
 
 const ENDED: Record<EndReason, Message> = {
   elsewhere: m.term_ended_elsewhere,

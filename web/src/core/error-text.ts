@@ -15,12 +15,11 @@
 import type { ErrorCode, WireError } from '../../../shared/errors.ts';
 import { LIMITS } from '../../../shared/limits.ts';
 import { m } from '../paraglide/messages.js';
-import { at, type CoreLang } from './lang.ts';
+import { at, type CoreLang, type PlainMessage as Message } from './lang.ts';
 
 type Details = Readonly<Record<string, unknown>>;
 type Options = ReturnType<typeof at>;
 type Sentence = (d: Details, o: Options) => string;
-type Message = (inputs: Record<string, never>, options: Options) => string;
 
 /** An error as it may arrive: a code this client may not know, details of any shape. */
 export type ErrorLike = Pick<WireError, 'details'> & { code: string };

@@ -13,6 +13,9 @@ const LOCALES: Record<CoreLang, Locale> = { en: 'en', zh: 'zh-CN' };
 /** The option every message call takes: `m.core_signedOut({}, at('zh'))`. */
 export const at = (lang: CoreLang): { locale: Locale } => ({ locale: LOCALES[lang] });
 
+/** A message without parameters, as records of words by key hold them (`m.core_presence_away`). */
+export type PlainMessage = (inputs: Record<string, never>, options: { locale: Locale }) => string;
+
 /** `zh`, `zh-CN`, `zh_TW.UTF-8` -> zh; anything else -> en. */
 export function coreLang(tag: string | undefined): CoreLang {
   return tag !== undefined && /^zh/i.test(tag.trim()) ? 'zh' : 'en';

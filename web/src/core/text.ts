@@ -9,7 +9,7 @@
 import type { IntentKind, UsageDetail } from '../../../shared/commands.ts';
 import { m } from '../paraglide/messages.js';
 import { wireErrorText, type ErrorLike } from './error-text.ts';
-import { at, coreLang, type CoreLang } from './lang.ts';
+import { at, coreLang, type CoreLang, type PlainMessage as Message } from './lang.ts';
 
 export { coreLang, type CoreLang };
 
@@ -101,8 +101,6 @@ export interface CoreText {
   /** Between the items of a list in a sentence: `, ` or `、`. */
   listSeparator: string;
 }
-
-type Message = (inputs: Record<string, never>, options: ReturnType<typeof at>) => string;
 
 const PRESENCE: Record<string, Message> = {
   online: m.core_presence_online,
