@@ -23,6 +23,7 @@ import type { FileProblem } from './files/problem.ts';
 import type { EngineNotice, ImpostorReason } from './notices.ts';
 
 import type { TrustState } from './e2ee/keyring.ts';
+import type { KeysLockedReason } from './e2ee/keys.ts';
 import type { CoreLang } from './text.ts';
 
 export type { TrustState } from './e2ee/keyring.ts';
@@ -139,7 +140,7 @@ export interface SessionState {
   user: PublicUser | null;
   status: SettableStatus;
   /** Why the last session ended, shown on the sign-in screen ("You signed in somewhere else..."). */
-  endedBecause: { reason: SessionEndReason | 'network'; message: string } | null;
+  endedBecause: { reason: SessionEndReason | 'network' | KeysLockedReason; message: string } | null;
 }
 
 /** A contact's presence as the engine can vouch for it: unknown while the server is away. */

@@ -249,7 +249,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
         keys.signedOut();
         if (!(err instanceof KeysLocked)) throw err;
         // Nothing can be read or sent without the keys: back to the sign-in, saying why.
-        await session.logout(err.message);
+        await session.logout(err.message, err.reason);
         return;
       }
     } else if (password !== null) {

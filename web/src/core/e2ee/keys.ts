@@ -13,9 +13,19 @@ import type { Keyring } from './keyring.ts';
 import type { EngineNotice } from '../notices.ts';
 import { open, seal, type SealContext } from './seal.ts';
 
-/** Why a device cannot use its keys: the user has to sign in with the password again. */
+/**
+ * Why a device cannot use its keys, the reason the session ends with (worded on the sign-in
+ * screen and by the terminal): no keys on this device yet, or the server holds keys made on
+ * another device. Either way the user has to sign in with the password again.
+ */
+export const KEYS_LOCKED_REASONS = ['keys-locked', 'keys-elsewhere'] as const;
+export type KeysLockedReason = (typeof KEYS_LOCKED_REASONS)[number];
+
 export class KeysLocked extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly reason: KeysLockedReason,
+    message: string,
+  ) {
     super(message);
     this.name = 'KeysLocked';
   }
@@ -80,9 +90,13 @@ export class Keys {
     }
     if (password === null) {
       if (!local)
-        throw new KeysLocked('Sign in with your password to unlock your messages on this device.');
+        throw new KeysLocked(
+          'keys-locked',
+          'Sign in with your password to unlock your messages on this device.',
+        );
       if (remote.publicKey !== null)
         throw new KeysLocked(
+          'keys-elsewhere',
           'Your keys changed on another device. Sign in with your password to restore them.',
         );
       this.deps.notice({ kind: 'publish-key-needed' });
