@@ -20,6 +20,7 @@ import { groupConversation, parseConversation, privateConversation } from '../we
 import { CORE_TEXT, type CoreLang } from '../web/src/core/text.ts';
 import { wireErrorText } from '../web/src/core/error-text.ts';
 import { fileProblemText } from '../web/src/core/files/problem.ts';
+import { noticeText } from '../web/src/core/notices.ts';
 import { DiskFileStore } from './file-store.ts';
 import { FILE_COMMANDS, TerminalFiles } from './files.ts';
 import { loadFactory, saveFactory } from './idb-file.ts';
@@ -375,7 +376,7 @@ export async function runClient(o: ClientOptions): Promise<number> {
           });
           break;
         case 'notice':
-          emit(event.level === 'error' ? 'error' : 'notice', event.text);
+          emit(event.level === 'error' ? 'error' : 'notice', noticeText(event.notice, o.lang));
           break;
         case 'file-notice':
           emit(

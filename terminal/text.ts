@@ -106,6 +106,8 @@ const ENDED: Record<EndReason, Message> = {
   blocked: m.term_ended_blocked,
   logout: m.term_ended_logout,
   network: m.term_ended_network,
+  'keys-locked': m.term_ended_keysLocked,
+  'keys-elsewhere': m.term_ended_keysElsewhere,
 };
 
 const STATES: Record<TransferState, Message> = {

@@ -29,6 +29,7 @@ import { Keyring } from '../../web/src/core/e2ee/keyring.ts';
 import { Keys } from '../../web/src/core/e2ee/keys.ts';
 import { pairKey, seal } from '../../web/src/core/e2ee/seal.ts';
 import { History } from '../../web/src/core/history.ts';
+import type { EngineNotice } from '../../web/src/core/notices.ts';
 import type { LinkLost, PeerChannels } from '../../web/src/core/peers.ts';
 import type { AckData, Payload, ServerEvent, ServerLink } from '../../web/src/core/session.ts';
 
@@ -279,7 +280,7 @@ export interface FakePeer {
   /** Every frame handed to this peer's core, in order. */
   received: PeerFrame[];
   /** Every notice the core raised. */
-  notices: { text: string; level: 'info' | 'error' }[];
+  notices: { notice: EngineNotice; level: 'info' | 'error' }[];
   identity: Identity;
   keys: Keys;
   close(): void;
@@ -325,7 +326,10 @@ export async function fakePeer(
   const identity = options.identity ?? keyring.identity ?? generateIdentity();
   await keyring.adopt(identity);
   server.publicKeys.set(username, identity.bundle);
-  const keys = new Keys({ server: link, notice: (text) => notices.push({ text, level: 'error' }) });
+  const keys = new Keys({
+    server: link,
+    notice: (notice) => notices.push({ notice, level: 'error' }),
+  });
   keys.attach(keyring);
   const core = createCore({
     server: link,
@@ -336,7 +340,7 @@ export async function fakePeer(
     message: (m) => messages.push(m),
     conversationsChanged: () => undefined,
     social: () => undefined,
-    notice: (text, level) => notices.push({ text, level }),
+    notice: (notice, level) => notices.push({ notice, level }),
     presence: () => undefined,
   });
   channels.attach((from, frame) => {

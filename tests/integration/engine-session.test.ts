@@ -3,8 +3,10 @@
  * an engine restart, being signed out from elsewhere, and riding out a server restart.
  */
 import { describe, expect, it } from 'vitest';
+import { TERMINAL_TEXT } from '../../terminal/text.ts';
 import {
   befriend,
+  browser,
   findMessage,
   restartOnSamePort,
   serverPerTest,
@@ -109,6 +111,29 @@ describe('engine: session', () => {
     expect(alice.profile.tokenStore.get()).toBeNull();
     await sleep(1_500);
     expect(alice.engine.session.phase).toBe('signed-out');
+  });
+
+  it('a resumed session on a device without the keys ends with keys-locked, worded in both languages', async () => {
+    const alice = await signedIn(server.url, 'alice');
+    const token = alice.profile.tokenStore.get()!;
+    await alice.engine.destroy();
+    // The same token in a browser profile that never held her keys (its IndexedDB is empty).
+    const bare = browser();
+    bare.tokenStore.set(token);
+    const again = startEngine(server.url, bare);
+    await again.resume();
+    await eventually(() => again.session.phase === 'signed-out', 10_000, 'signed out');
+    expect(again.session.endedBecause).toEqual({
+      reason: 'keys-locked',
+      message: 'Sign in with your password to unlock your messages on this device.',
+    });
+    expect(bare.tokenStore.get()).toBeNull();
+    expect(TERMINAL_TEXT.en.ended(again.session.endedBecause?.reason)).toBe(
+      'sign in with your password to unlock your messages on this device',
+    );
+    expect(TERMINAL_TEXT.zh.ended(again.session.endedBecause?.reason)).toBe(
+      '请用密码登录，以在此设备上解锁你的消息',
+    );
   });
 
   it('reconnects after a server restart without a new login, and messaging still works', async () => {

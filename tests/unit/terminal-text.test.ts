@@ -23,6 +23,10 @@ describe('TerminalText', () => {
       'signed out: your account has been blocked by an administrator',
     );
     expect(zh.sessionEnded(zh.ended('elsewhere'))).toBe('已退出登录：你已在其他地方登录');
+    expect(zh.ended('keys-elsewhere')).toBe('你的密钥已在另一台设备上更改，请用密码登录以恢复');
+    expect(en.ended('keys-locked')).toBe(
+      'sign in with your password to unlock your messages on this device',
+    );
     const untyped = en.ended as (reason: string | undefined) => string;
     for (const reason of [undefined, 'moved-to-mars', 'constructor'])
       expect(untyped(reason)).toBe('your session has ended; sign in again');

@@ -20,8 +20,10 @@ import type {
 import type { PresenceStatus, SettableStatus } from '../../../shared/limits.ts';
 import type { FileTransfer, SendFileOptions } from './files/transfers.ts';
 import type { FileProblem } from './files/problem.ts';
+import type { EngineNotice, ImpostorReason } from './notices.ts';
 
 import type { TrustState } from './e2ee/keyring.ts';
+import type { KeysLockedReason } from './e2ee/keys.ts';
 import type { CoreLang } from './text.ts';
 
 export type { TrustState } from './e2ee/keyring.ts';
@@ -138,7 +140,7 @@ export interface SessionState {
   user: PublicUser | null;
   status: SettableStatus;
   /** Why the last session ended, shown on the sign-in screen ("You signed in somewhere else..."). */
-  endedBecause: { reason: SessionEndReason | 'network'; message: string } | null;
+  endedBecause: { reason: SessionEndReason | 'network' | KeysLockedReason; message: string } | null;
 }
 
 /** A contact's presence as the engine can vouch for it: unknown while the server is away. */
@@ -212,11 +214,12 @@ export type EngineEvent =
   | { type: 'message'; message: ChatMessage }
   | { type: 'conversations'; conversations: Conversation[] }
   | { type: 'link'; username: string; link: LinkState }
-  | { type: 'notice'; text: string; level: 'info' | 'error' }
+  /** Worded where it is shown, by `noticeText` (web/src/core/notices.ts). */
+  | { type: 'notice'; notice: EngineNotice; level: 'info' | 'error' }
   /** Someone's key was pinned, changed, accepted or verified (e2ee/keyring.ts). */
   | { type: 'trust'; trust: TrustState }
   /** A connection claiming to be `username` was refused: its signature did not match their key. */
-  | { type: 'impostor'; username: string; reason: string }
+  | { type: 'impostor'; username: string; reason: ImpostorReason }
   /** A file transfer started, moved, paused or ended (files/transfers.ts; issue 13). */
   | { type: 'file'; file: FileTransfer }
   /** Something about files worth saying (an offer refused on arrival, a sender cut off), as data. */

@@ -13,6 +13,7 @@ import type { Keys } from './e2ee/keys.ts';
 import type { History } from './history.ts';
 import { GroupEvents } from './group-events.ts';
 import { Inbox } from './inbox.ts';
+import type { EngineNotice } from './notices.ts';
 import type { PeerChannels } from './peers.ts';
 import { Relationships } from './relationships.ts';
 import type { ServerLink } from './session.ts';
@@ -37,7 +38,7 @@ export interface CoreDeps {
   conversationsChanged(): void;
   social(state: SocialState): void;
   /** Something the user should know that no message or state shows (a forged copy dropped). */
-  notice(text: string, level: 'info' | 'error'): void;
+  notice(notice: EngineNotice, level: 'info' | 'error'): void;
   presence(username: string, status: PresenceStatus): void;
 }
 
@@ -99,7 +100,7 @@ export function createCore(deps: CoreDeps): Core {
     directTimeoutMs,
     history,
     received: deps.message,
-    dropped: (reason) => deps.notice(reason, 'error'),
+    dropped: (from, cause) => deps.notice({ kind: 'stored-dropped', from, cause }, 'error'),
   });
 
   // Group events become lines of their conversation in local history (after Social's listeners,

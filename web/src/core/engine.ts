@@ -9,6 +9,7 @@ import { runCommand } from './commands.ts';
 import { createCore } from './core.ts';
 import { Keyring } from './e2ee/keyring.ts';
 import { Keys, KeysLocked, type KeySetup } from './e2ee/keys.ts';
+import { noticeText, type EngineNotice } from './notices.ts';
 import { Emitter } from './emitter.ts';
 import { Files } from './files/transfers.ts';
 import { fileProblemText } from './files/problem.ts';
@@ -80,11 +81,12 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       history = null;
     },
   });
-  const notice = (text: string, level: 'info' | 'error') => {
-    console.warn(text);
-    emit({ type: 'notice', text, level });
+  const notice = (data: EngineNotice, level: 'info' | 'error') => {
+    // For developers, in English; the person reads it worded in their language where it is shown.
+    console.warn(noticeText(data, 'en'));
+    emit({ type: 'notice', notice: data, level });
   };
-  const keys = new Keys({ server: session, notice: (text) => notice(text, 'error') });
+  const keys = new Keys({ server: session, notice: (data) => notice(data, 'error') });
   const peers = new Peers({
     wrtc: options.wrtc,
     idleCloseMs: options.idleCloseMs,
@@ -110,17 +112,14 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
         if (why === 'no-key' || why === 'key-changed') {
           notice(
             why === 'no-key'
-              ? `A connection from ${username} was refused: no security key is known for them yet.`
-              : `${username} is connecting with their new security key. Compare your safety number and accept it to talk directly again.`,
+              ? { kind: 'refused-no-key', username }
+              : { kind: 'connecting-new-key', username },
             'info',
           );
           return;
         }
-        const reason = `its security signature does not match ${username}'s key`;
-        notice(
-          `A connection claiming to be ${username} was refused: ${reason}. Someone may be trying to intercept your conversation; compare your safety number with ${username}.`,
-          'error',
-        );
+        const reason = 'bad-signature';
+        notice({ kind: 'impostor', username, reason }, 'error');
         emit({ type: 'impostor', username, reason });
       },
     },
@@ -250,7 +249,7 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
         keys.signedOut();
         if (!(err instanceof KeysLocked)) throw err;
         // Nothing can be read or sent without the keys: back to the sign-in, saying why.
-        await session.logout(err.message);
+        await session.logout(err.message, err.reason);
         return;
       }
     } else if (password !== null) {

@@ -13,6 +13,7 @@ import {
 } from '../../../shared/peer-wire.ts';
 import type { ChatMessage, ConversationId, EngineError, SystemAudience } from './api.ts';
 import type { History } from './history.ts';
+import type { StoredDropCause } from './notices.ts';
 import { groupConversation, privateConversation, SYSTEM_CONVERSATION } from './ids.ts';
 import type { Keys } from './e2ee/keys.ts';
 import type { PeerChannels } from './peers.ts';
@@ -31,7 +32,7 @@ export interface InboxDeps {
   history(): History | null;
   received(message: ChatMessage): void;
   /** A stored copy was dropped as forged or corrupt (it is acked all the same). */
-  dropped(reason: string): void;
+  dropped(from: string, cause: StoredDropCause): void;
 }
 
 /**
@@ -42,18 +43,21 @@ export interface InboxDeps {
 function checkCopy(
   stored: OfflineMessage,
   payload: OfflinePayload,
-): { ok: true; frame: MsgFrame } | { ok: false; reason: string } {
-  const refuse = (reason: string) => ({ ok: false as const, reason });
-  if (payload.kind === 'invalid') return refuse(`its payload is not a message (${payload.error})`);
-  if (payload.kind !== 'msg') return refuse('its payload is not a message');
+): { ok: true; frame: MsgFrame } | { ok: false; cause: StoredDropCause } {
+  const refuse = (cause: StoredDropCause) => ({ ok: false as const, cause });
+  if (payload.kind === 'invalid') {
+    console.warn(`A stored message from ${stored.from} is not a message: ${payload.error}`);
+    return refuse('not-a-message');
+  }
+  if (payload.kind !== 'msg') return refuse('not-a-message');
   const { frame } = payload;
-  if (frame.id !== stored.id) return refuse('its id differs from the stored one');
+  if (frame.id !== stored.id) return refuse('id-differs');
   if (stored.kind === 'group') {
-    if (!stored.group) return refuse('it names no group');
+    if (!stored.group) return refuse('no-group');
     if (frame.conversation !== 'group' || frame.groupId !== stored.group.id)
-      return refuse('its group differs from the stored one');
+      return refuse('group-differs');
   } else if (frame.conversation !== 'private') {
-    return refuse('it is a group message stored as a private one');
+    return refuse('group-as-private');
   }
   return { ok: true, frame };
 }
@@ -223,7 +227,7 @@ export class Inbox {
         return;
       }
       this.stored.unreadable++;
-      this.deps.dropped(`A stored message from ${stored.from} was dropped: ${opened.reason}.`);
+      this.deps.dropped(stored.from, opened.cause);
       return;
     }
     // A copy that does not say what its envelope says is forged or corrupt: dropped (and acked, so
@@ -233,7 +237,7 @@ export class Inbox {
       decodeOfflinePayload({ kind: stored.kind, payload: opened.text }),
     );
     if (!copy.ok) {
-      this.deps.dropped(`A stored message from ${stored.from} was dropped: ${copy.reason}.`);
+      this.deps.dropped(stored.from, copy.cause);
       return;
     }
     const { frame } = copy;

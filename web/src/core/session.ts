@@ -14,6 +14,7 @@ import type {
 } from '../../../shared/events.ts';
 import { EngineError, type SessionState } from './api.ts';
 import { postAuth, postLogout } from './auth-http.ts';
+import type { KeysLockedReason } from './e2ee/keys.ts';
 import type { ResolvedOptions } from './options.ts';
 
 export type ChatSocket = Socket<ServerToClient, ClientToServer>;
@@ -111,12 +112,21 @@ export class Session implements ServerLink {
     return (await this.#connect(token)) !== 'unauthenticated';
   }
 
-  /** Ends the session here and on the server; `message` says why (shown on the sign-in screen). */
-  async logout(message = 'You signed out.'): Promise<void> {
+  /**
+   * Ends the session here and on the server; `reason` says why (worded on the sign-in screen),
+   * `message` in English for developers.
+   */
+  async logout(
+    message = 'You signed out.',
+    reason: 'logout' | KeysLockedReason = 'logout',
+  ): Promise<void> {
     const token = this.#token;
+    // Off the socket first: the server's own 'session:ended' for this logout would otherwise
+    // arrive before ours and replace the reason given here (keys-locked read as "You signed out").
+    this.close();
     // Tell the server even if this socket is down; sign out locally whatever it says.
     if (token) await postLogout(this.options.serverUrl, token);
-    this.#signOut({ reason: 'logout', message }, true);
+    this.#signOut({ reason, message }, true);
   }
 
   async setStatus(status: SessionState['status']): Promise<void> {

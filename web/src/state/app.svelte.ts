@@ -26,7 +26,7 @@ import type { GroupInfo } from '../../../shared/events.ts';
 import { conversationLink, type ConversationLink } from './conversation-link.ts';
 import { Attention } from './attention.svelte.ts';
 import { ConversationView } from './conversation.svelte.ts';
-import { errorText, fileProblem } from './format.ts';
+import { engineNotice, errorText, fileProblem } from './format.ts';
 import { i18n } from './i18n/locale.svelte.ts';
 import { NoticeLog } from './notices.svelte.ts';
 import { Security } from './security.svelte.ts';
@@ -197,7 +197,7 @@ export class AppState {
         this.links.set(event.username, event.link);
         break;
       case 'notice':
-        this.toast(event.text, event.level);
+        this.toast(engineNotice(event.notice), event.level);
         break;
       case 'file-notice':
         this.toast(fileProblem(event.problem), event.level);

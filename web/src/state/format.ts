@@ -1,6 +1,7 @@
 /** Small pure helpers the views share: error text, times, avatar colours. */
 import { wireErrorText, type ErrorLike } from '../core/error-text.ts';
 import { fileProblemText, type FileProblem } from '../core/files/problem.ts';
+import { impostorReasonText, noticeText, type EngineNotice } from '../core/notices.ts';
 import { i18n, type Lang } from './i18n/locale.svelte.ts';
 import { m } from '../paraglide/messages.js';
 
@@ -29,6 +30,16 @@ export function errorText(error: unknown, lang: Lang = i18n.lang): string {
   if (wire) return wireErrorText(wire, lang === 'zh-CN' ? 'zh' : 'en');
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** A notice from the engine (keys, channels, stored messages) in the person's language. */
+export function engineNotice(notice: EngineNotice, lang: Lang = i18n.lang): string {
+  return noticeText(notice, lang === 'zh-CN' ? 'zh' : 'en');
+}
+
+/** Why a connection was refused as an impostor's, as the banner's clause. */
+export function impostorReason(reason: unknown, name: string, lang: Lang = i18n.lang): string {
+  return impostorReasonText(reason, name, lang === 'zh-CN' ? 'zh' : 'en');
 }
 
 /** Why a file transfer failed, or a notice about files, in the person's language. */

@@ -10,11 +10,12 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { usernameKey } from '../../../shared/names.ts';
 import type { ChatEngine, SessionState, TrustState } from '../core/api.ts';
+import type { ImpostorReason } from '../core/notices.ts';
 
 export interface RefusedConnection {
   username: string;
-  /** The engine's words, e.g. "its security signature does not match their key". */
-  reason: string;
+  /** Why, as a code worded where it is shown (`impostorReason` in format.ts). */
+  reason: ImpostorReason;
   at: number;
   /** Arrived while their key change waited for me (see the module comment). */
   duringChange: boolean;
@@ -60,7 +61,7 @@ export class Security {
     return before;
   }
 
-  impostor(username: string, reason: string): void {
+  impostor(username: string, reason: ImpostorReason): void {
     this.#refused.set(usernameKey(username), {
       username,
       reason,

@@ -10,11 +10,22 @@ import { BackupError, unwrapIdentity, wrapIdentity } from './backup.ts';
 import { signChannel, verifyChannel, type ChannelClaim } from './channel-auth.ts';
 import { generateIdentity, type Identity } from './identity.ts';
 import type { Keyring } from './keyring.ts';
+import type { EngineNotice } from '../notices.ts';
 import { open, seal, type SealContext } from './seal.ts';
 
-/** Why a device cannot use its keys: the user has to sign in with the password again. */
+/**
+ * Why a device cannot use its keys, the reason the session ends with (worded on the sign-in
+ * screen and by the terminal): no keys on this device yet, or the server holds keys made on
+ * another device. Either way the user has to sign in with the password again.
+ */
+export const KEYS_LOCKED_REASONS = ['keys-locked', 'keys-elsewhere'] as const;
+export type KeysLockedReason = (typeof KEYS_LOCKED_REASONS)[number];
+
 export class KeysLocked extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly reason: KeysLockedReason,
+    message: string,
+  ) {
     super(message);
     this.name = 'KeysLocked';
   }
@@ -25,7 +36,7 @@ export type Opened =
   | { ok: true; text: string }
   /** Sealed with a key change I have not decided on: kept until I do. */
   | { ok: false; held: true }
-  | { ok: false; held: false; reason: string };
+  | { ok: false; held: false; cause: 'no-key' | 'integrity' };
 
 /**
  * How a sign-in set up this device's identity: the keys it already had (`kept`), the server's
@@ -36,7 +47,7 @@ export type KeySetup = 'kept' | 'restored' | 'created';
 
 export interface KeysDeps {
   server: ServerLink;
-  notice(text: string): void;
+  notice(notice: EngineNotice): void;
 }
 
 export class Keys {
@@ -79,12 +90,16 @@ export class Keys {
     }
     if (password === null) {
       if (!local)
-        throw new KeysLocked('Sign in with your password to unlock your messages on this device.');
+        throw new KeysLocked(
+          'keys-locked',
+          'Sign in with your password to unlock your messages on this device.',
+        );
       if (remote.publicKey !== null)
         throw new KeysLocked(
+          'keys-elsewhere',
           'Your keys changed on another device. Sign in with your password to restore them.',
         );
-      this.deps.notice('Sign in with your password once to publish your security key.');
+      this.deps.notice({ kind: 'publish-key-needed' });
       return 'kept';
     }
     if (remote.publicKey !== null && remote.backup !== null) {
@@ -95,9 +110,8 @@ export class Keys {
         return 'restored';
       } catch (err) {
         if (!(err instanceof BackupError)) throw err;
-        this.deps.notice(
-          `Your key backup could not be opened (${err.message}). New keys were made; your contacts will see that your security key changed.`,
-        );
+        console.warn(`The key backup did not open: ${err.message}`);
+        this.deps.notice({ kind: 'backup-unopened', cause: err.reason });
       }
     }
     // Keys this device already has are kept when the server has none (its data was lost).
@@ -165,9 +179,7 @@ export class Keys {
     return {
       ok: false,
       held: false,
-      reason: key
-        ? 'it failed its integrity check (changed on the way, or not sealed by them)'
-        : `no security key is known for ${stored.from}`,
+      cause: key ? 'integrity' : 'no-key',
     };
   }
 

@@ -10,4 +10,6 @@ export const signInEndedText = {
   elsewhere: m.signIn_ended_elsewhere,
   network: m.signIn_ended_network,
   logout: m.signIn_ended_logout,
+  'keys-locked': m.signIn_ended_keysLocked,
+  'keys-elsewhere': m.signIn_ended_keysElsewhere,
 };

@@ -10,4 +10,6 @@ export const signInEndedBodyText = {
   elsewhere: m.signIn_endedBody_elsewhere,
   network: m.signIn_endedBody_network,
   logout: m.signIn_endedBody_logout,
+  'keys-locked': m.signIn_endedBody_keysLocked,
+  'keys-elsewhere': m.signIn_endedBody_keysElsewhere,
 };
