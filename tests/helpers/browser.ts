@@ -200,7 +200,14 @@ export class Person {
   }
 
   async signedIn(): Promise<void> {
-    await until(`${this.name} signed in`, () => this.byTestId('me-name').textContent(), this.name);
+    // A sign-in in a new browser derives the key backup's wrap key (Argon2id, memory-hard, in
+    // the page's JavaScript by design): seconds on a quiet machine, longer on CI's shared cores.
+    await until(
+      `${this.name} signed in`,
+      () => this.byTestId('me-name').textContent(),
+      this.name,
+      30_000,
+    );
   }
 
   /** Closes the page (the person goes offline) and opens a new one in the same context. */
