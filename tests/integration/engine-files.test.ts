@@ -511,6 +511,26 @@ describe('engine: a hostile sender', () => {
     });
   });
 
+  it('a cancel right behind its offer still ends the file (the offer was still being taken in)', async () => {
+    const { raw, bobSeen, offer } = await hostile();
+    // Back to back, as a sender signing out sends them: the receiver is still writing the offer's
+    // record when the cancel comes.
+    offer('quick', 65536 * 100);
+    raw.peer.send(
+      JSON.stringify({
+        v: 1,
+        type: 'file-cancel',
+        id: 'quick',
+        role: 'sender',
+        reason: 'cancelled',
+      }),
+    );
+    await eventually(() => last(bobSeen, 'quick')?.state === 'cancelled', 10_000, 'cancelled');
+    // And it stays so: nothing later brings it back.
+    await sleep(200);
+    expect(last(bobSeen, 'quick')?.state).toBe('cancelled');
+  });
+
   it('refuses an offer that does not name the content hash (an older client), at once', async () => {
     const { bob, raw, bobSeen, offer } = await hostile();
     offer('older', 1000, null);

@@ -188,11 +188,19 @@ interface FileMeta {
 }
 
 const keyOf = (direction: 'in' | 'out', peer: string, id: string) => `${direction}:${peer}:${id}`;
+/** A frame the sender of a file sends about it (the receiver's incoming transfer). */
+const fromSender = (frame: FileFrame): boolean =>
+  frame.type === 'file-offer' ||
+  frame.type === 'file-end' ||
+  ((frame.type === 'file-cancel' || frame.type === 'file-pause' || frame.type === 'file-resume') &&
+    frame.role === 'sender');
 const chunkCount = (size: number, chunkSize: number) => Math.ceil(size / chunkSize);
 const v = PEER_WIRE_VERSION;
 
 export class Files {
   readonly #live = new Map<string, Transfer>();
+  /** Incoming offers still being taken in, by key, with the frames queued behind them (onFrame). */
+  readonly #arriving = new Map<string, Promise<void>>();
   #store: FileStorage | null = null;
   /** Each incoming transfer's chunks being hashed, taken in arrival order (onChunk). */
   readonly #arrivals = new WeakMap<Incoming, Promise<void>>();
@@ -230,6 +238,7 @@ export class Files {
   signedOut(): void {
     for (const t of this.#live.values()) this.#stopTimers(t);
     this.#live.clear();
+    this.#arriving.clear();
     this.#store?.close();
     this.#store = null;
   }
@@ -400,8 +409,23 @@ export class Files {
   // --- frames from a peer ------------------------------------------------------------------------
 
   onFrame(from: string, frame: FileFrame): void {
-    void this.#onFrame(from, frame).catch((err: unknown) => {
-      console.warn('file frame from', from, err);
+    const run = () =>
+      this.#onFrame(from, frame).catch((err: unknown) => {
+        console.warn('file frame from', from, err);
+      });
+    // Taking an offer in waits on the store before the transfer exists, and the sender's next
+    // frame can come within milliseconds (a cancel as it signs out): frames about a file whose
+    // offer is still arriving wait for it, in order, rather than find nothing and be dropped.
+    const key = fromSender(frame) ? keyOf('in', from, frame.id) : null;
+    const before = key === null ? undefined : this.#arriving.get(key);
+    if (key === null || (before === undefined && frame.type !== 'file-offer')) {
+      void run();
+      return;
+    }
+    const done = before === undefined ? run() : before.then(run);
+    this.#arriving.set(key, done);
+    void done.then(() => {
+      if (this.#arriving.get(key) === done) this.#arriving.delete(key);
     });
   }
 
