@@ -78,6 +78,16 @@ export const msgFrame = z
 export const ackFrame = z.object({ v, type: z.literal('ack'), id: messageId });
 
 /**
+ * Leaving: `ping` asks the peer to answer `pong` with the same `id`. The channel is ordered and
+ * reliable, so a `pong` means the peer has every frame sent before the `ping`; a client signing out
+ * waits for it before closing, because closing a channel at once can drop frames still queued in
+ * its transport (a file's `file-cancel` behind its last chunks). Handled by the link itself
+ * (web/src/core/peers.ts), like `hello`.
+ */
+export const pingFrame = z.object({ v, type: z.literal('ping'), id: messageId });
+export const pongFrame = z.object({ v, type: z.literal('pong'), id: messageId });
+
+/**
  * The sender is typing in our private conversation or in a group (`active`), or stopped. A hint
  * only: the receiver shows it for a few seconds unless another one renews it (web/src/core/typing.ts).
  */
@@ -337,6 +347,8 @@ const FRAME_SCHEMAS = {
   hello: helloFrame,
   msg: msgFrame,
   ack: ackFrame,
+  ping: pingFrame,
+  pong: pongFrame,
   typing: typingFrame,
   read: readFrame,
   // files (issue 13)
@@ -353,9 +365,12 @@ export type FrameType = keyof typeof FRAME_SCHEMAS;
 export type HelloFrame = z.output<typeof helloFrame>;
 export type MsgFrame = z.output<typeof msgFrame>;
 export type AckFrame = z.output<typeof ackFrame>;
+export type PingFrame = z.output<typeof pingFrame>;
+export type PongFrame = z.output<typeof pongFrame>;
 export type TypingFrame = z.output<typeof typingFrame>;
 export type ReadFrame = z.output<typeof readFrame>;
-export type PeerFrame = HelloFrame | MsgFrame | AckFrame | TypingFrame | ReadFrame | FileFrame;
+export type PeerFrame =
+  HelloFrame | MsgFrame | AckFrame | PingFrame | PongFrame | TypingFrame | ReadFrame | FileFrame;
 
 export type FrameResult = { ok: true; frame: PeerFrame } | { ok: false; error: string };
 
@@ -421,6 +436,8 @@ export function encodeFrame(frame: PeerFrame): string {
 export const frames = {
   hello: (username: string): HelloFrame => ({ v: PEER_WIRE_VERSION, type: 'hello', username }),
   ack: (id: string): AckFrame => ({ v: PEER_WIRE_VERSION, type: 'ack', id }),
+  ping: (id: string): PingFrame => ({ v: PEER_WIRE_VERSION, type: 'ping', id }),
+  pong: (id: string): PongFrame => ({ v: PEER_WIRE_VERSION, type: 'pong', id }),
   /** Read up to my message `id` in our private conversation, or in `groupId`'s. */
   read: (id: string, groupId?: number): ReadFrame =>
     groupId === undefined

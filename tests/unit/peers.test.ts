@@ -21,6 +21,8 @@ type Listener = (...args: never[]) => void;
 class FakeRtc {
   readonly offers = new Map<string, FakeConnection>();
   readonly made: FakeConnection[] = [];
+  /** How long a frame takes to arrive; one still on its way when its sender closes is lost. */
+  delayMs = 0;
   #n = 0;
   create = ({ initiator }: { initiator: boolean }): PeerConnection => {
     const n = ++this.#n;
@@ -75,15 +77,24 @@ class FakeConnection implements PeerConnection {
     }
   }
 
+  readonly #inFlight = new Set<ReturnType<typeof setTimeout>>();
+
   send(data: string): void {
     if (this.destroyed) throw new Error('destroyed');
     const other = this.other;
-    later(() => other?.emit('data', data));
+    const timer = setTimeout(() => {
+      this.#inFlight.delete(timer);
+      other?.emit('data', data);
+    }, this.rtc.delayMs);
+    this.#inFlight.add(timer);
   }
 
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    // As a real transport does, closing drops what is still queued.
+    for (const timer of this.#inFlight) clearTimeout(timer);
+    this.#inFlight.clear();
     const other = this.other;
     later(() => other?.emit('close'));
   }
@@ -235,6 +246,49 @@ describe('peers', () => {
     expect(outcome).toBeUndefined();
     expect(alice.peers.link('bob')).toBe('offline-store');
   });
+
+  it('signing out closes a channel only once the peer has what was sent on it', async () => {
+    const { rtc, a: alice, b: bob } = linked('alice', 'bob');
+    await alice.peers.send('bob', ack('a1'), deadline());
+    await until(() => bob.frames.length === 1, 'frame at bob');
+    rtc.delayMs = 30;
+
+    // Closing at once loses the frame still on its way (what the fake and a real channel do)...
+    await alice.peers.send('bob', ack('a2'), deadline());
+    alice.peers.closeAll();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(bob.frames.map((f) => f.frame)).toEqual([frames.ack('a1')]);
+
+    // ...closing flushed waits for bob's pong, which comes after everything sent before the ping.
+    await alice.peers.send('bob', ack('a3'), deadline());
+    await alice.peers.closeAllFlushed(2_000);
+    expect(bob.frames.map((f) => f.frame)).toEqual([frames.ack('a1'), frames.ack('a3')]);
+    expect(alice.peers.link('bob')).toBe('offline-store');
+    // ping and pong belong to the link: neither reaches the engine.
+    expect(alice.frames).toEqual([]);
+  });
+
+  it('a peer that does not answer the ping is closed anyway at the cap', async () => {
+    const { rtc, a: alice, b: bob } = linked('alice', 'bob');
+    await alice.peers.send('bob', ack('a1'), deadline());
+    await until(() => bob.frames.length === 1, 'frame at bob');
+    rtc.delayMs = 60_000; // the ping never gets there in time
+    const started = Date.now();
+    await alice.peers.closeAllFlushed(50);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(alice.peers.link('bob')).toBe('offline-store');
+  });
+
+  it('a link still connecting is closed without waiting', async () => {
+    const { a: alice } = linked('alice', 'nobody');
+    void alice.peers.send('carol', ack('a1'), deadline()).catch(() => undefined);
+    expect(alice.peers.link('carol')).toBe('connecting');
+    const started = Date.now();
+    await alice.peers.closeAllFlushed(5_000);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(alice.peers.link('carol')).toBe('offline-store');
+  });
+
   it('refuses a channel whose offer a relay rewrote to its own fingerprint, and says so', async () => {
     const relay: Relay = (_from, _to, signal) => {
       const data = signal.data as { type?: string; sdp?: string } | undefined;

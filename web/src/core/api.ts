@@ -237,6 +237,7 @@ export interface ChatEngine {
   // --- session ---
   register(username: string, password: string): Promise<void>;
   login(username: string, password: string): Promise<void>;
+  /** Signs out: open channels first pass on what was sent on them (at most 3 s), then the server. */
   logout(): Promise<void>;
   /** Signs back in with a stored token, if there is one. Resolves false when there is none or it is dead. */
   resume(): Promise<boolean>;

@@ -24,6 +24,12 @@ import { sameUsername } from '../../../shared/names.ts';
 import { encodeFrame, isFileFrame, type PeerFrame } from '../../../shared/peer-wire.ts';
 import { LIMITS } from '../../../shared/limits.ts';
 
+/**
+ * How long signing out waits for open channels to pass on what was sent on them (a `ping`
+ * answered by `pong`, peers.ts): one round trip normally; the cap is for a peer that hangs.
+ */
+const LOGOUT_FLUSH_MS = 3_000;
+
 export type { EngineOptions, TokenStore } from './options.ts';
 export { memoryTokenStore } from './options.ts';
 
@@ -319,7 +325,12 @@ export function createEngine(engineOptions: EngineOptions): ChatEngine {
       signingIn = { username, password };
       return session.login(username, password).finally(() => (signingIn = null));
     },
-    logout: () => session.logout(),
+    async logout() {
+      // Peers first, while the server still says I am online: a friend hears the last frames
+      // (a cancelled file, an ack) before they hear I left.
+      await peers.closeAllFlushed(LOGOUT_FLUSH_MS);
+      await session.logout();
+    },
     resume: () => session.resume(),
     setStatus: (status) => session.setStatus(status),
 

@@ -137,6 +137,8 @@ interface Link {
   lost: LinkLost;
   /** Settles `lost`; only a drop that nobody asked for calls it. */
   markLost(err: Error): void;
+  /** My `ping`s waiting for their `pong`, by id; settled by the pong or when the link goes. */
+  readonly pings: Map<string, () => void>;
 }
 
 export class Peers implements PeerChannels {
@@ -329,6 +331,39 @@ export class Peers implements PeerChannels {
     for (const link of [...this.#links.values()]) this.#drop(link, new Error('engine closed'));
   }
 
+  /**
+   * Signing out: closes every connection once its peer has everything sent on it, waiting at most
+   * `capMs`. Closing a channel at once can drop frames still queued in its transport (a file's
+   * `file-cancel` behind its last chunks, the ack of a last message), and bufferedAmount does not
+   * count those; so each open channel gets a `ping`, and its `pong` (ordered, reliable) says the
+   * peer has what went before. A peer that does not answer in time is closed anyway.
+   */
+  async closeAllFlushed(capMs: number): Promise<void> {
+    const open = [...this.#links.values()].filter((link) => link.open && !link.closed);
+    if (open.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, capMs)));
+      await Promise.race([Promise.all(open.map((link) => this.#flushed(link))), cap]);
+      clearTimeout(timer);
+    }
+    this.closeAll();
+  }
+
+  /** Settles when `link`'s peer answers a `ping` sent now, or when the link goes. */
+  #flushed(link: Link): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const id = newMessageId();
+      link.pings.set(id, resolve);
+      try {
+        link.peer?.send(encodeFrame(frames.ping(id)));
+      } catch {
+        // Closing under us: nothing more will get through, so there is nothing to wait for.
+        link.pings.delete(id);
+        resolve();
+      }
+    });
+  }
+
   #ready(username: string, deadline: number): Promise<Link> {
     const existing = this.#links.get(username);
     if (existing?.open) return Promise.resolve(existing);
@@ -381,6 +416,7 @@ export class Peers implements PeerChannels {
       idle: null,
       activeAt: Date.now(),
       giveUp: null,
+      pings: new Map(),
     };
     link.giveUp = setTimeout(() => {
       if (!link.open) this.#drop(link, new Error(`no direct channel to ${username}`));
@@ -459,6 +495,21 @@ export class Peers implements PeerChannels {
           this.#drop(link, new Error('peer identity mismatch'));
         return;
       }
+      if (frame.type === 'ping') {
+        // The peer is leaving and asks whether I have everything it sent: this frame says so.
+        try {
+          peer.send(encodeFrame(frames.pong(frame.id)));
+        } catch {
+          // Closing already; the peer's wait ends when its side closes or at its cap.
+        }
+        return;
+      }
+      if (frame.type === 'pong') {
+        const settle = link.pings.get(frame.id);
+        link.pings.delete(frame.id);
+        settle?.();
+        return;
+      }
       this.deps.onFrame(link.username, frame);
     });
     // Nobody asked for these: the connection broke (simple-peer emits 'error' when ICE fails, and
@@ -508,6 +559,8 @@ export class Peers implements PeerChannels {
     if (link.idle) clearTimeout(link.idle);
     if (link.giveUp) clearTimeout(link.giveUp);
     link.peer?.destroy();
+    for (const settle of link.pings.values()) settle();
+    link.pings.clear();
     for (const waiter of [...link.waiters]) waiter.reject(err);
     link.waiters.clear();
     if (this.#links.get(link.username) === link) {
