@@ -223,6 +223,9 @@ it('a script that ends right after sendfile waits for the file before signing ou
   writeFileSync(big, '');
   truncateSync(big, 1024 ** 3);
   await ok(again, `sendfile bob ${big}`);
+  // The offer is on its way once the channel opens; bob knowing of the file is the case here (a
+  // file whose offer never left has nothing to tell him).
+  await bob.waitFor(fileEvent('moving', 'big.bin'), 30_000, 0);
   const from = again.seen.length;
   const exited = again.end();
   await again.waitFor(
