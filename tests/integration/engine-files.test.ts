@@ -4,10 +4,12 @@
  * the size limit, an offline peer, a reload that resumes, and a hostile sender cut off.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import wrtc from '@roamhq/wrtc';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { encodeChunk } from '../../shared/peer-wire.ts';
 import type { ChatEngine, EngineEvent, FileTransfer } from '../../web/src/core/api.ts';
+import type { EngineOptions } from '../../web/src/core/engine.ts';
 import {
   befriend,
   findMessage,
@@ -53,8 +55,33 @@ async function hashOf(blob: Blob | null): Promise<string> {
   return bytesToHex(sha256(new Uint8Array(await blob.arrayBuffer())));
 }
 
-async function pair() {
-  const alice = await signedIn(server.url, 'alice');
+/**
+ * The real @roamhq/wrtc, whose data channels (made by the initiator: alice, who sorts first) lose
+ * the first frame `lose` picks and close a moment later: a channel that died with it in its buffer.
+ */
+function losingWrtc(lose: (data: unknown) => boolean) {
+  const Base = wrtc.RTCPeerConnection as unknown as typeof RTCPeerConnection;
+  let lost = false;
+  class Losing extends Base {
+    override createDataChannel(label: string, init?: RTCDataChannelInit): RTCDataChannel {
+      const channel = super.createDataChannel(label, init);
+      const send = channel.send.bind(channel) as (data: unknown) => void;
+      channel.send = ((data: unknown) => {
+        if (lost || !lose(data)) return send(data);
+        lost = true;
+        setTimeout(() => channel.close(), 50);
+      }) as RTCDataChannel['send'];
+      return channel;
+    }
+  }
+  return {
+    platform: { ...wrtc, RTCPeerConnection: Losing } as unknown as EngineOptions['wrtc'],
+    lost: () => lost,
+  };
+}
+
+async function pair(alicesOptions: Partial<EngineOptions> = {}) {
+  const alice = await signedIn(server.url, 'alice', alicesOptions);
   const bob = await signedIn(server.url, 'bob');
   await befriend(alice.engine, bob.engine);
   return { alice, bob };
@@ -214,6 +241,23 @@ describe('engine: files', () => {
     await eventually(() => last(bobSeen, sent.id)?.state === 'done', 60_000, 'done after reload');
     await eventually(() => last(aliceSeen, sent.id)?.state === 'done', 10_000, 'alice done');
     expect(await hashOf(await again.files.blob(restored.key))).toBe(bytesToHex(sha256(data)));
+  }, 90_000);
+
+  it('sends the end again when the channel died with it: the receiver has every chunk and goes on from there', async () => {
+    // A socket that misses its pings (a loaded machine) reads as offline for a moment, and the
+    // other side closes the channel: what was still in its buffer is gone, the file's end with it.
+    const losing = losingWrtc((data) => typeof data === 'string' && data.includes('"file-end"'));
+    const { alice, bob } = await pair({ wrtc: losing.platform });
+    const aliceSeen = fileEvents(alice.engine);
+    const bobSeen = fileEvents(bob.engine);
+    const data = bytes(3 * 1024 * 1024, 5);
+    const sent = await alice.engine.files.sendPrivate('bob', new Blob([data]), 'crew.bin');
+    await eventually(losing.lost, 30_000, 'the end lost with the channel');
+    await eventually(() => last(bobSeen, sent.id)?.state === 'done', 30_000, 'bob has it');
+    await eventually(() => last(aliceSeen, sent.id)?.state === 'done', 10_000, 'alice knows');
+    expect(await hashOf(await bob.engine.files.blob(last(bobSeen, sent.id)!.key))).toBe(
+      bytesToHex(sha256(data)),
+    );
   }, 90_000);
 
   it('after the sender reloads: interrupted, the receiver holds its chunks, and picking the file again goes on from them', async () => {

@@ -448,8 +448,7 @@ export class Files {
           return this.#finish(t, 'failed', { reason: 'peer-app-old', username: from });
         }
         t.accepted = true;
-        t.acked = Math.min(frame.from, t.chunks);
-        t.next = t.acked;
+        this.#rewind(t, Math.min(frame.from, t.chunks));
         t.window = frame.window;
         t.linkDown = false;
         this.#emit(t, true);
@@ -498,8 +497,7 @@ export class Files {
           const from = Math.min(frame.from, t.chunks);
           if (from < t.acked) return; // Already confirmed past it: a stale or lying resume.
           t.accepted = true;
-          t.next = from;
-          t.acked = from;
+          this.#rewind(t, from);
           void this.#pump(t);
         }
         this.#emit(t, true);
@@ -730,6 +728,18 @@ export class Files {
     );
   }
 
+  /**
+   * Goes on from where the receiver says (its accept or resume). The end goes again too: the one
+   * sent may have been lost with the channel (a receiver with every chunk but no end waits for it
+   * for ever), and a second one is ignored. The last chunk counts as confirmed only by the
+   * receiver's final ack, after it checked the whole file, never by where it asks to go on from.
+   */
+  #rewind(t: Outgoing, from: number): void {
+    t.next = from;
+    t.acked = Math.max(0, Math.min(from, t.chunks - 1));
+    t.endSent = false;
+  }
+
   async #pump(t: Outgoing): Promise<void> {
     if (t.pumping) return;
     t.pumping = true;
@@ -737,12 +747,12 @@ export class Files {
       const peer = t.record.peer;
       while (this.#live.get(t.record.key) === t && !t.pausedByMe && !t.pausedByPeer) {
         if (t.next >= t.chunks) {
-          if (!t.endSent) {
-            const digest = await this.#contentHash(t);
-            if (this.#live.get(t.record.key) !== t) return;
-            t.endSent = this.#write(t, { v, type: 'file-end', id: t.record.id, sha256: digest });
-            if (t.endSent && t.acked === t.chunks) await this.#finish(t, 'done');
-          }
+          if (t.endSent) return;
+          const digest = await this.#contentHash(t);
+          if (this.#live.get(t.record.key) !== t) return;
+          if (t.next < t.chunks) continue; // Rewound meanwhile (a resume): the chunks go first.
+          t.endSent = this.#write(t, { v, type: 'file-end', id: t.record.id, sha256: digest });
+          if (t.endSent && t.acked === t.chunks) await this.#finish(t, 'done');
           return;
         }
         if (t.next >= t.acked + t.window) return; // The window is full: wait for an ack.
