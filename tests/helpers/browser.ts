@@ -128,7 +128,15 @@ export interface PersonOptions {
 
 export async function startHarness(): Promise<Harness> {
   buildClientIfStale();
-  const server = await startServer('sqlite', { staticDir: DIST });
+  const server = await startServer('sqlite', {
+    staticDir: DIST,
+    // A page on a loaded machine (CI's two shared cores, three browsers, a server) can miss a 1 s
+    // heartbeat and be "offline" for a moment: a friend then closes their channel to it mid-file
+    // and a member just added counts as offline. A browser that really left closes its socket;
+    // one cut off by setOffline is noticed within 6 s this way.
+    pingIntervalMs: 2_000,
+    pingTimeoutMs: 4_000,
+  });
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: CHROMIUM_ARGS,

@@ -20,6 +20,13 @@ export class Social {
   readonly #members = new Map<number, { members: GroupMember[] }>();
   /** Counts cache drops, so a list read across one is not kept. */
   #membersDropped = 0;
+  /**
+   * Presence and key changes that came while a member list was on its way: the server read the
+   * list before them, so each is applied to it on arrival (else the list, cached, would keep a
+   * member online who has left, and a group file would be offered to them).
+   */
+  readonly #changedMeanwhile: { username: string; patch: Partial<GroupMember> }[] = [];
+  #listsOnTheWay = 0;
   #groupsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -28,6 +35,7 @@ export class Social {
   ) {
     session.on('presence:changed', ({ username, status }) => {
       this.#patchFriend(username, (f) => ({ ...f, status }));
+      if (this.#listsOnTheWay > 0) this.#changedMeanwhile.push({ username, patch: { status } });
       for (const entry of this.#members.values()) {
         entry.members = entry.members.map((m) =>
           sameUsername(m.username, username) ? { ...m, status } : m,
@@ -38,6 +46,7 @@ export class Social {
     });
     // Kept current, so a later change of anything else does not show the keyring an old key.
     session.on('keys:changed', ({ username, publicKey }) => {
+      if (this.#listsOnTheWay > 0) this.#changedMeanwhile.push({ username, patch: { publicKey } });
       for (const entry of this.#members.values()) {
         entry.members = entry.members.map((m) =>
           sameUsername(m.username, username) ? { ...m, publicKey } : m,
@@ -125,7 +134,18 @@ export class Social {
     const cached = this.#members.get(groupId);
     if (cached) return cached.members;
     const dropped = this.#membersDropped;
-    const members = await this.session.request('groups:members', { groupId });
+    const from = this.#changedMeanwhile.length;
+    this.#listsOnTheWay++;
+    let members: GroupMember[];
+    try {
+      members = await this.session.request('groups:members', { groupId });
+    } finally {
+      this.#listsOnTheWay--;
+    }
+    for (const { username, patch } of this.#changedMeanwhile.slice(from)) {
+      members = members.map((m) => (sameUsername(m.username, username) ? { ...m, ...patch } : m));
+    }
+    if (this.#listsOnTheWay === 0) this.#changedMeanwhile.length = 0;
     // A membership event while the list was on its way: it may be stale; the next read asks again.
     if (dropped === this.#membersDropped) this.#members.set(groupId, { members });
     return members;
