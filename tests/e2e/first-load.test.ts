@@ -47,6 +47,30 @@ describe('the first load', () => {
     expect(formShown).toBe(false);
   });
 
+  it('a sign-in submitted before the chat arrives is answered in the same form', async () => {
+    const hana = await h.person(h.unique('hana'));
+    await hana.register();
+    const device = await h.person(hana.name);
+    // A slow network: the chat chunk comes only once the form has been submitted.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await device.page.route(CHAT_CHUNK, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await device.page.goto(h.url);
+    await device.fillAuth('login', 'not the password');
+    await expect.poll(() => device.byTestId('auth-submit').isDisabled()).toBe(true);
+    release();
+    await expect
+      .poll(() => device.byTestId('auth-error').textContent())
+      .toBe('Wrong username or password.');
+    // What was typed is still there to correct.
+    expect(await device.byTestId('auth-username').inputValue()).toBe(hana.name);
+    await device.fillAuth('login');
+    await device.signedIn();
+  });
+
   it("carries the sign-in words, in both languages, and not the chat's", async () => {
     const gao = await h.person(h.unique('gao'));
     await gao.page.route(CHAT_CHUNK, (route) => route.abort('connectionfailed'));
