@@ -10,6 +10,9 @@ import { sameUsername } from '../../../shared/names.ts';
 import type { SocialState } from './api.ts';
 import type { ServerLink } from './session.ts';
 
+const patched = (members: GroupMember[], username: string, patch: Partial<GroupMember>) =>
+  members.map((m) => (sameUsername(m.username, username) ? { ...m, ...patch } : m));
+
 export interface SocialHooks {
   changed(social: SocialState): void;
   presence(username: string, status: PresenceStatus): void;
@@ -35,23 +38,13 @@ export class Social {
   ) {
     session.on('presence:changed', ({ username, status }) => {
       this.#patchFriend(username, (f) => ({ ...f, status }));
-      if (this.#listsOnTheWay > 0) this.#changedMeanwhile.push({ username, patch: { status } });
-      for (const entry of this.#members.values()) {
-        entry.members = entry.members.map((m) =>
-          sameUsername(m.username, username) ? { ...m, status } : m,
-        );
-      }
+      this.#patchMember(username, { status });
       hooks.presence(username, status);
       this.#refreshGroupsSoon(); // online counts in the groups list
     });
     // Kept current, so a later change of anything else does not show the keyring an old key.
     session.on('keys:changed', ({ username, publicKey }) => {
-      if (this.#listsOnTheWay > 0) this.#changedMeanwhile.push({ username, patch: { publicKey } });
-      for (const entry of this.#members.values()) {
-        entry.members = entry.members.map((m) =>
-          sameUsername(m.username, username) ? { ...m, publicKey } : m,
-        );
-      }
+      this.#patchMember(username, { publicKey });
       this.#patchFriend(username, (f) => ({ ...f, publicKey }));
     });
     session.on('friends:requested', ({ from }) => {
@@ -125,6 +118,13 @@ export class Social {
     return groups;
   }
 
+  /** A member's presence or key changed: every cached list, and any list still on its way. */
+  #patchMember(username: string, patch: Partial<GroupMember>): void {
+    if (this.#listsOnTheWay > 0) this.#changedMeanwhile.push({ username, patch });
+    for (const entry of this.#members.values())
+      entry.members = patched(entry.members, username, patch);
+  }
+
   /**
    * Members with presence, for showing. Read once, then kept current by the server's events:
    * presence patches the cached list, a membership event drops it (the next read asks again), and
@@ -142,9 +142,8 @@ export class Social {
     } finally {
       this.#listsOnTheWay--;
     }
-    for (const { username, patch } of this.#changedMeanwhile.slice(from)) {
-      members = members.map((m) => (sameUsername(m.username, username) ? { ...m, ...patch } : m));
-    }
+    for (const { username, patch } of this.#changedMeanwhile.slice(from))
+      members = patched(members, username, patch);
     if (this.#listsOnTheWay === 0) this.#changedMeanwhile.length = 0;
     // A membership event while the list was on its way: it may be stale; the next read asks again.
     if (dropped === this.#membersDropped) this.#members.set(groupId, { members });

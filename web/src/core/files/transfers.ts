@@ -200,7 +200,7 @@ const v = PEER_WIRE_VERSION;
 export class Files {
   readonly #live = new Map<string, Transfer>();
   /** Incoming offers still being taken in, by key, with the frames queued behind them (onFrame). */
-  readonly #arriving = new Map<string, Promise<void>>();
+  readonly #offersArriving = new Map<string, Promise<void>>();
   #store: FileStorage | null = null;
   /** Each incoming transfer's chunks being hashed, taken in arrival order (onChunk). */
   readonly #arrivals = new WeakMap<Incoming, Promise<void>>();
@@ -238,7 +238,7 @@ export class Files {
   signedOut(): void {
     for (const t of this.#live.values()) this.#stopTimers(t);
     this.#live.clear();
-    this.#arriving.clear();
+    this.#offersArriving.clear();
     this.#store?.close();
     this.#store = null;
   }
@@ -417,15 +417,15 @@ export class Files {
     // frame can come within milliseconds (a cancel as it signs out): frames about a file whose
     // offer is still arriving wait for it, in order, rather than find nothing and be dropped.
     const key = fromSender(frame) ? keyOf('in', from, frame.id) : null;
-    const before = key === null ? undefined : this.#arriving.get(key);
+    const before = key === null ? undefined : this.#offersArriving.get(key);
     if (key === null || (before === undefined && frame.type !== 'file-offer')) {
       void run();
       return;
     }
     const done = before === undefined ? run() : before.then(run);
-    this.#arriving.set(key, done);
+    this.#offersArriving.set(key, done);
     void done.then(() => {
-      if (this.#arriving.get(key) === done) this.#arriving.delete(key);
+      if (this.#offersArriving.get(key) === done) this.#offersArriving.delete(key);
     });
   }
 
