@@ -268,6 +268,21 @@ describe('peers', () => {
     expect(alice.frames).toEqual([]);
   });
 
+  it('a stray pong changes nothing, and pings are answered without reaching the engine', async () => {
+    const { a: alice, b: bob } = linked('alice', 'bob');
+    await alice.peers.send('bob', ack('a1'), deadline());
+    await until(() => bob.frames.length === 1, 'frame at bob');
+    // A modified client: a pong nobody asked for, and a run of pings.
+    await bob.peers.send('alice', encodeFrame(frames.pong('never-sent')), deadline());
+    for (let i = 0; i < 20; i++)
+      await bob.peers.send('alice', encodeFrame(frames.ping(`p${i}`)), deadline());
+    await bob.peers.send('alice', ack('b1'), deadline());
+    await until(() => alice.frames.length === 1, 'frame at alice');
+    expect(alice.frames).toEqual([{ from: 'bob', frame: frames.ack('b1') }]);
+    expect(bob.frames).toEqual([{ from: 'alice', frame: frames.ack('a1') }]);
+    expect(alice.peers.link('bob')).toBe('direct');
+  });
+
   it('a peer that does not answer the ping is closed anyway at the cap', async () => {
     const { rtc, a: alice, b: bob } = linked('alice', 'bob');
     await alice.peers.send('bob', ack('a1'), deadline());
